@@ -1,0 +1,66 @@
+import { parseArgs } from 'node:util';
+import { type ApprovePolicy, parseApprove } from '../../local/approver.js';
+import { loadScenario } from '../../local/scenario.js';
+import { type SimulateResult, simulate } from '../../local/simulate.js';
+import { UsageError } from '../io.js';
+import { chatBox, progressLine } from '../progress.js';
+
+const USAGE = 'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json]';
+
+/**
+ * `responder simulate` (DESIGN §9). Text mode prints one progress line per state, the Slack
+ * messages, and each incident's report; `--json` prints only the contract object (§10).
+ */
+export async function simulateCommand(args: string[], write: (text: string) => void): Promise<SimulateResult> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      scenario: { type: 'string' },
+      approve: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (!values.scenario) throw new UsageError(USAGE);
+  let approve: ApprovePolicy;
+  try {
+    approve = values.approve
+      ? parseApprove(values.approve)
+      : process.stdin.isTTY && !values.json
+        ? { kind: 'prompt' }
+        : { kind: 'all' };
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const scenario = loadScenario(values.scenario);
+  const json = values.json === true;
+  const say = (line: string) => {
+    if (!json) write(line);
+  };
+  say(
+    `Simulating ${scenario.name ?? values.scenario} (account ${scenario.account}, ${scenario.events.length} event${scenario.events.length === 1 ? '' : 's'})`,
+  );
+  if (!values.approve && approve.kind === 'all')
+    say('  (no --approve and no terminal: approving every planned action, as in a drill)');
+  const result = await simulate(scenario, {
+    approve,
+    onEvent: (event, clock) => {
+      const line = progressLine(event, clock);
+      if (line) say(line);
+    },
+    onChat: (record, kind) => say(chatBox(record, kind)),
+    onNote: (line) => say(`  ! ${line}`),
+  });
+  if (json) {
+    write(JSON.stringify(result, null, 2));
+    return result;
+  }
+  for (const [index, incident] of result.incidents.entries()) {
+    write('');
+    write(
+      `Event ${index + 1}: ${incident.status}${incident.incidentId ? ` (incident ${incident.incidentId})` : ''}${incident.reason ? `: ${incident.reason}` : ''}${incident.error ? `: ${incident.error}` : ''}`,
+    );
+    if (incident.reportMarkdown) write(`\n${incident.reportMarkdown}`);
+  }
+  return result;
+}

@@ -1,0 +1,38 @@
+import '../local/polyfills.js';
+import { normalizeCommand } from './commands/normalize.js';
+import { simulateCommand } from './commands/simulate.js';
+import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
+
+const COMMANDS = 'normalize <file> | simulate --scenario <file> [--approve …] [--json]';
+
+/** The `responder` command (DESIGN §9, contracts §10). */
+async function main(argv: string[]): Promise<number> {
+  process.env.RESPONDER_SILENT ??= '1';
+  const [command, ...args] = argv;
+  const write = (text: string) => process.stdout.write(`${text}\n`);
+  switch (command) {
+    case 'normalize':
+      write(normalizeCommand(args));
+      return EXIT.ok;
+    case 'simulate':
+      await simulateCommand(args, write);
+      return EXIT.ok;
+    case undefined:
+    case '--help':
+    case 'help':
+      write(`usage: responder ${COMMANDS}`);
+      return command === undefined ? EXIT.badInput : EXIT.ok;
+    default:
+      throw new UsageError(`unknown command "${command}"; commands: ${COMMANDS}`);
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${errorLine(error)}\n`);
+    process.exitCode = exitCodeFor(error);
+  },
+);

@@ -1,0 +1,11 @@
+import { awsS3Port } from '../shared/clients/s3.js';
+import { dynamoStore } from '../shared/clients/store.js';
+import { systemClock } from '../shared/clock.js';
+import { lambdaHandler } from '../shared/define-task.js';
+import { denyBucketAccess } from './core.js';
+
+export const handler = lambdaHandler(denyBucketAccess, () => ({
+  s3: awsS3Port(),
+  store: dynamoStore(),
+  clock: systemClock,
+}));

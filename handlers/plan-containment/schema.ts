@@ -1,0 +1,11 @@
+import { z } from 'zod';
+import { ActionId } from '../shared/schemas/plan.js';
+import { IncidentTaskInput } from '../shared/schemas/task-input.js';
+
+export const PlanContainmentInput = IncidentTaskInput.extend({
+  /** Each enrichment task's output, or `{status:'unavailable', reason}`. */
+  enrichment: z.record(z.string(), z.unknown()),
+  /** The playbook's containment actions, in order. */
+  contain: z.array(ActionId).min(1),
+});
+export type PlanContainmentInput = z.infer<typeof PlanContainmentInput>;

@@ -1,0 +1,74 @@
+import { task } from '../shared/define-task.js';
+import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
+import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
+import type { IncidentStore } from '../shared/store/types.js';
+import { approvalMessage, reminderMessage } from '../slack/blocks.js';
+import { RequestApprovalInput } from './schema.js';
+
+/**
+ * Puts the plan to the approvers (DESIGN §6). The task token goes into the store under a fresh
+ * nonce; only the nonce goes to Slack. Invoked again on every heartbeat timeout: it supersedes the
+ * previous nonce, refreshes the message and re-pings the thread, and once the overall deadline has
+ * passed fails with `ApprovalExpired` so the timeout policy decides.
+ */
+export const requestApproval = task({
+  name: 'requestApproval',
+  input: RequestApprovalInput,
+  async run(
+    input,
+    ports: { store: IncidentStore; chat: ChatPort; clock: Clock; random: RandomSource },
+  ): Promise<{ nonce: string; round: number }> {
+    const { incidentId, settings, plan } = input;
+    const record = await ports.store.getIncident(incidentId);
+    if (!record) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    const now = ports.clock.now();
+    const deadline =
+      record.approval?.deadline ?? new Date(now.getTime() + settings.approvalTimeoutSeconds * 1000).toISOString();
+    if (now.getTime() >= Date.parse(deadline)) {
+      if (record.approval) await ports.store.supersedeApproval(record.approval.nonce);
+      throw new ApprovalExpired(`no decision on incident ${incidentId} by ${deadline}`);
+    }
+    if (record.approval) await ports.store.supersedeApproval(record.approval.nonce);
+    const round = (record.approval?.round ?? 0) + 1;
+    const nonce = ports.random.token();
+    const actions = [...new Set(plan.items.map((item) => item.action))];
+    await ports.store.putApproval({
+      nonce,
+      incidentId,
+      taskToken: input.taskToken,
+      approvers: settings.approvers,
+      requiredVotes: settings.twoPersonRule ? 2 : 1,
+      planItemIds: actions,
+      expiresAt: deadline,
+      status: 'pending',
+      votes: [],
+    });
+    await ports.store.updateIncident(incidentId, {
+      status: 'awaiting_approval',
+      plan: { items: plan.items, recommendations: plan.recommendations, notPlanned: plan.notPlanned },
+      approval: { nonce, deadline, round },
+      updatedAt: now.toISOString(),
+    });
+    const message = approvalMessage({ ...input, nonce, deadline, now: now.toISOString() });
+    if (record.slack) {
+      await ports.chat.update({ ref: record.slack, message });
+      await ports.chat.post({
+        channel: record.slack.channel,
+        threadTs: record.slack.ts,
+        message: reminderMessage({ approvers: settings.approvers, deadline, now: now.toISOString() }),
+      });
+    } else {
+      const slack = await ports.chat.post({ channel: settings.slackChannel, message });
+      await ports.store.updateIncident(incidentId, { slack });
+    }
+    await ports.store.addEvent(incidentId, {
+      at: now.toISOString(),
+      kind: round === 1 ? 'approval-requested' : 'approval-reminder',
+      text:
+        round === 1
+          ? `Approval requested in Slack (${plan.items.length} action${plan.items.length === 1 ? '' : 's'} proposed)`
+          : `Approval still pending: approvers re-pinged (round ${round})`,
+    });
+    return { nonce, round };
+  },
+});

@@ -1,0 +1,29 @@
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { EvidencePort } from '../ports.js';
+import { callAws } from './accounts.js';
+
+/**
+ * The evidence port against AWS: PutObject into the deployment's evidence bucket (home account).
+ * With a KMS key, each object is encrypted with it (SSE-KMS, S3 Bucket Key on, so KMS is called
+ * per bucket rather than per object); without one, the bucket's default encryption applies.
+ * Returns the object's `s3://bucket/key` location for the report and the Slack thread.
+ */
+export function awsEvidencePort(bucket: string, kmsKeyArn?: string): EvidencePort {
+  let client: S3Client | undefined;
+  const s3 = () => {
+    client ??= new S3Client({});
+    return client;
+  };
+  const encryption = kmsKeyArn
+    ? { ServerSideEncryption: 'aws:kms' as const, SSEKMSKeyId: kmsKeyArn, BucketKeyEnabled: true }
+    : {};
+  return {
+    putObject: ({ key, body, contentType }) =>
+      callAws('s3:PutObject', async () => {
+        await s3().send(
+          new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...encryption }),
+        );
+        return { location: `s3://${bucket}/${key}` };
+      }),
+  };
+}

@@ -1,0 +1,78 @@
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { mapAwsError, ResponderError } from '../errors.js';
+import type { TaskCallbackPort } from '../ports.js';
+
+/** SendTaskSuccess `output`: at most 262,144 bytes of UTF-8. */
+export const MAX_TASK_OUTPUT_BYTES = 262_144;
+/** SendTaskFailure `error` and `cause`: at most 256 and 32,768 characters. */
+export const MAX_TASK_ERROR_CHARS = 256;
+export const MAX_TASK_CAUSE_CHARS = 32_768;
+
+/** The callback output is over Step Functions' 256 KB limit; nothing was sent. */
+export class TaskOutputTooLarge extends ResponderError {
+  override readonly name = 'TaskOutputTooLarge';
+  constructor(
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`task output would be ${size} bytes, over the ${limit}-byte SendTaskSuccess limit; nothing was sent`);
+  }
+}
+
+/** At most `max` UTF-16 units, never splitting a surrogate pair (so also at most `max` code points). */
+function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const cut = text.slice(0, max);
+  const last = cut.charCodeAt(cut.length - 1);
+  return last >= 0xd800 && last <= 0xdbff ? cut.slice(0, -1) : cut;
+}
+
+/** The mapped error, with the token cut out of its message in case the service echoed it. */
+function callbackError(call: string, error: unknown, taskToken: string): Error {
+  const mapped = mapAwsError(call, error);
+  if (taskToken && mapped.message.includes(taskToken)) {
+    mapped.message = mapped.message.split(taskToken).join('<task token>');
+  }
+  return mapped;
+}
+
+/**
+ * The Step Functions callback port against AWS (home account: the state machine runs there).
+ * SendTaskSuccess sends `JSON.stringify(output)` and refuses, before any call, an output over
+ * 256 KB (TaskOutputTooLarge). SendTaskFailure truncates `error` to 256 and `cause` to 32,768
+ * characters, the API's limits. The task token is never logged nor put in an error message.
+ * TaskTimedOut, TaskDoesNotExist and InvalidToken surface as AwsServiceError naming the code.
+ */
+export function awsTaskCallbackPort(): TaskCallbackPort {
+  let client: SFNClient | undefined;
+  const sfn = () => {
+    client ??= new SFNClient({});
+    return client;
+  };
+  return {
+    sendTaskSuccess: async ({ taskToken, output }) => {
+      const text = JSON.stringify(output ?? null);
+      const size = Buffer.byteLength(text, 'utf8');
+      if (size > MAX_TASK_OUTPUT_BYTES) throw new TaskOutputTooLarge(size, MAX_TASK_OUTPUT_BYTES);
+      try {
+        await sfn().send(new SendTaskSuccessCommand({ taskToken, output: text }));
+      } catch (error) {
+        throw callbackError('sfn:SendTaskSuccess', error, taskToken);
+      }
+    },
+
+    sendTaskFailure: async ({ taskToken, error, cause }) => {
+      try {
+        await sfn().send(
+          new SendTaskFailureCommand({
+            taskToken,
+            error: truncate(error, MAX_TASK_ERROR_CHARS),
+            cause: truncate(cause, MAX_TASK_CAUSE_CHARS),
+          }),
+        );
+      } catch (failure) {
+        throw callbackError('sfn:SendTaskFailure', failure, taskToken);
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { WebClient } from '@slack/web-api';
+import { requireEnv } from '../env.js';
+import type { ChatPort } from '../ports.js';
+import { slackChatPort } from './slack.js';
+
+/** The Slack app's credentials, kept in Secrets Manager as `{"signingSecret","botToken"}`. */
+export interface SlackSecret {
+  readonly signingSecret: string;
+  readonly botToken: string;
+}
+
+let cached: Promise<SlackSecret> | undefined;
+
+/** Reads the secret named by `SLACK_SECRET_ARN` once per container. */
+export function slackSecret(): Promise<SlackSecret> {
+  cached ??= (async () => {
+    const client = new SecretsManagerClient({});
+    const result = await client.send(new GetSecretValueCommand({ SecretId: requireEnv('SLACK_SECRET_ARN') }));
+    const value = JSON.parse(result.SecretString ?? '{}') as Partial<SlackSecret>;
+    if (!value.signingSecret || !value.botToken) {
+      throw new Error('the Slack secret must hold {"signingSecret": "...", "botToken": "xoxb-..."}');
+    }
+    return { signingSecret: value.signingSecret, botToken: value.botToken };
+  })();
+  cached.catch(() => {
+    cached = undefined;
+  });
+  return cached;
+}
+
+/** A chat port whose client is built on first use, once the secret is read. */
+export function lazySlackChat(): ChatPort {
+  let port: Promise<ChatPort> | undefined;
+  const get = () => {
+    port ??= slackSecret().then((secret) =>
+      slackChatPort(new WebClient(secret.botToken, { retryConfig: { retries: 2, maxTimeout: 2000 } })),
+    );
+    return port;
+  };
+  return {
+    post: async (args) => (await get()).post(args),
+    update: async (args) => (await get()).update(args),
+  };
+}

@@ -1,0 +1,9 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { requireEnv } from '../env.js';
+import { createDocumentClient, DynamoIncidentStore } from '../store/dynamodb-store.js';
+import type { IncidentStore } from '../store/types.js';
+
+/** The incident store in this deployment (`TABLE_NAME`). */
+export function dynamoStore(): IncidentStore {
+  return new DynamoIncidentStore(createDocumentClient(new DynamoDBClient({})), requireEnv('TABLE_NAME'));
+}

@@ -1,0 +1,261 @@
+/**
+ * Named errors. Each class's `name` is the Step Functions error code that Retry and Catch match on,
+ * so a thrown error keeps its meaning from the Lambda to the state machine to the report.
+ */
+export abstract class ResponderError extends Error {
+  abstract override readonly name: string;
+}
+
+/** A GuardDuty finding or signal that does not match the schema. `path` names the offending field. */
+export class InvalidFinding extends ResponderError {
+  override readonly name = 'InvalidFinding';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(path ? `${path}: ${detail}` : detail);
+  }
+}
+
+/** A task received input that does not match its schema (a wiring bug, never user data). */
+export class InvalidTaskInput extends ResponderError {
+  override readonly name = 'InvalidTaskInput';
+  constructor(
+    readonly task: string,
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`${task}: ${path || '(input)'}: ${detail}`);
+  }
+}
+
+/** A scenario file (local runtime) that cannot be loaded. */
+export class InvalidScenario extends ResponderError {
+  override readonly name = 'InvalidScenario';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(path ? `${path}: ${detail}` : detail);
+  }
+}
+
+/** Deployment configuration that cannot be used. Fails synth before anything is created. */
+export class ConfigError extends ResponderError {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(`invalid responder config at ${path || '(root)'}: ${detail}`);
+  }
+}
+
+/** The approver declined the plan (sent with SendTaskFailure). */
+export class ApprovalDenied extends ResponderError {
+  override readonly name = 'ApprovalDenied';
+}
+
+/** The approval deadline passed before anyone decided. */
+export class ApprovalExpired extends ResponderError {
+  override readonly name = 'ApprovalExpired';
+}
+
+/** A decision that must not be applied: wrong approver, reused nonce, expired request. */
+export class DecisionRejected extends ResponderError {
+  override readonly name = 'DecisionRejected';
+  constructor(
+    readonly reason: DecisionRejectionReason,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+export type DecisionRejectionReason =
+  | 'unknown-request'
+  | 'not-an-approver'
+  | 'already-decided'
+  | 'expired'
+  | 'same-approver-twice'
+  | 'approver-is-subject'
+  | 'nothing-selected';
+
+/** The merged policy would exceed the service's size limit; nothing was written. */
+export class PolicyTooLarge extends ResponderError {
+  override readonly name = 'PolicyTooLarge';
+  constructor(
+    readonly target: string,
+    readonly size: number,
+    readonly limit: number,
+  ) {
+    super(`policy for ${target} would be ${size} bytes, over the ${limit}-byte limit; nothing was written`);
+  }
+}
+
+/** A policy we would write fails a safety check (for example, it would deny the IR role). Nothing was written. */
+export class UnsafePolicy extends ResponderError {
+  override readonly name = 'UnsafePolicy';
+}
+
+/** A policy document that cannot be parsed as an IAM policy. Nothing was written. */
+export class InvalidPolicyDocument extends ResponderError {
+  override readonly name = 'InvalidPolicyDocument';
+}
+
+/** Our write was overwritten by someone else and retries ran out. */
+export class LostUpdate extends ResponderError {
+  override readonly name = 'LostUpdate';
+}
+
+/** The access key in the finding does not belong to the user in the finding. Nothing was changed. */
+export class AccessKeyMismatch extends ResponderError {
+  override readonly name = 'AccessKeyMismatch';
+}
+
+/** A containment action cannot be applied to this target (wrong credential type, protected role…). */
+export class ActionNotApplicable extends ResponderError {
+  override readonly name = 'ActionNotApplicable';
+}
+
+/** A conditional write lost to another writer in the incident store. */
+export class StoreConflict extends ResponderError {
+  override readonly name = 'StoreConflict';
+}
+
+/** The incident a task refers to is not in the store. */
+export class IncidentNotFound extends ResponderError {
+  override readonly name = 'IncidentNotFound';
+}
+
+/** AWS answered with throttling. Retried by the state machine. */
+export class AwsThrottling extends ResponderError {
+  override readonly name = 'AwsThrottling';
+}
+/** AWS refused the call for lack of permission. */
+export class AwsAccessDenied extends ResponderError {
+  override readonly name = 'AwsAccessDenied';
+}
+/** The resource the call names does not exist. */
+export class AwsResourceNotFound extends ResponderError {
+  override readonly name = 'AwsResourceNotFound';
+}
+/** The call did not complete in time. Retried by the state machine. */
+export class AwsTimeout extends ResponderError {
+  override readonly name = 'AwsTimeout';
+}
+/** The service is not enabled or not set up for this account (Macie disabled, no trail…). */
+export class AwsServiceDisabled extends ResponderError {
+  override readonly name = 'AwsServiceDisabled';
+}
+/** Any other AWS error. */
+export class AwsServiceError extends ResponderError {
+  override readonly name = 'AwsServiceError';
+}
+
+/** Error names the state machine retries: transient by nature, and every task is idempotent. */
+export const RETRYABLE_ERRORS = ['AwsThrottling', 'AwsTimeout', 'StoreConflict'] as const;
+
+const THROTTLING = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'ThrottledException',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'RequestThrottled',
+  'RequestThrottledException',
+  'SlowDown',
+  'ProvisionedThroughputExceededException',
+  'LimitExceededException',
+  'TransactionInProgressException',
+]);
+const ACCESS_DENIED = new Set([
+  'AccessDenied',
+  'AccessDeniedException',
+  'UnauthorizedOperation',
+  'UnauthorizedAccess',
+  'AuthorizationError',
+  'AuthorizationErrorException',
+  'InvalidClientTokenId',
+  'UnrecognizedClientException',
+  'ExpiredToken',
+  'ExpiredTokenException',
+]);
+const NOT_FOUND = new Set([
+  'NoSuchEntity',
+  'NoSuchEntityException',
+  'NoSuchBucket',
+  'NoSuchKey',
+  'NotFound',
+  'NotFoundException',
+  'ResourceNotFoundException',
+  'InvalidVpcEndpointId.NotFound',
+  'InvalidVpcEndpointId.Malformed',
+  'TrailNotFoundException',
+  'EntityNotFoundException',
+]);
+const TIMEOUT = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'ETIMEDOUT', 'AbortError']);
+const DISABLED = new Set(['OptInRequired', 'SubscriptionRequiredException', 'MacieNotEnabled']);
+
+/**
+ * Maps any error from an AWS call (SDK v3 or the in-memory account) onto the named errors above,
+ * keeping the call and the original code in the message. Our own named errors pass through.
+ */
+export function mapAwsError(call: string, error: unknown): Error {
+  if (error instanceof ResponderError) return error;
+  const code = awsErrorCode(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const message = `${call} failed: ${code}${text && text !== code ? `: ${text}` : ''}`;
+  if (THROTTLING.has(code) || isSdkThrottle(error)) return new AwsThrottling(message);
+  if (DISABLED.has(code) || /not enabled|isn't enabled|is not subscribed/i.test(text)) {
+    return new AwsServiceDisabled(message);
+  }
+  if (ACCESS_DENIED.has(code)) return new AwsAccessDenied(message);
+  if (NOT_FOUND.has(code)) return new AwsResourceNotFound(message);
+  if (TIMEOUT.has(code)) return new AwsTimeout(message);
+  return new AwsServiceError(message);
+}
+
+/** The AWS error code of an SDK or Node error: `name`, else `Code`/`code`. */
+export function awsErrorCode(error: unknown): string {
+  if (typeof error !== 'object' || error === null) return 'UnknownError';
+  const e = error as { name?: unknown; Code?: unknown; code?: unknown };
+  if (typeof e.Code === 'string') return e.Code;
+  if (typeof e.name === 'string' && e.name !== 'Error') return e.name;
+  if (typeof e.code === 'string') return e.code;
+  return 'UnknownError';
+}
+
+function isSdkThrottle(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as { $retryable?: { throttling?: boolean } }).$retryable?.throttling === true
+  );
+}
+
+/** The name and message of an error as the report and the store record it. */
+export function describeError(error: unknown): { error: string; cause: string } {
+  if (error instanceof Error) return { error: error.name, cause: error.message };
+  return { error: 'UnknownError', cause: String(error) };
+}
+
+/**
+ * The message inside a Step Functions `Cause`: a Lambda error's cause is JSON
+ * (`{"errorType","errorMessage","trace"}`); a callback failure's cause is plain text.
+ */
+export function causeMessage(cause: string | undefined): string | undefined {
+  if (!cause) return cause;
+  try {
+    const parsed: unknown = JSON.parse(cause);
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (parsed as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // Not JSON: the cause is the message.
+  }
+  return cause;
+}

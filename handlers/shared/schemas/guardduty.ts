@@ -1,0 +1,149 @@
+import { z } from 'zod';
+import { AccessKeyId, AccountId, BucketName, IpAddress, PrincipalId, Region, Timestamp } from './primitives.js';
+
+/**
+ * GuardDuty finding, camelCase, as in an EventBridge event's `detail`.
+ * Only the fields the responder reads are validated; everything else passes through untouched.
+ */
+const RemoteIpDetails = z.looseObject({
+  ipAddressV4: IpAddress.optional(),
+  ipAddressV6: IpAddress.optional(),
+  country: z.looseObject({ countryName: z.string().optional(), countryCode: z.string().optional() }).optional(),
+  city: z.looseObject({ cityName: z.string().optional() }).optional(),
+  organization: z
+    .looseObject({
+      asn: z.union([z.string(), z.number()]).optional(),
+      asnOrg: z.string().optional(),
+      isp: z.string().optional(),
+      org: z.string().optional(),
+    })
+    .optional(),
+});
+export type RemoteIpDetails = z.infer<typeof RemoteIpDetails>;
+
+const AwsApiCallAction = z.looseObject({
+  api: z.string().optional(),
+  serviceName: z.string().optional(),
+  callerType: z.string().optional(),
+  remoteIpDetails: RemoteIpDetails.optional(),
+  affectedResources: z.record(z.string(), z.string()).optional(),
+});
+
+const AccessKeyDetails = z.looseObject({
+  accessKeyId: AccessKeyId.optional(),
+  principalId: PrincipalId.optional(),
+  userName: z.string().max(256).optional(),
+  userType: z.string().max(64).optional(),
+});
+
+const S3BucketDetail = z.looseObject({
+  name: BucketName,
+  arn: z.string().optional(),
+  type: z.string().optional(),
+  createdAt: z.union([z.string(), z.number()]).optional(),
+});
+
+/** `service.additionalInfo`: an object in EventBridge events, or `{value: "<json>", type}` as the API encodes it. */
+const AdditionalInfo = z.looseObject({
+  sample: z.boolean().optional(),
+  value: z.string().optional(),
+  type: z.string().optional(),
+});
+
+export const GuardDutyFinding = z.looseObject({
+  schemaVersion: z.string().optional(),
+  accountId: AccountId,
+  region: Region,
+  partition: z.string().optional(),
+  id: z.string().regex(/^[\w.:/-]{1,300}$/, 'must be a GuardDuty finding id'),
+  arn: z.string().optional(),
+  type: z.string().regex(/^[\w:/.+-]{1,200}$/, 'must be a finding type such as Exfiltration:S3/AnomalousBehavior'),
+  severity: z.number().min(0).max(10),
+  title: z.string().max(1024).optional(),
+  description: z.string().optional(),
+  createdAt: Timestamp.optional(),
+  updatedAt: Timestamp.optional(),
+  resource: z
+    .looseObject({
+      resourceType: z.string().optional(),
+      accessKeyDetails: AccessKeyDetails.optional(),
+      s3BucketDetails: z.array(S3BucketDetail).max(1000).optional(),
+    })
+    .optional(),
+  service: z
+    .looseObject({
+      serviceName: z.string().optional(),
+      detectorId: z.string().max(300).optional(),
+      action: z
+        .looseObject({
+          actionType: z.string().optional(),
+          awsApiCallAction: AwsApiCallAction.optional(),
+        })
+        .optional(),
+      additionalInfo: AdditionalInfo.optional(),
+      archived: z.boolean().optional(),
+      count: z.number().int().min(0).optional(),
+      eventFirstSeen: Timestamp.optional(),
+      eventLastSeen: Timestamp.optional(),
+    })
+    .optional(),
+});
+export type GuardDutyFinding = z.infer<typeof GuardDutyFinding>;
+
+/** The EventBridge envelope of a GuardDuty finding. */
+export const GuardDutyEvent = z.looseObject({
+  version: z.string().optional(),
+  id: z.string().optional(),
+  'detail-type': z.literal('GuardDuty Finding'),
+  source: z.literal('aws.guardduty'),
+  account: AccountId.optional(),
+  time: z.string().optional(),
+  region: Region.optional(),
+  detail: z.unknown(),
+});
+
+/**
+ * Converts the GuardDuty API/CLI form (PascalCase keys) to the EventBridge form (camelCase).
+ * Map-valued fields keep their keys (`AffectedResources` is keyed by resource type), and
+ * `AdditionalInfo.Value`, which the API sends as a JSON string, is left for `readAdditionalInfo`.
+ */
+export function camelizeApiFinding(value: unknown): unknown {
+  return camelize(value, false);
+}
+
+const OPAQUE_MAPS = new Set(['affectedResources', 'tags', 'userAgent']);
+
+function camelize(value: unknown, opaque: boolean): unknown {
+  if (Array.isArray(value)) return value.map((item) => camelize(item, false));
+  if (value instanceof Date) return value.toISOString();
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    const name = opaque ? key : key.charAt(0).toLowerCase() + key.slice(1);
+    out[name] = opaque ? child : camelize(child, OPAQUE_MAPS.has(name) && !Array.isArray(child));
+  }
+  return out;
+}
+
+/** True when the object looks like the API/CLI form: PascalCase `Id` and `Type`. */
+export function isApiFinding(value: Record<string, unknown>): boolean {
+  return 'Id' in value && 'Type' in value && !('id' in value);
+}
+
+/**
+ * The additional-info object whatever its encoding: EventBridge sends `{sample: true, …}`;
+ * the API sends `{value: "{\"sample\":true}", type: "default"}`.
+ */
+export function readAdditionalInfo(info: z.infer<typeof AdditionalInfo> | undefined): Record<string, unknown> {
+  if (!info) return {};
+  const merged: Record<string, unknown> = { ...info };
+  if (typeof info.value === 'string') {
+    try {
+      const parsed: unknown = JSON.parse(info.value);
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) Object.assign(merged, parsed);
+    } catch {
+      // Not JSON: keep the raw string under `value`.
+    }
+  }
+  return merged;
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import {
+  AccessKeyId,
+  AccountId,
+  BucketName,
+  IamName,
+  IpAddress,
+  PrincipalArn,
+  PrincipalId,
+  Region,
+} from './primitives.js';
+
+export const PrincipalType = z.enum([
+  'IAMUser',
+  'AssumedRole',
+  'Root',
+  'Anonymous',
+  'FederatedUser',
+  'AWSService',
+  'Unknown',
+]);
+export type PrincipalType = z.infer<typeof PrincipalType>;
+
+/** Who acted. `arn` is the identity's ARN (an STS session ARN for AssumedRole); `sessionIssuer` is the role ARN. */
+export const Principal = z.object({
+  type: PrincipalType,
+  arn: PrincipalArn.optional(),
+  userName: IamName.optional(),
+  accessKeyId: AccessKeyId.optional(),
+  principalId: PrincipalId.optional(),
+  sessionIssuer: PrincipalArn.optional(),
+  sessionName: IamName.optional(),
+  /** The type as the source reported it, kept when it maps to `Unknown`. */
+  rawType: z.string().max(64).optional(),
+});
+export type Principal = z.infer<typeof Principal>;
+
+export const IpDetail = z.object({
+  ip: IpAddress,
+  country: z.string().max(128).optional(),
+  city: z.string().max(128).optional(),
+  asn: z.string().max(32).optional(),
+  org: z.string().max(256).optional(),
+});
+export type IpDetail = z.infer<typeof IpDetail>;
+
+/**
+ * The normalized signal every source turns into (DESIGN §3, contract §10).
+ * Fields after `count` are extensions; the contract's fields keep their names and meaning.
+ */
+export const Incident = z.object({
+  source: z.enum(['guardduty', 'detection']),
+  findingId: z.string().regex(/^[\w.:/-]{1,300}$/, 'must be a finding id'),
+  findingType: z
+    .string()
+    .regex(/^[\w:/.+-]{1,200}$/, 'must be a finding type such as Exfiltration:S3/AnomalousBehavior'),
+  severity: z.number().min(0).max(10),
+  accountId: AccountId,
+  region: Region,
+  principal: Principal,
+  buckets: z.array(BucketName).max(1000),
+  sourceIps: z.array(IpAddress).max(1000),
+  firstSeen: z.iso.datetime(),
+  lastSeen: z.iso.datetime(),
+  count: z.number().int().min(1),
+  title: z.string().max(1024).optional(),
+  partition: z.string().default('aws'),
+  detectorId: z.string().max(300).optional(),
+  /** When the source created the finding (GuardDuty `createdAt`). */
+  createdAt: z.iso.datetime().optional(),
+  updatedAt: z.iso.datetime().optional(),
+  ipDetails: z.array(IpDetail).max(1000).optional(),
+});
+export type Incident = z.infer<typeof Incident>;
+
+/** `normalize`'s result (contract §10). */
+export type Normalized =
+  | { status: 'accepted'; incident: Incident }
+  | { status: 'ignored'; reason: string; incident?: Incident };

@@ -1,0 +1,86 @@
+import { z } from 'zod';
+import { AccessKeyId, AccountId, BucketName, IamName, Region } from './primitives.js';
+
+/** Action ids: used by `--approve`, the plan, `applied[]` and the Slack checkboxes (DESIGN §5). */
+export const ACTION_IDS = [
+  'deactivateAccessKey',
+  'revokeRoleSessions',
+  'startMacieJob',
+  'denyBucketAccess',
+  'restrictVpcEndpoint',
+] as const;
+export const ActionId = z.enum(ACTION_IDS);
+export type ActionId = z.infer<typeof ActionId>;
+
+/** A statement we add: always a Deny with an `IR…` Sid. */
+export const OurStatement = z.looseObject({
+  Sid: z.string().regex(/^IR[A-Za-z0-9]+$/, 'our statements carry an IR… Sid'),
+  Effect: z.literal('Deny'),
+});
+export type OurStatement = z.infer<typeof OurStatement>;
+
+const Base = z.object({
+  /** `<action>:<target>`, unique within a plan. */
+  id: z.string().min(3).max(300),
+  target: z.string().min(1).max(256),
+  accountId: AccountId,
+  region: Region,
+  /** One line a responder reads in Slack and in the report. */
+  summary: z.string().max(1000),
+});
+
+export const DeactivateAccessKeyItem = Base.extend({
+  action: z.literal('deactivateAccessKey'),
+  userName: IamName,
+  accessKeyId: AccessKeyId,
+  lastUsed: z.string().optional(),
+});
+
+export const DenyBucketAccessItem = Base.extend({
+  action: z.literal('denyBucketAccess'),
+  bucket: BucketName,
+  statements: z.array(OurStatement).min(1),
+  /** Policy size before and after the merge, against the 20 KB limit. */
+  sizeBefore: z.number().int().min(0),
+  sizeAfter: z.number().int().min(0),
+  limit: z.number().int().positive(),
+});
+
+export const PlanItem = z.discriminatedUnion('action', [DeactivateAccessKeyItem, DenyBucketAccessItem]);
+export type PlanItem = z.infer<typeof PlanItem>;
+export type DenyBucketAccessItem = z.infer<typeof DenyBucketAccessItem>;
+export type DeactivateAccessKeyItem = z.infer<typeof DeactivateAccessKeyItem>;
+
+export const Plan = z.object({
+  items: z.array(PlanItem),
+  /** What we could not or would not do automatically, said plainly. */
+  recommendations: z.array(z.string()),
+  /** Actions considered and not planned, with the reason (for the report). */
+  notPlanned: z.array(z.object({ action: ActionId, target: z.string().optional(), reason: z.string() })),
+});
+export type Plan = z.infer<typeof Plan>;
+
+export const ActionOutcome = z.enum(['applied', 'already', 'failed', 'skipped']);
+export type ActionOutcome = z.infer<typeof ActionOutcome>;
+
+/** What an action did to one target (`applied[]` in the contract). */
+export const ActionResult = z.object({
+  action: ActionId,
+  target: z.string(),
+  result: ActionOutcome,
+  error: z.string().optional(),
+  detail: z.string().optional(),
+  at: z.string().optional(),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+/** The approval's outcome, as the Slack handler (or the timeout policy) reports it to the state machine. */
+export const Decision = z.object({
+  outcome: z.enum(['approved', 'denied', 'expired', 'nothing-to-approve', 'dry-run']),
+  via: z.enum(['slack', 'local', 'timeout-policy', 'none']).default('none'),
+  decidedBy: z.array(z.string()).default([]),
+  decidedAt: z.string().optional(),
+  reason: z.string().max(2000).optional(),
+  approvedPlan: z.array(PlanItem).default([]),
+});
+export type Decision = z.infer<typeof Decision>;

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { AccountId } from './primitives.js';
+
+export const RoleArn = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    'must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)',
+  );
+export const VpcEndpointId = z.string().regex(/^vpce-[0-9a-f]{8,17}$/, 'must be a VPC endpoint id (vpce-…)');
+export const SlackUserOrGroup = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,20}$/, 'must be a Slack user id (U…/W…) or user group id (S…)');
+export const SlackChannel = z.string().regex(/^[CGD][A-Z0-9]{2,20}$/, 'must be a Slack channel id (C…/G…)');
+
+/**
+ * The runtime part of the configuration, compiled into the state machine definition as a literal
+ * so each task receives exactly what it needs in its input (nothing read from the environment).
+ */
+export const Settings = z.object({
+  trustedAccounts: z.array(AccountId),
+  irRoleArns: z.array(RoleArn),
+  breakGlassRoleArns: z.array(RoleArn),
+  /** The responder's own Lambda roles: exempt from every deny we write so containment can always be undone. */
+  responderRoleArns: z.array(z.string()),
+  vpcEndpointIds: z.array(VpcEndpointId),
+  approvers: z.array(SlackUserOrGroup),
+  slackChannel: SlackChannel,
+  twoPersonRule: z.boolean(),
+  approvalTimeoutSeconds: z.number().int().positive(),
+  heartbeatSeconds: z.number().int().positive(),
+  /** Severity at or above which an unanswered approval contains anyway; undefined: always auto-deny. */
+  autoContainSeverity: z.number().min(0).max(10).optional(),
+  findingTypes: z.array(z.string()),
+  acceptSampleFindings: z.boolean(),
+  dryRun: z.boolean(),
+  /** Region and state machine used to build console links. */
+  consoleRegion: z.string().optional(),
+});
+export type Settings = z.infer<typeof Settings>;
+
+/** Every role our denies must never apply to: IR, break-glass and the responder's own roles. */
+export function protectedRoleArns(settings: Settings): string[] {
+  return [...new Set([...settings.irRoleArns, ...settings.breakGlassRoleArns, ...settings.responderRoleArns])];
+}

@@ -1,0 +1,89 @@
+import type { Report } from './report.js';
+
+const utc = (at: string) => `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`;
+
+function span(at: string, until?: string): string {
+  if (!until || until.slice(0, 16) === at.slice(0, 16)) return utc(at);
+  return until.slice(0, 10) === at.slice(0, 10)
+    ? `${at.slice(0, 10)} ${at.slice(11, 16)}-${until.slice(11, 16)} UTC`
+    : `${utc(at)} - ${utc(until)}`;
+}
+
+/** `4.7 GB`: decimal units, as S3 bills them. */
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+function duration(minutes: number | undefined): string {
+  if (minutes === undefined) return 'n/a';
+  if (minutes < 60) return `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/**
+ * The report in the seed's "S3 Data Exfiltration Investigation Report" format (seed 000, Output
+ * Format): the same header and sections, in the same order, with our additions after them.
+ */
+export function renderReport(report: Report): string {
+  const lines: string[] = [];
+  const add = (...more: string[]) => lines.push(...more);
+  add(report.title, '='.repeat(44));
+  add(
+    `Account: ${report.account}`,
+    `Detection Source: ${report.detectionSource}`,
+    `Investigation Date: ${report.investigationDate}`,
+  );
+  add(`Incident: ${report.incidentId} (${report.status})`, `Region: ${report.region}`);
+  if (report.error) add(`Failure: ${report.error.error}${report.error.cause ? ` - ${report.error.cause}` : ''}`);
+  add('', 'INCIDENT TIMELINE:');
+  for (const entry of report.timeline) add(`  ${span(entry.at, entry.until)} - ${entry.text}`);
+
+  add('', 'COMPROMISED PRINCIPAL:');
+  add(`  ARN: ${report.principal.arn ?? '(none: unauthenticated or unknown)'}`);
+  add(`  Type: ${report.principal.type}`);
+  if (report.principal.accessKey) add(`  Access Key: ${report.principal.accessKey}`);
+  add(`  Source IP: ${report.principal.sourceIps.join('; ') || 'unknown'}`);
+  if (report.principal.otherKeys.length)
+    add(`  Other keys of the user (not touched): ${report.principal.otherKeys.join('; ')}`);
+
+  const impact = report.impact;
+  add('', 'DATA IMPACT ASSESSMENT:');
+  add(`  Buckets accessed: ${impact.buckets.length}${impact.buckets.length ? ` (${impact.buckets.join(', ')})` : ''}`);
+  add(
+    `  Objects downloaded: ${impact.objectsDownloaded === undefined ? 'unknown (data events unavailable)' : impact.objectsDownloaded.toLocaleString('en-US')}`,
+  );
+  add(
+    `  Total data volume: ${impact.bytesDownloaded === undefined ? 'unknown (data events unavailable)' : formatBytes(impact.bytesDownloaded)}`,
+  );
+  add(`  Sensitive data types: ${impact.sensitiveDataTypes.join(', ') || 'none reported'}`);
+  add(`  Macie severity: ${impact.macieSeverity ?? 'none reported'}`);
+  if (impact.crossAccountCopies.length) add(`  Cross-account copies: ${impact.crossAccountCopies.join('; ')}`);
+  if (impact.unavailable.length) add(`  Evidence unavailable: ${impact.unavailable.join('; ')}`);
+
+  add('', 'CONTAINMENT ACTIONS:');
+  for (const item of report.containment)
+    add(`  [${item.done ? 'x' : ' '}] ${item.text}${item.reason ? ` - ${item.reason}` : ''}`);
+
+  add('', 'RECOMMENDED NEXT STEPS:');
+  for (const step of report.nextSteps.length ? report.nextSteps : ['None beyond the containment above.'])
+    add(`  - ${step}`);
+
+  add('', 'METRICS:');
+  add(`  Time to detect: ${duration(report.metrics.timeToDetectMinutes)} (first activity to finding)`);
+  add(`  Time to approval: ${duration(report.metrics.timeToApprovalMinutes)} (approval requested to decision)`);
+  add(
+    `  Time to contain: ${duration(report.metrics.timeToContainMinutes)} (incident opened to last containment action)`,
+  );
+
+  add('', 'EVIDENCE SOURCES:');
+  for (const source of report.evidenceSources)
+    add(`  ${source.source}: ${source.status}${source.reason ? ` (${source.reason})` : ''}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,223 @@
+import type { PrincipalFacts } from '../describe-principal/schema.js';
+import { maskKey } from '../shared/ids.js';
+import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
+import type { Incident } from '../shared/schemas/incident.js';
+import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
+import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
+import { ACTION_LABELS } from '../slack/blocks.js';
+
+/** The investigation report as data (written as JSON beside the Markdown). */
+export interface Report {
+  readonly title: 'S3 Data Exfiltration Investigation Report';
+  readonly incidentId: string;
+  readonly status: IncidentStatus;
+  readonly account: string;
+  readonly region: string;
+  readonly detectionSource: string;
+  readonly investigationDate: string;
+  readonly timeline: { at: string; until?: string; text: string }[];
+  readonly principal: { arn?: string; type: string; accessKey?: string; sourceIps: string[]; otherKeys: string[] };
+  readonly impact: {
+    buckets: string[];
+    objectsDownloaded?: number;
+    bytesDownloaded?: number;
+    sensitiveDataTypes: string[];
+    macieSeverity?: string;
+    crossAccountCopies: string[];
+    unavailable: string[];
+  };
+  readonly containment: { done: boolean; text: string; reason?: string }[];
+  readonly nextSteps: string[];
+  readonly metrics: { timeToDetectMinutes?: number; timeToApprovalMinutes?: number; timeToContainMinutes?: number };
+  readonly evidenceSources: { source: string; status: string; reason?: string }[];
+  readonly error?: { error: string; cause?: string };
+}
+
+export interface ReportInput {
+  readonly incidentId: string;
+  readonly incident: Incident;
+  readonly status: IncidentStatus;
+  readonly now: string;
+  readonly events: readonly TimelineEvent[];
+  readonly enrichment: Record<string, unknown>;
+  readonly evidence: Record<string, unknown>;
+  readonly plan?: Plan;
+  readonly decision?: Decision;
+  readonly applied: readonly ActionResult[];
+  readonly failure?: { Error: string; Cause?: string };
+}
+
+const SOURCE_NAMES: Record<string, string> = {
+  describePrincipal: 'Principal and keys (IAM)',
+  describeBuckets: 'Bucket facts (S3)',
+  assessSensitivity: 'Sensitivity (Macie)',
+  collectManagementEvents: 'Management events (CloudTrail LookupEvents)',
+  queryDataEvents: 'Data events (CloudTrail via Athena)',
+};
+
+function ok<T>(value: unknown): T | undefined {
+  return typeof value === 'object' && value !== null && (value as { status?: string }).status === 'ok'
+    ? (value as T)
+    : undefined;
+}
+
+const minutesBetween = (from?: string, to?: string) =>
+  from && to ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000)) : undefined;
+
+/** Builds the report from what the flow learned and did. Every unchecked item carries its reason. */
+export function buildReport(input: ReportInput): Report {
+  const { incident, events } = input;
+  const dataEvents = ok<DataEventsSummary>(input.evidence.queryDataEvents);
+  const principalFacts = ok<PrincipalFacts>(input.enrichment.describePrincipal);
+  const sensitivity = ok<{ buckets: BucketSensitivity[] }>(input.enrichment.assessSensitivity);
+  const sources = { ...input.enrichment, ...input.evidence };
+
+  const timeline: Report['timeline'] = [];
+  if (dataEvents?.firstEventTime) {
+    const topIp = dataEvents.sourceIps[0]?.ip;
+    timeline.push({
+      at: dataEvents.firstEventTime,
+      text: `First anomalous S3 data event${topIp ? ` from ${topIp}` : ''}`,
+    });
+    const reads = dataEvents.byEventName.find((entry) => entry.eventName === 'GetObject')?.count ?? 0;
+    timeline.push({
+      at: dataEvents.firstEventTime,
+      until: dataEvents.lastEventTime,
+      text: `${reads.toLocaleString('en-US')} GetObject requests (${dataEvents.requests.toLocaleString('en-US')} S3 requests in all)`,
+    });
+  } else {
+    timeline.push({
+      at: incident.firstSeen,
+      until: incident.lastSeen,
+      text: `Activity seen by ${incident.source === 'guardduty' ? 'GuardDuty' : 'the detection'} (${incident.count} occurrence${incident.count === 1 ? '' : 's'})`,
+    });
+  }
+  if (incident.createdAt) {
+    timeline.push({
+      at: incident.createdAt,
+      text: `${incident.source === 'guardduty' ? 'GuardDuty' : 'Detection'} finding generated (${incident.findingType}, severity ${incident.severity})`,
+    });
+  }
+  for (const event of events) timeline.push({ at: event.at, text: event.text });
+  timeline.sort((a, b) => a.at.localeCompare(b.at));
+
+  const approvalRequested = events.find((event) => event.kind === 'approval-requested')?.at;
+  const decided =
+    events.find((event) => event.kind === 'approved' || event.kind === 'denied')?.at ?? input.decision?.decidedAt;
+  const lastAction = events.filter((event) => event.kind === 'action').at(-1)?.at;
+  const registered = events.find((event) => event.kind === 'registered')?.at;
+  const firstActivity = dataEvents?.firstEventTime ?? incident.firstSeen;
+
+  return {
+    title: 'S3 Data Exfiltration Investigation Report',
+    incidentId: input.incidentId,
+    status: input.status,
+    account: incident.accountId,
+    region: incident.region,
+    detectionSource: `${incident.source === 'guardduty' ? 'GuardDuty' : 'Detection'} ${incident.findingType}`,
+    investigationDate: input.now.slice(0, 10),
+    timeline,
+    principal: {
+      arn: principalFacts?.resolvedArn ?? incident.principal.arn ?? incident.principal.sessionIssuer,
+      type: incident.principal.type,
+      accessKey: incident.principal.accessKeyId ? maskKey(incident.principal.accessKeyId) : undefined,
+      sourceIps: (incident.ipDetails ?? incident.sourceIps.map((ip) => ({ ip }))).map((detail) =>
+        [detail.ip, describeIp(detail)].filter(Boolean).join(' '),
+      ),
+      otherKeys: (principalFacts?.otherKeys ?? []).map(
+        (key) =>
+          `${maskKey(key.accessKeyId)} (${key.status}${key.createDate ? `, created ${key.createDate}` : ''}${key.lastUsedDate ? `, last used ${key.lastUsedDate}` : ''})`,
+      ),
+    },
+    impact: {
+      buckets: dataEvents?.byBucket.length ? dataEvents.byBucket.map((entry) => entry.bucket) : incident.buckets,
+      objectsDownloaded: dataEvents?.objectsRead,
+      bytesDownloaded: dataEvents?.bytesOut,
+      sensitiveDataTypes: [...new Set((sensitivity?.buckets ?? []).flatMap((bucket) => bucket.sensitiveDataTypes))],
+      macieSeverity: highestSeverity(sensitivity?.buckets ?? []),
+      crossAccountCopies: (dataEvents?.crossAccountCopies ?? []).map(
+        (copy) =>
+          `${copy.count} to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
+      ),
+      unavailable: Object.entries(sources)
+        .filter(([, value]) => (value as { status?: string } | undefined)?.status === 'unavailable')
+        .map(([source]) => SOURCE_NAMES[source] ?? source),
+    },
+    containment: containmentChecklist(input),
+    nextSteps: input.plan?.recommendations ?? [],
+    metrics: {
+      timeToDetectMinutes: minutesBetween(firstActivity, incident.createdAt ?? registered),
+      timeToApprovalMinutes: minutesBetween(approvalRequested, decided),
+      timeToContainMinutes: minutesBetween(registered, lastAction),
+    },
+    evidenceSources: Object.entries(sources).map(([source, value]) => {
+      const entry = value as { status?: string; reason?: string } | undefined;
+      return { source: SOURCE_NAMES[source] ?? source, status: entry?.status ?? 'missing', reason: entry?.reason };
+    }),
+    error: input.failure ? { error: input.failure.Error, cause: input.failure.Cause } : undefined,
+  };
+}
+
+function describeIp(detail: { ip: string; country?: string; city?: string; org?: string; asn?: string }): string {
+  const parts = [detail.city, detail.country].filter(Boolean).join(', ');
+  const org = [detail.org, detail.asn ? `AS${detail.asn}` : undefined].filter(Boolean).join(' ');
+  const text = [parts, org].filter(Boolean).join('; ');
+  return text ? `(${text})` : '';
+}
+
+const SEVERITY_ORDER = ['LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+function highestSeverity(buckets: readonly BucketSensitivity[]): string | undefined {
+  const found = buckets.map((bucket) => bucket.highestSeverity?.toUpperCase()).filter((s): s is string => Boolean(s));
+  return found.sort((a, b) => SEVERITY_ORDER.indexOf(b) - SEVERITY_ORDER.indexOf(a))[0];
+}
+
+const DONE_TEXT: Record<string, (target: string) => string> = {
+  deactivateAccessKey: (target) => `Access key ${maskKey(target)} deactivated`,
+  denyBucketAccess: (target) => `Bucket policy of ${target} denies the principal`,
+};
+
+/** One line per planned action (and per action considered but not planned), `[x]` only when it took effect. */
+function containmentChecklist(input: ReportInput): Report['containment'] {
+  const lines: Report['containment'] = [];
+  const decision = input.decision;
+  for (const item of input.plan?.items ?? []) {
+    const text = DONE_TEXT[item.action]?.(item.target) ?? `${ACTION_LABELS[item.action]}: ${item.target}`;
+    const result = input.applied.find((entry) => entry.action === item.action && entry.target === item.target);
+    if (result && (result.result === 'applied' || result.result === 'already')) {
+      lines.push({ done: true, text: result.result === 'already' ? `${text} (already in place)` : text });
+    } else if (result) {
+      lines.push({
+        done: false,
+        text,
+        reason: `${result.result}${result.error ? `: ${result.error}` : ''}${result.detail ? ` (${result.detail})` : ''}`,
+      });
+    } else {
+      lines.push({ done: false, text, reason: notAppliedReason(decision, input.failure) });
+    }
+  }
+  for (const entry of input.plan?.notPlanned ?? []) {
+    lines.push({ done: false, text: ACTION_LABELS[entry.action], reason: `not planned: ${entry.reason}` });
+  }
+  if (!input.plan)
+    lines.push({
+      done: false,
+      text: 'No containment plan was made',
+      reason: input.failure ? `the flow failed: ${input.failure.Error}` : 'no plan',
+    });
+  return lines;
+}
+
+function notAppliedReason(decision: Decision | undefined, failure: ReportInput['failure']): string {
+  if (failure) return `the flow failed before containment: ${failure.Error}`;
+  if (!decision) return 'no decision was recorded';
+  switch (decision.outcome) {
+    case 'denied':
+      return `denied${decision.decidedBy.length ? ` by ${decision.decidedBy.join(', ')}` : ''}${decision.reason ? `: ${decision.reason}` : ''}`;
+    case 'expired':
+      return 'the approval timed out and the timeout policy denies';
+    case 'dry-run':
+      return 'dry run: planned only';
+    default:
+      return 'not approved';
+  }
+}

@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { ConfigError } from '../handlers/shared/errors.js';
+import { AccountId, firstIssue } from '../handlers/shared/schemas/primitives.js';
+import {
+  RoleArn,
+  type Settings,
+  SlackChannel,
+  SlackUserOrGroup,
+  VpcEndpointId,
+} from '../handlers/shared/schemas/settings.js';
+import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
+
+/** `90s`, `30m`, `24h`, `2d` or ISO 8601 `PT24H` → seconds. */
+export function parseDuration(value: string): number | undefined {
+  const short = /^(\d+)\s*(s|m|h|d)$/.exec(value.trim());
+  if (short) {
+    const unit = { s: 1, m: 60, h: 3600, d: 86_400 }[short[2] as 's' | 'm' | 'h' | 'd'];
+    return Number(short[1]) * unit;
+  }
+  const iso = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/.exec(value.trim());
+  if (iso && value.trim() !== 'P' && value.trim() !== 'PT') {
+    const [, d = '0', h = '0', m = '0', s = '0'] = iso;
+    return Number(d) * 86_400 + Number(h) * 3600 + Number(m) * 60 + Number(s);
+  }
+  return undefined;
+}
+
+const DurationText = z.string().transform((value, ctx) => {
+  const seconds = parseDuration(value);
+  if (seconds === undefined || seconds <= 0) {
+    ctx.addIssue({ code: 'custom', message: 'must be a duration such as "90m", "24h", "2d" or "PT24H"' });
+    return z.NEVER;
+  }
+  return seconds;
+});
+
+/** The GuardDuty finding types handled by default (DESIGN §3). */
+export const DEFAULT_FINDING_TYPES = [
+  'Exfiltration:S3/',
+  'AttackSequence:S3/CompromisedData',
+  'UnauthorizedAccess:S3/',
+];
+
+/**
+ * The deployment configuration (DESIGN §8): one typed object, read only by `infra/app.ts` (from
+ * `cdk.json` context `responder` or a `--context configFile=…` JSON file) and by `simulate` from a
+ * scenario's `config`. Unknown keys are errors, so a typo fails synth instead of being ignored.
+ */
+export const ResponderConfig = z.strictObject({
+  /** Accounts data may legitimately move to (copies, replication, VPC endpoint perimeter). */
+  trustedAccounts: z.array(AccountId).default([]),
+  /** Incident-response roles: never denied by anything we write. */
+  irRoleArns: z.array(RoleArn).min(1, 'name at least one IR role: it is exempted from every deny we write'),
+  /** Break-glass roles: never denied by anything we write. */
+  breakGlassRoleArns: z.array(RoleArn).default([]),
+  /** S3 gateway/interface endpoints whose policies we may restrict, and for the optional VPC-only bucket statement. */
+  vpcEndpointIds: z.array(VpcEndpointId).default([]),
+  /** Slack user ids (U…/W…) or user group ids (S…) allowed to decide. */
+  approvers: z.array(SlackUserOrGroup).min(1, 'name at least one approver'),
+  slackChannel: SlackChannel,
+  /** Require two different approvers. */
+  twoPersonRule: z.boolean().default(false),
+  /** Overrides the playbook's approval timeout and heartbeat. */
+  approvalTimeout: DurationText.optional(),
+  approvalHeartbeat: DurationText.optional(),
+  /** At or above this severity an unanswered approval contains anyway; unset: always auto-deny. */
+  autoContainSeverity: z.number().min(0).max(10).optional(),
+  /** Overrides the playbooks' GuardDuty triggers (default: DESIGN §3, as the playbook declares). */
+  findingTypes: z
+    .array(
+      z.string().regex(/^[A-Za-z]+:S3\/[\w.*+-]*$/, 'must be an S3 finding type or prefix such as Exfiltration:S3/'),
+    )
+    .min(1)
+    .optional(),
+  acceptSampleFindings: z.boolean().default(false),
+  bulkDownloadThreshold: z.number().int().positive().default(1000),
+  /** Plan only: enrich, plan and report, change nothing. */
+  dryRun: z.boolean().default(false),
+  /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
+  memberAccounts: z.array(AccountId).default([]),
+  /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
+  memberRoleName: z
+    .string()
+    .regex(/^[\w+=,.@-]{1,64}$/)
+    .default('S3ExfilResponderMember'),
+  athena: z
+    .strictObject({
+      database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (a-z 0-9 _)'),
+      table: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name (a-z 0-9 _)'),
+      workgroup: z.string().regex(/^[\w.-]{1,128}$/),
+      cloudTrailBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+      cloudTrailPrefix: z.string().default(''),
+    })
+    .optional(),
+});
+export type ResponderConfig = z.infer<typeof ResponderConfig>;
+export type ResponderConfigInput = z.input<typeof ResponderConfig>;
+
+/** Parses and checks a config; throws `ConfigError` naming the field. */
+export function parseConfig(raw: unknown): ResponderConfig {
+  if (raw === undefined || raw === null) {
+    throw new ConfigError('', 'no configuration: set the "responder" context in cdk.json or pass -c configFile=<path>');
+  }
+  const parsed = ResponderConfig.safeParse(raw);
+  if (!parsed.success) {
+    const { path, message } = firstIssue(parsed.error);
+    throw new ConfigError(path, message);
+  }
+  const config = parsed.data;
+  if (config.approvalHeartbeat && config.approvalTimeout && config.approvalHeartbeat >= config.approvalTimeout) {
+    throw new ConfigError('approvalHeartbeat', 'must be shorter than approvalTimeout');
+  }
+  if (config.twoPersonRule && config.approvers.length < 2 && !config.approvers.some((id) => id.startsWith('S'))) {
+    throw new ConfigError('approvers', 'the two-person rule needs at least two approvers (or a user group)');
+  }
+  return config;
+}
+
+/** The runtime settings compiled into one playbook's state machine for its tasks. */
+export function toSettings(
+  config: ResponderConfig,
+  playbook: Playbook,
+  extra: { responderRoleArns: string[]; consoleRegion?: string },
+): Settings {
+  const approvalTimeoutSeconds = config.approvalTimeout ?? playbook.approval.timeout.toSeconds();
+  const heartbeatSeconds = config.approvalHeartbeat ?? playbook.approval.heartbeat.toSeconds();
+  if (heartbeatSeconds >= approvalTimeoutSeconds) {
+    throw new ConfigError(
+      'approvalHeartbeat',
+      `must be shorter than the approval timeout (${approvalTimeoutSeconds}s)`,
+    );
+  }
+  const patterns = guardDutyPatterns(playbook);
+  return {
+    trustedAccounts: config.trustedAccounts,
+    irRoleArns: config.irRoleArns,
+    breakGlassRoleArns: config.breakGlassRoleArns,
+    responderRoleArns: extra.responderRoleArns,
+    vpcEndpointIds: config.vpcEndpointIds,
+    approvers: config.approvers,
+    slackChannel: config.slackChannel,
+    twoPersonRule: config.twoPersonRule,
+    approvalTimeoutSeconds,
+    heartbeatSeconds,
+    autoContainSeverity: config.autoContainSeverity,
+    findingTypes: config.findingTypes ?? (patterns.length > 0 ? patterns : DEFAULT_FINDING_TYPES),
+    acceptSampleFindings: config.acceptSampleFindings,
+    dryRun: config.dryRun,
+    consoleRegion: extra.consoleRegion,
+  };
+}

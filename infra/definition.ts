@@ -1,0 +1,288 @@
+import { Duration } from 'aws-cdk-lib';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import type { Construct } from 'constructs';
+import { RETRYABLE_ERRORS } from '../handlers/shared/errors.js';
+import type { Settings } from '../handlers/shared/schemas/settings.js';
+import { type ContainTask, stateName, type TaskName } from '../handlers/shared/task-names.js';
+import type { Playbook } from '../playbooks/define.js';
+
+/** Lambda service errors worth retrying (Step Functions best practice). */
+const LAMBDA_TRANSIENT = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** Defaults every playbook gets: they live here, not in each playbook. */
+const TASK_TIMEOUT = Duration.minutes(5);
+const EVIDENCE_TIMEOUT = Duration.minutes(15);
+
+export type TaskFunctions = Readonly<Record<TaskName, IFunction>>;
+
+/**
+ * Compiles a playbook into its state machine (DESIGN §2): the one compiler used by the stack,
+ * `simulate` and the tests. JSONPath only. State names are the tasks' Title Case names, so the
+ * local runtime can bind each Task state to its core by function.
+ *
+ * State data: `{event, settings}` → `registration` → `response: {evidence, decision}` → report.
+ */
+export function buildDefinition(
+  scope: Construct,
+  playbook: Playbook,
+  fns: TaskFunctions,
+  settings: Settings,
+): sfn.IChainable {
+  const invoke: Invoke = (task, id, payload, options = {}) => {
+    const state = new tasks.LambdaInvoke(scope, id, {
+      lambdaFunction: fns[task],
+      payload: sfn.TaskInput.fromObject(payload),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+      taskTimeout: sfn.Timeout.duration(options.timeout ?? TASK_TIMEOUT),
+      resultPath: options.resultPath,
+    });
+    return withRetries(state);
+  };
+  const common = {
+    'incidentId.$': '$.registration.incidentId',
+    'incident.$': '$.registration.incident',
+    'settings.$': '$.settings',
+  };
+
+  const start = new sfn.Pass(scope, 'Start', {
+    comment: `${playbook.title}: keep the event, add the deployment settings`,
+    parameters: { 'event.$': '$', settings },
+  });
+  const register = invoke(
+    'registerIncident',
+    'Register Incident',
+    { 'event.$': '$.event', 'settings.$': '$.settings', 'executionName.$': '$$.Execution.Name' },
+    { resultPath: '$.registration' },
+  );
+
+  const respond = new sfn.Parallel(scope, 'Respond', {
+    comment: 'Evidence runs beside the decision: the approval never waits for Athena',
+    resultSelector: { 'evidence.$': '$[0]', 'decision.$': '$[1]' },
+    resultPath: '$.response',
+  });
+  respond.branch(evidenceBranch(scope, playbook, invoke, common));
+  respond.branch(decisionBranch(scope, playbook, invoke, common, fns, settings));
+
+  const report = invoke('writeReport', 'Write Report', {
+    ...common,
+    'response.$': '$.response',
+  });
+  const reportFailure = invoke('writeReport', 'Report Failure', { ...common, 'failure.$': '$.failure' });
+  const failed = new sfn.Fail(scope, 'Incident Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  respond.addCatch(reportFailure.next(failed), { errors: ['States.ALL'], resultPath: '$.failure' });
+
+  const route = new sfn.Choice(scope, 'Route Registration')
+    .when(
+      sfn.Condition.stringEquals('$.registration.status', 'ignored'),
+      new sfn.Succeed(scope, 'Ignored', { outputPath: '$.registration' }),
+    )
+    .when(
+      sfn.Condition.stringEquals('$.registration.status', 'linked'),
+      new sfn.Succeed(scope, 'Linked', { outputPath: '$.registration' }),
+    )
+    .otherwise(respond.next(report));
+
+  return start.next(register).next(route);
+}
+
+type Invoke = (
+  task: TaskName,
+  id: string,
+  payload: Record<string, unknown>,
+  options?: { resultPath?: string; timeout?: Duration },
+) => tasks.LambdaInvoke;
+
+function withRetries<T extends tasks.LambdaInvoke>(state: T): T {
+  state.addRetry({ errors: LAMBDA_TRANSIENT, interval: Duration.seconds(2), maxAttempts: 6, backoffRate: 2 });
+  state.addRetry({ errors: [...RETRYABLE_ERRORS], interval: Duration.seconds(2), maxAttempts: 3, backoffRate: 2 });
+  return state;
+}
+
+function evidenceBranch(scope: Construct, playbook: Playbook, invoke: Invoke, common: Record<string, string>) {
+  const collected = new sfn.Pass(scope, 'Evidence Collected', {
+    parameters: Object.fromEntries(playbook.evidence.map((task) => [`${task}.$`, `$.${task}`])),
+  });
+  let head: sfn.Chain = sfn.Chain.start(new sfn.Pass(scope, 'Start Evidence'));
+  for (const task of playbook.evidence) {
+    const name = stateName(task);
+    const state = invoke(task, name, common, { resultPath: `$.${task}`, timeout: EVIDENCE_TIMEOUT });
+    const unavailable = new sfn.Pass(scope, `${name} Unavailable`, {
+      parameters: { status: 'unavailable', 'reason.$': `$.${task}Error.Cause`, 'error.$': `$.${task}Error.Error` },
+      resultPath: `$.${task}`,
+    });
+    const join = new sfn.Pass(scope, `${name} Done`);
+    state.addCatch(unavailable, { errors: ['States.ALL'], resultPath: `$.${task}Error` });
+    unavailable.next(join);
+    head = head.next(state.next(join));
+  }
+  return head.next(collected);
+}
+
+function decisionBranch(
+  scope: Construct,
+  playbook: Playbook,
+  invoke: Invoke,
+  common: Record<string, string>,
+  fns: TaskFunctions,
+  settings: Settings,
+): sfn.IChainable {
+  const enrich = new sfn.Parallel(scope, 'Fast Enrich', {
+    comment: 'Each source degrades on its own to {status: unavailable, reason}',
+    resultSelector: Object.fromEntries(playbook.enrich.map((task, index) => [`${task}.$`, `$[${index}]`])),
+    resultPath: '$.enrichment',
+  });
+  for (const task of playbook.enrich) {
+    const name = stateName(task);
+    const state = invoke(task, name, common);
+    const unavailable = new sfn.Pass(scope, `${name} Unavailable`, {
+      parameters: { status: 'unavailable', 'reason.$': '$.error.Cause', 'error.$': '$.error.Error' },
+    });
+    state.addCatch(unavailable, { errors: ['States.ALL'], resultPath: '$.error' });
+    enrich.branch(state);
+  }
+
+  const plan = invoke(
+    'planContainment',
+    'Plan Containment',
+    { ...common, 'enrichment.$': '$.enrichment', contain: [...playbook.contain] },
+    { resultPath: '$.planning' },
+  );
+  const noneApplied = new sfn.Pass(scope, 'Nothing Applied Yet', {
+    result: sfn.Result.fromArray([]),
+    resultPath: '$.applied',
+  });
+  const decided = new sfn.Pass(scope, 'Decision Made', {
+    parameters: {
+      'enrichment.$': '$.enrichment',
+      'plan.$': '$.planning',
+      'decision.$': '$.decision',
+      'applied.$': '$.applied',
+    },
+  });
+  const outcome = (id: string, fields: Record<string, unknown>) =>
+    new sfn.Pass(scope, id, { parameters: { approvedPlan: [], decidedBy: [], ...fields }, resultPath: '$.decision' });
+
+  if (settings.dryRun) {
+    return enrich
+      .next(plan)
+      .next(noneApplied)
+      .next(outcome('Dry Run', { outcome: 'dry-run', via: 'none' }))
+      .next(decided);
+  }
+
+  const contain = containMap(scope, playbook.contain, invoke);
+  const approval = new tasks.LambdaInvoke(scope, 'Request Approval', {
+    lambdaFunction: fns.requestApproval,
+    integrationPattern: sfn.IntegrationPattern.WAIT_FOR_TASK_TOKEN,
+    payload: sfn.TaskInput.fromObject({
+      taskToken: sfn.JsonPath.taskToken,
+      ...common,
+      'plan.$': '$.planning',
+      'enrichment.$': '$.enrichment',
+    }),
+    heartbeatTimeout: sfn.Timeout.duration(Duration.seconds(settings.heartbeatSeconds)),
+    taskTimeout: sfn.Timeout.duration(Duration.seconds(settings.approvalTimeoutSeconds)),
+    resultPath: '$.decision',
+    retryOnServiceExceptions: false,
+  });
+  withRetries(approval);
+
+  const denied = new sfn.Pass(scope, 'Approval Denied', {
+    parameters: {
+      outcome: 'denied',
+      via: 'slack',
+      decidedBy: [],
+      approvedPlan: [],
+      'reason.$': '$.approvalError.Cause',
+    },
+    resultPath: '$.decision',
+  });
+  const autoDeny = outcome('Auto Deny', { outcome: 'expired', via: 'timeout-policy' });
+  let timeoutPolicy: sfn.IChainable = autoDeny;
+  if (settings.autoContainSeverity !== undefined) {
+    const autoContain = new sfn.Pass(scope, 'Auto Contain', {
+      parameters: {
+        outcome: 'approved',
+        via: 'timeout-policy',
+        decidedBy: ['timeout-policy'],
+        'approvedPlan.$': '$.planning.items',
+      },
+      resultPath: '$.decision',
+    });
+    timeoutPolicy = new sfn.Choice(scope, 'Apply Timeout Policy')
+      .when(
+        sfn.Condition.numberGreaterThanEquals('$.registration.incident.severity', settings.autoContainSeverity),
+        autoContain.next(contain),
+      )
+      .otherwise(autoDeny);
+  }
+  // A heartbeat timeout re-enters Request Approval: the task re-pings the thread with a fresh
+  // nonce and, once the overall deadline has passed, fails with ApprovalExpired.
+  approval.addCatch(approval, { errors: ['States.HeartbeatTimeout'], resultPath: '$.approvalHeartbeat' });
+  approval.addCatch(denied, { errors: ['ApprovalDenied'], resultPath: '$.approvalError' });
+  approval.addCatch(timeoutPolicy, { errors: ['States.Timeout', 'ApprovalExpired'], resultPath: '$.approvalError' });
+
+  const needsApproval = new sfn.Choice(scope, 'Anything To Approve')
+    .when(
+      sfn.Condition.numberEquals('$.planning.count', 0),
+      outcome('Nothing To Approve', { outcome: 'nothing-to-approve', via: 'none' }).next(decided),
+    )
+    .otherwise(approval.next(contain));
+  contain.next(decided);
+  denied.next(decided);
+  autoDeny.next(decided);
+
+  return enrich.next(plan).next(noneApplied).next(needsApproval);
+}
+
+function containMap(scope: Construct, contain: readonly ContainTask[], invoke: Invoke) {
+  const map = new sfn.Map(scope, 'Contain', {
+    comment: 'Only the approved actions, one at a time; each is idempotent and backs up what it changes',
+    itemsPath: '$.decision.approvedPlan',
+    itemSelector: {
+      'item.$': '$$.Map.Item.Value',
+      'incidentId.$': '$.registration.incidentId',
+      'settings.$': '$.settings',
+    },
+    maxConcurrency: 1,
+    resultPath: '$.applied',
+  });
+  const failedAction = new sfn.Pass(scope, 'Action Failed', {
+    parameters: {
+      'action.$': '$.item.action',
+      'target.$': '$.item.target',
+      result: 'failed',
+      'error.$': '$.failure.Error',
+      'detail.$': '$.failure.Cause',
+    },
+  });
+  const unsupported = new sfn.Pass(scope, 'Action Not In Playbook', {
+    parameters: {
+      'action.$': '$.item.action',
+      'target.$': '$.item.target',
+      result: 'skipped',
+      detail: 'this playbook does not contain with this action',
+    },
+  });
+  const route = new sfn.Choice(scope, 'Route Action');
+  for (const action of contain) {
+    const state = invoke(action, stateName(action), {
+      'item.$': '$.item',
+      'incidentId.$': '$.incidentId',
+      'settings.$': '$.settings',
+    });
+    state.addCatch(failedAction, { errors: ['States.ALL'], resultPath: '$.failure' });
+    route.when(sfn.Condition.stringEquals('$.item.action', action), state);
+  }
+  route.otherwise(unsupported);
+  map.itemProcessor(route);
+  return map;
+}

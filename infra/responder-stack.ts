@@ -1,0 +1,96 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
+import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
+import { type ResponderConfig, toSettings } from './config.js';
+import { Evidence } from './constructs/evidence.js';
+import { FindingRule } from './constructs/finding-rule.js';
+import { IncidentStore } from './constructs/incident-store.js';
+import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
+import { SlackApproval, slackSecret } from './constructs/slack-approval.js';
+import { TaskFunction } from './constructs/task-function.js';
+import type { TaskFunctions } from './definition.js';
+import { acknowledgeWildcards } from './nag.js';
+import { entryOf, type GrantContext, TASKS } from './tasks.js';
+
+export interface ResponderStackProps extends StackProps {
+  readonly config: ResponderConfig;
+  readonly playbooks: readonly Playbook[];
+}
+
+const CONTAINMENT: readonly TaskName[] = ['deactivateAccessKey', 'denyBucketAccess'];
+
+const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, char: string) => char.toUpperCase());
+
+/**
+ * The responder: the incident store, the evidence bucket, one function per task, one state
+ * machine and EventBridge rule per playbook, and the Slack interaction endpoint.
+ */
+export class ResponderStack extends Stack {
+  readonly functions: Record<TaskName, TaskFunction>;
+  readonly stateMachines: PlaybookStateMachine[];
+
+  constructor(scope: Construct, id: string, props: ResponderStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const store = new IncidentStore(this, 'IncidentStore');
+    const evidence = new Evidence(this, 'Evidence');
+    const secret = slackSecret(this);
+    const context: GrantContext = {
+      stack: this,
+      table: store.table,
+      evidence,
+      slackSecret: secret,
+      memberAccounts: config.memberAccounts,
+      memberRoleName: config.memberRoleName,
+    };
+
+    this.functions = Object.fromEntries(
+      TASK_NAMES.map((task) => {
+        const spec = TASKS[task];
+        const fn = new TaskFunction(this, pascal(handlerDir(task)), {
+          entry: entryOf(handlerDir(task)),
+          description: spec.description,
+          timeout: spec.timeout,
+          environment: spec.environment?.(context),
+        });
+        const statements = spec.statements(context);
+        for (const statement of statements) fn.role.addToPolicy(statement);
+        acknowledgeWildcards(fn.role, statements);
+        return [task, fn];
+      }),
+    ) as Record<TaskName, TaskFunction>;
+    const functions = Object.fromEntries(
+      TASK_NAMES.map((task) => [task, this.functions[task].fn]),
+    ) as unknown as TaskFunctions;
+
+    this.stateMachines = props.playbooks.map((playbook) => {
+      const settings = toSettings(config, playbook, {
+        responderRoleArns: CONTAINMENT.map((task) => this.functions[task].role.roleArn),
+        consoleRegion: this.region,
+      });
+      const machine = new PlaybookStateMachine(this, pascal(playbook.id), { playbook, functions, settings });
+      const patterns = config.findingTypes ?? guardDutyPatterns(playbook);
+      if (patterns.length > 0) {
+        new FindingRule(this, `${pascal(playbook.id)}Findings`, {
+          findingTypes: patterns,
+          stateMachine: machine.stateMachine,
+        });
+      }
+      new CfnOutput(this, `${pascal(playbook.id)}StateMachineArn`, { value: machine.stateMachine.stateMachineArn });
+      return machine;
+    });
+
+    new SlackApproval(this, 'SlackApproval', {
+      table: store.table,
+      secret,
+      stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
+    });
+    new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });
+    new CfnOutput(this, 'EvidenceBucketName', { value: evidence.bucket.bucketName });
+    new CfnOutput(this, 'SlackSecretArn', {
+      value: secret.secretArn,
+      description: 'Put {"signingSecret","botToken"} here',
+    });
+  }
+}

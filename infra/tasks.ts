@@ -1,0 +1,184 @@
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, type Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { handlerDir, type TaskName } from '../handlers/shared/task-names.js';
+import type { Evidence } from './constructs/evidence.js';
+import { justify } from './nag.js';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The handler module of a task or of the Slack endpoint. */
+export function entryOf(folder: string): string {
+  return join(root, 'handlers', folder, 'index.ts');
+}
+
+/** What a task's permissions may refer to. */
+export interface GrantContext {
+  readonly stack: Stack;
+  readonly table: dynamodb.ITable;
+  readonly evidence: Evidence;
+  readonly slackSecret: secretsmanager.ISecret;
+  /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
+  readonly memberAccounts: readonly string[];
+  readonly memberRoleName: string;
+}
+
+export interface TaskSpec {
+  readonly description: string;
+  readonly timeout?: Duration;
+  /** Every statement the task's role gets, besides writing to its own log group. */
+  statements(context: GrantContext): iam.PolicyStatement[];
+  environment?(context: GrantContext): Record<string, string>;
+}
+
+const statement = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) =>
+  new iam.PolicyStatement({ actions, resources, conditions });
+
+/** Read and conditional writes on the incident table; never Scan, never DeleteItem, never the table itself. */
+const storeAccess = (context: GrantContext) =>
+  statement(
+    ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
+    [context.table.tableArn],
+  );
+const storeEnv = (context: GrantContext) => ({ TABLE_NAME: context.table.tableName });
+const slackEnv = (context: GrantContext) => ({ SLACK_SECRET_ARN: context.slackSecret.secretArn });
+const readSlackSecret = (context: GrantContext) =>
+  statement(['secretsmanager:GetSecretValue'], [context.slackSecret.secretArn]);
+
+const WHY_IAM_NAMES = 'user and role names come from the finding at run time; scoped to the accounts we act in';
+const WHY_BUCKETS =
+  'bucket names come from the finding at run time; writes are limited to our accounts by aws:ResourceAccount';
+const WHY_UNSCOPABLE = 'this API supports no resource-level permissions (read-only)';
+
+function iamArns(context: GrantContext, kind: 'user' | 'role'): string[] {
+  const { partition, account } = context.stack;
+  return [account, ...context.memberAccounts].map((id) => `arn:${partition}:iam::${id}:${kind}/*`);
+}
+
+/** Assuming the member-account role, only when member accounts are configured. */
+function memberRole(context: GrantContext): iam.PolicyStatement[] {
+  if (context.memberAccounts.length === 0) return [];
+  const { partition } = context.stack;
+  return [
+    statement(
+      ['sts:AssumeRole'],
+      context.memberAccounts.map((id) => `arn:${partition}:iam::${id}:role/${context.memberRoleName}`),
+    ),
+  ];
+}
+
+const memberEnv = (context: GrantContext) => ({ MEMBER_ROLE_NAME: context.memberRoleName });
+
+/** Bucket ARNs of the accounts we act in: names are unknown until a finding names them. */
+const ALL_BUCKETS = (context: GrantContext) => [`arn:${context.stack.partition}:s3:::*`];
+const inOurAccounts = (context: GrantContext) => ({
+  StringEquals: { 'aws:ResourceAccount': [context.stack.account, ...context.memberAccounts] },
+});
+
+/**
+ * Every task: its handler and exactly the IAM it needs (STYLE: all task IAM in one place).
+ * Reads that cannot be scoped (`cloudtrail:LookupEvents`, Macie's finding APIs) are on `*`;
+ * every write is scoped to our accounts' users, or to our accounts' buckets by condition.
+ */
+export const TASKS: Record<TaskName, TaskSpec> = {
+  registerIncident: {
+    description: 'Normalize the signal and open (or link) the incident',
+    statements: (c) => [storeAccess(c)],
+    environment: storeEnv,
+  },
+  describePrincipal: {
+    description: 'Enrich: the IAM user or role, its keys and their last use',
+    statements: (c) => [
+      justify(
+        statement(['iam:GetUser', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'], iamArns(c, 'user')),
+        WHY_IAM_NAMES,
+      ),
+      justify(statement(['iam:GetRole'], iamArns(c, 'role')), WHY_IAM_NAMES),
+      ...memberRole(c),
+    ],
+    environment: memberEnv,
+  },
+  describeBuckets: {
+    description: 'Enrich: the affected buckets and their policies',
+    statements: (c) => [
+      justify(statement(['s3:GetBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
+      ...memberRole(c),
+    ],
+    environment: memberEnv,
+  },
+  assessSensitivity: {
+    description: 'Enrich: Macie sensitivity of the affected buckets',
+    statements: (c) => [
+      justify(
+        statement(['macie2:DescribeBuckets', 'macie2:ListFindings', 'macie2:GetFindings'], ['*']),
+        WHY_UNSCOPABLE,
+      ),
+      ...memberRole(c),
+    ],
+    environment: memberEnv,
+  },
+  collectManagementEvents: {
+    description: 'Enrich: CloudTrail management events of the principal',
+    statements: (c) => [justify(statement(['cloudtrail:LookupEvents'], ['*']), WHY_UNSCOPABLE), ...memberRole(c)],
+    environment: memberEnv,
+  },
+  queryDataEvents: {
+    description: 'Evidence: S3 data events of the principal (Athena)',
+    timeout: Duration.minutes(14),
+    statements: () => [],
+  },
+  planContainment: {
+    description: 'Plan the exact containment: keys, statements, policy sizes',
+    statements: (c) => [
+      justify(statement(['s3:GetBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
+      ...memberRole(c),
+    ],
+    environment: memberEnv,
+  },
+  requestApproval: {
+    description: 'Post the plan to Slack and wait for a decision (task token kept in the store)',
+    statements: (c) => [storeAccess(c), readSlackSecret(c)],
+    environment: (c) => ({ ...storeEnv(c), ...slackEnv(c) }),
+  },
+  deactivateAccessKey: {
+    description: 'Contain: deactivate the finding’s access key (that key only)',
+    statements: (c) => [
+      justify(statement(['iam:ListAccessKeys', 'iam:UpdateAccessKey'], iamArns(c, 'user')), WHY_IAM_NAMES),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
+  denyBucketAccess: {
+    description: 'Contain: merge a Sid-keyed Deny into the bucket policy',
+    statements: (c) => [
+      justify(statement(['s3:GetBucketPolicy', 's3:PutBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
+  writeReport: {
+    description: 'Close the incident and write its report',
+    statements: (c) => [
+      storeAccess(c),
+      readSlackSecret(c),
+      justify(
+        statement(['s3:PutObject'], [c.evidence.bucket.arnForObjects('incidents/*')]),
+        'reports are written under incidents/<incidentId>/ of our own evidence bucket',
+      ),
+      statement(['kms:GenerateDataKey', 'kms:Encrypt'], [c.evidence.key.keyArn]),
+    ],
+    environment: (c) => ({
+      ...storeEnv(c),
+      ...slackEnv(c),
+      EVIDENCE_BUCKET: c.evidence.bucket.bucketName,
+      EVIDENCE_KEY_ARN: c.evidence.key.keyArn,
+    }),
+  },
+};
+
+export { handlerDir };

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { InvalidScenario } from '../handlers/shared/errors.js';
+import { CloudTrailRecord } from '../handlers/shared/schemas/cloudtrail.js';
+import {
+  AccessKeyId,
+  AccountId,
+  BucketName,
+  firstIssue,
+  IamName,
+  Region,
+} from '../handlers/shared/schemas/primitives.js';
+
+const AccessKey = z.object({
+  accessKeyId: AccessKeyId,
+  status: z.enum(['Active', 'Inactive']).default('Active'),
+  lastUsedDate: z.string().optional(),
+  lastUsedService: z.string().optional(),
+  createDate: z.string().optional(),
+});
+
+const PolicyValue = z.union([z.string(), z.record(z.string(), z.unknown()), z.null()]);
+
+/** A fault injected at a port: `service:Operation` (SDK service id, lower case) or `service:*`. */
+export const Fault = z.object({
+  call: z.string().regex(/^[a-z0-9-]+:(\*|[A-Za-z.]+)$/, 'must be service:Operation or service:*'),
+  error: z.string().min(1),
+  times: z.number().int().positive().default(1),
+  message: z.string().optional(),
+});
+export type Fault = z.infer<typeof Fault>;
+
+/**
+ * A scenario (DESIGN §9): the account before the incident and what arrives. Real CloudTrail
+ * records and real GuardDuty/EventBridge events load unchanged (they are kept as they are).
+ */
+export const Scenario = z.object({
+  name: z.string().optional(),
+  description: z.string().optional(),
+  account: AccountId,
+  region: Region,
+  config: z.record(z.string(), z.unknown()).default({}),
+  iam: z
+    .object({
+      users: z
+        .array(
+          z.object({
+            userName: IamName,
+            arn: z.string(),
+            createDate: z.string().optional(),
+            mfaDevices: z.number().int().min(0).optional(),
+            accessKeys: z.array(AccessKey).default([]),
+            inlinePolicies: z.record(z.string(), PolicyValue).default({}),
+          }),
+        )
+        .default([]),
+      roles: z
+        .array(
+          z.object({
+            roleName: IamName,
+            arn: z.string(),
+            path: z.string().optional(),
+            inlinePolicies: z.record(z.string(), PolicyValue).default({}),
+          }),
+        )
+        .default([]),
+    })
+    .default({ users: [], roles: [] }),
+  s3: z
+    .object({
+      buckets: z
+        .array(
+          z.object({
+            name: BucketName,
+            policy: PolicyValue.default(null),
+            macie: z
+              .object({
+                sensitivityScore: z.number().min(-1).max(100).optional(),
+                sensitiveDataTypes: z.array(z.string()).default([]),
+                classifiableObjectCount: z.number().int().min(0).optional(),
+              })
+              .optional(),
+          }),
+        )
+        .default([]),
+    })
+    .default({ buckets: [] }),
+  vpcEndpoints: z
+    .array(z.object({ id: z.string(), serviceName: z.string().optional(), policy: PolicyValue.default(null) }))
+    .default([]),
+  cloudtrail: z
+    .object({
+      managementEvents: z.array(CloudTrailRecord).default([]),
+      dataEvents: z.array(CloudTrailRecord).default([]),
+    })
+    .default({ managementEvents: [], dataEvents: [] }),
+  macie: z
+    .object({ enabled: z.boolean().default(true), findings: z.array(z.record(z.string(), z.unknown())).default([]) })
+    .default({ enabled: true, findings: [] }),
+  guardduty: z
+    .object({ detectorId: z.string().optional(), findings: z.array(z.unknown()).default([]) })
+    .default({ findings: [] }),
+  events: z.array(z.unknown()).min(1, 'a scenario needs at least one event'),
+  faults: z.array(Fault).default([]),
+  /** Minutes the simulated approver takes to decide (for the report's metrics). Default 4. */
+  approvalDelayMinutes: z.number().min(0).default(4),
+  /** When the simulated responder starts; default: two minutes after the last event's time. */
+  clockStart: z.string().optional(),
+});
+export type Scenario = z.infer<typeof Scenario>;
+
+/** Reads and validates a scenario file; a problem is an `InvalidScenario` naming the field. */
+export function loadScenario(path: string): Scenario {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new InvalidScenario('', `cannot read ${path}: ${(error as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (error) {
+    throw new InvalidScenario('', `${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  return parseScenario(raw);
+}
+
+export function parseScenario(raw: unknown): Scenario {
+  const parsed = Scenario.safeParse(raw);
+  if (!parsed.success) {
+    const { path, message } = firstIssue(parsed.error);
+    throw new InvalidScenario(path, message);
+  }
+  return parsed.data;
+}

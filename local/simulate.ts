@@ -1,0 +1,201 @@
+import aslValidator from 'asl-validator';
+import type { Ports } from '../handlers/shared/define-task.js';
+import { causeMessage } from '../handlers/shared/errors.js';
+import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
+import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
+import { type Asl, renderAsl } from '../infra/asl.js';
+import { parseConfig, toSettings } from '../infra/config.js';
+import { loadPlaybooks } from '../playbooks/index.js';
+import { type AccountSnapshot, InMemoryAccount } from './account.js';
+import { type ApprovePolicy, localApprover } from './approver.js';
+import { TokenBroker } from './broker.js';
+import { type ChatRecord, RecordingChat } from './chat.js';
+import { SimClock, systemRandom } from './clock.js';
+import { createIncidentTable, startDynalite } from './dynalite.js';
+import { FaultInjector } from './faults.js';
+import { type EventLog, runExecution } from './runner.js';
+import type { Scenario } from './scenario.js';
+
+export const INCIDENT_TABLE = 'responder-incidents';
+
+/** One entry per arriving event (contract §10), plus `reason`/`error` extensions. */
+export interface IncidentResult {
+  incidentId: string | null;
+  status: string;
+  reason?: string;
+  error?: string;
+  executionName: string;
+  states: string[];
+  transitions: number;
+  plan: PlanItem[];
+  applied: ActionResult[];
+  reportMarkdown: string;
+}
+
+export interface SimulateResult {
+  incidents: IncidentResult[];
+  account: AccountSnapshot;
+}
+
+export interface SimulateOptions {
+  readonly approve: ApprovePolicy;
+  readonly onEvent?: (event: EventLog, clock: SimClock) => void;
+  readonly onChat?: (record: ChatRecord, kind: 'post' | 'update') => void;
+  readonly onNote?: (line: string) => void;
+  readonly ask?: (question: string) => Promise<string>;
+}
+
+/** Local stand-ins for the settings a deployment would provide (the scenario's `config` overrides them). */
+export function localConfig(scenario: Scenario): Record<string, unknown> {
+  return {
+    irRoleArns: [`arn:aws:iam::${scenario.account}:role/IncidentResponder`],
+    approvers: ['U0LOCALAPPROVER'],
+    slackChannel: 'C0LOCALCHANNEL',
+    ...scenario.config,
+  };
+}
+
+/** The ARNs the responder's own Lambda roles would have: exempt from every deny, like in AWS. */
+export function localResponderRoles(account: string): string[] {
+  return [`arn:aws:iam::${account}:role/s3-exfil-responder-containment`];
+}
+
+function eventTime(event: unknown): number | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const record = event as Record<string, unknown>;
+  const detail = (record.detail ?? record) as Record<string, unknown>;
+  const candidates = [record.time, detail.updatedAt, detail.UpdatedAt];
+  for (const value of candidates) {
+    const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (!Number.isNaN(at)) return at;
+  }
+  return undefined;
+}
+
+/** Validates a definition as the deployment would; an invalid one is a bug, reported whole. */
+export function validateAsl(asl: Asl): void {
+  const { isValid, errorsText } = aslValidator(asl, { checkArn: true, checkPaths: true });
+  if (!isValid) throw new Error(`the state machine definition is invalid:\n${errorsText('\n')}`);
+}
+
+/**
+ * `responder simulate` (DESIGN §9): builds the playbook's definition as the stack does, validates
+ * it, and runs one execution per scenario event against the in-memory account, with the real
+ * DynamoDB store adapter on dynalite.
+ */
+export async function simulate(scenario: Scenario, options: SimulateOptions): Promise<SimulateResult> {
+  const config = parseConfig(localConfig(scenario));
+  const [playbook] = await loadPlaybooks();
+  if (!playbook) throw new Error('no playbooks found');
+  const settings = toSettings(config, playbook, {
+    responderRoleArns: localResponderRoles(scenario.account),
+    consoleRegion: scenario.region,
+  });
+  const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
+  validateAsl(asl);
+
+  const times = scenario.events.map(eventTime).filter((at): at is number => at !== undefined);
+  const start = scenario.clockStart
+    ? Date.parse(scenario.clockStart)
+    : times.length > 0
+      ? Math.min(...times) + 120_000
+      : Date.parse('2026-01-01T00:00:00Z');
+  const clock = new SimClock(new Date(start));
+  const dynamo = await startDynalite();
+  try {
+    await createIncidentTable(dynamo.client, INCIDENT_TABLE);
+    const store = new DynamoIncidentStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
+    const account = new InMemoryAccount(scenario, new FaultInjector(scenario.faults));
+    const chat = new RecordingChat(options.onChat);
+    const broker = new TokenBroker();
+    const ports: Ports = {
+      iam: account.iam,
+      s3: account.s3,
+      macie: account.macie,
+      cloudtrail: account.cloudtrail,
+      dataEvents: account.dataEvents,
+      evidence: account.evidence,
+      chat,
+      callbacks: broker,
+      store,
+      clock,
+      random: systemRandom,
+    };
+    const approver = localApprover({
+      policy: options.approve,
+      ports,
+      settings,
+      clock,
+      delayMinutes: scenario.approvalDelayMinutes,
+      ask: options.ask,
+      onNote: options.onNote,
+    });
+    const stateMachineArn = `arn:aws:states:${scenario.region}:${scenario.account}:stateMachine:s3-exfil-responder-${playbook.id}`;
+    const slug = (scenario.name ?? 'scenario')
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .slice(0, 40);
+    const incidents: IncidentResult[] = [];
+    for (const [index, event] of scenario.events.entries()) {
+      const at = eventTime(event);
+      if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
+      const executionName = `${slug}-${index + 1}`;
+      const execution = await runExecution({
+        asl,
+        input: event,
+        executionName,
+        stateMachineArn,
+        ports,
+        broker,
+        clock,
+        approver,
+        onEvent: (entry) => options.onEvent?.(entry, clock),
+      });
+      incidents.push(toResult(execution, executionName, account));
+    }
+    return { incidents, account: account.snapshot() };
+  } finally {
+    await dynamo.stop();
+  }
+}
+
+type Execution = Awaited<ReturnType<typeof runExecution>>;
+
+function toResult(execution: Execution, executionName: string, account: InMemoryAccount): IncidentResult {
+  const base = { executionName, states: execution.states, transitions: execution.transitions };
+  const registration = execution.events.find(
+    (event) => event.type === 'StateExited' && event.state?.name === 'Register Incident',
+  )?.state?.output as { registration?: { incidentId?: string } } | undefined;
+  const reportOf = (incidentId: string | null | undefined) =>
+    incidentId ? (account.evidenceObjects.get(`incidents/${incidentId}/report.md`)?.body ?? '') : '';
+  const applied = (list: ActionResult[] = []) =>
+    list.map((entry) => ({ ...entry, detail: causeMessage(entry.detail) }));
+  if (execution.status === 'FAILED') {
+    const incidentId = registration?.registration?.incidentId ?? null;
+    return {
+      ...base,
+      incidentId,
+      status: 'failed',
+      error: execution.error?.name,
+      plan: [],
+      applied: [],
+      reportMarkdown: reportOf(incidentId),
+    };
+  }
+  const output = execution.output as {
+    incidentId?: string;
+    status: string;
+    reason?: string;
+    plan?: PlanItem[];
+    applied?: ActionResult[];
+  };
+  return {
+    ...base,
+    incidentId: output.incidentId ?? null,
+    status: output.status,
+    reason: output.reason,
+    plan: output.plan ?? [],
+    applied: applied(output.applied),
+    reportMarkdown: output.status === 'linked' || output.status === 'ignored' ? '' : reportOf(output.incidentId),
+  };
+}
