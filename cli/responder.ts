@@ -1,6 +1,4 @@
 import '../local/polyfills.js';
-import { normalizeCommand } from './commands/normalize.js';
-import { simulateCommand } from './commands/simulate.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
 
 const COMMANDS = 'normalize <file> | simulate --scenario <file> [--approve …] [--json]';
@@ -11,12 +9,16 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
   const write = (text: string) => process.stdout.write(`${text}\n`);
   switch (command) {
-    case 'normalize':
+    case 'normalize': {
+      const { normalizeCommand } = await import('./commands/normalize.js');
       write(normalizeCommand(args));
       return EXIT.ok;
-    case 'simulate':
+    }
+    case 'simulate': {
+      const { simulateCommand } = await import('./commands/simulate.js');
       await simulateCommand(args, write);
       return EXIT.ok;
+    }
     case undefined:
     case '--help':
     case 'help':

@@ -144,7 +144,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     environment: (c) => ({ ...storeEnv(c), ...slackEnv(c) }),
   },
   deactivateAccessKey: {
-    description: 'Contain: deactivate the finding’s access key (that key only)',
+    description: 'Contain: deactivate the access key of the finding (that key only)',
     statements: (c) => [
       justify(statement(['iam:ListAccessKeys', 'iam:UpdateAccessKey'], iamArns(c, 'user')), WHY_IAM_NAMES),
       storeAccess(c),

@@ -47,7 +47,7 @@ export class PlaybookStateMachine extends Construct {
       'X-Ray and CloudWatch Logs delivery for Step Functions support no resource-level permissions',
     );
     for (const fn of new Set(Object.values(props.functions))) {
-      acknowledgeResource(role, `${fn.functionArn}:*`, 'invoking the task function’s versions and aliases');
+      acknowledgeResource(role, `${fn.functionArn}:*`, 'invoking the versions and aliases of the task function');
     }
     const alarm = (name: string, metric: cloudwatch.Metric) =>
       new cloudwatch.Alarm(this, name, {

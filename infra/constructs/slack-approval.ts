@@ -50,7 +50,7 @@ export class SlackApproval extends Construct {
     this.url = this.function.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     new CfnOutput(this, 'InteractionUrl', {
       value: this.url.url,
-      description: 'Slack app → Interactivity & Shortcuts → Request URL',
+      description: 'Slack app: Interactivity and Shortcuts, Request URL',
     });
   }
 }

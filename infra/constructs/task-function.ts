@@ -72,7 +72,7 @@ export class TaskFunction extends Construct {
         forceDockerBundling: false,
       },
     });
-    acknowledgeResource(this.role, `${logGroup.logGroupArn}:*`, 'log streams of this function’s own log group');
+    acknowledgeResource(this.role, `${logGroup.logGroupArn}:*`, 'log streams of the own log group of this function');
     acknowledgeResource(
       this.role,
       '*',

@@ -284,7 +284,7 @@ export class DynamoIncidentStore implements IncidentStore {
         TableName: this.tableName,
         Key: approvalKey(args.nonce),
         UpdateExpression: 'SET #votes = :me, selected = :selected',
-        ConditionExpression: `${guard} AND size(#votes) = :zero`,
+        ConditionExpression: `${guard} AND size(#votes) = :zero AND NOT contains(#votes, :user)`,
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: { ...base, ':me': [args.userId], ':selected': args.selected ?? [], ':zero': 0 },
         ReturnValues: 'ALL_NEW',

@@ -1,0 +1,121 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { guardDutyEvent, ROOT, withField } from '../support/fixtures.js';
+
+function responder(...args: string[]) {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/responder.ts', ...args], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function file(content: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'responder-')), 'input.json');
+  writeFileSync(path, content);
+  return path;
+}
+
+describe('responder normalize (contract §10)', () => {
+  it('prints the contract for a real-shaped GuardDuty finding', () => {
+    const { code, stdout } = responder('normalize', file(JSON.stringify(guardDutyEvent())));
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({
+      status: 'accepted',
+      incident: {
+        source: 'guardduty',
+        findingType: 'Exfiltration:S3/AnomalousBehavior',
+        severity: 8,
+        buckets: ['customer-records'],
+        count: 1,
+      },
+    });
+  });
+
+  it('prints ignored with the reason for a sample finding', () => {
+    const { code, stdout } = responder('normalize', 'test/fixtures/guardduty/sample-finding-api-form.json');
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ status: 'ignored', reason: expect.stringContaining('sample') });
+  });
+
+  it.each([
+    ['malformed JSON', '{"detail": ', 'InvalidFinding: (input): not valid JSON'],
+    [
+      'a finding missing detail.type',
+      JSON.stringify(withField(guardDutyEvent(), 'detail.type', undefined)),
+      'InvalidFinding: detail.type: is required',
+    ],
+  ])('exits 2 with the field path on stderr for %s', (_label, content, message) => {
+    const { code, stdout, stderr } = responder('normalize', file(content));
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+});
+
+describe('responder simulate --json (contract §10)', () => {
+  it('prints the stable result object for the seed scenario', () => {
+    const { code, stdout } = responder(
+      'simulate',
+      '--scenario',
+      'examples/compromised-iam-user-key.json',
+      '--approve',
+      'all',
+      '--json',
+    );
+
+    expect(code).toBe(0);
+    const result = JSON.parse(stdout) as {
+      incidents: {
+        incidentId: string;
+        status: string;
+        states: string[];
+        transitions: number;
+        plan: { action: string; target: string }[];
+        applied: { action: string; result: string }[];
+        reportMarkdown: string;
+      }[];
+      account: Record<string, unknown>;
+    };
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked']);
+    expect(result.incidents[0]).toMatchObject({
+      incidentId: expect.stringMatching(/^\d{8}-[0-9a-f]{12}$/),
+      transitions: expect.any(Number),
+      plan: [
+        expect.objectContaining({ action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ' }),
+        expect.objectContaining({ action: 'denyBucketAccess', target: 'customer-records' }),
+      ],
+      applied: [expect.objectContaining({ result: 'applied' }), expect.objectContaining({ result: 'applied' })],
+      reportMarkdown: expect.stringContaining('S3 Data Exfiltration Investigation Report'),
+    });
+    expect(Object.keys(result.account).sort()).toEqual([
+      'accessKeys',
+      'bucketPolicies',
+      'macieJobs',
+      'roleInlinePolicies',
+      'userInlinePolicies',
+      'vpcEndpointPolicies',
+    ]);
+    expect(result.account.accessKeys).toMatchObject({ AKIA3EXAMPLEJNE7WXYZ: 'Inactive' });
+  });
+
+  it('refuses an unknown --approve action with exit 2', () => {
+    const { code, stderr } = responder(
+      'simulate',
+      '--scenario',
+      'examples/compromised-iam-user-key.json',
+      '--approve',
+      'nukeEverything',
+    );
+
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/unknown action nukeEverything/);
+  });
+});

@@ -1,0 +1,167 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../handlers/shared/errors.js';
+import { parseConfig } from '../../infra/config.js';
+import { BASE_CONFIG, synthStack } from '../support/stack.js';
+
+type Built = Awaited<ReturnType<typeof synthStack>>;
+let built: Built;
+
+beforeAll(async () => {
+  built = await synthStack();
+});
+
+interface PolicyStatement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+}
+
+function roleStatements(): Map<string, PolicyStatement[]> {
+  const roles = new Map<string, PolicyStatement[]>();
+  for (const [, policy] of Object.entries(built.template.findResources('AWS::IAM::Policy'))) {
+    const properties = policy.Properties as {
+      Roles: { Ref: string }[];
+      PolicyDocument: { Statement: PolicyStatement[] };
+    };
+    for (const role of properties.Roles) {
+      roles.set(role.Ref, [...(roles.get(role.Ref) ?? []), ...properties.PolicyDocument.Statement]);
+    }
+  }
+  return roles;
+}
+
+const READ_ONLY =
+  /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|macie2:(DescribeBuckets|ListFindings|GetFindings)|cloudtrail:LookupEvents)$/;
+
+describe('the responder stack', () => {
+  it('routes GuardDuty S3 exfiltration findings to the playbook with a prefix pattern', () => {
+    built.template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.guardduty'],
+        'detail-type': ['GuardDuty Finding'],
+        detail: { type: Match.arrayWith([{ prefix: 'Exfiltration:S3/' }, 'AttackSequence:S3/CompromisedData']) },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+  });
+
+  it('gives no role a write action on "*": only APIs without resource-level permissions, all reads', () => {
+    const offenders: string[] = [];
+    for (const [role, statements] of roleStatements()) {
+      for (const statement of statements) {
+        const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
+        if (statement.Effect !== 'Allow' || !resources.includes('*')) continue;
+        const actions = Array.isArray(statement.Action) ? statement.Action : [statement.Action];
+        offenders.push(...actions.filter((action) => !READ_ONLY.test(action)).map((action) => `${role}: ${action}`));
+      }
+    }
+    expect(offenders).toEqual([]);
+  });
+
+  it('scopes bucket-policy writes to our account by condition, and key writes to our account’s users', () => {
+    const statements = [...roleStatements().values()].flat();
+    const putPolicy = statements.filter((statement) =>
+      ([] as string[]).concat(statement.Action).includes('s3:PutBucketPolicy'),
+    );
+    const updateKey = statements.filter((statement) =>
+      ([] as string[]).concat(statement.Action).includes('iam:UpdateAccessKey'),
+    );
+
+    expect(putPolicy).toHaveLength(1);
+    expect(putPolicy[0]).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceAccount': ['123456789012'] } } });
+    expect(JSON.stringify(updateKey.map((statement) => statement.Resource))).toContain(':iam::123456789012:user/*');
+  });
+
+  it('runs every function on Node.js 22, ARM64, traced, with its own role', () => {
+    const functions = Object.values(built.template.findResources('AWS::Lambda::Function'));
+    const roles = new Set(functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role)));
+
+    expect(functions.length).toBe(12);
+    for (const fn of functions) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+      });
+    }
+    expect(roles.size).toBe(functions.length);
+  });
+
+  it('keeps incidents in an on-demand table with PITR and TTL, retained', () => {
+    built.template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'ttl', Enabled: true },
+      }),
+    });
+  });
+
+  it('writes evidence to a KMS-encrypted, versioned, TLS-only bucket with public access blocked', () => {
+    built.template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [
+          Match.objectLike({
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: Match.anyValue() },
+          }),
+        ],
+      },
+      VersioningConfiguration: { Status: 'Enabled' },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+    });
+    built.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('runs a Standard state machine that logs no execution data, traced, with alarms', () => {
+    built.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ IncludeExecutionData: false, Level: 'ALL' }),
+    });
+    expect(Object.keys(built.template.findResources('AWS::CloudWatch::Alarm'))).toHaveLength(3);
+  });
+
+  it('exposes the Slack endpoint as a Function URL backed by the Secrets Manager secret', () => {
+    built.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
+    built.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
+  it('passes cdk-nag AwsSolutions with every exception acknowledged one by one', () => {
+    const report = new AwsSolutionsChecks(built.app).validateScope(built.app);
+
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+  });
+});
+
+describe('configuration', () => {
+  it.each([
+    [{ ...BASE_CONFIG, irRoleArns: [] }, 'irRoleArns'],
+    [{ ...BASE_CONFIG, approvers: ['not-a-slack-id'] }, 'approvers[0]'],
+    [{ ...BASE_CONFIG, approvalTimeout: 'forever' }, 'approvalTimeout'],
+    [{ ...BASE_CONFIG, trustedAcounts: [] }, ''],
+    [{ ...BASE_CONFIG, twoPersonRule: true }, 'approvers'],
+  ])('refuses bad config with a message naming the field (%#)', (config, path) => {
+    let error: unknown;
+    try {
+      parseConfig(config);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).path).toBe(path);
+  });
+});

@@ -1,0 +1,21 @@
+import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import { InMemoryAccount } from '../../local/account.js';
+import { SimClock } from '../../local/clock.js';
+import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { FaultInjector } from '../../local/faults.js';
+import type { Fault, Scenario } from '../../local/scenario.js';
+
+/** A real store on dynalite, started once per test file. */
+export async function dynaliteStore(table = 'responder-test') {
+  const dynamo = await startDynalite();
+  await createIncidentTable(dynamo.client, table);
+  return { store: new DynamoIncidentStore(createDocumentClient(dynamo.client), table), stop: () => dynamo.stop() };
+}
+
+/** The in-memory account of a scenario, with optional faults, and a simulated clock. */
+export function account(input: Scenario, faults: Fault[] = []) {
+  return {
+    account: new InMemoryAccount(input, new FaultInjector(faults)),
+    clock: new SimClock(new Date('2026-02-23T04:20:00Z')),
+  };
+}
