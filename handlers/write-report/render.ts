@@ -62,7 +62,7 @@ export function renderReport(report: Report): string {
   add(
     `  Total data volume: ${impact.bytesDownloaded === undefined ? 'unknown (data events unavailable)' : formatBytes(impact.bytesDownloaded)}`,
   );
-  add(`  Sensitive data types: ${impact.sensitiveDataTypes.join(', ') || 'none reported'}`);
+  add(`  Sensitive data types: ${impact.sensitiveDataTypes.join('; ') || 'none reported'}`);
   add(`  Macie severity: ${impact.macieSeverity ?? 'none reported'}`);
   if (impact.crossAccountCopies.length) add(`  Cross-account copies: ${impact.crossAccountCopies.join('; ')}`);
   if (impact.unavailable.length) add(`  Evidence unavailable: ${impact.unavailable.join('; ')}`);

@@ -1,3 +1,4 @@
+import type { ManagementEvent } from '../collect-management-events/core.js';
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
@@ -98,7 +99,22 @@ export function buildReport(input: ReportInput): Report {
       text: `${incident.source === 'guardduty' ? 'GuardDuty' : 'Detection'} finding generated (${incident.findingType}, severity ${incident.severity})`,
     });
   }
-  for (const event of events) timeline.push({ at: event.at, text: event.text });
+  const reminders = events.filter((event) => event.kind === 'approval-reminder');
+  for (const event of events) if (event.kind !== 'approval-reminder') timeline.push({ at: event.at, text: event.text });
+  const lastReminder = reminders.at(-1);
+  if (lastReminder) {
+    timeline.push({
+      at: lastReminder.at,
+      text: `Approvers re-pinged ${reminders.length} time${reminders.length === 1 ? '' : 's'} while the request was pending`,
+    });
+  }
+  const management = ok<{ notable: ManagementEvent[] }>(input.enrichment.collectManagementEvents);
+  for (const event of management?.notable ?? []) {
+    timeline.push({
+      at: event.eventTime,
+      text: `${event.eventName} by the principal${event.sourceIp ? ` from ${event.sourceIp}` : ''}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`,
+    });
+  }
   timeline.sort((a, b) => a.at.localeCompare(b.at));
 
   const approvalRequested = events.find((event) => event.kind === 'approval-requested')?.at;
@@ -144,7 +160,15 @@ export function buildReport(input: ReportInput): Report {
         .map(([source]) => SOURCE_NAMES[source] ?? source),
     },
     containment: containmentChecklist(input),
-    nextSteps: input.plan?.recommendations ?? [],
+    nextSteps: [
+      ...(input.plan?.recommendations ?? []),
+      ...(management?.notable ?? [])
+        .filter((event) => !event.errorCode)
+        .map(
+          (event) =>
+            `Review the ${event.eventName} made with these credentials at ${event.eventTime}: it may give the attacker persistence.`,
+        ),
+    ],
     metrics: {
       timeToDetectMinutes: minutesBetween(firstActivity, incident.createdAt ?? registered),
       timeToApprovalMinutes: minutesBetween(approvalRequested, decided),
