@@ -3,14 +3,18 @@ import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-s
 import dynalite from 'dynalite';
 
 /**
- * Starts dynalite (a real DynamoDB API, in memory, in this process) on a random loopback port,
- * with a client pointed at it.
+ * Starts dynalite (the DynamoDB API, in memory, in this process, tables ACTIVE at once) on a random
+ * loopback port, with a client pointed at it that never retries. `stop` destroys the client and
+ * closes the server and its store.
  */
 export async function startDynalite(): Promise<{ endpoint: string; client: DynamoDBClient; stop(): Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
@@ -25,7 +29,8 @@ export async function startDynalite(): Promise<{ endpoint: string; client: Dynam
     client,
     stop: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
     },
   };
 }

@@ -1,238 +1,214 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DecisionRejected, IncidentNotFound } from '../../handlers/shared/errors.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
-import type { ApprovalRecord, IncidentRecord } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, UndoEntry } from '../../handlers/shared/store/types.js';
 import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 
+const TABLE = 'incident-store-test';
 let dynamo: Awaited<ReturnType<typeof startDynalite>>;
 let store: DynamoIncidentStore;
-let sequence = 0;
-function unique(prefix: string): string {
-  sequence += 1;
-  return `${prefix}${Date.now().toString(16)}${sequence}`;
-}
+
+const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 const incident = normalizeFinding(guardDutyEvent()).incident as IncidentRecord['incident'];
 
 beforeAll(async () => {
   dynamo = await startDynalite();
-  await createIncidentTable(dynamo.client, 'store-test');
-  store = new DynamoIncidentStore(createDocumentClient(dynamo.client), 'store-test');
+  await createIncidentTable(dynamo.client, TABLE);
+  store = new DynamoIncidentStore(createDocumentClient(dynamo.client), TABLE);
 });
 afterAll(async () => dynamo.stop());
 
-function record(incidentId: string): IncidentRecord {
+async function rawItem(pk: string, sk: string) {
+  const { Item } = await createDocumentClient(dynamo.client).send(
+    new GetCommand({ TableName: TABLE, Key: { pk, sk } }),
+  );
+  return Item;
+}
+
+async function failure(promise: Promise<unknown>): Promise<Error & { reason?: string }> {
+  const error = await promise.then(
+    () => new Error('expected a rejection'),
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(Error);
+  return error as Error & { reason?: string };
+}
+
+function record(incidentId: string, overrides: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
     incidentId,
     status: 'open',
-    createdAt: 't0',
-    updatedAt: 't0',
+    createdAt: '2026-02-23T04:20:00.000Z',
+    updatedAt: '2026-02-23T04:20:00.000Z',
     executionName: 'exec-1',
     incident,
     findingIds: [incident.findingId],
-  };
-}
-
-function approval(overrides: Partial<ApprovalRecord> = {}): ApprovalRecord {
-  return {
-    nonce: unique('nonce'),
-    incidentId: '20260223-000000000001',
-    taskToken: 'token-never-shown',
-    approvers: ['U1', 'U2'],
-    requiredVotes: 1,
-    planItemIds: ['deactivateAccessKey', 'denyBucketAccess'],
-    expiresAt: '2030-01-01T00:00:00.000Z',
-    status: 'pending',
-    votes: [],
     ...overrides,
   };
 }
 
-async function rejection(promise: Promise<unknown>): Promise<DecisionRejected> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(DecisionRejected);
-  return error as DecisionRejected;
-}
-
-describe('FINDING# claims', () => {
-  it('claims a finding once: new, then retry for the same execution, duplicate for another', async () => {
+describe('claimFinding', () => {
+  it('claims a new finding id for the caller and records the counts', async () => {
     const findingId = unique('finding');
-    const args = { findingId, incidentId: 'i-1', executionName: 'exec-a', count: 1, now: 't' };
 
-    const first = await store.claimFinding(args);
-    const retry = await store.claimFinding({ ...args, incidentId: 'i-2' });
-    const later = await store.claimFinding({ ...args, incidentId: 'i-3', executionName: 'exec-b', count: 5 });
-    const older = await store.claimFinding({ ...args, incidentId: 'i-4', executionName: 'exec-c', count: 2 });
+    const claim = await store.claimFinding({ findingId, incidentId: 'i-1', executionName: 'e-1', count: 3, now: 't0' });
 
-    expect(first).toEqual({ outcome: 'new', incidentId: 'i-1' });
-    expect(retry).toEqual({ outcome: 'retry', incidentId: 'i-1' });
-    expect(later).toEqual({ outcome: 'duplicate', incidentId: 'i-1', previousCount: 1 });
-    expect(older).toEqual({ outcome: 'duplicate', incidentId: 'i-1', previousCount: 5 });
+    expect(claim).toEqual({ outcome: 'new', incidentId: 'i-1' });
+    expect(await rawItem(`FINDING#${findingId}`, 'FINDING')).toMatchObject({
+      incidentId: 'i-1',
+      executionName: 'e-1',
+      firstCount: 3,
+      lastCount: 3,
+      createdAt: 't0',
+    });
   });
 
-  it('lets exactly one of 20 concurrent claims win', async () => {
+  it('answers retry to the same execution, keeping the first incident id', async () => {
+    const findingId = unique('finding');
+    await store.claimFinding({ findingId, incidentId: 'i-1', executionName: 'e-1', count: 1, now: 't0' });
+
+    const retry = await store.claimFinding({ findingId, incidentId: 'i-2', executionName: 'e-1', count: 1, now: 't1' });
+
+    expect(retry).toEqual({ outcome: 'retry', incidentId: 'i-1' });
+  });
+
+  it('links another execution as a duplicate and only ever raises lastCount', async () => {
+    const findingId = unique('finding');
+    const claim = (executionName: string, count: number) =>
+      store.claimFinding({ findingId, incidentId: `i-${executionName}`, executionName, count, now: 't' });
+    await claim('e-1', 1);
+
+    const higher = await claim('e-2', 5);
+    const lower = await claim('e-3', 2);
+    const highest = await claim('e-4', 7);
+
+    expect(higher).toEqual({ outcome: 'duplicate', incidentId: 'i-e-1', previousCount: 1 });
+    expect(lower).toEqual({ outcome: 'duplicate', incidentId: 'i-e-1', previousCount: 5 });
+    expect(highest).toEqual({ outcome: 'duplicate', incidentId: 'i-e-1', previousCount: 5 });
+    expect(await rawItem(`FINDING#${findingId}`, 'FINDING')).toMatchObject({ firstCount: 1, lastCount: 7 });
+  });
+
+  it('lets exactly one of 20 concurrent claims of one finding id win', async () => {
     const findingId = unique('burst');
 
     const results = await Promise.all(
-      Array.from({ length: 20 }, (_, index) =>
-        store.claimFinding({ findingId, incidentId: `i-${index}`, executionName: `exec-${index}`, count: 1, now: 't' }),
+      Array.from({ length: 20 }, (_, n) =>
+        store.claimFinding({ findingId, incidentId: `i-${n}`, executionName: `e-${n}`, count: 1, now: 't' }),
       ),
     );
 
     const winners = results.filter((result) => result.outcome === 'new');
     expect(winners).toHaveLength(1);
+    expect(results.filter((result) => result.outcome === 'duplicate')).toHaveLength(19);
     expect(new Set(results.map((result) => result.incidentId))).toEqual(new Set([winners[0]?.incidentId]));
   });
 });
 
-describe('INCIDENT# records', () => {
-  it('creates once, keeps the first record, and updates fields', async () => {
+describe('incident records', () => {
+  it('creates an incident once: a second create keeps the first record', async () => {
+    const id = unique('inc');
+
+    await store.createIncident(record(id));
+    await store.createIncident(record(id, { status: 'failed', executionName: 'exec-2' }));
+
+    expect(await store.getIncident(id)).toEqual(record(id));
+  });
+
+  it('sets exactly the given fields', async () => {
     const id = unique('inc');
     await store.createIncident(record(id));
-    await store.createIncident({ ...record(id), status: 'failed' });
 
-    await store.updateIncident(id, { status: 'contained', slack: { channel: 'C1', ts: '1.2' } });
+    await store.updateIncident(id, { status: 'contained', slack: { channel: 'C1', ts: '1.2' }, closedAt: undefined });
 
-    expect(await store.getIncident(id)).toMatchObject({
+    expect(await store.getIncident(id)).toEqual({
+      ...record(id),
       status: 'contained',
       slack: { channel: 'C1', ts: '1.2' },
-      executionName: 'exec-1',
     });
   });
 
-  it('refuses to update an incident that does not exist', async () => {
-    await expect(store.updateIncident(unique('missing'), { status: 'denied' })).rejects.toBeInstanceOf(
-      IncidentNotFound,
-    );
+  it('throws IncidentNotFound when updating an incident that does not exist', async () => {
+    const id = unique('missing');
+
+    const error = await failure(store.updateIncident(id, { status: 'denied' }));
+
+    expect(error.name).toBe('IncidentNotFound');
+    expect(await store.getIncident(id)).toBeUndefined();
+  });
+});
+
+describe('incident items', () => {
+  it('lists timeline events in time order, whatever order they were added in', async () => {
+    const id = unique('inc');
+    await store.addEvent(id, { at: '2026-01-01T00:00:03.000Z', kind: 'c', text: 'third' });
+    await store.addEvent(id, { at: '2026-01-01T00:00:01.000Z', kind: 'a', text: 'first', data: { count: 1 } });
+    await store.addEvent(id, { at: '2026-01-01T00:00:02.000Z', kind: 'b', text: 'second' });
+
+    const events = await store.listEvents(id);
+
+    expect(events).toEqual([
+      { at: '2026-01-01T00:00:01.000Z', kind: 'a', text: 'first', data: { count: 1 } },
+      { at: '2026-01-01T00:00:02.000Z', kind: 'b', text: 'second' },
+      { at: '2026-01-01T00:00:03.000Z', kind: 'c', text: 'third' },
+    ]);
   });
 
-  it('keeps timeline events in time order and the first undo backup only', async () => {
+  it('keeps the first undo backup, including a null prior', async () => {
     const id = unique('inc');
-    await store.addEvent(id, { at: '2026-01-01T00:00:02Z', kind: 'b', text: 'second' });
-    await store.addEvent(id, { at: '2026-01-01T00:00:01Z', kind: 'a', text: 'first' });
-    const first = await store.saveUndo(id, {
+    const none: UndoEntry = {
       kind: 'bucketPolicy',
       target: 'b1',
-      accountId: '1',
+      accountId: '111122223333',
       prior: null,
       savedAt: 't1',
-    });
-    const second = await store.saveUndo(id, {
-      kind: 'bucketPolicy',
-      target: 'b1',
-      accountId: '1',
-      prior: '{"changed":true}',
-      savedAt: 't2',
-    });
+    };
+    const key: UndoEntry = {
+      kind: 'accessKey',
+      target: 'AKIA1',
+      accountId: '111122223333',
+      prior: 'Active',
+      savedAt: 't1',
+    };
 
-    expect((await store.listEvents(id)).map((event) => event.text)).toEqual(['first', 'second']);
-    expect([first, second]).toEqual(['saved', 'exists']);
-    expect(await store.listUndo(id)).toEqual([
-      { kind: 'bucketPolicy', target: 'b1', accountId: '1', prior: null, savedAt: 't1' },
+    const first = await store.saveUndo(id, none);
+    const second = await store.saveUndo(id, { ...none, prior: '{"Statement":[]}', savedAt: 't2' });
+    const other = await store.saveUndo(id, key);
+    const otherAgain = await store.saveUndo(id, { ...key, prior: 'Inactive', savedAt: 't2' });
+
+    expect([first, second, other, otherAgain]).toEqual(['saved', 'exists', 'saved', 'exists']);
+    expect(await store.listUndo(id)).toEqual([key, none]);
+  });
+
+  it('keeps only the latest result of each action on each target', async () => {
+    const id = unique('inc');
+    await store.recordAction(id, {
+      action: 'denyBucketAccess',
+      target: 'b1',
+      result: 'failed',
+      error: 'AwsThrottling',
+    });
+    await store.recordAction(id, { action: 'denyBucketAccess', target: 'b1', result: 'applied' });
+    await store.recordAction(id, { action: 'deactivateAccessKey', target: 'AKIA1', result: 'already' });
+
+    const actions = await store.listActions(id);
+
+    expect(actions).toEqual([
+      { action: 'deactivateAccessKey', target: 'AKIA1', result: 'already' },
+      { action: 'denyBucketAccess', target: 'b1', result: 'applied' },
     ]);
   });
 });
 
-describe('APPROVAL# votes', () => {
-  it('decides once: a second click is rejected as already decided', async () => {
-    const request = approval();
-    await store.putApproval(request);
+describe('SDK errors', () => {
+  it('maps an unexpected DynamoDB error to a named error that names the operation', async () => {
+    const missing = new DynamoIncidentStore(createDocumentClient(dynamo.client), 'no-such-table');
 
-    const vote = await store.castVote({
-      nonce: request.nonce,
-      userId: 'U1',
-      outcome: 'approved',
-      now: '2026-01-01T00:00:00Z',
-      selected: ['denyBucketAccess'],
-    });
-    const again = await rejection(
-      store.castVote({ nonce: request.nonce, userId: 'U2', outcome: 'approved', now: '2026-01-01T00:00:01Z' }),
-    );
+    const error = await failure(missing.getIncident('i-1'));
 
-    expect(vote).toMatchObject({
-      state: 'decided',
-      approval: { status: 'decided', outcome: 'approved', decidedBy: ['U1'], selected: ['denyBucketAccess'] },
-    });
-    expect(again.reason).toBe('already-decided');
-  });
-
-  it('lets exactly one of two simultaneous clicks count', async () => {
-    const request = approval();
-    await store.putApproval(request);
-    const click = () =>
-      store.castVote({
-        nonce: request.nonce,
-        userId: 'U1',
-        outcome: 'approved',
-        now: '2026-01-01T00:00:00Z',
-        selected: ['denyBucketAccess'],
-      });
-
-    const results = await Promise.allSettled([click(), click()]);
-
-    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((result) => result.status === 'rejected')).toHaveLength(1);
-  });
-
-  it('rejects a vote after expiry and on an unknown nonce', async () => {
-    const request = approval({ expiresAt: '2026-01-01T00:00:00.000Z' });
-    await store.putApproval(request);
-
-    expect(
-      (
-        await rejection(
-          store.castVote({ nonce: request.nonce, userId: 'U1', outcome: 'approved', now: '2026-01-01T00:00:01Z' }),
-        )
-      ).reason,
-    ).toBe('expired');
-    expect((await rejection(store.castVote({ nonce: 'nope', userId: 'U1', outcome: 'denied', now: 't' }))).reason).toBe(
-      'unknown-request',
-    );
-  });
-
-  it('needs two different approvers under the two-person rule, keeping what both selected', async () => {
-    const request = approval({ requiredVotes: 2 });
-    await store.putApproval(request);
-    const now = '2026-01-01T00:00:00Z';
-
-    const first = await store.castVote({
-      nonce: request.nonce,
-      userId: 'U1',
-      outcome: 'approved',
-      now,
-      selected: ['deactivateAccessKey', 'denyBucketAccess'],
-    });
-    const same = await rejection(
-      store.castVote({ nonce: request.nonce, userId: 'U1', outcome: 'approved', now, selected: ['denyBucketAccess'] }),
-    );
-    const second = await store.castVote({
-      nonce: request.nonce,
-      userId: 'U2',
-      outcome: 'approved',
-      now,
-      selected: ['denyBucketAccess'],
-    });
-
-    expect(first.state).toBe('vote-recorded');
-    expect(same.reason).toBe('same-approver-twice');
-    expect(second).toMatchObject({
-      state: 'decided',
-      approval: { decidedBy: ['U1', 'U2'], selected: ['denyBucketAccess'] },
-    });
-  });
-
-  it('stops a superseded request from being decided', async () => {
-    const request = approval();
-    await store.putApproval(request);
-
-    await store.supersedeApproval(request.nonce);
-
-    expect(
-      (await rejection(store.castVote({ nonce: request.nonce, userId: 'U1', outcome: 'denied', now: 't' }))).reason,
-    ).toBe('already-decided');
+    expect(error.name).toBe('AwsResourceNotFound');
+    expect(error.message).toContain('dynamodb:GetItem');
   });
 });

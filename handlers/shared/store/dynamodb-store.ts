@@ -1,15 +1,28 @@
 import { randomBytes } from 'node:crypto';
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DynamoDBDocumentClient,
   GetCommand,
+  type NativeAttributeValue,
   PutCommand,
   QueryCommand,
-  type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { DecisionRejected, IncidentNotFound, mapAwsError } from '../errors.js';
+import { IncidentNotFound, StoreConflict } from '../errors.js';
+import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
+import {
+  approvalKey,
+  approvalTtl,
+  call,
+  findingKey,
+  guarded,
+  type ItemKey,
+  incidentKey,
+  incidentPk,
+  stripKeys,
+} from './dynamodb-items.js';
+import { checkVote, planVote, type VoteArgs } from './dynamodb-votes.js';
 import type {
   ApprovalRecord,
   ClaimResult,
@@ -20,82 +33,30 @@ import type {
   VoteResult,
 } from './types.js';
 
-/** A document client that drops undefined attributes (optional fields are simply absent). */
+type Item = Record<string, NativeAttributeValue>;
+type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
+
+const VOTE_ATTEMPTS = 3;
+
+/**
+ * A document client for `DynamoIncidentStore`: undefined attributes are dropped, so optional
+ * record fields are simply absent from the item.
+ */
 export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
-const isConditionFailure = (error: unknown) =>
-  error instanceof ConditionalCheckFailedException ||
-  (error as { name?: string })?.name === 'ConditionalCheckFailedException';
-
-const strip = <T>(item: Record<string, unknown> | undefined): T | undefined => {
-  if (!item) return undefined;
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...rest } = item;
-  return rest as T;
-};
-
-const incidentKey = (id: string) => ({ pk: `INCIDENT#${id}`, sk: 'META' });
-const findingKey = (id: string) => ({ pk: `FINDING#${id}`, sk: 'FINDING' });
-const approvalKey = (nonce: string) => ({ pk: `APPROVAL#${nonce}`, sk: 'APPROVAL' });
-const epoch = (iso: string) => Math.floor(Date.parse(iso) / 1000);
-const WEEK = 7 * 24 * 3600;
-
-/** The incident store on DynamoDB (DESIGN §4); every racing write is conditional. */
+/**
+ * The incident store on one DynamoDB table (DESIGN §4, key layout in types.ts). Every write that
+ * could race is conditional, so retries, redeliveries and concurrent clicks change nothing twice.
+ * Reads are strongly consistent. Unexpected SDK errors surface as the named errors of `mapAwsError`.
+ * Expects a client from `createDocumentClient`.
+ */
 export class DynamoIncidentStore implements IncidentStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
-
-  private async call<T>(operation: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      if (isConditionFailure(error)) throw error;
-      throw mapAwsError(`dynamodb:${operation}`, error);
-    }
-  }
-
-  private async put(item: Record<string, unknown>, condition?: string): Promise<boolean> {
-    try {
-      await this.call('PutItem', () =>
-        this.doc.send(new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: condition })),
-      );
-      return true;
-    } catch (error) {
-      if (isConditionFailure(error)) return false;
-      throw error;
-    }
-  }
-
-  private async get(key: { pk: string; sk: string }): Promise<Record<string, unknown> | undefined> {
-    const result = await this.call('GetItem', () =>
-      this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
-    );
-    return result.Item;
-  }
-
-  private async query(pk: string, prefix: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page: QueryCommandOutput = await this.call('Query', () =>
-        this.doc.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-            ExpressionAttributeValues: { ':pk': pk, ':prefix': prefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
 
   async claimFinding(args: {
     findingId: string;
@@ -104,236 +65,205 @@ export class DynamoIncidentStore implements IncidentStore {
     count: number;
     now: string;
   }): Promise<ClaimResult> {
-    const claimed = await this.put(
-      {
-        ...findingKey(args.findingId),
-        incidentId: args.incidentId,
-        executionName: args.executionName,
-        firstCount: args.count,
-        lastCount: args.count,
-        createdAt: args.now,
-      },
-      'attribute_not_exists(pk)',
+    const key = findingKey(args.findingId);
+    const claim = {
+      ...key,
+      incidentId: args.incidentId,
+      executionName: args.executionName,
+      firstCount: args.count,
+      lastCount: args.count,
+      createdAt: args.now,
+    };
+    if (await this.putIfAbsent(claim)) return { outcome: 'new', incidentId: args.incidentId };
+    const existing = await this.get(key);
+    if (!existing) throw new StoreConflict(`finding ${args.findingId} was claimed and then removed; try again`);
+    const incidentId = String(existing.incidentId);
+    if (existing.executionName === args.executionName) return { outcome: 'retry', incidentId };
+    const raised = await guarded('UpdateItem', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #lastCount = :count',
+          ConditionExpression: '#lastCount < :count',
+          ExpressionAttributeNames: { '#lastCount': 'lastCount' },
+          ExpressionAttributeValues: { ':count': args.count },
+          ReturnValues: 'UPDATED_OLD',
+        }),
+      ),
     );
-    if (claimed) return { outcome: 'new', incidentId: args.incidentId };
-    const existing = await this.get(findingKey(args.findingId));
-    const incidentId = String(existing?.incidentId);
-    if (existing?.executionName === args.executionName) return { outcome: 'retry', incidentId };
-    const previousCount = Number(existing?.lastCount ?? 0);
-    try {
-      await this.call('UpdateItem', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: findingKey(args.findingId),
-            UpdateExpression: 'SET lastCount = :count, updatedAt = :now',
-            ConditionExpression: 'lastCount < :count',
-            ExpressionAttributeValues: { ':count': args.count, ':now': args.now },
-          }),
-        ),
-      );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-    }
+    const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
     return { outcome: 'duplicate', incidentId, previousCount };
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {
-    await this.put({ ...incidentKey(record.incidentId), ...record }, 'attribute_not_exists(pk)');
+    await this.putIfAbsent({ ...record, ...incidentKey(record.incidentId) });
   }
 
   async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {
-    return strip<IncidentRecord>(await this.get(incidentKey(incidentId)));
+    const item = await this.get(incidentKey(incidentId));
+    return item && stripKeys<IncidentRecord>(item);
   }
 
-  async updateIncident(incidentId: string, patch: Record<string, unknown>): Promise<void> {
-    const entries = Object.entries(patch).filter(([, value]) => value !== undefined);
-    if (entries.length === 0) return;
+  async updateIncident(incidentId: string, patch: IncidentPatch): Promise<void> {
+    const fields = Object.entries(patch).filter(([, value]) => value !== undefined);
+    const key = incidentKey(incidentId);
+    const notFound = () => new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    if (fields.length === 0) {
+      if (!(await this.get(key))) throw notFound();
+      return;
+    }
     const names: Record<string, string> = {};
-    const values: Record<string, unknown> = {};
-    const sets = entries.map(([field, value], index) => {
+    const values: Item = {};
+    const sets = fields.map(([field, value], index) => {
       names[`#f${index}`] = field;
       values[`:v${index}`] = value;
       return `#f${index} = :v${index}`;
     });
-    try {
-      await this.call('UpdateItem', () =>
-        this.doc.send(
-          new UpdateCommand({
-            TableName: this.tableName,
-            Key: incidentKey(incidentId),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: 'attribute_exists(pk)',
-            ExpressionAttributeNames: names,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      );
-    } catch (error) {
-      if (isConditionFailure(error)) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
-      throw error;
-    }
+    const updated = await guarded('UpdateItem', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      ),
+    );
+    if (!updated) throw notFound();
   }
 
   async addEvent(incidentId: string, event: TimelineEvent): Promise<void> {
-    await this.put({
-      pk: `INCIDENT#${incidentId}`,
-      sk: `EVENT#${event.at}#${randomBytes(4).toString('hex')}`,
-      ...event,
-    });
+    const sk = `EVENT#${event.at}#${randomBytes(4).toString('hex')}`;
+    await this.put({ ...event, pk: incidentPk(incidentId), sk });
   }
 
   async listEvents(incidentId: string): Promise<TimelineEvent[]> {
-    return (await this.query(`INCIDENT#${incidentId}`, 'EVENT#')).map(
-      (item) => strip<TimelineEvent>(item) as TimelineEvent,
-    );
+    return this.query<TimelineEvent>(incidentId, 'EVENT#');
   }
 
   async saveUndo(incidentId: string, entry: UndoEntry): Promise<'saved' | 'exists'> {
-    const saved = await this.put(
-      { pk: `INCIDENT#${incidentId}`, sk: `UNDO#${entry.kind}#${entry.target}`, ...entry },
-      'attribute_not_exists(pk)',
-    );
+    const saved = await this.putIfAbsent({
+      ...entry,
+      pk: incidentPk(incidentId),
+      sk: `UNDO#${entry.kind}#${entry.target}`,
+    });
     return saved ? 'saved' : 'exists';
   }
 
   async listUndo(incidentId: string): Promise<UndoEntry[]> {
-    return (await this.query(`INCIDENT#${incidentId}`, 'UNDO#')).map((item) => strip<UndoEntry>(item) as UndoEntry);
+    return this.query<UndoEntry>(incidentId, 'UNDO#');
   }
 
   async recordAction(incidentId: string, result: ActionResult): Promise<void> {
-    await this.put({ pk: `INCIDENT#${incidentId}`, sk: `ACTION#${result.action}#${result.target}`, ...result });
+    await this.put({ ...result, pk: incidentPk(incidentId), sk: `ACTION#${result.action}#${result.target}` });
   }
 
   async listActions(incidentId: string): Promise<ActionResult[]> {
-    return (await this.query(`INCIDENT#${incidentId}`, 'ACTION#')).map(
-      (item) => strip<ActionResult>(item) as ActionResult,
-    );
+    return this.query<ActionResult>(incidentId, 'ACTION#');
   }
 
+  /** Stores a new approval request, kept until a week after it expires. Throws StoreConflict if the nonce is taken. */
   async putApproval(record: ApprovalRecord): Promise<void> {
-    const created = await this.put(
-      { ...approvalKey(record.nonce), ...record, ttl: epoch(record.expiresAt) + WEEK },
-      'attribute_not_exists(pk)',
-    );
-    if (!created) throw new DecisionRejected('already-decided', 'an approval request with this nonce already exists');
+    const created = await this.putIfAbsent({
+      ...record,
+      ...approvalKey(record.nonce),
+      ttl: approvalTtl(record.expiresAt),
+    });
+    if (!created) throw new StoreConflict(`approval nonce ${record.nonce} is already in use`);
   }
 
   async getApproval(nonce: string): Promise<ApprovalRecord | undefined> {
-    return strip<ApprovalRecord>(await this.get(approvalKey(nonce)));
+    const item = await this.get(approvalKey(nonce));
+    return item && stripKeys<ApprovalRecord>(item);
   }
 
   async supersedeApproval(nonce: string): Promise<void> {
-    try {
-      await this.call('UpdateItem', () =>
+    await guarded('UpdateItem', () =>
+      this.doc.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: approvalKey(nonce),
+          UpdateExpression: 'SET #status = :superseded',
+          ConditionExpression: '#status = :pending',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':superseded': 'superseded', ':pending': 'pending' },
+        }),
+      ),
+    );
+  }
+
+  /**
+   * Reads the approval, then casts the vote with one update conditioned on the state it was
+   * planned on. When the condition fails, another vote landed first: the approval is read again
+   * and the vote is either rejected with the precise reason or, when it still counts (a second
+   * approver racing the first), cast on the new state. `expiresAt` is compared as an ISO-8601 UTC
+   * string, as `Date#toISOString` writes it.
+   */
+  async castVote(args: VoteArgs): Promise<VoteResult> {
+    let approval = await this.getApproval(args.nonce);
+    for (let attempt = 1; ; attempt += 1) {
+      const plan = planVote(approval, args);
+      const result = await guarded('UpdateItem', () =>
         this.doc.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: approvalKey(nonce),
-            UpdateExpression: 'SET #status = :superseded',
-            ConditionExpression: '#status = :pending',
-            ExpressionAttributeNames: { '#status': 'status' },
-            ExpressionAttributeValues: { ':superseded': 'superseded', ':pending': 'pending' },
+            Key: approvalKey(args.nonce),
+            ...plan.update,
+            ReturnValues: 'ALL_NEW',
           }),
         ),
       );
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
+      if (result?.Attributes) return { state: plan.state, approval: stripKeys<ApprovalRecord>(result.Attributes) };
+      approval = await this.getApproval(args.nonce);
+      if (attempt === VOTE_ATTEMPTS) {
+        checkVote(approval, args);
+        throw new StoreConflict(`vote on approval ${args.nonce} kept losing to concurrent writes`);
+      }
     }
   }
 
-  async castVote(args: {
-    nonce: string;
-    userId: string;
-    outcome: 'approved' | 'denied';
-    now: string;
-    selected?: string[];
-    reason?: string;
-  }): Promise<VoteResult> {
-    const current = await this.getApproval(args.nonce);
-    if (!current)
-      throw new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
-    const names = { '#status': 'status', '#votes': 'votes', '#expiresAt': 'expiresAt' };
-    const base = { ':pending': 'pending', ':now': args.now, ':user': args.userId };
-    const guard = '#status = :pending AND #expiresAt > :now';
-    let update: UpdateCommand;
-    let decided = true;
-    if (args.outcome === 'denied' || current.requiredVotes === 1) {
-      update = new UpdateCommand({
-        TableName: this.tableName,
-        Key: approvalKey(args.nonce),
-        UpdateExpression:
-          'SET #status = :decided, outcome = :outcome, decidedBy = :by, decidedAt = :now, selected = :selected, #votes = list_append(#votes, :me)' +
-          (args.reason ? ', reason = :reason' : ''),
-        ConditionExpression: `${guard} AND NOT contains(#votes, :user)`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ...base,
-          ':decided': 'decided',
-          ':outcome': args.outcome,
-          ':by': args.outcome === 'denied' ? [args.userId] : [...current.votes, args.userId],
-          ':selected': args.outcome === 'denied' ? [] : (args.selected ?? []),
-          ':me': [args.userId],
-          ...(args.reason ? { ':reason': args.reason } : {}),
-        },
-        ReturnValues: 'ALL_NEW',
-      });
-    } else if (current.votes.length === 0) {
-      decided = false;
-      update = new UpdateCommand({
-        TableName: this.tableName,
-        Key: approvalKey(args.nonce),
-        UpdateExpression: 'SET #votes = :me, selected = :selected',
-        ConditionExpression: `${guard} AND size(#votes) = :zero AND NOT contains(#votes, :user)`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: { ...base, ':me': [args.userId], ':selected': args.selected ?? [], ':zero': 0 },
-        ReturnValues: 'ALL_NEW',
-      });
-    } else {
-      const first = new Set(current.selected ?? []);
-      const selected = (args.selected ?? []).filter((action) => first.has(action));
-      update = new UpdateCommand({
-        TableName: this.tableName,
-        Key: approvalKey(args.nonce),
-        UpdateExpression:
-          'SET #status = :decided, outcome = :outcome, decidedBy = :by, decidedAt = :now, selected = :selected, #votes = list_append(#votes, :me)',
-        ConditionExpression: `${guard} AND size(#votes) = :one AND NOT contains(#votes, :user)`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: {
-          ...base,
-          ':decided': 'decided',
-          ':outcome': 'approved',
-          ':by': [...current.votes, args.userId],
-          ':selected': selected,
-          ':me': [args.userId],
-          ':one': 1,
-        },
-        ReturnValues: 'ALL_NEW',
-      });
-    }
-    try {
-      const result = await this.call('UpdateItem', () => this.doc.send(update));
-      const approval = strip<ApprovalRecord>(result.Attributes) as ApprovalRecord;
-      return { state: decided ? 'decided' : 'vote-recorded', approval };
-    } catch (error) {
-      if (!isConditionFailure(error)) throw error;
-      throw this.rejection(await this.getApproval(args.nonce), args);
-    }
+  private async put(item: Item): Promise<void> {
+    await call('PutItem', () => this.doc.send(new PutCommand({ TableName: this.tableName, Item: item })));
   }
 
-  private rejection(approval: ApprovalRecord | undefined, args: { userId: string; now: string }): DecisionRejected {
-    if (!approval)
-      return new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
-    if (approval.status !== 'pending')
-      return new DecisionRejected('already-decided', 'This request has already been decided or replaced.');
-    if (approval.votes.includes(args.userId)) {
-      return new DecisionRejected(
-        'same-approver-twice',
-        'You already approved; the two-person rule needs someone else.',
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    const written = await guarded('PutItem', () =>
+      this.doc.send(
+        new PutCommand({ TableName: this.tableName, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }),
+      ),
+    );
+    return written !== undefined;
+  }
+
+  private async get(key: ItemKey): Promise<Item | undefined> {
+    const result = await call('GetItem', () =>
+      this.doc.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })),
+    );
+    return result.Item;
+  }
+
+  private async query<T>(incidentId: string, prefix: string): Promise<T[]> {
+    const items: T[] = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStartKey = start;
+      const page = await call('Query', () =>
+        this.doc.send(
+          new QueryCommand({
+            TableName: this.tableName,
+            KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+            ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':prefix': prefix },
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
       );
-    }
-    if (Date.parse(approval.expiresAt) <= Date.parse(args.now))
-      return new DecisionRejected('expired', `This request expired at ${approval.expiresAt}.`);
-    return new DecisionRejected('already-decided', 'Another decision landed first.');
+      items.push(...(page.Items ?? []).map((item) => stripKeys<T>(item)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
   }
 }

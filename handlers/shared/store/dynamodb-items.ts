@@ -1,0 +1,63 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { mapAwsError } from '../errors.js';
+
+/** A table key: every item in the incident table is addressed by string `pk` and `sk`. */
+export interface ItemKey {
+  readonly pk: string;
+  readonly sk: string;
+}
+
+/** Key of the incident record (types.ts layout). */
+export const incidentKey = (incidentId: string): ItemKey => ({ pk: incidentPk(incidentId), sk: 'META' });
+/** Partition of everything that belongs to one incident: META, EVENT#, UNDO#, ACTION#. */
+export const incidentPk = (incidentId: string): string => `INCIDENT#${incidentId}`;
+/** Key of the one-incident-per-finding claim. */
+export const findingKey = (findingId: string): ItemKey => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' });
+/** Key of one approval request. */
+export const approvalKey = (nonce: string): ItemKey => ({ pk: `APPROVAL#${nonce}`, sk: 'APPROVAL' });
+
+const APPROVAL_RETENTION_SECONDS = 7 * 24 * 3600;
+
+/** The `ttl` of an approval item: a week after its expiry, in epoch seconds; undefined if `expiresAt` is not a date. */
+export function approvalTtl(expiresAt: string): number | undefined {
+  const ms = Date.parse(expiresAt);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) + APPROVAL_RETENTION_SECONDS : undefined;
+}
+
+/** The stored record without the table's own attributes (`pk`, `sk`, `ttl`). */
+export function stripKeys<T>(item: Record<string, unknown>): T {
+  const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
+  return record as T;
+}
+
+/** Whether a DynamoDB call failed only because its ConditionExpression did not hold. */
+export function isConditionFailure(error: unknown): boolean {
+  return (
+    error instanceof ConditionalCheckFailedException ||
+    (typeof error === 'object' &&
+      error !== null &&
+      (error as { name?: unknown }).name === 'ConditionalCheckFailedException')
+  );
+}
+
+/** Runs one DynamoDB call; any failure becomes a named error via `mapAwsError('dynamodb:<operation>')`. */
+export async function call<T>(operation: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw mapAwsError(`dynamodb:${operation}`, error);
+  }
+}
+
+/**
+ * Runs one conditional DynamoDB call: resolves undefined when its condition did not hold, and maps
+ * every other failure like `call`.
+ */
+export async function guarded<T>(operation: string, run: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await run();
+  } catch (error) {
+    if (isConditionFailure(error)) return undefined;
+    throw mapAwsError(`dynamodb:${operation}`, error);
+  }
+}

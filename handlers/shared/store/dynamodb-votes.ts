@@ -1,0 +1,131 @@
+import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DecisionRejected } from '../errors.js';
+import type { ApprovalRecord, VoteResult } from './types.js';
+
+/** One approver's click, as `IncidentStore.castVote` receives it. */
+export interface VoteArgs {
+  readonly nonce: string;
+  readonly userId: string;
+  readonly outcome: 'approved' | 'denied';
+  readonly now: string;
+  readonly selected?: string[];
+  readonly reason?: string;
+}
+
+/** The conditional update that casts a vote, and the state it reaches when its condition holds. */
+export interface VotePlan {
+  readonly state: VoteResult['state'];
+  readonly update: Pick<
+    UpdateCommandInput,
+    'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  >;
+}
+
+/**
+ * Throws the DecisionRejected that the approval as read calls for: 'unknown-request', 'already-decided',
+ * 'expired' (`now` at or after `expiresAt`) or 'same-approver-twice' (an approval vote by someone who
+ * already voted). Returns the approval when the vote may be cast.
+ */
+export function checkVote(approval: ApprovalRecord | undefined, args: VoteArgs): ApprovalRecord {
+  if (!approval) {
+    throw new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
+  }
+  if (approval.status !== 'pending') {
+    throw new DecisionRejected('already-decided', 'This request has already been decided or replaced.');
+  }
+  if (isoMillis(args.now) >= Date.parse(approval.expiresAt)) {
+    throw new DecisionRejected('expired', `This request expired at ${approval.expiresAt}.`);
+  }
+  if (args.outcome === 'approved' && approval.requiredVotes === 2 && approval.votes.includes(args.userId)) {
+    throw new DecisionRejected('same-approver-twice', 'You already approved; the two-person rule needs someone else.');
+  }
+  return approval;
+}
+
+/**
+ * Plans the single conditional update that casts this vote on the approval as read. Each update is
+ * guarded by `status = pending AND expiresAt > now` plus the vote count it was planned on, so a
+ * concurrent vote makes it fail instead of counting twice. Throws like `checkVote`.
+ */
+export function planVote(approval: ApprovalRecord | undefined, args: VoteArgs): VotePlan {
+  const current = checkVote(approval, args);
+  const guard = {
+    expression: '#status = :pending AND #expiresAt > :now',
+    names: { '#status': 'status', '#expiresAt': 'expiresAt' },
+    values: { ':pending': 'pending', ':now': new Date(isoMillis(args.now)).toISOString() },
+  };
+  const decided = { status: 'decided', decidedAt: args.now, reason: args.reason };
+  if (args.outcome === 'denied' || current.requiredVotes === 1) {
+    const selected = args.outcome === 'approved' ? distinct(args.selected ?? []) : undefined;
+    const set = setClause({ ...decided, outcome: args.outcome, decidedBy: [args.userId], selected });
+    return { state: 'decided', update: expression(set, guard) };
+  }
+  const [first] = current.votes;
+  if (first === undefined) {
+    const set = setClause({ votes: [args.userId], selected: distinct(args.selected ?? []) });
+    return {
+      state: 'vote-recorded',
+      update: expression(set, {
+        expression: `${guard.expression} AND size(#votes) = :none`,
+        names: guard.names,
+        values: { ...guard.values, ':none': 0 },
+      }),
+    };
+  }
+  const mine = new Set(args.selected ?? []);
+  const selected = distinct(current.selected ?? []).filter((action) => mine.has(action));
+  const set = setClause({ ...decided, outcome: 'approved', decidedBy: [first, args.userId], selected });
+  return {
+    state: 'decided',
+    update: expression(
+      { ...set, parts: [...set.parts, '#votes = list_append(#votes, :me)'] },
+      {
+        expression: `${guard.expression} AND size(#votes) = :one AND contains(#votes, :first) AND NOT contains(#votes, :user)`,
+        names: { ...guard.names, '#votes': 'votes' },
+        values: { ...guard.values, ':one': 1, ':first': first, ':user': args.userId, ':me': [args.userId] },
+      },
+    ),
+  };
+}
+
+interface SetClause {
+  readonly parts: string[];
+  readonly names: Record<string, string>;
+  readonly values: Record<string, NativeAttributeValue>;
+}
+
+function setClause(fields: Record<string, NativeAttributeValue>): SetClause {
+  const parts: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, NativeAttributeValue> = {};
+  for (const [field, value] of Object.entries(fields)) {
+    if (value === undefined) continue;
+    parts.push(`#${field} = :${field}`);
+    names[`#${field}`] = field;
+    values[`:${field}`] = value;
+  }
+  return { parts, names, values };
+}
+
+function expression(
+  set: SetClause,
+  condition: { expression: string; names: Record<string, string>; values: Record<string, NativeAttributeValue> },
+): VotePlan['update'] {
+  return {
+    UpdateExpression: `SET ${set.parts.join(', ')}`,
+    ConditionExpression: condition.expression,
+    ExpressionAttributeNames: { ...set.names, ...condition.names },
+    ExpressionAttributeValues: { ...set.values, ...condition.values },
+  };
+}
+
+function isoMillis(value: string): number {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms))
+    throw new RangeError(`castVote: now must be an ISO-8601 time, got ${JSON.stringify(value)}`);
+  return ms;
+}
+
+function distinct(values: readonly string[]): string[] {
+  return [...new Set(values)];
+}

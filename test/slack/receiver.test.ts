@@ -1,0 +1,209 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { IncidentStore } from '../../handlers/shared/store/types.js';
+import { buildSlackApp } from '../../handlers/slack/app.js';
+import { RecordingChat } from '../../local/chat.js';
+import { SimClock } from '../../local/clock.js';
+import { guardDutyEvent } from '../support/fixtures.js';
+import { dynaliteStore } from '../support/ports.js';
+
+const SECRET = 'test-signing-secret';
+let store: IncidentStore;
+let stopStore: () => Promise<void>;
+let server: Server;
+let responseUrl: string;
+let slackApiUrl: string;
+const responses: { text?: string }[] = [];
+const callbacks: { kind: string; output?: unknown; error?: string }[] = [];
+const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+let counter = 0;
+
+beforeAll(async () => {
+  ({ store, stop: stopStore } = await dynaliteStore('slack-test'));
+  server = createServer((request, reply) => {
+    let body = '';
+    request.on('data', (chunk) => {
+      body += chunk;
+    });
+    request.on('end', () => {
+      if (request.url?.startsWith('/api/auth.test')) {
+        reply
+          .writeHead(200, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify({
+              ok: true,
+              user_id: 'U0BOT',
+              bot_id: 'B0BOT',
+              team_id: 'T0000001',
+              url: 'https://example.slack.com/',
+            }),
+          );
+        return;
+      }
+      responses.push(JSON.parse(body || '{}') as { text?: string });
+      reply.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  responseUrl = `http://127.0.0.1:${port}/respond`;
+  slackApiUrl = `http://127.0.0.1:${port}/api/`;
+});
+afterAll(async () => {
+  await stopStore();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+async function pendingApproval(): Promise<string> {
+  counter += 1;
+  const incidentId = `20260223-${counter.toString(16).padStart(12, '0')}`;
+  const nonce = `nonce-${counter}-${Date.now()}`;
+  const incident = normalizeFinding(guardDutyEvent()).incident;
+  if (!incident) throw new Error('fixture');
+  await store.createIncident({
+    incidentId,
+    status: 'awaiting_approval',
+    createdAt: 't',
+    updatedAt: 't',
+    executionName: 'e',
+    incident,
+    findingIds: [incident.findingId],
+    plan: { items: [], recommendations: [], notPlanned: [] },
+  });
+  await store.putApproval({
+    nonce,
+    incidentId,
+    taskToken: `token-${counter}`,
+    approvers: ['U024BE7LH'],
+    requiredVotes: 1,
+    planItemIds: ['deactivateAccessKey', 'denyBucketAccess'],
+    expiresAt: '2026-02-24T04:20:00.000Z',
+    status: 'pending',
+    votes: [],
+  });
+  return nonce;
+}
+
+function signedEvent(payload: unknown, options: { secret?: string; timestamp?: number } = {}) {
+  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
+  const signature = `v0=${createHmac('sha256', options.secret ?? SECRET)
+    .update(`v0:${timestamp}:${body}`)
+    .digest('hex')}`;
+  return {
+    body,
+    isBase64Encoded: false,
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      'x-slack-request-timestamp': String(timestamp),
+      'x-slack-signature': signature,
+    },
+  };
+}
+
+function click(nonce: string, userId: string, actionId = 'approve_plan', selected = ['denyBucketAccess']) {
+  return {
+    type: 'block_actions',
+    api_app_id: 'A0RESPONDER',
+    token: 'legacy-verification-token',
+    team: { id: 'T0000001', domain: 'example' },
+    user: { id: userId, username: 'responder', team_id: 'T0000001' },
+    channel: { id: 'C0SECOPS01', name: 'secops' },
+    container: { type: 'message', message_ts: '1700000000.000001', channel_id: 'C0SECOPS01' },
+    trigger_id: '123.456.abc',
+    response_url: responseUrl,
+    state: {
+      values: {
+        decision: {
+          select_actions: {
+            type: 'checkboxes',
+            selected_options: selected.map((value) => ({ value, text: { type: 'plain_text', text: value } })),
+          },
+        },
+      },
+    },
+    actions: [
+      { type: 'button', action_id: actionId, block_id: 'decision', value: nonce, action_ts: '1700000001.000001' },
+    ],
+  };
+}
+
+async function handler() {
+  const { receiver } = buildSlackApp({
+    signingSecret: SECRET,
+    botToken: 'xoxb-test',
+    slackApiUrl,
+    ports: {
+      store,
+      chat: new RecordingChat(),
+      clock,
+      callbacks: {
+        sendTaskSuccess: async ({ output }) => {
+          callbacks.push({ kind: 'success', output });
+        },
+        sendTaskFailure: async ({ error }) => {
+          callbacks.push({ kind: 'failure', error });
+        },
+      },
+    },
+  });
+  return receiver.start();
+}
+
+describe('the Slack interaction endpoint (real Bolt receiver, signed requests)', () => {
+  it('an approver’s click sends exactly one SendTaskSuccess with the selected actions; a second click changes nothing', async () => {
+    const handle = await handler();
+    const nonce = await pendingApproval();
+    callbacks.length = 0;
+
+    const first = await handle(signedEvent(click(nonce, 'U024BE7LH')) as never, {} as never);
+    const second = await handle(signedEvent(click(nonce, 'U024BE7LH')) as never, {} as never);
+
+    expect([first.statusCode, second.statusCode]).toEqual([200, 200]);
+    expect(callbacks).toEqual([
+      {
+        kind: 'success',
+        output: expect.objectContaining({ outcome: 'approved', decidedBy: ['U024BE7LH'], via: 'slack' }),
+      },
+    ]);
+    expect(responses.at(-1)?.text).toMatch(/already been decided/);
+  });
+
+  it('deny sends SendTaskFailure ApprovalDenied', async () => {
+    const handle = await handler();
+    const nonce = await pendingApproval();
+    callbacks.length = 0;
+
+    await handle(signedEvent(click(nonce, 'U024BE7LH', 'deny_plan')) as never, {} as never);
+
+    expect(callbacks).toEqual([{ kind: 'failure', error: 'ApprovalDenied' }]);
+  });
+
+  it('someone not on the approvers list gets an explanation and no SendTask call', async () => {
+    const handle = await handler();
+    const nonce = await pendingApproval();
+    callbacks.length = 0;
+
+    await handle(signedEvent(click(nonce, 'U0INTRUDER')) as never, {} as never);
+
+    expect(callbacks).toEqual([]);
+    expect(responses.at(-1)?.text).toMatch(/not on the approvers list/);
+  });
+
+  it.each([
+    ['a wrong signature', { secret: 'not-the-secret' }],
+    ['a timestamp 10 minutes old', { timestamp: Math.floor(Date.now() / 1000) - 600 }],
+  ])('answers 401 to %s and calls nothing', async (_label, options) => {
+    const handle = await handler();
+    const nonce = await pendingApproval();
+    callbacks.length = 0;
+
+    const result = await handle(signedEvent(click(nonce, 'U024BE7LH'), options) as never, {} as never);
+
+    expect(result.statusCode).toBe(401);
+    expect(callbacks).toEqual([]);
+  });
+});
