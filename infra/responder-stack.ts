@@ -1,6 +1,6 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
+import { CONTAIN_TASKS, handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
 import { type ResponderConfig, toSettings } from './config.js';
 import { Evidence } from './constructs/evidence.js';
@@ -18,7 +18,7 @@ export interface ResponderStackProps extends StackProps {
   readonly playbooks: readonly Playbook[];
 }
 
-const CONTAINMENT: readonly TaskName[] = ['deactivateAccessKey', 'denyBucketAccess'];
+const CONTAINMENT: readonly TaskName[] = CONTAIN_TASKS;
 
 const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, char: string) => char.toUpperCase());
 
@@ -41,6 +41,7 @@ export class ResponderStack extends Stack {
       table: store.table,
       evidence,
       slackSecret: secret,
+      vpcEndpointIds: config.vpcEndpointIds,
       memberAccounts: config.memberAccounts,
       memberRoleName: config.memberRoleName,
     };

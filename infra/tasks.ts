@@ -21,6 +21,8 @@ export interface GrantContext {
   readonly table: dynamodb.ITable;
   readonly evidence: Evidence;
   readonly slackSecret: secretsmanager.ISecret;
+  /** The VPC endpoints whose policies may be restricted (only those). */
+  readonly vpcEndpointIds: readonly string[];
   /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
   readonly memberAccounts: readonly string[];
   readonly memberRoleName: string;
@@ -134,6 +136,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Plan the exact containment: keys, statements, policy sizes',
     statements: (c) => [
       justify(statement(['s3:GetBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
+      justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
       ...memberRole(c),
     ],
     environment: memberEnv,
@@ -147,6 +150,50 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Contain: deactivate the access key of the finding (that key only)',
     statements: (c) => [
       justify(statement(['iam:ListAccessKeys', 'iam:UpdateAccessKey'], iamArns(c, 'user')), WHY_IAM_NAMES),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
+  revokeRoleSessions: {
+    description: 'Contain: deny credentials issued before now (AWSRevokeOlderSessions)',
+    statements: (c) => [
+      justify(statement(['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy'], iamArns(c, 'role')), WHY_IAM_NAMES),
+      justify(statement(['iam:GetUserPolicy', 'iam:PutUserPolicy'], iamArns(c, 'user')), WHY_IAM_NAMES),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
+  startMacieJob: {
+    description: 'Contain: start a one-time Macie classification job on the buckets',
+    statements: (c) => [
+      justify(
+        statement(
+          ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+          [`arn:${c.stack.partition}:macie2:*:${c.stack.account}:classification-job/*`],
+        ),
+        'job ids are assigned by Macie; scoped to classification jobs of this account',
+      ),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
+  restrictVpcEndpoint: {
+    description: 'Contain: merge Sid-keyed Denies into the S3 VPC endpoint policy',
+    statements: (c) => [
+      justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
+      ...(c.vpcEndpointIds.length > 0
+        ? [
+            statement(
+              ['ec2:ModifyVpcEndpoint'],
+              c.vpcEndpointIds.map(
+                (id) => `arn:${c.stack.partition}:ec2:${c.stack.region}:${c.stack.account}:vpc-endpoint/${id}`,
+              ),
+            ),
+          ]
+        : []),
       storeAccess(c),
       ...memberRole(c),
     ],

@@ -6,8 +6,10 @@ import type {
   AccountScope,
   CloudTrailPort,
   DataEventsPort,
+  Ec2Port,
   EvidencePort,
   IamPort,
+  InlinePolicyTarget,
   MaciePort,
   S3Port,
 } from '../handlers/shared/ports.js';
@@ -15,6 +17,9 @@ import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
 const PAGE_SIZE = 50;
+/** What AWS reports for an endpoint created without a policy: full access. */
+const DEFAULT_ENDPOINT_POLICY =
+  '{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}';
 
 type Key = { -readonly [K in keyof AccessKeyInfo]: AccessKeyInfo[K] } & {
   lastUsedDate?: string;
@@ -53,10 +58,12 @@ export class InMemoryAccount {
   readonly roles = new Map<string, { arn: string; path: string }>();
   readonly bucketPolicies = new Map<string, string | undefined>();
   readonly endpointPolicies = new Map<string, string | undefined>();
+  readonly endpointServices = new Map<string, string>();
   readonly roleInline = new Map<string, Map<string, string>>();
   readonly userInline = new Map<string, Map<string, string>>();
   readonly evidenceObjects = new Map<string, { body: string; contentType: string }>();
-  readonly macieJobs: unknown[] = [];
+  readonly macieJobs: { jobId: string; name: string; clientToken: string; buckets: string[]; jobType: 'ONE_TIME' }[] =
+    [];
   /** Every write call made, in order: what a reviewer checks to see that nothing else was touched. */
   readonly writes: { call: string; target: string }[] = [];
 
@@ -85,7 +92,10 @@ export class InMemoryAccount {
       );
     }
     for (const bucket of scenario.s3.buckets) this.bucketPolicies.set(bucket.name, asText(bucket.policy));
-    for (const endpoint of scenario.vpcEndpoints) this.endpointPolicies.set(endpoint.id, asText(endpoint.policy));
+    for (const endpoint of scenario.vpcEndpoints) {
+      this.endpointPolicies.set(endpoint.id, asText(endpoint.policy) ?? DEFAULT_ENDPOINT_POLICY);
+      this.endpointServices.set(endpoint.id, endpoint.serviceName ?? `com.amazonaws.${scenario.region}.s3`);
+    }
   }
 
   /** Checks the target account and any injected fault, as a real call would fail first. */
@@ -145,6 +155,54 @@ export class InMemoryAccount {
       key.status = args.status;
       this.writes.push({ call: 'iam:UpdateAccessKey', target: args.accessKeyId });
     },
+    getInlinePolicy: async (args) => {
+      this.enter(args.kind === 'role' ? 'iam:GetRolePolicy' : 'iam:GetUserPolicy', args);
+      return this.inline(args).get(args.policyName);
+    },
+    putInlinePolicy: async (args) => {
+      const call = args.kind === 'role' ? 'iam:PutRolePolicy' : 'iam:PutUserPolicy';
+      this.enter(call, args);
+      JSON.parse(args.document);
+      this.inline(args).set(args.policyName, args.document);
+      this.writes.push({ call, target: `${args.name}/${args.policyName}` });
+    },
+    deleteInlinePolicy: async (args) => {
+      const call = args.kind === 'role' ? 'iam:DeleteRolePolicy' : 'iam:DeleteUserPolicy';
+      this.enter(call, args);
+      this.inline(args).delete(args.policyName);
+      this.writes.push({ call, target: `${args.name}/${args.policyName}` });
+    },
+  };
+
+  private inline(target: InlinePolicyTarget): Map<string, string> {
+    const policies = (target.kind === 'role' ? this.roleInline : this.userInline).get(target.name);
+    if (!policies)
+      throw new AwsResourceNotFound(`iam: NoSuchEntity: The ${target.kind} with name ${target.name} cannot be found.`);
+    return policies;
+  }
+
+  readonly ec2: Ec2Port = {
+    describeVpcEndpoint: async (args) => {
+      this.enter('ec2:DescribeVpcEndpoints', args);
+      if (!this.endpointPolicies.has(args.vpcEndpointId)) return undefined;
+      return {
+        vpcEndpointId: args.vpcEndpointId,
+        serviceName: this.endpointServices.get(args.vpcEndpointId) ?? '',
+        type: 'Gateway',
+        policy: this.endpointPolicies.get(args.vpcEndpointId),
+      };
+    },
+    modifyVpcEndpointPolicy: async (args) => {
+      this.enter('ec2:ModifyVpcEndpoint', args);
+      if (!this.endpointPolicies.has(args.vpcEndpointId)) {
+        throw new AwsResourceNotFound(
+          `ec2:ModifyVpcEndpoint failed: InvalidVpcEndpointId.NotFound: ${args.vpcEndpointId}`,
+        );
+      }
+      JSON.parse(args.policy);
+      this.endpointPolicies.set(args.vpcEndpointId, args.policy);
+      this.writes.push({ call: 'ec2:ModifyVpcEndpoint', target: args.vpcEndpointId });
+    },
   };
 
   readonly s3: S3Port = {
@@ -179,6 +237,30 @@ export class InMemoryAccount {
         const meta = this.scenario.s3.buckets.find((bucket) => bucket.name === name)?.macie;
         return summarizeSensitivity(name, meta, this.scenario.macie.findings);
       });
+    },
+    createClassificationJob: async (args) => {
+      this.enter('macie2:CreateClassificationJob', args);
+      if (!this.scenario.macie.enabled) {
+        throw new AwsServiceDisabled('macie2:CreateClassificationJob failed: Macie is not enabled in this account');
+      }
+      const unknown = args.buckets.filter((bucket) => !this.bucketPolicies.has(bucket));
+      if (unknown.length > 0) {
+        throw new AwsServiceDisabled(
+          `macie2:CreateClassificationJob failed: Macie cannot see ${unknown.join(', ')} from this account`,
+        );
+      }
+      const existing = this.macieJobs.find((job) => job.clientToken === args.clientToken);
+      if (existing) return { jobId: existing.jobId };
+      const jobId = `${(this.macieJobs.length + 1).toString(16).padStart(4, '0')}${args.clientToken.replace(/[^0-9a-f]/g, '').slice(0, 28)}`;
+      this.macieJobs.push({
+        jobId,
+        name: args.name,
+        clientToken: args.clientToken,
+        buckets: [...args.buckets],
+        jobType: 'ONE_TIME',
+      });
+      this.writes.push({ call: 'macie2:CreateClassificationJob', target: jobId });
+      return { jobId };
     },
   };
 

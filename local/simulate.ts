@@ -111,6 +111,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     const ports: Ports = {
       iam: account.iam,
       s3: account.s3,
+      ec2: account.ec2,
       macie: account.macie,
       cloudtrail: account.cloudtrail,
       dataEvents: account.dataEvents,

@@ -9,8 +9,11 @@ import { planContainment } from '../handlers/plan-containment/core.js';
 import { queryDataEvents } from '../handlers/query-data-events/core.js';
 import { registerIncident } from '../handlers/register-incident/core.js';
 import { requestApproval } from '../handlers/request-approval/core.js';
+import { restrictVpcEndpoint } from '../handlers/restrict-vpc-endpoint/core.js';
+import { revokeRoleSessions } from '../handlers/revoke-role-sessions/core.js';
 import type { Ports, Task } from '../handlers/shared/define-task.js';
 import type { TaskName } from '../handlers/shared/task-names.js';
+import { startMacieJob } from '../handlers/start-macie-job/core.js';
 import { writeReport } from '../handlers/write-report/core.js';
 
 type AnyTask = Task<ZodType, Partial<Ports>, unknown>;
@@ -26,6 +29,9 @@ export const TASKS: Record<TaskName, AnyTask> = {
   planContainment,
   requestApproval,
   deactivateAccessKey,
+  revokeRoleSessions,
+  startMacieJob,
   denyBucketAccess,
+  restrictVpcEndpoint,
   writeReport,
 };

@@ -8,5 +8,5 @@ export const playbook = definePlaybook({
   enrich: ['describePrincipal', 'describeBuckets', 'assessSensitivity', 'collectManagementEvents'],
   evidence: ['queryDataEvents'],
   approval: { timeout: Duration.hours(24), heartbeat: Duration.hours(1) },
-  contain: ['deactivateAccessKey', 'denyBucketAccess'],
+  contain: ['deactivateAccessKey', 'revokeRoleSessions', 'startMacieJob', 'denyBucketAccess', 'restrictVpcEndpoint'],
 });

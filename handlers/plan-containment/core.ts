@@ -1,10 +1,23 @@
+import { createHash } from 'node:crypto';
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { task } from '../shared/define-task.js';
 import { maskKey, statementSid } from '../shared/ids.js';
-import { BUCKET_POLICY_LIMIT_BYTES, byteSize, parsePolicy, serializePolicy } from '../shared/policy/document.js';
+import {
+  BUCKET_POLICY_LIMIT_BYTES,
+  byteSize,
+  parsePolicy,
+  type Statement,
+  serializePolicy,
+  VPCE_POLICY_LIMIT_CHARS,
+} from '../shared/policy/document.js';
 import { mergeStatements } from '../shared/policy/merge.js';
-import { bucketDenyStatement } from '../shared/policy/statements.js';
-import type { S3Port } from '../shared/ports.js';
+import {
+  bucketDenyStatement,
+  denyNonVpcStatement,
+  endpointDenyStatements,
+  REVOKE_SESSIONS_POLICY,
+} from '../shared/policy/statements.js';
+import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionId, OurStatement, Plan, PlanItem } from '../shared/schemas/plan.js';
 import { protectedRoleArns } from '../shared/schemas/settings.js';
@@ -25,7 +38,7 @@ interface Draft {
 export const planContainment = task({
   name: 'planContainment',
   input: PlanContainmentInput,
-  async run(input, ports: { s3: S3Port }): Promise<Plan & { count: number }> {
+  async run(input, ports: PlanPorts): Promise<Plan & { count: number }> {
     const draft: Draft = { items: [], notPlanned: [], recommendations: [] };
     const facts = principalFacts(input.enrichment.describePrincipal);
     for (const action of input.contain) {
@@ -36,11 +49,12 @@ export const planContainment = task({
   },
 });
 
+type PlanPorts = { s3: S3Port; ec2: Ec2Port };
 type Planner = (
   input: PlanContainmentInput,
   facts: PrincipalFacts | undefined,
   draft: Draft,
-  ports: { s3: S3Port },
+  ports: PlanPorts,
 ) => Promise<void>;
 
 const PLANNERS: Partial<Record<ActionId, Planner>> = {
@@ -77,6 +91,166 @@ const PLANNERS: Partial<Record<ActionId, Planner>> = {
     });
   },
 
+  async revokeRoleSessions({ incident, incidentId, settings }, facts, draft) {
+    const { principal } = incident;
+    const base = {
+      accountId: incident.accountId,
+      region: incident.region,
+      policyName: REVOKE_SESSIONS_POLICY,
+      sid: statementSid(incidentId, 'RevokeOlderSessions'),
+    } as const;
+    if (principal.type === 'AssumedRole' && principal.userName) {
+      const role = principal.userName;
+      const roleArn = facts?.resolvedArn ?? principal.sessionIssuer;
+      if (facts?.serviceLinked) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${role} is a service-linked role: IAM does not allow editing it`,
+        });
+        draft.recommendations.push(
+          `Contain the AWS service that uses the service-linked role ${role}; its sessions cannot be revoked by policy.`,
+        );
+        return;
+      }
+      if (facts?.ssoManaged) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${role} is managed by IAM Identity Center and cannot be edited here`,
+        });
+        draft.recommendations.push(
+          `Revoke the user's active sessions in IAM Identity Center (permission set ${role}) and disable the user there.`,
+        );
+        return;
+      }
+      if (roleArn && protectedRoleArns(settings).includes(roleArn)) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${roleArn} is an exempt (IR, break-glass or responder) role`,
+        });
+        return;
+      }
+      draft.items.push({
+        ...base,
+        id: `revokeRoleSessions:${role}`,
+        action: 'revokeRoleSessions',
+        target: role,
+        principalKind: 'role',
+        name: role,
+        summary: `Add inline policy ${REVOKE_SESSIONS_POLICY} to role ${role}: deny everything to sessions issued before containment (new sessions, including legitimate ones, keep working)`,
+      });
+      return;
+    }
+    if (principal.type === 'IAMUser' && principal.userName && principal.accessKeyId?.startsWith('ASIA')) {
+      draft.items.push({
+        ...base,
+        id: `revokeRoleSessions:user/${principal.userName}`,
+        action: 'revokeRoleSessions',
+        target: `user/${principal.userName}`,
+        principalKind: 'user',
+        name: principal.userName,
+        summary: `Add inline policy ${REVOKE_SESSIONS_POLICY} to user ${principal.userName}: deny its temporary credentials issued before containment (long-term keys are not affected)`,
+      });
+      return;
+    }
+    draft.notPlanned.push({
+      action: 'revokeRoleSessions',
+      reason: `no session credentials to revoke for a ${principal.type} principal${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,
+    });
+  },
+
+  async startMacieJob({ incident, incidentId, enrichment }, _facts, draft) {
+    const sensitivity = enrichment.assessSensitivity as
+      | { status?: string; reason?: string; error?: string }
+      | undefined;
+    if (incident.buckets.length === 0) {
+      draft.notPlanned.push({ action: 'startMacieJob', reason: 'the finding names no bucket' });
+      return;
+    }
+    if (sensitivity?.status === 'unavailable' && sensitivity.error === 'AwsServiceDisabled') {
+      draft.notPlanned.push({
+        action: 'startMacieJob',
+        reason: `Macie is not available: ${sensitivity.reason ?? 'disabled'}`,
+      });
+      return;
+    }
+    const buckets = [...incident.buckets].sort();
+    const digest = createHash('sha256').update(buckets.join('\n')).digest('hex').slice(0, 16);
+    draft.items.push({
+      id: `startMacieJob:${incidentId}`,
+      action: 'startMacieJob',
+      target: `s3-exfil-responder-${incidentId}`,
+      accountId: incident.accountId,
+      region: incident.region,
+      buckets,
+      jobName: `s3-exfil-responder-${incidentId}`,
+      clientToken: `${incidentId}-${digest}`,
+      summary: `Start a one-time Macie classification job on ${buckets.join(', ')} (billed per GB scanned; not waited on)`,
+    });
+  },
+
+  async restrictVpcEndpoint({ incident, incidentId, settings }, facts, draft, ports) {
+    if (settings.vpcEndpointIds.length === 0) {
+      draft.notPlanned.push({
+        action: 'restrictVpcEndpoint',
+        reason: 'no VPC endpoints are configured (vpcEndpointIds)',
+      });
+      return;
+    }
+    const subject = denySubject(incident, facts);
+    const exempt = protectedRoleArns(settings);
+    const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
+    for (const vpcEndpointId of settings.vpcEndpointIds) {
+      const statements = endpointDenyStatements({
+        sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
+        principalArns,
+        allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],
+        exemptArns: exempt,
+      });
+      let before = 0;
+      let after = 0;
+      let note: string | undefined;
+      try {
+        const endpoint = await ports.ec2.describeVpcEndpoint({
+          accountId: incident.accountId,
+          region: incident.region,
+          vpcEndpointId,
+        });
+        if (!endpoint) {
+          draft.notPlanned.push({
+            action: 'restrictVpcEndpoint',
+            target: vpcEndpointId,
+            reason: `VPC endpoint ${vpcEndpointId} does not exist`,
+          });
+          continue;
+        }
+        before = endpoint.policy?.length ?? 0;
+        after = serializePolicy(
+          mergeStatements(parsePolicy(endpoint.policy, vpcEndpointId), statements).document,
+        ).length;
+      } catch (error) {
+        note = `current policy unreadable (${(error as Error).name}); apply re-reads it`;
+      }
+      const over =
+        after > VPCE_POLICY_LIMIT_CHARS ? ' — over the 20,480-character limit: it will be refused, not written' : '';
+      draft.items.push({
+        id: `restrictVpcEndpoint:${vpcEndpointId}`,
+        action: 'restrictVpcEndpoint',
+        target: vpcEndpointId,
+        accountId: incident.accountId,
+        region: incident.region,
+        vpcEndpointId,
+        statements: statements as OurStatement[],
+        sizeBefore: before,
+        sizeAfter: after,
+        limit: VPCE_POLICY_LIMIT_CHARS,
+        summary: `Add ${statements.map((statement) => statement.Sid).join(', ')} to the policy of ${vpcEndpointId}: ${principalArns?.length ? `deny ${principalArns.join(', ')}, and ` : ''}deny S3 requests to buckets outside accounts ${[incident.accountId, ...settings.trustedAccounts].join(', ')}; the existing Allow is kept (${note ?? `${before} → ${after} characters of 20480`})${over}`,
+      });
+    }
+  },
+
   async denyBucketAccess({ incident, incidentId, settings }, facts, draft, ports) {
     const subject = denySubject(incident, facts);
     if (!subject) {
@@ -109,7 +283,19 @@ const PLANNERS: Partial<Record<ActionId, Planner>> = {
         sourceIps: subject.sourceIps,
         exemptArns: exempt,
       });
-      const sizes = await projectedSize(ports.s3, incident.accountId, bucket, [statement]);
+      const statements: Statement[] = [statement];
+      if (settings.vpcEndpointIds.length > 0) {
+        statements.push(
+          denyNonVpcStatement({
+            sid: statementSid(incidentId, 'DenyNonVpcAccess'),
+            bucket,
+            partition: incident.partition,
+            vpcEndpointIds: settings.vpcEndpointIds,
+            exemptArns: exempt,
+          }),
+        );
+      }
+      const sizes = await projectedSize(ports.s3, incident.accountId, bucket, statements);
       const over =
         sizes.after > BUCKET_POLICY_LIMIT_BYTES ? ' — over the 20 KB limit: it will be refused, not written' : '';
       draft.items.push({
@@ -119,11 +305,11 @@ const PLANNERS: Partial<Record<ActionId, Planner>> = {
         accountId: incident.accountId,
         region: incident.region,
         bucket,
-        statements: [statement as OurStatement],
+        statements: statements as OurStatement[],
         sizeBefore: sizes.before,
         sizeAfter: sizes.after,
         limit: BUCKET_POLICY_LIMIT_BYTES,
-        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
+        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${statements.length > 1 ? `, and ${statements[1]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
       });
     }
   },

@@ -6,6 +6,7 @@ import type {
   Clock,
   CloudTrailPort,
   DataEventsPort,
+  Ec2Port,
   EvidencePort,
   IamPort,
   MaciePort,
@@ -21,6 +22,7 @@ import type { TaskName } from './task-names.js';
 export interface Ports {
   readonly iam: IamPort;
   readonly s3: S3Port;
+  readonly ec2: Ec2Port;
   readonly macie: MaciePort;
   readonly cloudtrail: CloudTrailPort;
   readonly dataEvents: DataEventsPort;

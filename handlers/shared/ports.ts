@@ -45,6 +45,33 @@ export interface IamPort {
   updateAccessKey(
     args: AccountScope & { userName: string; accessKeyId: string; status: 'Active' | 'Inactive' },
   ): Promise<void>;
+  /** An inline policy of a role or user as stored (JSON text), or undefined when there is none by that name. */
+  getInlinePolicy(args: AccountScope & InlinePolicyTarget): Promise<string | undefined>;
+  putInlinePolicy(args: AccountScope & InlinePolicyTarget & { document: string }): Promise<void>;
+  deleteInlinePolicy(args: AccountScope & InlinePolicyTarget): Promise<void>;
+}
+
+/** An inline policy on a role or a user. */
+export interface InlinePolicyTarget {
+  readonly kind: 'role' | 'user';
+  /** The role or user name. */
+  readonly name: string;
+  readonly policyName: string;
+}
+
+export interface VpcEndpointInfo {
+  readonly vpcEndpointId: string;
+  readonly serviceName: string;
+  readonly type: string;
+  /** The endpoint policy as stored (JSON text). */
+  readonly policy?: string;
+}
+
+export interface Ec2Port {
+  /** The endpoint, or undefined when it does not exist. */
+  describeVpcEndpoint(args: AccountScope & { vpcEndpointId: string }): Promise<VpcEndpointInfo | undefined>;
+  /** `ModifyVpcEndpoint PolicyDocument`: replaces the whole policy. */
+  modifyVpcEndpointPolicy(args: AccountScope & { vpcEndpointId: string; policy: string }): Promise<void>;
 }
 
 export interface S3Port {
@@ -65,6 +92,13 @@ export interface BucketSensitivity {
 export interface MaciePort {
   /** Macie's view of the buckets; throws AwsServiceDisabled when Macie is off. */
   bucketSensitivity(args: AccountScope & { buckets: string[] }): Promise<BucketSensitivity[]>;
+  /**
+   * `CreateClassificationJob` ONE_TIME on the buckets. The same `clientToken` returns the same job
+   * (Macie's idempotency). Throws AwsServiceDisabled when Macie is off or cannot see the buckets.
+   */
+  createClassificationJob(
+    args: AccountScope & { name: string; clientToken: string; buckets: string[]; description: string },
+  ): Promise<{ jobId: string; jobArn?: string }>;
 }
 
 export interface LookupEventsPage {

@@ -14,7 +14,13 @@ export const EVIDENCE_TASKS = ['queryDataEvents'] as const;
 export type EvidenceTask = (typeof EVIDENCE_TASKS)[number];
 
 /** Containment actions that have a task implementing them. */
-export const CONTAIN_TASKS = ['deactivateAccessKey', 'denyBucketAccess'] as const satisfies readonly ActionId[];
+export const CONTAIN_TASKS = [
+  'deactivateAccessKey',
+  'revokeRoleSessions',
+  'startMacieJob',
+  'denyBucketAccess',
+  'restrictVpcEndpoint',
+] as const satisfies readonly ActionId[];
 export type ContainTask = (typeof CONTAIN_TASKS)[number];
 
 /** Tasks every playbook runs, in flow order. */

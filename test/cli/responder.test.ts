@@ -88,11 +88,10 @@ describe('responder simulate --json (contract §10)', () => {
     expect(result.incidents[0]).toMatchObject({
       incidentId: expect.stringMatching(/^\d{8}-[0-9a-f]{12}$/),
       transitions: expect.any(Number),
-      plan: [
+      plan: expect.arrayContaining([
         expect.objectContaining({ action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ' }),
         expect.objectContaining({ action: 'denyBucketAccess', target: 'customer-records' }),
-      ],
-      applied: [expect.objectContaining({ result: 'applied' }), expect.objectContaining({ result: 'applied' })],
+      ]),
       reportMarkdown: expect.stringContaining('S3 Data Exfiltration Investigation Report'),
     });
     expect(Object.keys(result.account).sort()).toEqual([
@@ -104,6 +103,7 @@ describe('responder simulate --json (contract §10)', () => {
       'vpcEndpointPolicies',
     ]);
     expect(result.account.accessKeys).toMatchObject({ AKIA3EXAMPLEJNE7WXYZ: 'Inactive' });
+    expect(result.incidents[0]?.applied.every((entry) => entry.result === 'applied')).toBe(true);
   });
 
   it('refuses an unknown --approve action with exit 2', () => {

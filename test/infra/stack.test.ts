@@ -33,7 +33,7 @@ function roleStatements(): Map<string, PolicyStatement[]> {
 }
 
 const READ_ONLY =
-  /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|macie2:(DescribeBuckets|ListFindings|GetFindings)|cloudtrail:LookupEvents)$/;
+  /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|macie2:(DescribeBuckets|ListFindings|GetFindings)|cloudtrail:LookupEvents|ec2:DescribeVpcEndpoints)$/;
 
 describe('the responder stack', () => {
   it('routes GuardDuty S3 exfiltration findings to the playbook with a prefix pattern', () => {
@@ -78,7 +78,7 @@ describe('the responder stack', () => {
     const functions = Object.values(built.template.findResources('AWS::Lambda::Function'));
     const roles = new Set(functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role)));
 
-    expect(functions.length).toBe(12);
+    expect(functions.length).toBe(15);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',

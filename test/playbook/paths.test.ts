@@ -26,8 +26,10 @@ describe('every path of the s3-exfiltration playbook, executed locally', () => {
     expect(first?.status).toBe('contained');
     expect(first?.applied.map((entry) => [entry.action, entry.result])).toEqual([
       ['deactivateAccessKey', 'applied'],
+      ['startMacieJob', 'applied'],
       ['denyBucketAccess', 'applied'],
     ]);
+    expect(result.account.macieJobs).toEqual([expect.objectContaining({ jobType: 'ONE_TIME', buckets: [BUCKET] })]);
     expect(result.account.accessKeys).toEqual({
       [KEY]: 'Inactive',
       AKIA3EXAMPLEJNECI001: 'Active',
@@ -140,7 +142,11 @@ describe('every path of the s3-exfiltration playbook, executed locally', () => {
     expect(policy.Statement.at(-1)?.Condition).toMatchObject({
       ArnEquals: { 'aws:PrincipalArn': ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'] },
     });
-    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual(['denyBucketAccess']);
+    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual([
+      'revokeRoleSessions',
+      'startMacieJob',
+      'denyBucketAccess',
+    ]);
   });
 
   it('sample and invalid events: ignored, and failed with the error name, changing nothing', async () => {
@@ -169,7 +175,11 @@ describe('every path of the s3-exfiltration playbook, executed locally', () => {
     const result = await run(input);
 
     expect(result.incidents[0]?.status).toBe('planned');
-    expect(result.incidents[0]?.plan).toHaveLength(2);
+    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual([
+      'deactivateAccessKey',
+      'startMacieJob',
+      'denyBucketAccess',
+    ]);
     expect(result.incidents[0]?.states).not.toContain('Request Approval');
     expect(result.account).toEqual(await untouched());
   });

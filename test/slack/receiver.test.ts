@@ -30,17 +30,15 @@ beforeAll(async () => {
     });
     request.on('end', () => {
       if (request.url?.startsWith('/api/auth.test')) {
-        reply
-          .writeHead(200, { 'content-type': 'application/json' })
-          .end(
-            JSON.stringify({
-              ok: true,
-              user_id: 'U0BOT',
-              bot_id: 'B0BOT',
-              team_id: 'T0000001',
-              url: 'https://example.slack.com/',
-            }),
-          );
+        reply.writeHead(200, { 'content-type': 'application/json' }).end(
+          JSON.stringify({
+            ok: true,
+            user_id: 'U0BOT',
+            bot_id: 'B0BOT',
+            team_id: 'T0000001',
+            url: 'https://example.slack.com/',
+          }),
+        );
         return;
       }
       responses.push(JSON.parse(body || '{}') as { text?: string });

@@ -1,14 +1,20 @@
 import {
+  DeleteRolePolicyCommand,
+  DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   GetUserCommand,
+  GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
   NoSuchEntityException,
+  PutRolePolicyCommand,
+  PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AwsServiceError, awsErrorCode, mapAwsError } from '../errors.js';
-import type { AccessKeyInfo, AccountScope, IamPort } from '../ports.js';
+import type { AccessKeyInfo, AccountScope, IamPort, InlinePolicyTarget } from '../ports.js';
 import { callAws, clientFor } from './accounts.js';
 
 /** IAM is global: one client per account, whatever Region the incident names. */
@@ -29,6 +35,22 @@ async function unlessNoSuchEntity<T>(call: string, run: () => Promise<T>): Promi
   }
 }
 
+/**
+ * IAM returns an inline policy's `PolicyDocument` URL-encoded (RFC 3986); the port deals in the
+ * JSON text as written, so it is decoded here. `+` is not a space in RFC 3986 and stays as is.
+ */
+function decodePolicyDocument(call: string, encoded: string): string {
+  try {
+    return decodeURIComponent(encoded);
+  } catch {
+    throw new AwsServiceError(`${call} answered a PolicyDocument that is not URL-encoded text`);
+  }
+}
+
+/** The IAM call name for an inline policy operation on a role or a user (`iam:GetRolePolicy`…). */
+const inlineCall = (verb: 'Get' | 'Put' | 'Delete', target: InlinePolicyTarget) =>
+  `iam:${verb}${target.kind === 'role' ? 'Role' : 'User'}Policy`;
+
 function present<T>(call: string, field: string, value: T | undefined): T {
   if (value === undefined) throw new AwsServiceError(`${call} answered without ${field}`);
   return value;
@@ -38,6 +60,9 @@ function present<T>(call: string, field: string, value: T | undefined): T {
  * The IAM port against AWS, in the incident's account. GetUser and GetRole answer undefined when
  * the identity no longer exists (NoSuchEntity); every other failure is a named error.
  * ListAccessKeys follows every page. UpdateAccessKey changes exactly the key it is given.
+ * Inline policies of a role or a user: Get{Role,User}Policy answers the decoded JSON text, or
+ * undefined when there is no such policy (or no such identity); Put writes the text exactly as
+ * given; Delete of a policy that is already gone is done, not an error.
  */
 export function awsIamPort(): IamPort {
   return {
@@ -102,5 +127,39 @@ export function awsIamPort(): IamPort {
           new UpdateAccessKeyCommand({ UserName: userName, AccessKeyId: accessKeyId, Status: status }),
         );
       }),
+
+    getInlinePolicy: ({ kind, name, policyName, ...scope }) => {
+      const call = inlineCall('Get', { kind, name, policyName });
+      return unlessNoSuchEntity(call, async () => {
+        const { PolicyDocument } =
+          kind === 'role'
+            ? await iamIn(scope).send(new GetRolePolicyCommand({ RoleName: name, PolicyName: policyName }))
+            : await iamIn(scope).send(new GetUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+        return decodePolicyDocument(call, present(call, 'PolicyDocument', PolicyDocument));
+      });
+    },
+
+    putInlinePolicy: ({ kind, name, policyName, document, ...scope }) =>
+      callAws(inlineCall('Put', { kind, name, policyName }), async () => {
+        if (kind === 'role') {
+          await iamIn(scope).send(
+            new PutRolePolicyCommand({ RoleName: name, PolicyName: policyName, PolicyDocument: document }),
+          );
+        } else {
+          await iamIn(scope).send(
+            new PutUserPolicyCommand({ UserName: name, PolicyName: policyName, PolicyDocument: document }),
+          );
+        }
+      }),
+
+    deleteInlinePolicy: async ({ kind, name, policyName, ...scope }) => {
+      await unlessNoSuchEntity(inlineCall('Delete', { kind, name, policyName }), async () => {
+        if (kind === 'role') {
+          await iamIn(scope).send(new DeleteRolePolicyCommand({ RoleName: name, PolicyName: policyName }));
+        } else {
+          await iamIn(scope).send(new DeleteUserPolicyCommand({ UserName: name, PolicyName: policyName }));
+        }
+      });
+    },
   };
 }

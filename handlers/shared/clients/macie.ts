@@ -1,5 +1,6 @@
 import {
   type BucketMetadata,
+  CreateClassificationJobCommand,
   DescribeBucketsCommand,
   type Finding,
   GetFindingsCommand,
@@ -7,7 +8,7 @@ import {
   Macie2Client,
 } from '@aws-sdk/client-macie2';
 import { summarizeSensitivity } from '../../assess-sensitivity/summarize.js';
-import { AwsServiceDisabled, awsErrorCode, mapAwsError } from '../errors.js';
+import { AwsServiceDisabled, AwsServiceError, awsErrorCode, mapAwsError } from '../errors.js';
 import type { AccountScope, MaciePort } from '../ports.js';
 import { clientFor } from './accounts.js';
 
@@ -44,6 +45,39 @@ async function macieCall<T>(call: string, run: () => Promise<T>): Promise<T> {
   } catch (error) {
     throw macieError(call, error);
   }
+}
+
+/** An IAM permission failure ("… is not authorized to perform: macie2:…"): stays AwsAccessDenied. */
+const NOT_AUTHORIZED = /not authorized to perform/i;
+/**
+ * What Macie says when it is off here, or when this account cannot analyze the buckets: Macie
+ * analyzes only buckets of its own account or of member accounts it is the administrator for, and
+ * refuses others with a ValidationException or AccessDeniedException that says so. (Not a bare
+ * "member": a constraint failure reads "Member must have length …".)
+ */
+const CANNOT_SEE_BUCKETS =
+  /not enabled|isn't enabled|suspended|administrator|member account|not a member|isn't a member|not associated|isn't associated|does not own|doesn't own|not the owner|isn't the owner/i;
+
+/**
+ * Errors of CreateClassificationJob. Unlike the read calls, a ConflictException here may be
+ * Macie's answer to a reused `clientToken` with other settings, so it means "disabled" only when
+ * its message says so; ResourceNotFoundException still means there is no Macie account here (the
+ * job names no custom identifier or allow list that could be missing).
+ */
+function createJobError(call: string, error: unknown): Error {
+  const code = awsErrorCode(error);
+  const text = error instanceof Error ? error.message : String(error);
+  const refused =
+    (code === 'ValidationException' || code === 'AccessDeniedException' || code === 'ConflictException') &&
+    !NOT_AUTHORIZED.test(text) &&
+    CANNOT_SEE_BUCKETS.test(text);
+  if (code === 'ResourceNotFoundException' || refused) {
+    return new AwsServiceDisabled(
+      `${call} failed: ${code}: ${text} (Amazon Macie is not enabled for this account and Region, or this account ` +
+        'is not the Macie administrator for the account that owns the buckets)',
+    );
+  }
+  return mapAwsError(call, error);
 }
 
 async function describeBuckets(client: Macie2Client, names: string[]): Promise<Map<string, BucketMetadata>> {
@@ -96,6 +130,10 @@ async function getFindings(client: Macie2Client, ids: string[]): Promise<Finding
  * (ListFindings, newest first, at most MAX_FINDING_PAGES pages; GetFindings 50 at a time), summed
  * up per bucket by `summarizeSensitivity`. A bucket Macie does not know still gets an entry.
  * Throws AwsServiceDisabled when Macie is not enabled.
+ *
+ * `createClassificationJob` starts a ONE_TIME job with the recommended managed data identifiers
+ * on the named buckets of the incident's account. Macie makes it idempotent on `clientToken`.
+ * Throws AwsServiceDisabled when Macie is off or cannot analyze the buckets.
  */
 export function awsMaciePort(): MaciePort {
   return {
@@ -113,6 +151,27 @@ export function awsMaciePort(): MaciePort {
           findings,
         );
       });
+    },
+
+    createClassificationJob: async ({ name, clientToken, buckets, description, ...scope }) => {
+      const call = 'macie2:CreateClassificationJob';
+      let answer: { jobId?: string; jobArn?: string };
+      try {
+        answer = await macieIn(scope).send(
+          new CreateClassificationJobCommand({
+            clientToken,
+            jobType: 'ONE_TIME',
+            name,
+            description,
+            s3JobDefinition: { bucketDefinitions: [{ accountId: scope.accountId, buckets }] },
+            managedDataIdentifierSelector: 'RECOMMENDED',
+          }),
+        );
+      } catch (error) {
+        throw createJobError(call, error);
+      }
+      if (!answer.jobId) throw new AwsServiceError(`${call} answered without jobId`);
+      return { jobId: answer.jobId, jobArn: answer.jobArn };
     },
   };
 }

@@ -63,3 +63,108 @@ export function assertSafeDeny(statement: Statement, protectedArns: readonly str
     throw new UnsafePolicy(`${statement.Sid}: refusing to deny a protected role (${hit.join(', ')})`);
   }
 }
+
+/**
+ * Buckets AWS itself serves through S3 endpoints (ECR image layers, Amazon Linux repositories):
+ * a data perimeter on `s3:ResourceAccount` must not cut them off.
+ */
+export const AWS_OWNED_BUCKET_OBJECTS = [
+  'arn:aws:s3:::prod-*-starport-layer-bucket/*',
+  'arn:aws:s3:::al2023-repos-*/*',
+  'arn:aws:s3:::amazonlinux-2-repos-*/*',
+  'arn:aws:s3:::amazonlinux.*.amazonaws.com/*',
+  'arn:aws:s3:::repo.*.amazonaws.com/*',
+  'arn:aws:s3:::packages.*.amazonaws.com/*',
+];
+
+export interface EndpointDenySpec {
+  readonly sidPrefix: string;
+  readonly principalArns?: readonly string[];
+  /** Accounts whose buckets may be reached through the endpoint (ours and the trusted ones). */
+  readonly allowedAccounts: readonly string[];
+  readonly exemptArns: readonly string[];
+}
+
+/**
+ * VPC endpoint statements: deny the principal through the endpoint, and a data perimeter that
+ * denies S3 requests to buckets of any account not allowed (copying into an attacker's bucket
+ * through the endpoint). Both carve out the exempt roles; the endpoint's existing Allow is kept by
+ * the merge, so traffic that was allowed and is not the attacker's still flows.
+ */
+export function endpointDenyStatements(spec: EndpointDenySpec): Statement[] {
+  const exempt: Record<string, Record<string, unknown>> = spec.exemptArns.length > 0
+    ? { ArnNotLike: { 'aws:PrincipalArn': [...spec.exemptArns] } }
+    : {};
+  const statements: Statement[] = [];
+  if (spec.principalArns && spec.principalArns.length > 0) {
+    statements.push({
+      Sid: `${spec.sidPrefix}DenyPrincipal`,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: '*',
+      Condition: { ArnEquals: { 'aws:PrincipalArn': [...spec.principalArns] }, ...exempt },
+    });
+  }
+  statements.push({
+    Sid: `${spec.sidPrefix}DataPerimeter`,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:*',
+    NotResource: [...AWS_OWNED_BUCKET_OBJECTS],
+    Condition: { StringNotEquals: { 's3:ResourceAccount': [...spec.allowedAccounts] }, ...exempt },
+  });
+  for (const statement of statements) assertSafeDeny(statement, spec.exemptArns);
+  return statements;
+}
+
+/**
+ * The seed's `DenyNonVpcAccess`: object reads that do not come through one of the endpoints are
+ * denied, except for the exempt roles and AWS services acting on their own behalf.
+ */
+export function denyNonVpcStatement(spec: {
+  sid: string;
+  bucket: string;
+  partition: string;
+  vpcEndpointIds: readonly string[];
+  exemptArns: readonly string[];
+}): Statement {
+  const statement: Statement = {
+    Sid: spec.sid,
+    Effect: 'Deny',
+    Principal: '*',
+    Action: 's3:GetObject',
+    Resource: `arn:${spec.partition}:s3:::${spec.bucket}/*`,
+    Condition: {
+      StringNotEquals: { 'aws:SourceVpce': [...spec.vpcEndpointIds] },
+      BoolIfExists: { 'aws:PrincipalIsAWSService': 'false' },
+      ArnNotLike: { 'aws:PrincipalArn': [...spec.exemptArns] },
+    },
+  };
+  assertSafeDeny(statement, spec.exemptArns);
+  return statement;
+}
+
+/** The policy name the IAM console uses to revoke a role's active sessions. */
+export const REVOKE_SESSIONS_POLICY = 'AWSRevokeOlderSessions';
+
+/**
+ * Denies everything to credentials issued before `issuedBefore` (the console's "revoke active
+ * sessions"). Long-term access keys carry no `aws:TokenIssueTime`, so for a user this touches only
+ * temporary credentials (GetSessionToken, federation).
+ */
+export function revokeSessionsPolicy(issuedBefore: string): PolicyDocumentLike {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
+      },
+    ],
+  };
+}
+
+type PolicyDocumentLike = { Version: string; Statement: Statement[] };

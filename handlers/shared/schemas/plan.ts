@@ -46,10 +46,44 @@ export const DenyBucketAccessItem = Base.extend({
   limit: z.number().int().positive(),
 });
 
-export const PlanItem = z.discriminatedUnion('action', [DeactivateAccessKeyItem, DenyBucketAccessItem]);
+export const RevokeRoleSessionsItem = Base.extend({
+  action: z.literal('revokeRoleSessions'),
+  /** A role's sessions, or an IAM user's temporary credentials (GetSessionToken, federation). */
+  principalKind: z.enum(['role', 'user']),
+  name: IamName,
+  policyName: z.literal('AWSRevokeOlderSessions'),
+  sid: z.string().regex(/^IR[A-Za-z0-9]+$/),
+});
+
+export const StartMacieJobItem = Base.extend({
+  action: z.literal('startMacieJob'),
+  buckets: z.array(BucketName).min(1).max(1000),
+  jobName: z.string().min(1).max(500),
+  clientToken: z.string().min(1).max(64),
+});
+
+export const RestrictVpcEndpointItem = Base.extend({
+  action: z.literal('restrictVpcEndpoint'),
+  vpcEndpointId: z.string().regex(/^vpce-[0-9a-f]{8,17}$/),
+  statements: z.array(OurStatement).min(1),
+  sizeBefore: z.number().int().min(0),
+  sizeAfter: z.number().int().min(0),
+  limit: z.number().int().positive(),
+});
+
+export const PlanItem = z.discriminatedUnion('action', [
+  DeactivateAccessKeyItem,
+  RevokeRoleSessionsItem,
+  StartMacieJobItem,
+  DenyBucketAccessItem,
+  RestrictVpcEndpointItem,
+]);
 export type PlanItem = z.infer<typeof PlanItem>;
 export type DenyBucketAccessItem = z.infer<typeof DenyBucketAccessItem>;
 export type DeactivateAccessKeyItem = z.infer<typeof DeactivateAccessKeyItem>;
+export type RevokeRoleSessionsItem = z.infer<typeof RevokeRoleSessionsItem>;
+export type StartMacieJobItem = z.infer<typeof StartMacieJobItem>;
+export type RestrictVpcEndpointItem = z.infer<typeof RestrictVpcEndpointItem>;
 
 export const Plan = z.object({
   items: z.array(PlanItem),

@@ -48,7 +48,13 @@ export interface TimelineEvent {
   readonly data?: Record<string, unknown>;
 }
 
-export type UndoKind = 'bucketPolicy' | 'vpcEndpointPolicy' | 'accessKey' | 'roleInlinePolicy' | 'userInlinePolicy';
+export type UndoKind =
+  | 'bucketPolicy'
+  | 'vpcEndpointPolicy'
+  | 'accessKey'
+  | 'roleInlinePolicy'
+  | 'userInlinePolicy'
+  | 'macieJob';
 
 export interface UndoEntry {
   readonly kind: UndoKind;

@@ -1,0 +1,64 @@
+import { task } from '../shared/define-task.js';
+import { AwsResourceNotFound } from '../shared/errors.js';
+import { type Statement, VPCE_POLICY_LIMIT_CHARS } from '../shared/policy/document.js';
+import { patchPolicy } from '../shared/policy/patch.js';
+import type { Clock, Ec2Port } from '../shared/ports.js';
+import { recordAction } from '../shared/record-action.js';
+import { actionInput } from '../shared/schemas/action-input.js';
+import { type ActionResult, RestrictVpcEndpointItem } from '../shared/schemas/plan.js';
+import { protectedRoleArns } from '../shared/schemas/settings.js';
+import type { IncidentStore } from '../shared/store/types.js';
+
+/**
+ * Merges the approved Deny statements into the S3 VPC endpoint's policy (`ModifyVpcEndpoint
+ * PolicyDocument` replaces the whole document) through the shared patcher: the existing Allow is
+ * kept and a deny-only result is refused, the 20,480-character limit is checked before writing,
+ * and the prior document is backed up.
+ */
+export const restrictVpcEndpoint = task({
+  name: 'restrictVpcEndpoint',
+  input: actionInput(RestrictVpcEndpointItem),
+  async run(
+    { item, incidentId, settings },
+    ports: { ec2: Ec2Port; store: IncidentStore; clock: Clock },
+  ): Promise<ActionResult> {
+    const { accountId, region, vpcEndpointId } = item;
+    const statements = item.statements as Statement[];
+    const outcome = await patchPolicy(
+      {
+        label: `endpoint ${vpcEndpointId}`,
+        read: async () => {
+          const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId });
+          if (!endpoint) throw new AwsResourceNotFound(`VPC endpoint ${vpcEndpointId} does not exist`);
+          return endpoint.policy;
+        },
+        write: (policy) => ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy }),
+        limit: VPCE_POLICY_LIMIT_CHARS,
+        measure: (text) => text.length,
+        mustKeepAllow: true,
+      },
+      statements,
+      protectedRoleArns(settings),
+      (prior) =>
+        ports.store.saveUndo(incidentId, {
+          kind: 'vpcEndpointPolicy',
+          target: vpcEndpointId,
+          accountId,
+          prior,
+          savedAt: ports.clock.now().toISOString(),
+        }),
+    );
+    const label = `Endpoint policy of ${vpcEndpointId}: Deny ${statements.map((statement) => statement.Sid).join(', ')}`;
+    return recordAction(
+      ports,
+      incidentId,
+      {
+        action: 'restrictVpcEndpoint',
+        target: vpcEndpointId,
+        result: outcome.result,
+        detail: outcome.result === 'applied' ? `${outcome.size} characters` : undefined,
+      },
+      label,
+    );
+  },
+});
