@@ -74,6 +74,11 @@ export const ResponderConfig = z.strictObject({
     .optional(),
   acceptSampleFindings: z.boolean().default(false),
   bulkDownloadThreshold: z.number().int().positive().default(1000),
+  /**
+   * Also offer the seed's DenyNonVpcAccess bucket statement (object reads only through
+   * `vpcEndpointIds`). Off by default: it also cuts CloudFront OAI, partner and public reads.
+   */
+  denyNonVpcAccess: z.boolean().default(false),
   /** Plan only: enrich, plan and report, change nothing. */
   dryRun: z.boolean().default(false),
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
@@ -146,6 +151,7 @@ export function toSettings(
     findingTypes: config.findingTypes ?? (patterns.length > 0 ? patterns : DEFAULT_FINDING_TYPES),
     acceptSampleFindings: config.acceptSampleFindings,
     dryRun: config.dryRun,
+    denyNonVpcAccess: config.denyNonVpcAccess,
     consoleRegion: extra.consoleRegion,
   };
 }

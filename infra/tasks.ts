@@ -208,6 +208,50 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     ],
     environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
   },
+  rollbackIncident: {
+    description: 'Undo an incident: remove our statements, our revoke-sessions policy, optionally reactivate keys',
+    statements: (c) => [
+      justify(
+        statement(
+          ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
+          ALL_BUCKETS(c),
+          inOurAccounts(c),
+        ),
+        WHY_BUCKETS,
+      ),
+      justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
+      ...(c.vpcEndpointIds.length > 0
+        ? [
+            statement(
+              ['ec2:ModifyVpcEndpoint'],
+              c.vpcEndpointIds.map(
+                (id) => `arn:${c.stack.partition}:ec2:${c.stack.region}:${c.stack.account}:vpc-endpoint/${id}`,
+              ),
+            ),
+          ]
+        : []),
+      justify(
+        statement(['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], iamArns(c, 'role')),
+        WHY_IAM_NAMES,
+      ),
+      justify(
+        statement(
+          [
+            'iam:GetUserPolicy',
+            'iam:PutUserPolicy',
+            'iam:DeleteUserPolicy',
+            'iam:ListAccessKeys',
+            'iam:UpdateAccessKey',
+          ],
+          iamArns(c, 'user'),
+        ),
+        WHY_IAM_NAMES,
+      ),
+      storeAccess(c),
+      ...memberRole(c),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+  },
   writeReport: {
     description: 'Close the incident and write its report',
     statements: (c) => [

@@ -1,5 +1,6 @@
 import aslValidator from 'asl-validator';
-import type { Ports } from '../handlers/shared/define-task.js';
+import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
+import { type Ports, runTask } from '../handlers/shared/define-task.js';
 import { causeMessage } from '../handlers/shared/errors.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
@@ -35,10 +36,14 @@ export interface IncidentResult {
 export interface SimulateResult {
   incidents: IncidentResult[];
   account: AccountSnapshot;
+  /** With `rollback`: what undoing each incident did (the account above is then the state after it). */
+  rollback?: { incidentId: string; steps: RollbackStep[] }[];
 }
 
 export interface SimulateOptions {
   readonly approve: ApprovePolicy;
+  /** Roll every incident back after the run (`simulate --rollback`). */
+  readonly rollback?: { readonly reactivateKeys: boolean };
   readonly onEvent?: (event: EventLog, clock: SimClock) => void;
   readonly onChat?: (record: ChatRecord, kind: 'post' | 'update') => void;
   readonly onNote?: (line: string) => void;
@@ -154,7 +159,18 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       });
       incidents.push(toResult(execution, executionName, account));
     }
-    return { incidents, account: account.snapshot() };
+    if (!options.rollback) return { incidents, account: account.snapshot() };
+    const rollback: { incidentId: string; steps: RollbackStep[] }[] = [];
+    const ids = [
+      ...new Set(incidents.map((incident) => incident.incidentId).filter((id): id is string => id !== null)),
+    ];
+    for (const incidentId of ids) {
+      clock.advance(60_000);
+      rollback.push(
+        await runTask(rollbackIncident, { incidentId, reactivateKeys: options.rollback.reactivateKeys }, ports),
+      );
+    }
+    return { incidents, account: account.snapshot(), rollback };
   } finally {
     await dynamo.stop();
   }

@@ -11,6 +11,7 @@ import { registerIncident } from '../handlers/register-incident/core.js';
 import { requestApproval } from '../handlers/request-approval/core.js';
 import { restrictVpcEndpoint } from '../handlers/restrict-vpc-endpoint/core.js';
 import { revokeRoleSessions } from '../handlers/revoke-role-sessions/core.js';
+import { rollbackIncident } from '../handlers/rollback-incident/core.js';
 import type { Ports, Task } from '../handlers/shared/define-task.js';
 import type { TaskName } from '../handlers/shared/task-names.js';
 import { startMacieJob } from '../handlers/start-macie-job/core.js';
@@ -34,4 +35,5 @@ export const TASKS: Record<TaskName, AnyTask> = {
   denyBucketAccess,
   restrictVpcEndpoint,
   writeReport,
+  rollbackIncident,
 };

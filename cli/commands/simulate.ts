@@ -5,7 +5,8 @@ import { type SimulateResult, simulate } from '../../local/simulate.js';
 import { UsageError } from '../io.js';
 import { chatBox, progressLine } from '../progress.js';
 
-const USAGE = 'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json]';
+const USAGE =
+  'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json] [--rollback [--reactivate-keys]]';
 
 /**
  * `responder simulate` (DESIGN §9). Text mode prints one progress line per state, the Slack
@@ -18,6 +19,8 @@ export async function simulateCommand(args: string[], write: (text: string) => v
       scenario: { type: 'string' },
       approve: { type: 'string' },
       json: { type: 'boolean', default: false },
+      rollback: { type: 'boolean', default: false },
+      'reactivate-keys': { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -44,6 +47,7 @@ export async function simulateCommand(args: string[], write: (text: string) => v
     say('  (no --approve and no terminal: approving every planned action, as in a drill)');
   const result = await simulate(scenario, {
     approve,
+    rollback: values.rollback ? { reactivateKeys: values['reactivate-keys'] === true } : undefined,
     onEvent: (event, clock) => {
       const line = progressLine(event, clock);
       if (line) say(line);
@@ -61,6 +65,10 @@ export async function simulateCommand(args: string[], write: (text: string) => v
       `Event ${index + 1}: ${incident.status}${incident.incidentId ? ` (incident ${incident.incidentId})` : ''}${incident.reason ? `: ${incident.reason}` : ''}${incident.error ? `: ${incident.error}` : ''}`,
     );
     if (incident.reportMarkdown) write(`\n${incident.reportMarkdown}`);
+  }
+  for (const undone of result.rollback ?? []) {
+    write(`\nRollback of incident ${undone.incidentId}:`);
+    for (const step of undone.steps) write(`  [${step.result}] ${step.kind} ${step.target}: ${step.detail}`);
   }
   return result;
 }

@@ -30,7 +30,7 @@ export const deactivateAccessKey = task({
     if (key.status === 'Inactive') return recordAction(ports, incidentId, { ...base, result: 'already' }, label);
     await ports.store.saveUndo(incidentId, {
       kind: 'accessKey',
-      target: accessKeyId,
+      target: `${userName}/${accessKeyId}`,
       accountId,
       prior: key.status,
       savedAt: ports.clock.now().toISOString(),

@@ -284,7 +284,7 @@ const PLANNERS: Partial<Record<ActionId, Planner>> = {
         exemptArns: exempt,
       });
       const statements: Statement[] = [statement];
-      if (settings.vpcEndpointIds.length > 0) {
+      if (settings.denyNonVpcAccess && settings.vpcEndpointIds.length > 0) {
         statements.push(
           denyNonVpcStatement({
             sid: statementSid(incidentId, 'DenyNonVpcAccess'),

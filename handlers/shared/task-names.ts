@@ -27,8 +27,18 @@ export type ContainTask = (typeof CONTAIN_TASKS)[number];
 export const FLOW_TASKS = ['registerIncident', 'planContainment', 'requestApproval', 'writeReport'] as const;
 export type FlowTask = (typeof FLOW_TASKS)[number];
 
-export type TaskName = EnrichTask | EvidenceTask | ContainTask | FlowTask;
-export const TASK_NAMES: readonly TaskName[] = [...FLOW_TASKS, ...ENRICH_TASKS, ...EVIDENCE_TASKS, ...CONTAIN_TASKS];
+/** Tasks outside the playbook flow: the rollback the Slack Undo button and `responder rollback` run. */
+export const SUPPORT_TASKS = ['rollbackIncident'] as const;
+export type SupportTask = (typeof SUPPORT_TASKS)[number];
+
+export type TaskName = EnrichTask | EvidenceTask | ContainTask | FlowTask | SupportTask;
+export const TASK_NAMES: readonly TaskName[] = [
+  ...FLOW_TASKS,
+  ...ENRICH_TASKS,
+  ...EVIDENCE_TASKS,
+  ...CONTAIN_TASKS,
+  ...SUPPORT_TASKS,
+];
 
 /** `denyBucketAccess` → `Deny Bucket Access`: the state name of a task. */
 export function stateName(task: string): string {

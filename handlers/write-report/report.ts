@@ -198,6 +198,10 @@ function highestSeverity(buckets: readonly BucketSensitivity[]): string | undefi
 const DONE_TEXT: Record<string, (target: string) => string> = {
   deactivateAccessKey: (target) => `Access key ${maskKey(target)} deactivated`,
   denyBucketAccess: (target) => `Bucket policy of ${target} denies the principal`,
+  revokeRoleSessions: (target) => `Sessions of ${target} issued before containment revoked`,
+  startMacieJob: (target) => `Macie classification job ${target} started`,
+  restrictVpcEndpoint: (target) =>
+    `VPC endpoint policy of ${target} denies the principal and copies out of trusted accounts`,
 };
 
 /** One line per planned action (and per action considered but not planned), `[x]` only when it took effect. */

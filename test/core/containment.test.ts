@@ -229,7 +229,7 @@ describe('deactivateAccessKey', () => {
       AKIA3EXAMPLEBACKUP99: 'Active',
     });
     expect(await store.listUndo(id)).toEqual([
-      expect.objectContaining({ kind: 'accessKey', target: 'AKIA3EXAMPLEJNE7WXYZ', prior: 'Active' }),
+      expect.objectContaining({ kind: 'accessKey', target: 'developer-jane/AKIA3EXAMPLEJNE7WXYZ', prior: 'Active' }),
     ]);
   });
 

@@ -69,8 +69,10 @@ describe('the responder stack', () => {
       ([] as string[]).concat(statement.Action).includes('iam:UpdateAccessKey'),
     );
 
-    expect(putPolicy).toHaveLength(1);
-    expect(putPolicy[0]).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceAccount': ['123456789012'] } } });
+    expect(putPolicy).toHaveLength(2);
+    for (const statement of putPolicy) {
+      expect(statement).toMatchObject({ Condition: { StringEquals: { 'aws:ResourceAccount': ['123456789012'] } } });
+    }
     expect(JSON.stringify(updateKey.map((statement) => statement.Resource))).toContain(':iam::123456789012:user/*');
   });
 
@@ -78,7 +80,7 @@ describe('the responder stack', () => {
     const functions = Object.values(built.template.findResources('AWS::Lambda::Function'));
     const roles = new Set(functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role)));
 
-    expect(functions.length).toBe(15);
+    expect(functions.length).toBe(16);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',

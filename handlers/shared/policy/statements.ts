@@ -65,8 +65,9 @@ export function assertSafeDeny(statement: Statement, protectedArns: readonly str
 }
 
 /**
- * Buckets AWS itself serves through S3 endpoints (ECR image layers, Amazon Linux repositories):
- * a data perimeter on `s3:ResourceAccount` must not cut them off.
+ * Buckets AWS itself serves through S3 endpoints (ECR image layers, Amazon Linux repositories, the
+ * SSM Agent, Patch Manager, CloudWatch and CodeDeploy agent buckets): a data perimeter on
+ * `s3:ResourceAccount` must not cut instances off from them, least of all during an incident.
  */
 export const AWS_OWNED_BUCKET_OBJECTS = [
   'arn:aws:s3:::prod-*-starport-layer-bucket/*',
@@ -75,6 +76,15 @@ export const AWS_OWNED_BUCKET_OBJECTS = [
   'arn:aws:s3:::amazonlinux.*.amazonaws.com/*',
   'arn:aws:s3:::repo.*.amazonaws.com/*',
   'arn:aws:s3:::packages.*.amazonaws.com/*',
+  'arn:aws:s3:::aws-ssm-*/*',
+  'arn:aws:s3:::amazon-ssm-*/*',
+  'arn:aws:s3:::*-birdwatcher-prod/*',
+  'arn:aws:s3:::patch-baseline-snapshot-*/*',
+  'arn:aws:s3:::aws-patchmanager-macos-*/*',
+  'arn:aws:s3:::amazoncloudwatch-agent-*/*',
+  'arn:aws:s3:::aws-codedeploy-*/*',
+  'arn:aws:s3:::aws-windows-downloads-*/*',
+  'arn:aws:s3:::ec2-windows-*/*',
 ];
 
 export interface EndpointDenySpec {

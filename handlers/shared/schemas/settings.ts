@@ -34,6 +34,8 @@ export const Settings = z.object({
   findingTypes: z.array(z.string()),
   acceptSampleFindings: z.boolean(),
   dryRun: z.boolean(),
+  /** Offer the DenyNonVpcAccess bucket statement when endpoints are configured. */
+  denyNonVpcAccess: z.boolean().default(false),
   /** Region and state machine used to build console links. */
   consoleRegion: z.string().optional(),
 });

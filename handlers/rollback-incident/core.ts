@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import { task } from '../shared/define-task.js';
+import { IncidentNotFound } from '../shared/errors.js';
+import { isOurSid, maskKey } from '../shared/ids.js';
+import { parsePolicy, serializePolicy } from '../shared/policy/document.js';
+import { removeStatements } from '../shared/policy/merge.js';
+import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
+import type { IncidentStore, UndoEntry } from '../shared/store/types.js';
+
+export const RollbackInput = z.object({
+  incidentId: z.string().regex(/^\d{8}-[0-9a-f]{12}$/, 'must be an incident id'),
+  /** Reactivate access keys we deactivated (off by default: a leaked key is usually rotated, not restored). */
+  reactivateKeys: z.boolean().default(false),
+});
+
+export interface RollbackStep {
+  readonly kind: UndoEntry['kind'];
+  readonly target: string;
+  readonly result: 'applied' | 'already' | 'skipped' | 'failed';
+  readonly detail: string;
+}
+
+type RollbackPorts = { store: IncidentStore; s3: S3Port; ec2: Ec2Port; iam: IamPort; clock: Clock };
+
+/**
+ * Undoes an incident's containment (DESIGN §5): removes exactly this incident's Sids from the
+ * current bucket and endpoint policies (never restoring a stale backup over later edits), puts back
+ * or deletes the revoke-sessions policy, and reactivates deactivated keys only when asked.
+ * Idempotent: a second run finds nothing of ours and reports `already`.
+ */
+export const rollbackIncident = task({
+  name: 'rollbackIncident',
+  input: RollbackInput,
+  async run(
+    { incidentId, reactivateKeys },
+    ports: RollbackPorts,
+  ): Promise<{ incidentId: string; steps: RollbackStep[] }> {
+    const record = await ports.store.getIncident(incidentId);
+    if (!record) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    const steps: RollbackStep[] = [];
+    for (const entry of await ports.store.listUndo(incidentId)) {
+      try {
+        steps.push(await undo(entry, incidentId, reactivateKeys, ports));
+      } catch (error) {
+        const e = error as Error;
+        steps.push({ kind: entry.kind, target: entry.target, result: 'failed', detail: `${e.name}: ${e.message}` });
+      }
+    }
+    const now = ports.clock.now().toISOString();
+    for (const step of steps) {
+      await ports.store.addEvent(incidentId, {
+        at: now,
+        kind: 'rollback',
+        text: `Rollback of ${step.kind} ${step.target}: ${step.result} (${step.detail})`,
+      });
+    }
+    if (steps.every((step) => step.result !== 'failed')) {
+      await ports.store.updateIncident(incidentId, { status: 'rolled_back', updatedAt: now });
+    }
+    return { incidentId, steps };
+  },
+});
+
+async function undo(
+  entry: UndoEntry,
+  incidentId: string,
+  reactivateKeys: boolean,
+  ports: RollbackPorts,
+): Promise<RollbackStep> {
+  const base = { kind: entry.kind, target: entry.target };
+  const accountId = entry.accountId;
+  switch (entry.kind) {
+    case 'bucketPolicy': {
+      const bucket = entry.target;
+      const current = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
+      const ours = (current?.Statement ?? [])
+        .map((statement) => statement.Sid)
+        .filter((sid): sid is string => isOurSid(sid, incidentId));
+      if (!current || ours.length === 0)
+        return { ...base, result: 'already', detail: 'none of our statements are in the policy' };
+      const { document, removed } = removeStatements(current, ours);
+      if (document.Statement.length === 0) {
+        await ports.s3.deleteBucketPolicy({ accountId, bucket });
+        return {
+          ...base,
+          result: 'applied',
+          detail: `removed ${removed.join(', ')}; no statement left, policy deleted`,
+        };
+      }
+      await ports.s3.putBucketPolicy({ accountId, bucket, policy: serializePolicy(document) });
+      return {
+        ...base,
+        result: 'applied',
+        detail: `removed ${removed.join(', ')}; ${document.Statement.length} other statements kept`,
+      };
+    }
+    case 'vpcEndpointPolicy': {
+      const vpcEndpointId = entry.target;
+      const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, vpcEndpointId });
+      const current = parsePolicy(endpoint?.policy, vpcEndpointId);
+      const ours = (current?.Statement ?? [])
+        .map((statement) => statement.Sid)
+        .filter((sid): sid is string => isOurSid(sid, incidentId));
+      if (!current || ours.length === 0)
+        return { ...base, result: 'already', detail: 'none of our statements are in the policy' };
+      const { document, removed } = removeStatements(current, ours);
+      const text =
+        document.Statement.length > 0 ? serializePolicy(document) : (entry.prior ?? serializePolicy(document));
+      await ports.ec2.modifyVpcEndpointPolicy({ accountId, vpcEndpointId, policy: text });
+      return { ...base, result: 'applied', detail: `removed ${removed.join(', ')}` };
+    }
+    case 'roleInlinePolicy':
+    case 'userInlinePolicy': {
+      const [name = '', policyName = ''] = entry.target.split('/');
+      const target = {
+        accountId,
+        kind: entry.kind === 'roleInlinePolicy' ? ('role' as const) : ('user' as const),
+        name,
+        policyName,
+      };
+      const current = parsePolicy(await ports.iam.getInlinePolicy(target), entry.target);
+      if (!current?.Statement.some((statement) => isOurSid(statement.Sid, incidentId))) {
+        return { ...base, result: 'already', detail: `${policyName} no longer holds this incident's statement` };
+      }
+      if (entry.prior) {
+        await ports.iam.putInlinePolicy({ ...target, document: entry.prior });
+        return { ...base, result: 'applied', detail: `restored the ${policyName} that was there before` };
+      }
+      await ports.iam.deleteInlinePolicy(target);
+      return { ...base, result: 'applied', detail: `deleted ${policyName}` };
+    }
+    case 'accessKey': {
+      const [userName = '', accessKeyId = ''] = entry.target.split('/');
+      if (!reactivateKeys) {
+        return {
+          ...base,
+          result: 'skipped',
+          detail: `key ${maskKey(accessKeyId)} stays inactive (reactivate only with --reactivate-keys)`,
+        };
+      }
+      const key = (await ports.iam.listAccessKeys({ accountId, userName })).find(
+        (candidate) => candidate.accessKeyId === accessKeyId,
+      );
+      if (!key) return { ...base, result: 'skipped', detail: `key ${maskKey(accessKeyId)} no longer exists` };
+      if (key.status === 'Active') return { ...base, result: 'already', detail: 'the key is active' };
+      if (entry.prior !== 'Active')
+        return { ...base, result: 'skipped', detail: 'the key was not active before the incident' };
+      await ports.iam.updateAccessKey({ accountId, userName, accessKeyId, status: 'Active' });
+      return { ...base, result: 'applied', detail: `key ${maskKey(accessKeyId)} of ${userName} reactivated` };
+    }
+    default:
+      return { ...base, result: 'skipped', detail: 'nothing to undo' };
+  }
+}
