@@ -1,7 +1,8 @@
 import '../local/polyfills.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
 
-const COMMANDS = 'normalize <file> | simulate --scenario <file> [--approve …] [--json]';
+const COMMANDS =
+  'normalize <file> | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn>';
 
 /** The `responder` command (DESIGN §9, contracts §10). */
 async function main(argv: string[]): Promise<number> {
@@ -12,6 +13,11 @@ async function main(argv: string[]): Promise<number> {
     case 'normalize': {
       const { normalizeCommand } = await import('./commands/normalize.js');
       write(normalizeCommand(args));
+      return EXIT.ok;
+    }
+    case 'rollback': {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      write(await rollbackCommand(args));
       return EXIT.ok;
     }
     case 'simulate': {

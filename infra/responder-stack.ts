@@ -7,6 +7,7 @@ import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
 import { IncidentStore } from './constructs/incident-store.js';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
+import { RollbackStateMachine } from './constructs/rollback-state-machine.js';
 import { SlackApproval, slackSecret } from './constructs/slack-approval.js';
 import { TaskFunction } from './constructs/task-function.js';
 import type { TaskFunctions } from './definition.js';
@@ -82,6 +83,13 @@ export class ResponderStack extends Stack {
       return machine;
     });
 
+    const rollback = new RollbackStateMachine(this, 'Rollback', {
+      rollbackFunction: this.functions.rollbackIncident.fn,
+    });
+    new CfnOutput(this, 'RollbackStateMachineArn', {
+      value: rollback.stateMachine.stateMachineArn,
+      description: 'responder rollback <incidentId> --state-machine <this>',
+    });
     new SlackApproval(this, 'SlackApproval', {
       table: store.table,
       secret,

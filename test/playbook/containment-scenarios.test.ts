@@ -163,6 +163,36 @@ describe('containment scenarios (issue 4)', () => {
     expect(policy.Statement.at(-1)?.Condition).toMatchObject({ IpAddress: { 'aws:SourceIp': ['198.51.100.23/32'] } });
   });
 
+  it("an IAM user's temporary credentials: a user-level revoke, the long-term keys untouched", async () => {
+    const input = variant('compromised-iam-user-key', (s) => {
+      oneEvent(s);
+      const detail = (s.events[0] as { detail: { resource: { accessKeyDetails: { accessKeyId: string } } } }).detail;
+      detail.resource.accessKeyDetails.accessKeyId = 'ASIA3EXAMPLEJANETMP1';
+    });
+
+    const result = await run(input);
+
+    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual([
+      'revokeRoleSessions',
+      'startMacieJob',
+      'denyBucketAccess',
+    ]);
+    expect(result.account.userInlinePolicies['developer-jane']).toHaveProperty('AWSRevokeOlderSessions');
+    expect(result.account.accessKeys.AKIA3EXAMPLEJNE7WXYZ).toBe('Active');
+  });
+
+  it('a role made by IAM Identity Center: not edited, the report says to revoke in Identity Center', async () => {
+    const input = variant('assumed-role-exfiltration', (s) => {
+      const role = s.iam.roles.find((candidate) => candidate.roleName === 'etl-pipeline');
+      if (role) role.path = '/aws-reserved/sso.amazonaws.com/';
+    });
+
+    const result = await run(input);
+
+    expect(result.incidents[0]?.plan.map((item) => item.action)).not.toContain('revokeRoleSessions');
+    expect(result.incidents[0]?.reportMarkdown).toMatch(/Revoke the user's active sessions in IAM Identity Center/);
+  });
+
   it('Macie disabled: the job is not planned and the report says so', async () => {
     const input = variant('compromised-iam-user-key', (s) => {
       oneEvent(s);

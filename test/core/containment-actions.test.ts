@@ -1,0 +1,265 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { denyBucketAccess } from '../../handlers/deny-bucket-access/core.js';
+import { restrictVpcEndpoint } from '../../handlers/restrict-vpc-endpoint/core.js';
+import { revokeRoleSessions } from '../../handlers/revoke-role-sessions/core.js';
+import { rollbackIncident } from '../../handlers/rollback-incident/core.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import { statementSid } from '../../handlers/shared/ids.js';
+import { bucketDenyStatement, endpointDenyStatements } from '../../handlers/shared/policy/statements.js';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { IncidentStore } from '../../handlers/shared/store/types.js';
+import { startMacieJob } from '../../handlers/start-macie-job/core.js';
+import { localResponderRoles } from '../../local/simulate.js';
+import { guardDutyEvent, scenario } from '../support/fixtures.js';
+import { account, dynaliteStore } from '../support/ports.js';
+
+let store: IncidentStore;
+let stop: () => Promise<void>;
+beforeAll(async () => {
+  ({ store, stop } = await dynaliteStore('actions-test'));
+});
+afterAll(async () => stop());
+
+const ENDPOINT = 'vpce-0a1b2c3d4e5f60718';
+const IR = 'arn:aws:iam::123456789012:role/IncidentResponder';
+const settings = {
+  trustedAccounts: [],
+  irRoleArns: [IR],
+  breakGlassRoleArns: [],
+  responderRoleArns: localResponderRoles('123456789012'),
+  vpcEndpointIds: [ENDPOINT],
+  approvers: ['U024BE7LH'],
+  slackChannel: 'C0SECOPS01',
+  twoPersonRule: false,
+  approvalTimeoutSeconds: 3600,
+  heartbeatSeconds: 600,
+  findingTypes: ['Exfiltration:S3/'],
+  acceptSampleFindings: false,
+  dryRun: false,
+};
+const exempt = [IR, ...settings.responderRoleArns];
+let counter = 0;
+
+async function newIncident(): Promise<string> {
+  counter += 1;
+  const incidentId = `20260301-${counter.toString(16).padStart(12, '0')}`;
+  const incident = normalizeFinding(guardDutyEvent()).incident;
+  if (!incident) throw new Error('fixture');
+  await store.createIncident({
+    incidentId,
+    status: 'containing',
+    createdAt: 't',
+    updatedAt: 't',
+    executionName: 'e',
+    incident,
+    findingIds: [incident.findingId],
+  });
+  return incidentId;
+}
+
+function world() {
+  const input = structuredClone(scenario('assumed-role-exfiltration'));
+  input.vpcEndpoints = [{ id: ENDPOINT, serviceName: 'com.amazonaws.us-east-1.s3', policy: null }];
+  return account(input);
+}
+
+const base = { accountId: '123456789012', region: 'us-east-1', summary: 's' };
+const revokeItem = (id: string) => ({
+  ...base,
+  id: 'revokeRoleSessions:etl-pipeline',
+  action: 'revokeRoleSessions',
+  target: 'etl-pipeline',
+  principalKind: 'role',
+  name: 'etl-pipeline',
+  policyName: 'AWSRevokeOlderSessions',
+  sid: statementSid(id, 'RevokeOlderSessions'),
+});
+
+describe('revokeRoleSessions', () => {
+  it('writes the policy once, backs up "none", and the second run is "already"', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const ports = { iam: acct.iam, store, clock };
+
+    const first = await runTask(revokeRoleSessions, { item: revokeItem(id), incidentId: id, settings }, ports);
+    const second = await runTask(revokeRoleSessions, { item: revokeItem(id), incidentId: id, settings }, ports);
+
+    expect([first.result, second.result]).toEqual(['applied', 'already']);
+    expect(acct.writes.filter((write) => write.call === 'iam:PutRolePolicy')).toHaveLength(1);
+    expect(JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}')).toMatchObject({
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-02-23T04:20:00Z' } },
+        },
+      ],
+    });
+    expect(await store.listUndo(id)).toEqual([
+      expect.objectContaining({ kind: 'roleInlinePolicy', target: 'etl-pipeline/AWSRevokeOlderSessions', prior: null }),
+    ]);
+  });
+
+  it('refuses a service-linked role (ActionNotApplicable) and writes nothing', async () => {
+    const { account: acct, clock } = world();
+    acct.roles.set('etl-pipeline', {
+      arn: 'arn:aws:iam::123456789012:role/aws-service-role/x/etl-pipeline',
+      path: '/aws-service-role/x/',
+    });
+    const id = await newIncident();
+
+    await expect(
+      runTask(revokeRoleSessions, { item: revokeItem(id), incidentId: id, settings }, { iam: acct.iam, store, clock }),
+    ).rejects.toMatchObject({
+      name: 'ActionNotApplicable',
+    });
+    expect(acct.writes).toEqual([]);
+  });
+});
+
+describe('startMacieJob', () => {
+  const item = (id: string) => ({
+    ...base,
+    id: `startMacieJob:${id}`,
+    action: 'startMacieJob',
+    target: `s3-exfil-responder-${id}`,
+    buckets: ['analytics-lake'],
+    jobName: `s3-exfil-responder-${id}`,
+    clientToken: `${id}-abc`,
+  });
+
+  it('creates one job; a re-run gets the same job back and says "already"', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const ports = { macie: acct.macie, store, clock };
+
+    const first = await runTask(startMacieJob, { item: item(id), incidentId: id, settings }, ports);
+    const second = await runTask(startMacieJob, { item: item(id), incidentId: id, settings }, ports);
+
+    expect([first.result, second.result]).toEqual(['applied', 'already']);
+    expect(first.detail).toBe(second.detail);
+    expect(acct.macieJobs).toHaveLength(1);
+  });
+
+  it('is skipped with the reason when Macie is off', async () => {
+    const input = structuredClone(scenario('assumed-role-exfiltration'));
+    input.macie.enabled = false;
+    const { account: acct, clock } = account(input);
+    const id = await newIncident();
+
+    const result = await runTask(
+      startMacieJob,
+      { item: item(id), incidentId: id, settings },
+      { macie: acct.macie, store, clock },
+    );
+
+    expect(result).toMatchObject({ result: 'skipped', detail: expect.stringContaining('Macie is not enabled') });
+  });
+});
+
+describe('restrictVpcEndpoint', () => {
+  const item = (id: string) => {
+    const statements = endpointDenyStatements({
+      sidPrefix: statementSid(id, 'Vpce'),
+      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
+      allowedAccounts: ['123456789012'],
+      exemptArns: exempt,
+    });
+    return {
+      ...base,
+      id: `restrictVpcEndpoint:${ENDPOINT}`,
+      action: 'restrictVpcEndpoint',
+      target: ENDPOINT,
+      vpcEndpointId: ENDPOINT,
+      statements,
+      sizeBefore: 0,
+      sizeAfter: 0,
+      limit: 20480,
+    };
+  };
+
+  it('keeps the full-access Allow, adds two statements once, and backs up the prior policy', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const prior = acct.endpointPolicies.get(ENDPOINT);
+    const ports = { ec2: acct.ec2, store, clock };
+
+    const first = await runTask(restrictVpcEndpoint, { item: item(id), incidentId: id, settings }, ports);
+    const second = await runTask(restrictVpcEndpoint, { item: item(id), incidentId: id, settings }, ports);
+
+    const policy = JSON.parse(acct.endpointPolicies.get(ENDPOINT) ?? '{}') as { Statement: { Effect: string }[] };
+    expect([first.result, second.result]).toEqual(['applied', 'already']);
+    expect(policy.Statement.map((statement) => statement.Effect)).toEqual(['Allow', 'Deny', 'Deny']);
+    expect(await store.listUndo(id)).toEqual([
+      expect.objectContaining({ kind: 'vpcEndpointPolicy', target: ENDPOINT, prior }),
+    ]);
+  });
+
+  it('refuses to leave an endpoint with deny-only statements (UnsafePolicy)', async () => {
+    const { account: acct, clock } = world();
+    acct.endpointPolicies.set(
+      ENDPOINT,
+      JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Sid: 'Locked', Effect: 'Deny', Principal: '*', Action: 's3:DeleteBucket', Resource: '*' }],
+      }),
+    );
+    const id = await newIncident();
+
+    await expect(
+      runTask(restrictVpcEndpoint, { item: item(id), incidentId: id, settings }, { ec2: acct.ec2, store, clock }),
+    ).rejects.toMatchObject({
+      name: 'UnsafePolicy',
+    });
+    expect(acct.writes).toEqual([]);
+  });
+});
+
+describe('rollbackIncident', () => {
+  it('keeps a third-party edit made after containment, and a second rollback finds nothing to do', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const deny = bucketDenyStatement({
+      sid: statementSid(id, 'DenyPrincipal'),
+      bucket: 'analytics-lake',
+      partition: 'aws',
+      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
+      exemptArns: exempt,
+    });
+    const item = {
+      ...base,
+      id: 'denyBucketAccess:analytics-lake',
+      action: 'denyBucketAccess',
+      target: 'analytics-lake',
+      bucket: 'analytics-lake',
+      statements: [deny],
+      sizeBefore: 0,
+      sizeAfter: 0,
+      limit: 20480,
+    };
+    const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
+    await runTask(denyBucketAccess, { item, incidentId: id, settings }, ports);
+    const contained = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as { Statement: unknown[] };
+    const later = {
+      Sid: 'AddedByPlatformTeam',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:role/reporting' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::analytics-lake/*',
+    };
+    acct.bucketPolicies.set(
+      'analytics-lake',
+      JSON.stringify({ ...contained, Statement: [...contained.Statement, later] }),
+    );
+
+    const first = await runTask(rollbackIncident, { incidentId: id }, ports);
+    const second = await runTask(rollbackIncident, { incidentId: id }, ports);
+
+    const policy = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as { Statement: { Sid?: string }[] };
+    expect(policy.Statement.map((statement) => statement.Sid)).toEqual(['AllowEtlReadWrite', 'AddedByPlatformTeam']);
+    expect(first.steps.map((step) => step.result)).toEqual(['applied']);
+    expect(second.steps.map((step) => step.result)).toEqual(['already']);
+    expect((await store.getIncident(id))?.status).toBe('rolled_back');
+  });
+});
