@@ -205,11 +205,31 @@ export class InMemoryAccount {
     },
   };
 
+  private readonly policyReads = new Map<string, number>();
+
+  /** Applies a scenario's concurrent edit when its bucket has been read often enough. */
+  private thirdPartyEdit(bucket: string): void {
+    const reads = (this.policyReads.get(bucket) ?? 0) + 1;
+    this.policyReads.set(bucket, reads);
+    for (const edit of this.scenario.concurrentEdits) {
+      if (edit.bucket !== bucket || edit.afterReads !== reads) continue;
+      const current = JSON.parse(this.bucketPolicies.get(bucket) ?? '{"Version":"2012-10-17","Statement":[]}') as {
+        Statement: unknown[];
+      };
+      this.bucketPolicies.set(
+        bucket,
+        JSON.stringify({ ...current, Statement: [...current.Statement, edit.statement] }),
+      );
+    }
+  }
+
   readonly s3: S3Port = {
     getBucketPolicy: async (args) => {
       this.enter('s3:GetBucketPolicy', args);
       this.bucket(args.bucket);
-      return this.bucketPolicies.get(args.bucket);
+      const text = this.bucketPolicies.get(args.bucket);
+      this.thirdPartyEdit(args.bucket);
+      return text;
     },
     putBucketPolicy: async (args) => {
       this.enter('s3:PutBucketPolicy', args);

@@ -102,6 +102,19 @@ export const Scenario = z.object({
     .default({ findings: [] }),
   events: z.array(z.unknown()).min(1, 'a scenario needs at least one event'),
   faults: z.array(Fault).default([]),
+  /**
+   * Someone else editing a bucket policy while we work: after the bucket's policy has been read
+   * `afterReads` times, `statement` is appended to it (a race between our read and our write).
+   */
+  concurrentEdits: z
+    .array(
+      z.object({
+        bucket: BucketName,
+        afterReads: z.number().int().positive(),
+        statement: z.record(z.string(), z.unknown()),
+      }),
+    )
+    .default([]),
   /** Minutes the simulated approver takes to decide (for the report's metrics). Default 4. */
   approvalDelayMinutes: z.number().min(0).default(4),
   /** When the simulated responder starts; default: two minutes after the last event's time. */

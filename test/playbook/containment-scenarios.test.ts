@@ -193,6 +193,31 @@ describe('containment scenarios (issue 4)', () => {
     expect(result.incidents[0]?.reportMarkdown).toMatch(/Revoke the user's active sessions in IAM Identity Center/);
   });
 
+  it('a third party edits the bucket policy between our read and our write: nothing is lost', async () => {
+    const theirs = {
+      Sid: 'PlatformTeamReporting',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:role/reporting' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::customer-records/*',
+    };
+    const input = variant('compromised-iam-user-key', (s) => {
+      oneEvent(s);
+      s.concurrentEdits = [{ bucket: 'customer-records', afterReads: 3, statement: theirs }];
+    });
+
+    const result = await run(input);
+
+    const policy = result.account.bucketPolicies['customer-records'] as Policy;
+    expect(result.incidents[0]?.status).toBe('contained');
+    expect(policy.Statement.map((statement) => statement.Sid?.replace(/^IR\w+/, 'IR…'))).toEqual([
+      'DenyInsecureTransport',
+      'AllowAnalyticsRead',
+      'PlatformTeamReporting',
+      'IR…',
+    ]);
+  });
+
   it('Macie disabled: the job is not planned and the report says so', async () => {
     const input = variant('compromised-iam-user-key', (s) => {
       oneEvent(s);
