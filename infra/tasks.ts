@@ -74,6 +74,18 @@ function memberRole(context: GrantContext): iam.PolicyStatement[] {
 
 const memberEnv = (context: GrantContext) => ({ MEMBER_ROLE_NAME: context.memberRoleName });
 
+/** `ModifyVpcEndpoint` on exactly the configured endpoints (none configured: no grant at all). */
+function modifyEndpoints(c: GrantContext): iam.PolicyStatement[] {
+  const { partition, region, account } = c.stack;
+  if (c.vpcEndpointIds.length === 0) return [];
+  return [
+    statement(
+      ['ec2:ModifyVpcEndpoint'],
+      c.vpcEndpointIds.map((id) => `arn:${partition}:ec2:${region}:${account}:vpc-endpoint/${id}`),
+    ),
+  ];
+}
+
 /** Bucket ARNs of the accounts we act in: names are unknown until a finding names them. */
 const ALL_BUCKETS = (context: GrantContext) => [`arn:${context.stack.partition}:s3:::*`];
 const inOurAccounts = (context: GrantContext) => ({
@@ -184,16 +196,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Contain: merge Sid-keyed Denies into the S3 VPC endpoint policy',
     statements: (c) => [
       justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
-      ...(c.vpcEndpointIds.length > 0
-        ? [
-            statement(
-              ['ec2:ModifyVpcEndpoint'],
-              c.vpcEndpointIds.map(
-                (id) => `arn:${c.stack.partition}:ec2:${c.stack.region}:${c.stack.account}:vpc-endpoint/${id}`,
-              ),
-            ),
-          ]
-        : []),
+      ...modifyEndpoints(c),
       storeAccess(c),
       ...memberRole(c),
     ],
@@ -220,16 +223,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         WHY_BUCKETS,
       ),
       justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
-      ...(c.vpcEndpointIds.length > 0
-        ? [
-            statement(
-              ['ec2:ModifyVpcEndpoint'],
-              c.vpcEndpointIds.map(
-                (id) => `arn:${c.stack.partition}:ec2:${c.stack.region}:${c.stack.account}:vpc-endpoint/${id}`,
-              ),
-            ),
-          ]
-        : []),
+      ...modifyEndpoints(c),
       justify(
         statement(['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], iamArns(c, 'role')),
         WHY_IAM_NAMES,

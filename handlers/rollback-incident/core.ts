@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
 import { isOurSid, maskKey } from '../shared/ids.js';
-import { parsePolicy, serializePolicy } from '../shared/policy/document.js';
+import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/policy/document.js';
 import { removeStatements } from '../shared/policy/merge.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
 import type { IncidentStore, UndoEntry } from '../shared/store/types.js';
@@ -61,6 +61,15 @@ export const rollbackIncident = task({
   },
 });
 
+const NONE_OF_OURS = 'none of our statements are in the policy';
+
+/** The Sids this incident wrote that are in a document now. */
+function ourSids(document: PolicyDocument | undefined, incidentId: string): string[] {
+  return (document?.Statement ?? [])
+    .map((statement) => statement.Sid)
+    .filter((sid): sid is string => isOurSid(sid, incidentId));
+}
+
 async function undo(
   entry: UndoEntry,
   incidentId: string,
@@ -73,11 +82,8 @@ async function undo(
     case 'bucketPolicy': {
       const bucket = entry.target;
       const current = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
-      const ours = (current?.Statement ?? [])
-        .map((statement) => statement.Sid)
-        .filter((sid): sid is string => isOurSid(sid, incidentId));
-      if (!current || ours.length === 0)
-        return { ...base, result: 'already', detail: 'none of our statements are in the policy' };
+      const ours = ourSids(current, incidentId);
+      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
       const { document, removed } = removeStatements(current, ours);
       if (document.Statement.length === 0) {
         await ports.s3.deleteBucketPolicy({ accountId, bucket });
@@ -98,11 +104,8 @@ async function undo(
       const vpcEndpointId = entry.target;
       const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, vpcEndpointId });
       const current = parsePolicy(endpoint?.policy, vpcEndpointId);
-      const ours = (current?.Statement ?? [])
-        .map((statement) => statement.Sid)
-        .filter((sid): sid is string => isOurSid(sid, incidentId));
-      if (!current || ours.length === 0)
-        return { ...base, result: 'already', detail: 'none of our statements are in the policy' };
+      const ours = ourSids(current, incidentId);
+      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
       const { document, removed } = removeStatements(current, ours);
       const text =
         document.Statement.length > 0 ? serializePolicy(document) : (entry.prior ?? serializePolicy(document));

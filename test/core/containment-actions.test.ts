@@ -9,9 +9,9 @@ import { bucketDenyStatement, endpointDenyStatements } from '../../handlers/shar
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
 import { startMacieJob } from '../../handlers/start-macie-job/core.js';
-import { localResponderRoles } from '../../local/simulate.js';
 import { guardDutyEvent, scenario } from '../support/fixtures.js';
 import { account, dynaliteStore } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
 
 let store: IncidentStore;
 let stop: () => Promise<void>;
@@ -21,23 +21,8 @@ beforeAll(async () => {
 afterAll(async () => stop());
 
 const ENDPOINT = 'vpce-0a1b2c3d4e5f60718';
-const IR = 'arn:aws:iam::123456789012:role/IncidentResponder';
-const settings = {
-  trustedAccounts: [],
-  irRoleArns: [IR],
-  breakGlassRoleArns: [],
-  responderRoleArns: localResponderRoles('123456789012'),
-  vpcEndpointIds: [ENDPOINT],
-  approvers: ['U024BE7LH'],
-  slackChannel: 'C0SECOPS01',
-  twoPersonRule: false,
-  approvalTimeoutSeconds: 3600,
-  heartbeatSeconds: 600,
-  findingTypes: ['Exfiltration:S3/'],
-  acceptSampleFindings: false,
-  dryRun: false,
-};
-const exempt = [IR, ...settings.responderRoleArns];
+const settings = testSettings({ vpcEndpointIds: [ENDPOINT] });
+const exempt = [...settings.irRoleArns, ...settings.responderRoleArns];
 let counter = 0;
 
 async function newIncident(): Promise<string> {

@@ -5,9 +5,9 @@ import { runTask } from '../../handlers/shared/define-task.js';
 import { statementSid } from '../../handlers/shared/ids.js';
 import { bucketDenyStatement } from '../../handlers/shared/policy/statements.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
-import { localResponderRoles } from '../../local/simulate.js';
 import { scenario } from '../support/fixtures.js';
 import { account, dynaliteStore } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
 
 let store: IncidentStore;
 let stop: () => Promise<void>;
@@ -17,21 +17,7 @@ beforeAll(async () => {
 afterAll(async () => stop());
 
 const SEED = scenario('compromised-iam-user-key');
-const settings = {
-  trustedAccounts: [],
-  irRoleArns: ['arn:aws:iam::123456789012:role/IncidentResponder'],
-  breakGlassRoleArns: [],
-  responderRoleArns: localResponderRoles('123456789012'),
-  vpcEndpointIds: [],
-  approvers: ['U024BE7LH'],
-  slackChannel: 'C0SECOPS01',
-  twoPersonRule: false,
-  approvalTimeoutSeconds: 3600,
-  heartbeatSeconds: 600,
-  findingTypes: ['Exfiltration:S3/'],
-  acceptSampleFindings: false,
-  dryRun: false,
-};
+const settings = testSettings();
 let counter = 0;
 function incidentId(): string {
   counter += 1;
