@@ -1,0 +1,110 @@
+import { maskKey, statementSid } from '../shared/ids.js';
+import { REVOKE_SESSIONS_POLICY } from '../shared/policy/statements.js';
+import { protectedRoleArns } from '../shared/schemas/settings.js';
+import type { Planner } from './draft.js';
+
+/** Credential actions: the finding's long-term key, or the sessions issued before containment. */
+export const credentialPlanners: Record<'deactivateAccessKey' | 'revokeRoleSessions', Planner> = {
+  async deactivateAccessKey({ incident }, facts, draft) {
+    const { principal } = incident;
+    const key = principal.accessKeyId;
+    if (principal.type !== 'IAMUser' || !principal.userName || !key) {
+      draft.notPlanned.push({
+        action: 'deactivateAccessKey',
+        reason: `no IAM user access key in the finding (${principal.type})`,
+      });
+      return;
+    }
+    if (!key.startsWith('AKIA')) {
+      draft.notPlanned.push({
+        action: 'deactivateAccessKey',
+        target: key,
+        reason: `${maskKey(key)} is a temporary (session) credential; UpdateAccessKey cannot deactivate it`,
+      });
+      return;
+    }
+    const lastUsed = facts?.findingKey?.lastUsedDate;
+    const already = facts?.findingKey?.status === 'Inactive' ? ' (already inactive)' : '';
+    draft.items.push({
+      id: `deactivateAccessKey:${key}`,
+      action: 'deactivateAccessKey',
+      target: key,
+      accountId: incident.accountId,
+      region: incident.region,
+      userName: principal.userName,
+      accessKeyId: key,
+      lastUsed,
+      summary: `Deactivate access key ${maskKey(key)} of IAM user ${principal.userName}${already}${lastUsed ? `, last used ${lastUsed}` : ''}; other keys are listed, not touched`,
+    });
+  },
+
+  async revokeRoleSessions({ incident, incidentId, settings }, facts, draft) {
+    const { principal } = incident;
+    const base = {
+      accountId: incident.accountId,
+      region: incident.region,
+      policyName: REVOKE_SESSIONS_POLICY,
+      sid: statementSid(incidentId, 'RevokeOlderSessions'),
+    } as const;
+    if (principal.type === 'AssumedRole' && principal.userName) {
+      const role = principal.userName;
+      const roleArn = facts?.resolvedArn ?? principal.sessionIssuer;
+      if (facts?.serviceLinked) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${role} is a service-linked role: IAM does not allow editing it`,
+        });
+        draft.recommendations.push(
+          `Contain the AWS service that uses the service-linked role ${role}; its sessions cannot be revoked by policy.`,
+        );
+        return;
+      }
+      if (facts?.ssoManaged) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${role} is managed by IAM Identity Center and cannot be edited here`,
+        });
+        draft.recommendations.push(
+          `Revoke the user's active sessions in IAM Identity Center (permission set ${role}) and disable the user there.`,
+        );
+        return;
+      }
+      if (roleArn && protectedRoleArns(settings).includes(roleArn)) {
+        draft.notPlanned.push({
+          action: 'revokeRoleSessions',
+          target: role,
+          reason: `${roleArn} is an exempt (IR, break-glass or responder) role`,
+        });
+        return;
+      }
+      draft.items.push({
+        ...base,
+        id: `revokeRoleSessions:${role}`,
+        action: 'revokeRoleSessions',
+        target: role,
+        principalKind: 'role',
+        name: role,
+        summary: `Add inline policy ${REVOKE_SESSIONS_POLICY} to role ${role}: deny everything to sessions issued before containment (new sessions, including legitimate ones, keep working)`,
+      });
+      return;
+    }
+    if (principal.type === 'IAMUser' && principal.userName && principal.accessKeyId?.startsWith('ASIA')) {
+      draft.items.push({
+        ...base,
+        id: `revokeRoleSessions:user/${principal.userName}`,
+        action: 'revokeRoleSessions',
+        target: `user/${principal.userName}`,
+        principalKind: 'user',
+        name: principal.userName,
+        summary: `Add inline policy ${REVOKE_SESSIONS_POLICY} to user ${principal.userName}: deny its temporary credentials issued before containment (long-term keys are not affected)`,
+      });
+      return;
+    }
+    draft.notPlanned.push({
+      action: 'revokeRoleSessions',
+      reason: `no session credentials to revoke for a ${principal.type} principal${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,
+    });
+  },
+};

@@ -1,0 +1,157 @@
+import { statementSid } from '../shared/ids.js';
+import {
+  BUCKET_POLICY_LIMIT_BYTES,
+  byteSize,
+  parsePolicy,
+  type Statement,
+  serializePolicy,
+  VPCE_POLICY_LIMIT_CHARS,
+} from '../shared/policy/document.js';
+import { mergeStatements } from '../shared/policy/merge.js';
+import { bucketDenyStatement, denyNonVpcStatement, endpointDenyStatements } from '../shared/policy/statements.js';
+import type { S3Port } from '../shared/ports.js';
+import type { OurStatement } from '../shared/schemas/plan.js';
+import { protectedRoleArns } from '../shared/schemas/settings.js';
+import { denySubject, type Planner } from './draft.js';
+
+/** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
+export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', Planner> = {
+  async restrictVpcEndpoint({ incident, incidentId, settings }, facts, draft, ports) {
+    if (settings.vpcEndpointIds.length === 0) {
+      draft.notPlanned.push({
+        action: 'restrictVpcEndpoint',
+        reason: 'no VPC endpoints are configured (vpcEndpointIds)',
+      });
+      return;
+    }
+    const subject = denySubject(incident, facts);
+    const exempt = protectedRoleArns(settings);
+    const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
+    for (const vpcEndpointId of settings.vpcEndpointIds) {
+      const statements = endpointDenyStatements({
+        sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
+        principalArns,
+        allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],
+        exemptArns: exempt,
+      });
+      let before = 0;
+      let after = 0;
+      let note: string | undefined;
+      try {
+        const endpoint = await ports.ec2.describeVpcEndpoint({
+          accountId: incident.accountId,
+          region: incident.region,
+          vpcEndpointId,
+        });
+        if (!endpoint) {
+          draft.notPlanned.push({
+            action: 'restrictVpcEndpoint',
+            target: vpcEndpointId,
+            reason: `VPC endpoint ${vpcEndpointId} does not exist`,
+          });
+          continue;
+        }
+        before = endpoint.policy?.length ?? 0;
+        after = serializePolicy(
+          mergeStatements(parsePolicy(endpoint.policy, vpcEndpointId), statements).document,
+        ).length;
+      } catch (error) {
+        note = `current policy unreadable (${(error as Error).name}); apply re-reads it`;
+      }
+      const over =
+        after > VPCE_POLICY_LIMIT_CHARS ? ' — over the 20,480-character limit: it will be refused, not written' : '';
+      draft.items.push({
+        id: `restrictVpcEndpoint:${vpcEndpointId}`,
+        action: 'restrictVpcEndpoint',
+        target: vpcEndpointId,
+        accountId: incident.accountId,
+        region: incident.region,
+        vpcEndpointId,
+        statements: statements as OurStatement[],
+        sizeBefore: before,
+        sizeAfter: after,
+        limit: VPCE_POLICY_LIMIT_CHARS,
+        summary: `Add ${statements.map((statement) => statement.Sid).join(', ')} to the policy of ${vpcEndpointId}: ${principalArns?.length ? `deny ${principalArns.join(', ')}, and ` : ''}deny S3 requests to buckets outside accounts ${[incident.accountId, ...settings.trustedAccounts].join(', ')}; the existing Allow is kept (${note ?? `${before} → ${after} characters of 20480`})${over}`,
+      });
+    }
+  },
+
+  async denyBucketAccess({ incident, incidentId, settings }, facts, draft, ports) {
+    const subject = denySubject(incident, facts);
+    if (!subject) {
+      draft.notPlanned.push({
+        action: 'denyBucketAccess',
+        reason: `no principal ARN or source address to deny for a ${incident.principal.type} principal`,
+      });
+      return;
+    }
+    const exempt = protectedRoleArns(settings);
+    const protectedHit = subject.principalArns?.find((arn) => exempt.includes(arn));
+    if (protectedHit) {
+      draft.notPlanned.push({
+        action: 'denyBucketAccess',
+        reason: `${protectedHit} is an exempt (IR, break-glass or responder) role`,
+      });
+      draft.recommendations.push(`The principal ${protectedHit} is exempt from our denies: contain it by hand.`);
+      return;
+    }
+    if (incident.buckets.length === 0) {
+      draft.notPlanned.push({ action: 'denyBucketAccess', reason: 'the finding names no bucket' });
+      return;
+    }
+    for (const bucket of incident.buckets) {
+      const statement = bucketDenyStatement({
+        sid: statementSid(incidentId, subject.purpose),
+        bucket,
+        partition: incident.partition,
+        principalArns: subject.principalArns,
+        sourceIps: subject.sourceIps,
+        exemptArns: exempt,
+      });
+      const statements: Statement[] = [statement];
+      if (settings.denyNonVpcAccess && settings.vpcEndpointIds.length > 0) {
+        statements.push(
+          denyNonVpcStatement({
+            sid: statementSid(incidentId, 'DenyNonVpcAccess'),
+            bucket,
+            partition: incident.partition,
+            vpcEndpointIds: settings.vpcEndpointIds,
+            exemptArns: exempt,
+          }),
+        );
+      }
+      const sizes = await projectedSize(ports.s3, incident.accountId, bucket, statements);
+      const over =
+        sizes.after > BUCKET_POLICY_LIMIT_BYTES ? ' — over the 20 KB limit: it will be refused, not written' : '';
+      draft.items.push({
+        id: `denyBucketAccess:${bucket}`,
+        action: 'denyBucketAccess',
+        target: bucket,
+        accountId: incident.accountId,
+        region: incident.region,
+        bucket,
+        statements: statements as OurStatement[],
+        sizeBefore: sizes.before,
+        sizeAfter: sizes.after,
+        limit: BUCKET_POLICY_LIMIT_BYTES,
+        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${statements.length > 1 ? `, and ${statements[1]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
+      });
+    }
+  },
+};
+
+async function projectedSize(
+  s3: S3Port,
+  accountId: string,
+  bucket: string,
+  statements: Parameters<typeof mergeStatements>[1],
+) {
+  try {
+    const text = await s3.getBucketPolicy({ accountId, bucket });
+    const merged = mergeStatements(parsePolicy(text, bucket), statements);
+    return { before: text ? byteSize(text) : 0, after: byteSize(serializePolicy(merged.document)) };
+  } catch (error) {
+    const after = byteSize(serializePolicy(mergeStatements(undefined, statements).document));
+    return { before: 0, after, note: `current policy unreadable (${(error as Error).name}); apply re-reads it` };
+  }
+}
