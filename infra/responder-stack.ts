@@ -43,6 +43,7 @@ export class ResponderStack extends Stack {
       evidence,
       slackSecret: secret,
       vpcEndpointIds: config.vpcEndpointIds,
+      athena: config.athena,
       memberAccounts: config.memberAccounts,
       memberRoleName: config.memberRoleName,
     };

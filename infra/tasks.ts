@@ -21,6 +21,14 @@ export interface GrantContext {
   readonly table: dynamodb.ITable;
   readonly evidence: Evidence;
   readonly slackSecret: secretsmanager.ISecret;
+  /** The Athena table over CloudTrail data events, when configured. */
+  readonly athena?: {
+    database: string;
+    table: string;
+    workgroup: string;
+    cloudTrailBucket: string;
+    cloudTrailPrefix: string;
+  };
   /** The VPC endpoints whose policies may be restricted (only those). */
   readonly vpcEndpointIds: readonly string[];
   /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
@@ -86,6 +94,33 @@ function modifyEndpoints(c: GrantContext): iam.PolicyStatement[] {
   ];
 }
 
+/** Running queries in one workgroup over one Glue table, and reading the trail's objects. */
+function athenaReads(c: GrantContext, athena: NonNullable<GrantContext['athena']>): iam.PolicyStatement[] {
+  const { partition, region, account } = c.stack;
+  const trail = `arn:${partition}:s3:::${athena.cloudTrailBucket}`;
+  return [
+    statement(
+      ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
+      [`arn:${partition}:athena:${region}:${account}:workgroup/${athena.workgroup}`],
+    ),
+    statement(
+      ['glue:GetDatabase', 'glue:GetTable', 'glue:GetPartitions'],
+      [
+        `arn:${partition}:glue:${region}:${account}:catalog`,
+        `arn:${partition}:glue:${region}:${account}:database/${athena.database}`,
+        `arn:${partition}:glue:${region}:${account}:table/${athena.database}/${athena.table}`,
+      ],
+    ),
+    justify(
+      statement(
+        ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation'],
+        [trail, `${trail}/${athena.cloudTrailPrefix}*`],
+      ),
+      'CloudTrail log objects under the configured prefix are named by date and account at run time',
+    ),
+  ];
+}
+
 /** Bucket ARNs of the accounts we act in: names are unknown until a finding names them. */
 const ALL_BUCKETS = (context: GrantContext) => [`arn:${context.stack.partition}:s3:::*`];
 const inOurAccounts = (context: GrantContext) => ({
@@ -142,7 +177,11 @@ export const TASKS: Record<TaskName, TaskSpec> = {
   queryDataEvents: {
     description: 'Evidence: S3 data events of the principal (Athena)',
     timeout: Duration.minutes(14),
-    statements: () => [],
+    statements: (c) => (c.athena ? athenaReads(c, c.athena) : []),
+    environment: (c): Record<string, string> =>
+      c.athena
+        ? { ATHENA_DATABASE: c.athena.database, ATHENA_TABLE: c.athena.table, ATHENA_WORKGROUP: c.athena.workgroup }
+        : {},
   },
   planContainment: {
     description: 'Plan the exact containment: keys, statements, policy sizes',

@@ -167,3 +167,37 @@ describe('configuration', () => {
     expect((error as ConfigError).path).toBe(path);
   });
 });
+
+describe('with an Athena table configured', () => {
+  it('lets only the evidence task query that workgroup and read that trail, and still passes cdk-nag', async () => {
+    const { app, template } = await synthStack({
+      ...BASE_CONFIG,
+      athena: {
+        database: 'security',
+        table: 'cloudtrail_logs',
+        workgroup: 'responder',
+        cloudTrailBucket: 'org-trail-logs',
+        cloudTrailPrefix: 'AWSLogs/',
+      },
+    });
+
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: [
+              'athena:StartQueryExecution',
+              'athena:GetQueryExecution',
+              'athena:GetQueryResults',
+              'athena:StopQueryExecution',
+            ],
+            Resource: { 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':workgroup/responder$')])] },
+          }),
+        ]),
+      },
+    });
+    expect(new AwsSolutionsChecks(app).validateScope(app).violations.map((violation) => violation.ruleName)).toEqual(
+      [],
+    );
+  });
+});
