@@ -5,6 +5,7 @@ import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
 import type { IncidentRecord, UndoEntry } from '../../handlers/shared/store/types.js';
 import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { failure } from '../support/errors.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 
 const TABLE = 'incident-store-test';
@@ -26,15 +27,6 @@ async function rawItem(pk: string, sk: string) {
     new GetCommand({ TableName: TABLE, Key: { pk, sk } }),
   );
   return Item;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { reason?: string }> {
-  const error = await promise.then(
-    () => new Error('expected a rejection'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error & { reason?: string };
 }
 
 function record(incidentId: string, overrides: Partial<IncidentRecord> = {}): IncidentRecord {

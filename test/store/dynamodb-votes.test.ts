@@ -5,6 +5,7 @@ import { DecisionRejected } from '../../handlers/shared/errors.js';
 import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
 import type { ApprovalRecord } from '../../handlers/shared/store/types.js';
 import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { failure } from '../support/errors.js';
 
 const TABLE = 'approval-store-test';
 const NOW = '2026-02-23T05:00:00.000Z';
@@ -34,15 +35,6 @@ async function pending(overrides: Partial<ApprovalRecord> = {}): Promise<Approva
   };
   await store.putApproval(request);
   return request;
-}
-
-async function failure(promise: Promise<unknown>): Promise<Error & { reason?: string }> {
-  const error = await promise.then(
-    () => new Error('expected a rejection'),
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(Error);
-  return error as Error & { reason?: string };
 }
 
 const approve = (nonce: string, userId: string, selected: string[], now = NOW) =>
