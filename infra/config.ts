@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../handlers/shared/errors.js';
-import { AccountId, firstIssue } from '../handlers/shared/schemas/primitives.js';
+import { AccountId, firstIssue, Region } from '../handlers/shared/schemas/primitives.js';
 import {
   RoleArn,
   type Settings,
@@ -33,6 +33,74 @@ const DurationText = z.string().transform((value, ctx) => {
   }
   return seconds;
 });
+
+/** Athena's smallest per-query cutoff (`BytesScannedCutoffPerQuery`): 10 MB. */
+const MIN_SCAN_CUTOFF = 10_000_000;
+/** The default per-query scan limit: 200 GiB. */
+export const DEFAULT_MAX_BYTES_SCANNED = 200 * 1024 ** 3;
+/** Settings only the created table and workgroup use. */
+const CREATE_ONLY = ['organizationId', 'accounts', 'regions', 'projectionStart'] as const;
+
+/**
+ * The Athena side of the evidence branch. `create` (the default): the stack creates the Glue
+ * database and table over the trail's bucket (partition projection, no crawler, no MSCK) and the
+ * workgroup (results in the evidence bucket, scan cutoff enforced). `create: false`: the named
+ * database, table and workgroup exist already and are only granted, as before this option.
+ */
+export const AthenaConfig = z
+  .strictObject({
+    create: z.boolean().default(true),
+    database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (a-z 0-9 _)'),
+    table: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name (a-z 0-9 _)'),
+    workgroup: z.string().regex(/^[\w.-]{1,128}$/, 'must be an Athena workgroup name (A-Z a-z 0-9 _ . -, 1-128)'),
+    cloudTrailBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be an S3 bucket name'),
+    /** The trail's S3 key prefix (`S3KeyPrefix`), before `AWSLogs/`; a missing final `/` is added. */
+    cloudTrailPrefix: z
+      .string()
+      .regex(/^(?!\/)[\w!.'()/-]{0,200}$/, "must be an S3 key prefix (A-Z a-z 0-9 ! _ . ' ( ) / -, no leading /)")
+      .default(''),
+    /** Per-query scan limit in bytes: the workgroup's cutoff (when created) and the Lambda's check. */
+    maxBytesScanned: z
+      .number()
+      .int()
+      .min(MIN_SCAN_CUTOFF, `must be at least ${MIN_SCAN_CUTOFF} bytes (Athena's smallest cutoff)`)
+      .default(DEFAULT_MAX_BYTES_SCANNED),
+    /** An organization trail's `o-…` id: logs are under `AWSLogs/<organizationId>/<account>/`. */
+    organizationId: z
+      .string()
+      .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
+      .optional(),
+    /** Accounts whose logs the table projects. Default: this account and `memberAccounts`. */
+    accounts: z.array(AccountId).min(1).optional(),
+    /** Regions whose logs the table projects. Default: the stack's Region. */
+    regions: z.array(Region).min(1).optional(),
+    /** The first day of logs the table projects, `yyyy/MM/dd`. Default `2020/01/01`. */
+    projectionStart: z
+      .string()
+      .regex(/^\d{4}\/(0[1-9]|1[0-2])\/(0[1-9]|[12]\d|3[01])$/, 'must be a day such as 2024/01/31 (yyyy/MM/dd)')
+      .optional(),
+  })
+  .superRefine((athena, ctx) => {
+    if (athena.create && athena.workgroup === 'primary') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['workgroup'],
+        message: 'the primary workgroup exists in every account: name another, or set create: false',
+      });
+    }
+    if (!athena.create) {
+      for (const key of CREATE_ONLY) {
+        if (athena[key] !== undefined) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'only applies to a table the stack creates (create: true)',
+          });
+        }
+      }
+    }
+  });
+export type AthenaConfig = z.infer<typeof AthenaConfig>;
 
 /** The GuardDuty finding types handled by default (DESIGN §3). */
 export const DEFAULT_FINDING_TYPES = [
@@ -88,15 +156,8 @@ export const ResponderConfig = z.strictObject({
     .string()
     .regex(/^[\w+=,.@-]{1,64}$/)
     .default('S3ExfilResponderMember'),
-  athena: z
-    .strictObject({
-      database: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue database name (a-z 0-9 _)'),
-      table: z.string().regex(/^[a-z0-9_]{1,255}$/, 'must be a Glue table name (a-z 0-9 _)'),
-      workgroup: z.string().regex(/^[\w.-]{1,128}$/),
-      cloudTrailBucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
-      cloudTrailPrefix: z.string().default(''),
-    })
-    .optional(),
+  /** The CloudTrail data-event table the evidence branch queries (DESIGN §8); unset: that evidence is unavailable. */
+  athena: AthenaConfig.optional(),
 });
 export type ResponderConfig = z.infer<typeof ResponderConfig>;
 export type ResponderConfigInput = z.input<typeof ResponderConfig>;

@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { CONTAIN_TASKS, handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
 import { type ResponderConfig, toSettings } from './config.js';
+import { DataEventsTable } from './constructs/data-events-table.js';
 import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
 import { IncidentStore } from './constructs/incident-store.js';
@@ -37,13 +38,20 @@ export class ResponderStack extends Stack {
     const store = new IncidentStore(this, 'IncidentStore');
     const evidence = new Evidence(this, 'Evidence');
     const secret = slackSecret(this);
+    const dataEvents = config.athena
+      ? new DataEventsTable(this, 'DataEvents', {
+          config: config.athena,
+          evidence,
+          accounts: [this.account, ...config.memberAccounts],
+        })
+      : undefined;
     const context: GrantContext = {
       stack: this,
       table: store.table,
       evidence,
       slackSecret: secret,
       vpcEndpointIds: config.vpcEndpointIds,
-      athena: config.athena,
+      athena: dataEvents?.target,
       memberAccounts: config.memberAccounts,
       memberRoleName: config.memberRoleName,
     };

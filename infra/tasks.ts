@@ -5,6 +5,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { handlerDir, type TaskName } from '../handlers/shared/task-names.js';
+import type { DataEventsTarget } from './constructs/data-events-table.js';
 import type { Evidence } from './constructs/evidence.js';
 import { justify } from './nag.js';
 
@@ -21,14 +22,8 @@ export interface GrantContext {
   readonly table: dynamodb.ITable;
   readonly evidence: Evidence;
   readonly slackSecret: secretsmanager.ISecret;
-  /** The Athena table over CloudTrail data events, when configured. */
-  readonly athena?: {
-    database: string;
-    table: string;
-    workgroup: string;
-    cloudTrailBucket: string;
-    cloudTrailPrefix: string;
-  };
+  /** The Athena table over CloudTrail data events (created or adopted), when configured. */
+  readonly athena?: DataEventsTarget;
   /** The VPC endpoints whose policies may be restricted (only those). */
   readonly vpcEndpointIds: readonly string[];
   /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
@@ -94,10 +89,27 @@ function modifyEndpoints(c: GrantContext): iam.PolicyStatement[] {
   ];
 }
 
-/** Running queries in one workgroup over one Glue table, and reading the trail's objects. */
-function athenaReads(c: GrantContext, athena: NonNullable<GrantContext['athena']>): iam.PolicyStatement[] {
+/**
+ * Running queries in one workgroup over one Glue table, and reading the trail's objects the table
+ * reads. A workgroup the stack created writes its results under `athena-results/` of the evidence
+ * bucket with the evidence key, with the caller's credentials: that prefix and that key too.
+ */
+function athenaReads(c: GrantContext, athena: DataEventsTarget): iam.PolicyStatement[] {
   const { partition, region, account } = c.stack;
   const trail = `arn:${partition}:s3:::${athena.cloudTrailBucket}`;
+  const results = athena.resultKeys
+    ? [
+        statement(['s3:GetBucketLocation', 's3:ListBucket'], [c.evidence.bucket.bucketArn]),
+        justify(
+          statement(
+            ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts'],
+            [c.evidence.bucket.arnForObjects(athena.resultKeys)],
+          ),
+          'Athena names result objects by query id at run time, under athena-results/ of our own evidence bucket',
+        ),
+        statement(['kms:GenerateDataKey', 'kms:Decrypt'], [c.evidence.key.keyArn]),
+      ]
+    : [];
   return [
     statement(
       ['athena:StartQueryExecution', 'athena:GetQueryExecution', 'athena:GetQueryResults', 'athena:StopQueryExecution'],
@@ -114,10 +126,11 @@ function athenaReads(c: GrantContext, athena: NonNullable<GrantContext['athena']
     justify(
       statement(
         ['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation'],
-        [trail, `${trail}/${athena.cloudTrailPrefix}*`],
+        [trail, ...athena.trailKeys.map((keys) => `${trail}/${keys}`)],
       ),
       'CloudTrail log objects under the configured prefix are named by date and account at run time',
     ),
+    ...results,
   ];
 }
 
@@ -139,10 +152,19 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     environment: storeEnv,
   },
   describePrincipal: {
-    description: 'Enrich: the IAM user or role, its keys and their last use',
+    description: 'Enrich: the IAM user or role, its keys and their last use, MFA and console password',
     statements: (c) => [
       justify(
-        statement(['iam:GetUser', 'iam:ListAccessKeys', 'iam:GetAccessKeyLastUsed'], iamArns(c, 'user')),
+        statement(
+          [
+            'iam:GetUser',
+            'iam:ListAccessKeys',
+            'iam:GetAccessKeyLastUsed',
+            'iam:ListMFADevices',
+            'iam:GetLoginProfile',
+          ],
+          iamArns(c, 'user'),
+        ),
         WHY_IAM_NAMES,
       ),
       justify(statement(['iam:GetRole'], iamArns(c, 'role')), WHY_IAM_NAMES),
@@ -151,9 +173,23 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     environment: memberEnv,
   },
   describeBuckets: {
-    description: 'Enrich: the affected buckets and their policies',
+    description: 'Enrich: the affected buckets, their policies and configuration',
     statements: (c) => [
-      justify(statement(['s3:GetBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
+      justify(
+        statement(
+          [
+            's3:GetBucketPolicy',
+            's3:GetBucketPublicAccessBlock',
+            's3:GetBucketVersioning',
+            's3:GetReplicationConfiguration',
+            's3:GetEncryptionConfiguration',
+            's3:GetBucketTagging',
+          ],
+          ALL_BUCKETS(c),
+          inOurAccounts(c),
+        ),
+        WHY_BUCKETS,
+      ),
       ...memberRole(c),
     ],
     environment: memberEnv,
@@ -175,13 +211,21 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     environment: memberEnv,
   },
   queryDataEvents: {
-    description: 'Evidence: S3 data events of the principal (Athena)',
+    description: 'Evidence: S3 data events of the principal (Athena), kept on the incident and posted to its thread',
     timeout: Duration.minutes(14),
-    statements: (c) => (c.athena ? athenaReads(c, c.athena) : []),
-    environment: (c): Record<string, string> =>
-      c.athena
-        ? { ATHENA_DATABASE: c.athena.database, ATHENA_TABLE: c.athena.table, ATHENA_WORKGROUP: c.athena.workgroup }
-        : {},
+    statements: (c) => [storeAccess(c), readSlackSecret(c), ...(c.athena ? athenaReads(c, c.athena) : [])],
+    environment: (c): Record<string, string> => ({
+      ...storeEnv(c),
+      ...slackEnv(c),
+      ...(c.athena
+        ? {
+            ATHENA_DATABASE: c.athena.database,
+            ATHENA_TABLE: c.athena.table,
+            ATHENA_WORKGROUP: c.athena.workgroup,
+            ATHENA_MAX_BYTES_SCANNED: String(c.athena.maxBytesScanned),
+          }
+        : {}),
+    }),
   },
   planContainment: {
     description: 'Plan the exact containment: keys, statements, policy sizes',

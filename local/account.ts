@@ -10,9 +10,11 @@ import type {
   EvidencePort,
   IamPort,
   InlinePolicyTarget,
+  LoginProfileInfo,
   MaciePort,
   S3Port,
 } from '../handlers/shared/ports.js';
+import type { CloudTrailRecord } from '../handlers/shared/schemas/cloudtrail.js';
 import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
@@ -49,12 +51,32 @@ function asJson(text: string | undefined): unknown {
 }
 
 /**
+ * The user name CloudTrail records for an event (what LookupEvents' `Username` attribute matches):
+ * an IAM user's name, a federated user's name, and for an assumed role the SESSION name (the last
+ * part of `assumed-role/<role>/<session>`), not the role name.
+ */
+function cloudTrailUsername(identity: CloudTrailRecord['userIdentity']): string | undefined {
+  switch (identity?.type) {
+    case 'IAMUser':
+      return identity.userName;
+    case 'AssumedRole':
+    case 'FederatedUser':
+      return identity.arn?.split('/').at(-1) ?? identity.principalId?.split(':').at(-1);
+    default:
+      return undefined;
+  }
+}
+
+/**
  * An AWS account in memory, built from a scenario, behind the same ports as the AWS adapters.
  * Calls for any other account fail as AccessDenied (no member role there), and every call passes
  * through the fault injector first.
  */
 export class InMemoryAccount {
-  readonly users = new Map<string, { arn: string; createDate?: string; mfaDevices?: number; keys: Key[] }>();
+  readonly users = new Map<
+    string,
+    { arn: string; createDate?: string; mfaDevices?: number; loginProfile?: LoginProfileInfo; keys: Key[] }
+  >();
   readonly roles = new Map<string, { arn: string; path: string }>();
   readonly bucketPolicies = new Map<string, string | undefined>();
   readonly endpointPolicies = new Map<string, string | undefined>();
@@ -76,6 +98,7 @@ export class InMemoryAccount {
         arn: user.arn,
         createDate: user.createDate,
         mfaDevices: user.mfaDevices,
+        loginProfile: user.loginProfile,
         keys: user.accessKeys.map((key) => ({ ...key, userName: user.userName })),
       });
       this.userInline.set(
@@ -116,6 +139,15 @@ export class InMemoryAccount {
     if (!this.bucketPolicies.has(bucket)) throw new AwsResourceNotFound(`s3: NoSuchBucket: ${bucket}`);
   }
 
+  /** A bucket's configuration reads: enters the call, then answers from the scenario's bucket. */
+  private bucketConfig(call: string, args: AccountScope & { bucket: string }): Scenario['s3']['buckets'][number] {
+    this.enter(call, args);
+    this.bucket(args.bucket);
+    const spec = this.scenario.s3.buckets.find((bucket) => bucket.name === args.bucket);
+    if (!spec) throw new AwsResourceNotFound(`${call} failed: NoSuchBucket: ${args.bucket}`);
+    return spec;
+  }
+
   readonly iam: IamPort = {
     getUser: async (args) => {
       this.enter('iam:GetUser', args);
@@ -147,6 +179,19 @@ export class InMemoryAccount {
       throw new AwsAccessDenied(
         `iam:GetAccessKeyLastUsed failed: AccessDenied: key ${args.accessKeyId} is not in this account`,
       );
+    },
+    listMfaDevices: async (args) => {
+      this.enter('iam:ListMFADevices', args);
+      const user = this.user(args.userName);
+      const prefix = user.arn.replace(/:user\/.*$/, ':mfa/');
+      return Array.from({ length: user.mfaDevices ?? 0 }, (_, index) => ({
+        serialNumber: `${prefix}${args.userName}${index === 0 ? '' : `-${index + 1}`}`,
+      }));
+    },
+    getLoginProfile: async (args) => {
+      this.enter('iam:GetLoginProfile', args);
+      const profile = this.user(args.userName).loginProfile;
+      return profile && { ...profile };
     },
     updateAccessKey: async (args) => {
       this.enter('iam:UpdateAccessKey', args);
@@ -244,6 +289,29 @@ export class InMemoryAccount {
       this.bucketPolicies.set(args.bucket, undefined);
       this.writes.push({ call: 's3:DeleteBucketPolicy', target: args.bucket });
     },
+    getPublicAccessBlock: async (args) => {
+      const block = this.bucketConfig('s3:GetPublicAccessBlock', args).publicAccessBlock;
+      return block && { ...block };
+    },
+    getBucketVersioning: async (args) => {
+      const versioning = this.bucketConfig('s3:GetBucketVersioning', args).versioning;
+      if (!versioning) return { status: 'Disabled' };
+      return { status: versioning.status, ...(versioning.mfaDelete && { mfaDelete: versioning.mfaDelete }) };
+    },
+    getBucketReplication: async (args) => {
+      const replication = this.bucketConfig('s3:GetBucketReplication', args).replication;
+      return (
+        replication && {
+          ...(replication.role !== undefined && { role: replication.role }),
+          rules: replication.rules.map((rule) => ({ ...rule })),
+        }
+      );
+    },
+    getBucketEncryption: async (args) => {
+      const encryption = this.bucketConfig('s3:GetBucketEncryption', args).encryption;
+      return encryption && { ...encryption };
+    },
+    getBucketTagging: async (args) => ({ ...this.bucketConfig('s3:GetBucketTagging', args).tags }),
   };
 
   readonly macie: MaciePort = {
@@ -296,8 +364,7 @@ export class InMemoryAccount {
           if (at < start || at > end) return false;
           const identity = record.userIdentity;
           if (key === 'AccessKeyId') return identity?.accessKeyId === value;
-          if (key === 'Username')
-            return identity?.userName === value || identity?.sessionContext?.sessionIssuer?.userName === value;
+          if (key === 'Username') return cloudTrailUsername(identity) === value;
           if (key === 'EventName') return record.eventName === value;
           return (record.resources ?? []).some((resource) => resource.ARN?.includes(value));
         })

@@ -1,7 +1,10 @@
-import type { Clock } from '../handlers/shared/ports.js';
+import type { Clock, Timer } from '../handlers/shared/ports.js';
 
-/** Simulated time: starts where the scenario says and moves only when told, so runs are repeatable. */
-export class SimClock implements Clock {
+/**
+ * Simulated time: starts where the scenario says and moves only when told, so runs are repeatable.
+ * As a Timer, a wait moves simulated time forward and returns at once.
+ */
+export class SimClock implements Clock, Timer {
   private current: number;
   constructor(start: Date) {
     this.current = start.getTime();
@@ -11,6 +14,9 @@ export class SimClock implements Clock {
   }
   advance(milliseconds: number): void {
     this.current += milliseconds;
+  }
+  async sleep(milliseconds: number): Promise<void> {
+    this.advance(Math.max(0, milliseconds));
   }
 }
 

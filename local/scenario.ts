@@ -21,6 +21,68 @@ const AccessKey = z.object({
 
 const PolicyValue = z.union([z.string(), z.record(z.string(), z.unknown()), z.null()]);
 
+const BucketArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a bucket ARN (arn:aws:s3:::<bucket>)');
+
+/**
+ * What the bucket's configuration reads answer (`GetPublicAccessBlock`, `GetBucketVersioning`,
+ * `GetBucketReplication`, `GetBucketEncryption`, `GetBucketTagging`). A field left out is "not
+ * configured" (versioning: Disabled, tags: none). Unknown keys are refused, so a typo is not
+ * silently read as "not configured".
+ */
+const BucketConfiguration = {
+  publicAccessBlock: z
+    .strictObject({
+      blockPublicAcls: z.boolean().default(false),
+      ignorePublicAcls: z.boolean().default(false),
+      blockPublicPolicy: z.boolean().default(false),
+      restrictPublicBuckets: z.boolean().default(false),
+    })
+    .optional(),
+  versioning: z
+    .strictObject({
+      status: z.enum(['Enabled', 'Suspended', 'Disabled'], { error: 'must be Enabled, Suspended or Disabled' }),
+      mfaDelete: z.enum(['Enabled', 'Disabled'], { error: 'must be Enabled or Disabled' }).optional(),
+    })
+    .optional(),
+  replication: z
+    .strictObject({
+      role: z.string().optional(),
+      rules: z
+        .array(
+          z.strictObject({
+            id: z.string().max(255).optional(),
+            status: z.enum(['Enabled', 'Disabled'], { error: 'must be Enabled or Disabled' }).default('Enabled'),
+            destinationBucket: BucketArn,
+            destinationAccount: AccountId.optional(),
+            priority: z.number().int().min(0).optional(),
+            prefix: z.string().optional(),
+          }),
+        )
+        .min(1, 'a replication configuration needs at least one rule'),
+    })
+    .optional(),
+  encryption: z
+    .strictObject({
+      algorithm: z.enum(['AES256', 'aws:kms', 'aws:kms:dsse'], { error: 'must be AES256, aws:kms or aws:kms:dsse' }),
+      kmsKeyId: z.string().min(1).optional(),
+      bucketKeyEnabled: z.boolean().default(false),
+    })
+    .refine((encryption) => encryption.algorithm !== 'AES256' || encryption.kmsKeyId === undefined, {
+      message: 'kmsKeyId is only allowed with aws:kms or aws:kms:dsse',
+      path: ['kmsKeyId'],
+    })
+    .optional(),
+  tags: z
+    .record(
+      z.string().min(1, 'a tag key must not be empty').max(128, 'a tag key is at most 128 characters'),
+      z.string().max(256, 'a tag value is at most 256 characters'),
+    )
+    .refine((tags) => Object.keys(tags).length <= 50, 'a bucket has at most 50 tags')
+    .optional(),
+};
+
 /** A fault injected at a port: `service:Operation` (SDK service id, lower case) or `service:*`. */
 export const Fault = z.object({
   call: z.string().regex(/^[a-z0-9-]+:(\*|[A-Za-z.]+)$/, 'must be service:Operation or service:*'),
@@ -48,7 +110,12 @@ export const Scenario = z.object({
             userName: IamName,
             arn: z.string(),
             createDate: z.string().optional(),
+            /** How many MFA devices `ListMFADevices` answers (none when left out). */
             mfaDevices: z.number().int().min(0).optional(),
+            /** The console password `GetLoginProfile` answers; left out: none (NoSuchEntity). */
+            loginProfile: z
+              .object({ createDate: z.string().optional(), passwordResetRequired: z.boolean().optional() })
+              .optional(),
             accessKeys: z.array(AccessKey).default([]),
             inlinePolicies: z.record(z.string(), PolicyValue).default({}),
           }),
@@ -73,6 +140,7 @@ export const Scenario = z.object({
           z.object({
             name: BucketName,
             policy: PolicyValue.default(null),
+            ...BucketConfiguration,
             macie: z
               .object({
                 sensitivityScore: z.number().min(-1).max(100).optional(),
@@ -92,8 +160,10 @@ export const Scenario = z.object({
     .object({
       managementEvents: z.array(CloudTrailRecord).default([]),
       dataEvents: z.array(CloudTrailRecord).default([]),
+      /** Whether an Athena table over the data events exists (config.athena); false: that evidence is unavailable. */
+      athenaTable: z.boolean().default(true),
     })
-    .default({ managementEvents: [], dataEvents: [] }),
+    .default({ managementEvents: [], dataEvents: [], athenaTable: true }),
   macie: z
     .object({ enabled: z.boolean().default(true), findings: z.array(z.record(z.string(), z.unknown())).default([]) })
     .default({ enabled: true, findings: [] }),

@@ -1,7 +1,9 @@
 import aslValidator from 'asl-validator';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
+import { unconfiguredDataEventsPort } from '../handlers/shared/clients/data-events.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
 import { causeMessage } from '../handlers/shared/errors.js';
+import type { DataEventsPort } from '../handlers/shared/ports.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
 import { type Asl, renderAsl } from '../infra/asl.js';
@@ -48,6 +50,8 @@ export interface SimulateOptions {
   readonly onChat?: (record: ChatRecord, kind: 'post' | 'update') => void;
   readonly onNote?: (line: string) => void;
   readonly ask?: (question: string) => Promise<string>;
+  /** Wraps the data-event port (tests: a slow or failing Athena). */
+  readonly dataEvents?: (port: DataEventsPort) => DataEventsPort;
 }
 
 /** Local stand-ins for the settings a deployment would provide (the scenario's `config` overrides them). */
@@ -119,12 +123,15 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       ec2: account.ec2,
       macie: account.macie,
       cloudtrail: account.cloudtrail,
-      dataEvents: account.dataEvents,
+      dataEvents: (options.dataEvents ?? ((port) => port))(
+        scenario.cloudtrail.athenaTable ? account.dataEvents : unconfiguredDataEventsPort(),
+      ),
       evidence: account.evidence,
       chat,
       callbacks: broker,
       store,
       clock,
+      timer: clock,
       random: systemRandom,
     };
     const approver = localApprover({

@@ -10,6 +10,8 @@ import { guardDutyEvent, type Identity, managementEvent, random, s3DataEvent } f
 const out = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ACCOUNT = '123456789012';
 const REGION = 'us-east-1';
+/** The customer-managed KMS key of customer-records (same account): GuardDuty and GetBucketEncryption report it. */
+const CUSTOMER_RECORDS_KEY = `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
 const CLI =
   'aws-cli/2.15.30 md/awscrt#0.19.19 ua/2.0 os/linux#6.1.0-18-amd64 md/arch#x86_64 lang/python#3.11.8 md/pyimpl#CPython cfg/retry-mode#standard md/installer#exe md/distrib#debian.12 md/prompt#off md/command#s3.sync';
 const BOTO =
@@ -238,7 +240,7 @@ function compromisedUserKey(): void {
     buckets: [
       {
         name: 'customer-records',
-        kmsKeyArn: `arn:aws:kms:${REGION}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`,
+        kmsKeyArn: CUSTOMER_RECORDS_KEY,
         tags: { 'data-classification': 'confidential', owner: 'customer-data-platform' },
         createdAt: 1623353712,
       },
@@ -286,6 +288,7 @@ function compromisedUserKey(): void {
           arn: jane.arn,
           createDate: '2023-05-02T09:14:00Z',
           mfaDevices: 1,
+          loginProfile: { createDate: '2023-05-02T09:20:00Z' },
           accessKeys: [
             {
               accessKeyId: 'AKIA3EXAMPLEJNE7WXYZ',
@@ -340,6 +343,15 @@ function compromisedUserKey(): void {
               },
             ],
           },
+          publicAccessBlock: {
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            blockPublicPolicy: true,
+            restrictPublicBuckets: true,
+          },
+          versioning: { status: 'Enabled' },
+          encryption: { algorithm: 'aws:kms', kmsKeyId: CUSTOMER_RECORDS_KEY, bucketKeyEnabled: true },
+          tags: { 'data-classification': 'confidential', owner: 'customer-data-platform' },
           macie: { sensitivityScore: 87, classifiableObjectCount: 48210, sensitiveDataTypes: [] },
         },
         { name: 'app-logs-123456789012', policy: null },
@@ -525,6 +537,29 @@ function assumedRole(): void {
                 Principal: { AWS: roleArn },
                 Action: ['s3:GetObject', 's3:PutObject', 's3:ListBucket'],
                 Resource: ['arn:aws:s3:::analytics-lake', 'arn:aws:s3:::analytics-lake/*'],
+              },
+            ],
+          },
+          publicAccessBlock: {
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            blockPublicPolicy: true,
+            restrictPublicBuckets: true,
+          },
+          versioning: { status: 'Enabled' },
+          encryption: { algorithm: 'AES256', bucketKeyEnabled: false },
+          tags: { 'data-classification': 'internal' },
+          // A rule that copies the raw events to another account: an exfiltration path of its own.
+          replication: {
+            role: `arn:aws:iam::${ACCOUNT}:role/service-role/s3-replication-analytics-lake`,
+            rules: [
+              {
+                id: 'share-raw-events',
+                status: 'Enabled',
+                priority: 1,
+                prefix: 'raw/events/',
+                destinationBucket: 'arn:aws:s3:::partner-analytics-intake',
+                destinationAccount: '444455556666',
               },
             ],
           },

@@ -1,7 +1,10 @@
 import { task } from '../shared/define-task.js';
-import type { CloudTrailPort } from '../shared/ports.js';
+import { RETRYABLE_ERRORS } from '../shared/errors.js';
+import { taskPacer } from '../shared/pacer.js';
+import type { Clock, CloudTrailPort, Timer } from '../shared/ports.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
-import { IncidentTaskInput } from '../shared/schemas/task-input.js';
+import type { Principal } from '../shared/schemas/incident.js';
+import { IncidentTaskInput, type Unavailable } from '../shared/schemas/task-input.js';
 
 /** Management events that matter after a credential leak: new keys, policy and logging changes. */
 export const NOTABLE_EVENTS = new Set([
@@ -30,66 +33,281 @@ export const NOTABLE_EVENTS = new Set([
   'DisassociateFromMasterAccount',
 ]);
 
-const LOOKBACK_HOURS = 72;
-const MAX_PAGES = 10;
+/** The window starts this long before the finding's first activity and ends now. */
+export const LOOKBACK_HOURS = 72;
+/** Pages of 50 read per lookup attribute at most; more is reported as `truncated`. */
+export const MAX_PAGES_PER_LOOKUP = 10;
+/** LookupEvents allows two requests a second per account and Region. */
+export const LOOKUPS_PER_SECOND = 2;
+/** LookupEvents keeps 90 days; a StartTime before that is InvalidTimeRangeException. */
+const RETENTION_MS = 90 * 24 * 3600_000;
+/** A margin inside the 90 days, so the start is still inside it when CloudTrail checks it. */
+const RETENTION_MARGIN_MS = 3600_000;
+/** At most this many notable events are returned (the state machine's payload is bounded). */
+export const MAX_NOTABLE = 100;
+const TOP_EVENT_NAMES = 25;
 
+export type LookupAttributeKey = 'AccessKeyId' | 'Username';
+
+/** A notable management event of the principal. The report reads eventTime, eventName, sourceIp, errorCode. */
 export interface ManagementEvent {
   readonly eventTime: string;
   readonly eventName: string;
+  readonly eventSource?: string;
   readonly sourceIp?: string;
+  readonly userAgent?: string;
   readonly errorCode?: string;
+  readonly eventId?: string;
+  /** The access key the call was signed with. */
+  readonly accessKeyId?: string;
+  /** Signed with the finding's access key (not another key or session of the same identity). */
+  readonly byAccessKey: boolean;
+  /** Which lookups returned it (both when the key and the user name found it). */
+  readonly attributes: LookupAttributeKey[];
+  /** What it acted on, from its request parameters: a user, role, bucket, trail or detector. */
+  readonly target?: string;
+}
+
+/** One lookup attribute's pages: how many were read, and whether the bound cut it short. */
+export type LookupSummary = {
+  readonly attribute: LookupAttributeKey;
+  readonly value: string;
+  readonly pages: number;
+  readonly records: number;
+} & ({ readonly status: 'ok'; readonly truncated: boolean } | Unavailable);
+
+export interface ManagementEvents {
+  readonly status: 'ok';
+  readonly window: { startTime: string; endTime: string };
+  readonly lookups: LookupSummary[];
+  /** Distinct events of the principal (after merging the lookups). */
+  readonly total: number;
+  /** Events both lookups returned, counted once in `total`. */
+  readonly duplicates: number;
+  /** Events the user-name lookup returned that another identity of the same name made; left out. */
+  readonly otherIdentities: number;
+  /** A lookup stopped at MAX_PAGES_PER_LOOKUP with more pages left. */
+  readonly truncated: boolean;
+  /** The principal's events by name, most frequent first (at most 25 names). */
+  readonly byEventName: { eventName: string; count: number }[];
+  /** Notable events, oldest first (at most MAX_NOTABLE; `notableOmitted` counts the rest). */
+  readonly notable: ManagementEvent[];
+  readonly notableOmitted: number;
+  readonly notes: string[];
+}
+
+interface Lookup {
+  readonly key: LookupAttributeKey;
+  readonly value: string;
 }
 
 /**
- * CloudTrail LookupEvents for the finding's access key over [firstSeen − 72 h, now], paginated and
- * bounded (LookupEvents returns management events only, 50 a page).
+ * CloudTrail LookupEvents for the principal over [firstSeen − 72 h, now]: by the finding's access
+ * key AND by the user name CloudTrail records, merged and deduplicated by eventID. Each lookup is
+ * paginated up to MAX_PAGES_PER_LOOKUP pages of 50, and every call is paced at ≤ 2 a second with
+ * the task's clock and timer. A lookup that fails degrades on its own; when every lookup fails the
+ * task fails (and the flow marks the source unavailable); throttling and timeouts are rethrown so
+ * the state machine retries the task.
  */
 export const collectManagementEvents = task({
   name: 'collectManagementEvents',
   input: IncidentTaskInput,
-  async run({ incident }, ports: { cloudtrail: CloudTrailPort }) {
-    const startTime = new Date(Date.parse(incident.firstSeen) - LOOKBACK_HOURS * 3600_000).toISOString();
-    const endTime = new Date(Math.max(Date.parse(incident.lastSeen), Date.parse(incident.firstSeen))).toISOString();
-    const attribute = incident.principal.accessKeyId
-      ? { key: 'AccessKeyId' as const, value: incident.principal.accessKeyId }
-      : incident.principal.userName
-        ? { key: 'Username' as const, value: incident.principal.userName }
-        : undefined;
-    if (!attribute) {
-      return { status: 'ok' as const, window: { startTime, endTime }, total: 0, truncated: false, notable: [] };
+  async run(
+    { incident },
+    ports: { cloudtrail: CloudTrailPort; clock: Clock; timer: Timer },
+  ): Promise<ManagementEvents> {
+    const now = ports.clock.now().getTime();
+    const wanted = Date.parse(incident.firstSeen) - LOOKBACK_HOURS * 3600_000;
+    const oldest = now - RETENTION_MS + RETENTION_MARGIN_MS;
+    const window = {
+      startTime: new Date(Math.max(wanted, oldest)).toISOString(),
+      endTime: new Date(now).toISOString(),
+    };
+    const notes: string[] = [];
+    if (wanted < oldest) notes.push(`CloudTrail event history keeps 90 days: the window starts at ${window.startTime}`);
+    const lookups = lookupsFor(incident.principal);
+    if (lookups.length === 0)
+      notes.push(`no access key or user name to look up for a ${incident.principal.type} principal`);
+    if (lookups.length === 0 || window.startTime >= window.endTime) {
+      if (lookups.length > 0) notes.push('the window is empty (the activity is older than CloudTrail event history)');
+      return empty(window, notes);
     }
-    const records: CloudTrailRecord[] = [];
-    let nextToken: string | undefined;
-    let pages = 0;
-    do {
-      const page = await ports.cloudtrail.lookupEvents({
-        accountId: incident.accountId,
-        region: incident.region,
-        attribute,
-        startTime,
-        endTime: new Date(Date.parse(endTime) + 24 * 3600_000).toISOString(),
-        nextToken,
-      });
-      records.push(...page.records);
-      nextToken = page.nextToken;
-      pages += 1;
-    } while (nextToken && pages < MAX_PAGES);
-    const notable: ManagementEvent[] = records
-      .filter((record) => NOTABLE_EVENTS.has(record.eventName))
-      .map((record) => ({
-        eventTime: record.eventTime,
-        eventName: record.eventName,
-        sourceIp: record.sourceIPAddress,
-        errorCode: record.errorCode,
-      }))
-      .sort((a, b) => a.eventTime.localeCompare(b.eventTime));
+
+    const pace = taskPacer(ports, LOOKUPS_PER_SECOND);
+    const summaries: LookupSummary[] = [];
+    const found = new Map<string, { record: CloudTrailRecord; attributes: LookupAttributeKey[] }>();
+    let duplicates = 0;
+    let otherIdentities = 0;
+    let firstFailure: Error | undefined;
+    for (const lookup of lookups) {
+      let pages = 0;
+      let records = 0;
+      let nextToken: string | undefined;
+      let failure: Error | undefined;
+      try {
+        do {
+          await pace();
+          const page = await ports.cloudtrail.lookupEvents({
+            accountId: incident.accountId,
+            region: incident.region,
+            attribute: lookup,
+            startTime: window.startTime,
+            endTime: window.endTime,
+            nextToken,
+          });
+          pages += 1;
+          records += page.records.length;
+          for (const record of page.records) {
+            if (lookup.key === 'Username' && !sameIdentity(record, incident.principal)) {
+              otherIdentities += 1;
+              continue;
+            }
+            const id = eventKey(record);
+            const seen = found.get(id);
+            if (!seen) found.set(id, { record, attributes: [lookup.key] });
+            else if (!seen.attributes.includes(lookup.key)) {
+              seen.attributes.push(lookup.key);
+              duplicates += 1;
+            }
+          }
+          nextToken = page.nextToken;
+        } while (nextToken && pages < MAX_PAGES_PER_LOOKUP);
+      } catch (error) {
+        failure = error instanceof Error ? error : new Error(String(error));
+      }
+      const base = { attribute: lookup.key, value: lookup.value, pages, records };
+      if (failure) {
+        // Transient: the state machine retries the whole task (every lookup is a read).
+        if ((RETRYABLE_ERRORS as readonly string[]).includes(failure.name)) throw failure;
+        firstFailure ??= failure;
+        summaries.push({ ...base, status: 'unavailable', reason: failure.message, error: failure.name });
+        notes.push(`the ${lookup.key} lookup failed after ${pages} page(s): ${failure.message}`);
+      } else {
+        summaries.push({ ...base, status: 'ok', truncated: Boolean(nextToken) });
+      }
+    }
+    // Nothing at all could be read: fail, so the flow reports the source as unavailable and why.
+    if (firstFailure && found.size === 0 && summaries.every((summary) => summary.status === 'unavailable')) {
+      throw firstFailure;
+    }
+
+    const events = [...found.values()].sort((a, b) => a.record.eventTime.localeCompare(b.record.eventTime));
+    const counts = new Map<string, number>();
+    for (const { record } of events) counts.set(record.eventName, (counts.get(record.eventName) ?? 0) + 1);
+    const notable = events
+      .filter(({ record }) => NOTABLE_EVENTS.has(record.eventName))
+      .map(({ record, attributes }) => toEvent(record, attributes, incident.principal.accessKeyId));
+    if (otherIdentities > 0) {
+      notes.push(
+        `${otherIdentities} event(s) recorded under the same user name by another identity were left out (review them in CloudTrail)`,
+      );
+    }
+    const truncated = summaries.some((summary) => summary.status === 'ok' && summary.truncated);
+    if (truncated) notes.push(`a lookup stopped after ${MAX_PAGES_PER_LOOKUP} pages with more events left`);
     return {
-      status: 'ok' as const,
-      window: { startTime, endTime },
-      attribute: attribute.key,
-      total: records.length,
-      truncated: Boolean(nextToken),
-      notable,
+      status: 'ok',
+      window,
+      lookups: summaries,
+      total: events.length,
+      duplicates,
+      otherIdentities,
+      truncated,
+      byEventName: [...counts.entries()]
+        .map(([eventName, count]) => ({ eventName, count }))
+        .sort((a, b) => b.count - a.count || a.eventName.localeCompare(b.eventName))
+        .slice(0, TOP_EVENT_NAMES),
+      notable: notable.slice(0, MAX_NOTABLE),
+      notableOmitted: Math.max(0, notable.length - MAX_NOTABLE),
+      notes,
     };
   },
 });
+
+/**
+ * The lookups for a principal: its access key, and the name CloudTrail records as the event's user
+ * name. For an IAM user that is the user name. For an assumed role CloudTrail's `Username` is the
+ * role SESSION name (event history shows `my-session-name` for `assumed-role/my-role/my-session-name`),
+ * not the role name, so the session name is looked up: it finds the session's other credentials
+ * (an instance's rotated keys, a renewed SSO session) that the key alone would miss. Looking up the
+ * role name would match only identities that happen to be called that.
+ */
+export function lookupsFor(principal: Principal): Lookup[] {
+  const lookups: Lookup[] = [];
+  if (principal.accessKeyId) lookups.push({ key: 'AccessKeyId', value: principal.accessKeyId });
+  const username =
+    principal.type === 'AssumedRole'
+      ? (principal.sessionName ?? sessionNameOf(principal.arn))
+      : principal.type === 'IAMUser' || principal.type === 'FederatedUser'
+        ? principal.userName
+        : undefined;
+  if (username) lookups.push({ key: 'Username', value: username });
+  return lookups;
+}
+
+const sessionNameOf = (arn: string | undefined) =>
+  arn && /:assumed-role\/[^/]+\/[^/]+$/.test(arn) ? arn.split('/').at(-1) : undefined;
+
+/** Whether a record the user-name lookup found was made by the principal itself (same user, same role). */
+function sameIdentity(record: CloudTrailRecord, principal: Principal): boolean {
+  const identity = record.userIdentity;
+  if (!identity) return false;
+  if (principal.accessKeyId && identity.accessKeyId === principal.accessKeyId) return true;
+  if (principal.type === 'IAMUser') return identity.type === 'IAMUser' && identity.userName === principal.userName;
+  if (principal.type === 'AssumedRole') {
+    const issuer = identity.sessionContext?.sessionIssuer;
+    const role = issuer?.userName ?? issuer?.arn?.split('/').at(-1);
+    return identity.type === 'AssumedRole' && role !== undefined && role === principal.userName;
+  }
+  if (principal.type === 'FederatedUser') {
+    return (
+      identity.type === 'FederatedUser' && identity.arn?.endsWith(`:federated-user/${principal.userName}`) === true
+    );
+  }
+  return true;
+}
+
+/** The event's identity: its eventID, or (for a record without one) what identifies the call. */
+function eventKey(record: CloudTrailRecord): string {
+  return record.eventID ?? [record.eventSource, record.eventName, record.eventTime, record.requestID ?? ''].join('|');
+}
+
+const TARGET_FIELDS = ['userName', 'roleName', 'bucketName', 'name', 'trailName', 'detectorId'] as const;
+
+function toEvent(
+  record: CloudTrailRecord,
+  attributes: LookupAttributeKey[],
+  findingKey: string | undefined,
+): ManagementEvent {
+  const parameters = record.requestParameters ?? {};
+  const target = TARGET_FIELDS.map((field) => parameters[field]).find((value) => typeof value === 'string');
+  const accessKeyId = record.userIdentity?.accessKeyId || undefined;
+  return {
+    eventTime: record.eventTime,
+    eventName: record.eventName,
+    eventSource: record.eventSource,
+    sourceIp: record.sourceIPAddress,
+    userAgent: record.userAgent,
+    errorCode: record.errorCode,
+    eventId: record.eventID,
+    accessKeyId,
+    byAccessKey: findingKey !== undefined && accessKeyId === findingKey,
+    attributes: [...attributes],
+    target: target as string | undefined,
+  };
+}
+
+function empty(window: ManagementEvents['window'], notes: string[]): ManagementEvents {
+  return {
+    status: 'ok',
+    window,
+    lookups: [],
+    total: 0,
+    duplicates: 0,
+    otherIdentities: 0,
+    truncated: false,
+    byEventName: [],
+    notable: [],
+    notableOmitted: 0,
+    notes,
+  };
+}

@@ -1,5 +1,10 @@
 import { awsCloudTrailPort } from '../shared/clients/cloudtrail.js';
+import { systemClock, systemTimer } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
 import { collectManagementEvents } from './core.js';
 
-export const handler = lambdaHandler(collectManagementEvents, () => ({ cloudtrail: awsCloudTrailPort() }));
+export const handler = lambdaHandler(collectManagementEvents, () => ({
+  cloudtrail: awsCloudTrailPort(),
+  clock: systemClock,
+  timer: systemTimer,
+}));

@@ -1,39 +1,109 @@
 import { task } from '../shared/define-task.js';
 import { BUCKET_POLICY_LIMIT_BYTES, byteSize, parsePolicy } from '../shared/policy/document.js';
-import type { S3Port } from '../shared/ports.js';
+import type { BucketVersioningInfo, PublicAccessBlockInfo, S3Port } from '../shared/ports.js';
 import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
+import {
+  type EncryptionFacts,
+  encryptionFacts,
+  type NotConfigured,
+  type OwnershipContext,
+  type ReplicationFacts,
+  replicationFacts,
+} from './facts.js';
 
+export type { EncryptionFacts, NotConfigured, ReplicationFacts, ReplicationRuleFacts } from './facts.js';
+
+export type PolicyFacts =
+  | { present: false }
+  | { present: true; bytes: number; limit: number; statements: number; parseError?: string };
+
+/**
+ * One bucket's facts. Each part is read on its own: a part S3 refuses (AccessDenied, throttling…)
+ * is `Unavailable` and the others still answer.
+ */
 export interface BucketFacts {
   readonly bucket: string;
-  readonly policy:
-    | { present: false }
-    | { present: true; bytes: number; limit: number; statements: number; parseError?: string }
-    | Unavailable;
+  readonly policy: PolicyFacts | Unavailable;
+  readonly publicAccessBlock: ({ configured: true } & PublicAccessBlockInfo) | NotConfigured | Unavailable;
+  readonly versioning: BucketVersioningInfo | Unavailable;
+  readonly replication: ReplicationFacts | Unavailable;
+  readonly encryption: EncryptionFacts | Unavailable;
+  /** Key → value (`{}` when the bucket has no tags), wrapped so a tag named `status` is never mistaken for Unavailable. */
+  readonly tags: { values: Record<string, string> } | Unavailable;
+  /** The notes of what may move data out of the account: cross-account replication, a foreign KMS key. */
+  readonly warnings: string[];
 }
 
-/** The affected buckets' current policies: present, size against the 20 KB limit, statement count. */
+export interface DescribeBucketsOutput {
+  readonly status: 'ok';
+  readonly buckets: BucketFacts[];
+}
+
+function policyFacts(bucket: string, text: string | undefined): PolicyFacts {
+  if (text === undefined) return { present: false };
+  const bytes = byteSize(text);
+  try {
+    const statements = parsePolicy(text, bucket)?.Statement.length ?? 0;
+    return { present: true, bytes, limit: BUCKET_POLICY_LIMIT_BYTES, statements };
+  } catch (error) {
+    const parseError = (error as Error).message;
+    return { present: true, bytes, limit: BUCKET_POLICY_LIMIT_BYTES, statements: 0, parseError };
+  }
+}
+
+/** Applies `derive` to a part that answered; an unavailable part stays as it is. */
+const unlessUnavailable = <T, R>(value: T | Unavailable, derive: (answered: T) => R): R | Unavailable =>
+  isUnavailable(value) ? value : derive(value);
+
+async function describeBucket(s3: S3Port, bucket: string, context: OwnershipContext): Promise<BucketFacts> {
+  const scope = { accountId: context.accountId, bucket };
+  const [policy, block, versioning, replication, encryption, tags] = await Promise.all([
+    attempt(() => s3.getBucketPolicy(scope)),
+    attempt(() => s3.getPublicAccessBlock(scope)),
+    attempt(() => s3.getBucketVersioning(scope)),
+    attempt(() => s3.getBucketReplication(scope)),
+    attempt(() => s3.getBucketEncryption(scope)),
+    attempt(async () => ({ values: await s3.getBucketTagging(scope) })),
+  ]);
+  const replicationPart = unlessUnavailable(replication, (info) => replicationFacts(bucket, info, context));
+  const encryptionPart = unlessUnavailable(encryption, (info) => encryptionFacts(bucket, info, context.accountId));
+  const warnings = [
+    ...(!isUnavailable(replicationPart) && replicationPart.configured
+      ? replicationPart.crossAccountRules.flatMap((rule) => (rule.note ? [rule.note] : []))
+      : []),
+    ...(!isUnavailable(encryptionPart) && encryptionPart.configured && encryptionPart.note
+      ? [encryptionPart.note]
+      : []),
+  ];
+  return {
+    bucket,
+    policy: unlessUnavailable(policy, (text) => policyFacts(bucket, text)),
+    publicAccessBlock: unlessUnavailable(block, (info) =>
+      info ? { configured: true as const, ...info } : { configured: false as const },
+    ),
+    versioning,
+    replication: replicationPart,
+    encryption: encryptionPart,
+    tags,
+    warnings,
+  };
+}
+
+/**
+ * The affected buckets as they are now: the policy (size against the 20 KB limit, statements),
+ * Block Public Access, versioning, replication (flagging rules that copy data to another account),
+ * default encryption (flagging a KMS key of another account) and tags.
+ */
 export const describeBuckets = task({
   name: 'describeBuckets',
   input: IncidentTaskInput,
-  async run({ incident }, ports: { s3: S3Port }): Promise<{ status: 'ok'; buckets: BucketFacts[] }> {
-    const buckets = await Promise.all(
-      incident.buckets.map(async (bucket): Promise<BucketFacts> => {
-        const text = await attempt(() => ports.s3.getBucketPolicy({ accountId: incident.accountId, bucket }));
-        if (isUnavailable(text)) return { bucket, policy: text };
-        if (text === undefined) return { bucket, policy: { present: false } };
-        const bytes = byteSize(text);
-        try {
-          const statements = parsePolicy(text, bucket)?.Statement.length ?? 0;
-          return { bucket, policy: { present: true, bytes, limit: BUCKET_POLICY_LIMIT_BYTES, statements } };
-        } catch (error) {
-          const parseError = (error as Error).message;
-          return {
-            bucket,
-            policy: { present: true, bytes, limit: BUCKET_POLICY_LIMIT_BYTES, statements: 0, parseError },
-          };
-        }
-      }),
-    );
+  async run({ incident, settings }, ports: { s3: S3Port }): Promise<DescribeBucketsOutput> {
+    const context: OwnershipContext = {
+      accountId: incident.accountId,
+      knownBuckets: incident.buckets,
+      trustedAccounts: settings.trustedAccounts,
+    };
+    const buckets = await Promise.all(incident.buckets.map((bucket) => describeBucket(ports.s3, bucket, context)));
     return { status: 'ok', buckets };
   },
 });

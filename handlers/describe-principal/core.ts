@@ -1,67 +1,165 @@
 import { task } from '../shared/define-task.js';
+import { maskKey } from '../shared/ids.js';
 import type { AccessKeyInfo, IamPort } from '../shared/ports.js';
-import { attempt, IncidentTaskInput, isUnavailable } from '../shared/schemas/task-input.js';
-import type { KeyFacts, PrincipalFacts } from './schema.js';
+import type { Incident } from '../shared/schemas/incident.js';
+import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
+import type { KeyFacts, MfaFacts, PrincipalFacts } from './schema.js';
+
+/** A key or a console password created this long before the first activity, or later, is flagged. */
+export const RECENT_HOURS = 72;
 
 /**
- * Looks the principal up in IAM: the user (with every key, its status and last use) or the role
- * behind a session (is it service-linked or made by IAM Identity Center?). Resolves the ARN with
- * its path, which GuardDuty does not report.
+ * Looks the principal up in IAM: the user (every key with its status and last use, keys created
+ * recently, MFA devices, console password) or the role behind a session (is it service-linked or
+ * made by IAM Identity Center?). Resolves the ARN with its path, which GuardDuty does not report.
+ * Each lookup that fails degrades its own part to `{status:'unavailable', reason}`; the rest stands.
  */
 export const describePrincipal = task({
   name: 'describePrincipal',
   input: IncidentTaskInput,
   async run({ incident }, ports: { iam: IamPort }): Promise<PrincipalFacts> {
-    const { principal, accountId } = incident;
-    const notes: string[] = [];
+    const { principal } = incident;
     if (principal.type === 'IAMUser' && principal.userName) {
-      const userName = principal.userName;
-      const user = await ports.iam.getUser({ accountId, userName });
-      if (!user) notes.push(`IAM user ${userName} no longer exists`);
-      const keys = user ? await ports.iam.listAccessKeys({ accountId, userName }) : [];
-      const facts = await Promise.all(keys.map((key) => keyFacts(ports.iam, accountId, key)));
-      const findingKey = facts.find((key) => key.accessKeyId === principal.accessKeyId);
-      if (principal.accessKeyId && !findingKey && user) {
-        notes.push(`the finding's key is not among ${userName}'s keys (temporary credentials, or already deleted)`);
-      }
-      return {
-        status: 'ok',
-        type: principal.type,
-        resolvedArn: user?.arn ?? principal.arn,
-        userName,
-        findingKey,
-        otherKeys: facts.filter((key) => key.accessKeyId !== principal.accessKeyId),
-        notes,
-      };
+      return describeUser(incident, principal.userName, ports.iam);
     }
-    if (principal.type === 'AssumedRole' && principal.userName) {
-      const roleName = principal.userName;
-      const role = await ports.iam.getRole({ accountId, roleName });
-      if (!role) notes.push(`IAM role ${roleName} no longer exists`);
-      const path = role?.path ?? '/';
-      return {
-        status: 'ok',
-        type: principal.type,
-        resolvedArn: role?.arn ?? principal.sessionIssuer,
-        roleName,
-        serviceLinked: path.startsWith('/aws-service-role/'),
-        ssoManaged: path.startsWith('/aws-reserved/sso.amazonaws.com/') || roleName.startsWith('AWSReservedSSO_'),
-        otherKeys: [],
-        notes,
-      };
-    }
-    notes.push(`no IAM identity to describe for a ${principal.type} principal`);
-    return { status: 'ok', type: principal.type, resolvedArn: principal.arn, otherKeys: [], notes };
+    const roleName =
+      principal.type === 'AssumedRole' ? (principal.userName ?? lastSegment(principal.sessionIssuer)) : undefined;
+    if (roleName) return describeRole(incident, roleName, ports.iam);
+    return {
+      status: 'ok',
+      type: principal.type,
+      resolvedArn: principal.arn,
+      otherKeys: [],
+      recentKeys: [],
+      notes: [`no IAM identity to describe for a ${principal.type} principal`],
+    };
   },
 });
 
-async function keyFacts(iam: IamPort, accountId: string, key: AccessKeyInfo): Promise<KeyFacts> {
+async function describeUser(incident: Incident, userName: string, iam: IamPort): Promise<PrincipalFacts> {
+  const { principal, accountId } = incident;
+  const notes: string[] = [];
+  const since = Date.parse(incident.firstSeen) - RECENT_HOURS * 3600_000;
+  const user = await attempt(() => iam.getUser({ accountId, userName }));
+  if (user === undefined) {
+    notes.push(`IAM user ${userName} no longer exists`);
+    return {
+      status: 'ok',
+      type: principal.type,
+      resolvedArn: principal.arn,
+      userName,
+      otherKeys: [],
+      recentKeys: [],
+      notes,
+    };
+  }
+  if (isUnavailable(user))
+    notes.push(`GetUser failed (${user.reason}): the ARN is the finding's and may lack its path`);
+
+  const [keys, devices, profile] = await Promise.all([
+    attempt(() => iam.listAccessKeys({ accountId, userName })),
+    attempt(() => iam.listMfaDevices({ accountId, userName })),
+    attempt(() => iam.getLoginProfile({ accountId, userName })),
+  ]);
+
+  const facts = isUnavailable(keys) ? [] : await Promise.all(keys.map((key) => keyFacts(iam, accountId, key, since)));
+  if (isUnavailable(keys)) notes.push(`ListAccessKeys failed (${keys.reason}): the user's keys are unknown`);
+  const findingKey = facts.find((key) => key.accessKeyId === principal.accessKeyId);
+  if (principal.accessKeyId && !findingKey && !isUnavailable(keys)) {
+    notes.push(`the finding's key is not among ${userName}'s keys (temporary credentials, or already deleted)`);
+  }
+  for (const key of facts) {
+    if (key.recent) {
+      notes.push(
+        `key ${maskKey(key.accessKeyId)} was created ${key.createDate}, within ${RECENT_HOURS} h before the first activity or later: a sign of persistence`,
+      );
+    }
+    if (key.lastUsedLookup) {
+      notes.push(`last use of key ${maskKey(key.accessKeyId)} is unknown: ${key.lastUsedLookup.reason}`);
+    }
+  }
+
+  const mfa: MfaFacts | Unavailable = isUnavailable(devices)
+    ? devices
+    : { devices: devices.length, enabled: devices.length > 0 };
+  if (!isUnavailable(mfa) && !mfa.enabled) notes.push(`${userName} has no MFA device`);
+  const consoleAccess = isUnavailable(profile) ? profile : profile !== undefined;
+  const passwordCreated = isUnavailable(profile) ? undefined : profile?.createDate;
+  if (passwordCreated && Date.parse(passwordCreated) >= since) {
+    notes.push(
+      `${userName}'s console password was created ${passwordCreated}, within ${RECENT_HOURS} h before the first activity or later: a sign of persistence`,
+    );
+  }
+
+  return {
+    status: 'ok',
+    type: principal.type,
+    resolvedArn: isUnavailable(user) ? principal.arn : user.arn,
+    createDate: isUnavailable(user) ? undefined : user.createDate,
+    identityLookup: isUnavailable(user) ? user : undefined,
+    userName,
+    findingKey,
+    otherKeys: facts.filter((key) => key.accessKeyId !== principal.accessKeyId),
+    keysLookup: isUnavailable(keys) ? keys : undefined,
+    recentKeys: facts.filter((key) => key.recent).map((key) => key.accessKeyId),
+    mfa,
+    consoleAccess,
+    consolePasswordCreateDate: passwordCreated,
+    notes,
+  };
+}
+
+async function describeRole(incident: Incident, roleName: string, iam: IamPort): Promise<PrincipalFacts> {
+  const { principal, accountId } = incident;
+  const notes: string[] = [];
+  const role = await attempt(() => iam.getRole({ accountId, roleName }));
+  if (role === undefined) notes.push(`IAM role ${roleName} no longer exists`);
+  if (isUnavailable(role)) {
+    notes.push(`GetRole failed (${role.reason}): service-linked and SSO are judged from the role's name`);
+  }
+  const found = role && !isUnavailable(role) ? role : undefined;
+  // Without GetRole, the session issuer's ARN may still carry the path (a CloudTrail detection's does).
+  const path = found?.path ?? rolePath(principal.sessionIssuer);
+  const sessionName = principal.sessionName ?? (principal.arn ? lastSegment(principal.arn) : undefined);
+  return {
+    status: 'ok',
+    type: principal.type,
+    resolvedArn: found?.arn ?? principal.sessionIssuer,
+    createDate: found?.createDate,
+    identityLookup: isUnavailable(role) ? role : undefined,
+    roleName,
+    sessionIssuer: principal.sessionIssuer,
+    sessionName,
+    serviceLinked: path ? path.startsWith('/aws-service-role/') : roleName.startsWith('AWSServiceRoleFor'),
+    ssoManaged: path?.startsWith('/aws-reserved/sso.amazonaws.com/') === true || roleName.startsWith('AWSReservedSSO_'),
+    otherKeys: [],
+    recentKeys: [],
+    notes,
+  };
+}
+
+async function keyFacts(iam: IamPort, accountId: string, key: AccessKeyInfo, since: number): Promise<KeyFacts> {
   const used = await attempt(() => iam.getAccessKeyLastUsed({ accountId, accessKeyId: key.accessKeyId }));
+  const created = key.createDate ? Date.parse(key.createDate) : Number.NaN;
   return {
     accessKeyId: key.accessKeyId,
     status: key.status,
     createDate: key.createDate,
     lastUsedDate: isUnavailable(used) ? undefined : used.lastUsedDate,
     lastUsedService: isUnavailable(used) ? undefined : used.serviceName,
+    lastUsedRegion: isUnavailable(used) ? undefined : used.region,
+    recent: created >= since,
+    lastUsedLookup: isUnavailable(used) ? used : undefined,
   };
+}
+
+function lastSegment(arn: string | undefined): string | undefined {
+  const segment = arn?.split('/').at(-1);
+  return segment || undefined;
+}
+
+/** The path in a role ARN (`arn:…:role/<path>/<name>`), or undefined when the ARN has none. */
+function rolePath(arn: string | undefined): string | undefined {
+  const match = arn ? /:role(\/.+\/)[^/]+$/.exec(arn) : null;
+  return match?.[1];
 }

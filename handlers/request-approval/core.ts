@@ -3,6 +3,7 @@ import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
 import type { IncidentStore } from '../shared/store/types.js';
 import { approvalMessage, reminderMessage } from '../slack/blocks.js';
+import { shareDataEvidence } from '../slack/evidence.js';
 import { RequestApprovalInput } from './schema.js';
 
 /**
@@ -59,7 +60,8 @@ export const requestApproval = task({
       });
     } else {
       const slack = await ports.chat.post({ channel: settings.slackChannel, message });
-      await ports.store.updateIncident(incidentId, { slack });
+      // If the data-event evidence came first, it is waiting for this thread.
+      await shareDataEvidence(ports.chat, await ports.store.updateIncident(incidentId, { slack }));
     }
     await ports.store.addEvent(incidentId, {
       at: now.toISOString(),

@@ -13,6 +13,7 @@ import type {
   RandomSource,
   S3Port,
   TaskCallbackPort,
+  Timer,
 } from './ports.js';
 import { formatPath } from './schemas/primitives.js';
 import type { IncidentStore } from './store/types.js';
@@ -31,6 +32,7 @@ export interface Ports {
   readonly evidence: EvidencePort;
   readonly store: IncidentStore;
   readonly clock: Clock;
+  readonly timer: Timer;
   readonly random: RandomSource;
 }
 

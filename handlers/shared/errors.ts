@@ -127,6 +127,24 @@ export class IncidentNotFound extends ResponderError {
   override readonly name = 'IncidentNotFound';
 }
 
+/**
+ * A query scanned, or would have scanned, more data than allowed: cancelled by the Athena
+ * workgroup's per-query cutoff (`BytesScannedCutoffPerQuery`), or its results refused because it
+ * scanned more than the configured limit. Not retried: the same query scans the same data.
+ */
+export class DataScanLimitExceeded extends ResponderError {
+  override readonly name = 'DataScanLimitExceeded';
+  constructor(
+    message: string,
+    /** The limit in bytes, when known. */
+    readonly limit: number | undefined,
+    /** The bytes scanned when the query was stopped or refused. */
+    readonly scanned: number,
+  ) {
+    super(message);
+  }
+}
+
 /** AWS answered with throttling. Retried by the state machine. */
 export class AwsThrottling extends ResponderError {
   override readonly name = 'AwsThrottling';

@@ -27,7 +27,20 @@ export interface IamUserInfo {
   readonly userName: string;
   readonly arn: string;
   readonly createDate?: string;
+  /** Set by the in-memory account only (GetUser does not report MFA): use `listMfaDevices`. */
   readonly mfaDevices?: number;
+}
+
+/** An MFA device assigned to a user (`ListMFADevices`). */
+export interface MfaDeviceInfo {
+  readonly serialNumber: string;
+  readonly enableDate?: string;
+}
+
+/** A user's console password (`GetLoginProfile`). */
+export interface LoginProfileInfo {
+  readonly createDate?: string;
+  readonly passwordResetRequired?: boolean;
 }
 
 export interface IamRoleInfo {
@@ -42,6 +55,10 @@ export interface IamPort {
   getRole(args: AccountScope & { roleName: string }): Promise<IamRoleInfo | undefined>;
   listAccessKeys(args: AccountScope & { userName: string }): Promise<AccessKeyInfo[]>;
   getAccessKeyLastUsed(args: AccountScope & { accessKeyId: string }): Promise<AccessKeyLastUsed>;
+  /** `ListMFADevices`, every page: the MFA devices (virtual, hardware, passkey) assigned to the user. */
+  listMfaDevices(args: AccountScope & { userName: string }): Promise<MfaDeviceInfo[]>;
+  /** `GetLoginProfile`: the user's console password, or undefined when it has none (NoSuchEntity). */
+  getLoginProfile(args: AccountScope & { userName: string }): Promise<LoginProfileInfo | undefined>;
   updateAccessKey(
     args: AccountScope & { userName: string; accessKeyId: string; status: 'Active' | 'Inactive' },
   ): Promise<void>;
@@ -79,6 +96,60 @@ export interface S3Port {
   getBucketPolicy(args: AccountScope & { bucket: string }): Promise<string | undefined>;
   putBucketPolicy(args: AccountScope & { bucket: string; policy: string }): Promise<void>;
   deleteBucketPolicy(args: AccountScope & { bucket: string }): Promise<void>;
+  /** `GetPublicAccessBlock` of the bucket, or undefined when it has none (`NoSuchPublicAccessBlockConfiguration`). */
+  getPublicAccessBlock(args: AccountScope & { bucket: string }): Promise<PublicAccessBlockInfo | undefined>;
+  /** `GetBucketVersioning`: a bucket whose versioning was never set reads as Disabled. */
+  getBucketVersioning(args: AccountScope & { bucket: string }): Promise<BucketVersioningInfo>;
+  /** `GetBucketReplication`, or undefined when the bucket has none (`ReplicationConfigurationNotFoundError`). */
+  getBucketReplication(args: AccountScope & { bucket: string }): Promise<BucketReplicationInfo | undefined>;
+  /**
+   * `GetBucketEncryption`: the default encryption rule, or undefined when there is none
+   * (`ServerSideEncryptionConfigurationNotFoundError`).
+   */
+  getBucketEncryption(args: AccountScope & { bucket: string }): Promise<BucketEncryptionInfo | undefined>;
+  /** `GetBucketTagging` as key → value; `{}` when the bucket has no tags (`NoSuchTagSet`). */
+  getBucketTagging(args: AccountScope & { bucket: string }): Promise<Record<string, string>>;
+}
+
+/** A bucket's S3 Block Public Access settings (a flag S3 leaves out reads as false). */
+export interface PublicAccessBlockInfo {
+  readonly blockPublicAcls: boolean;
+  readonly ignorePublicAcls: boolean;
+  readonly blockPublicPolicy: boolean;
+  readonly restrictPublicBuckets: boolean;
+}
+
+export interface BucketVersioningInfo {
+  readonly status: 'Enabled' | 'Suspended' | 'Disabled';
+  /** Only when S3 reports it (the bucket was once configured with MFA delete). */
+  readonly mfaDelete?: 'Enabled' | 'Disabled';
+}
+
+export interface ReplicationRuleInfo {
+  readonly id?: string;
+  readonly status: 'Enabled' | 'Disabled';
+  /** The destination bucket's ARN (`arn:aws:s3:::name`). */
+  readonly destinationBucket: string;
+  /** The destination bucket owner's account, when the rule names it. */
+  readonly destinationAccount?: string;
+  readonly priority?: number;
+  /** The rule's key prefix: `Filter.Prefix`, `Filter.And.Prefix` or the legacy rule-level `Prefix`. */
+  readonly prefix?: string;
+}
+
+export interface BucketReplicationInfo {
+  /** The IAM role S3 assumes to replicate. */
+  readonly role?: string;
+  readonly rules: ReplicationRuleInfo[];
+}
+
+/** A bucket's default encryption. */
+export interface BucketEncryptionInfo {
+  /** `AES256` (SSE-S3), `aws:kms` (SSE-KMS) or `aws:kms:dsse` (DSSE-KMS), as S3 reports it. */
+  readonly algorithm: string;
+  /** The KMS key id, alias or ARN, as configured (KMS algorithms only). */
+  readonly kmsKeyId?: string;
+  readonly bucketKeyEnabled: boolean;
 }
 
 export interface BucketSensitivity {
@@ -171,6 +242,11 @@ export interface EvidencePort {
 
 export interface Clock {
   now(): Date;
+}
+
+/** Waits. A task that paces its calls takes it as a port, so tests and the local runtime wait no real time. */
+export interface Timer {
+  sleep(milliseconds: number): Promise<void>;
 }
 
 export interface RandomSource {

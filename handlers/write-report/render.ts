@@ -1,4 +1,7 @@
+import { formatBytes } from '../shared/format.js';
 import type { Report } from './report.js';
+
+export { formatBytes };
 
 const utc = (at: string) => `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`;
 
@@ -7,18 +10,6 @@ function span(at: string, until?: string): string {
   return until.slice(0, 10) === at.slice(0, 10)
     ? `${at.slice(0, 10)} ${at.slice(11, 16)}-${until.slice(11, 16)} UTC`
     : `${utc(at)} - ${utc(until)}`;
-}
-
-/** `4.7 GB`: decimal units, as S3 bills them. */
-export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB', 'TB', 'PB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} bytes` : `${value.toFixed(1)} ${units[unit]}`;
 }
 
 function duration(minutes: number | undefined): string {
@@ -50,6 +41,9 @@ export function renderReport(report: Report): string {
   add(`  Type: ${report.principal.type}`);
   if (report.principal.accessKey) add(`  Access Key: ${report.principal.accessKey}`);
   add(`  Source IP: ${report.principal.sourceIps.join('; ') || 'unknown'}`);
+  if (report.principal.signIn) add(`  Sign-in: ${report.principal.signIn}`);
+  if (report.principal.recentKeys.length)
+    add(`  Keys created recently (possible persistence): ${report.principal.recentKeys.join(', ')}`);
   if (report.principal.otherKeys.length)
     add(`  Other keys of the user (not touched): ${report.principal.otherKeys.join('; ')}`);
 
@@ -62,9 +56,15 @@ export function renderReport(report: Report): string {
   add(
     `  Total data volume: ${impact.bytesDownloaded === undefined ? 'unknown (data events unavailable)' : formatBytes(impact.bytesDownloaded)}`,
   );
+  if (impact.activity) add(`  Activity window: ${span(impact.activity.first, impact.activity.last)}`);
+  if (impact.dataEventSourceIps.length)
+    add(
+      `  Source IPs in the data events: ${impact.dataEventSourceIps.map((e) => `${e.ip} (${e.count} requests)`).join('; ')}`,
+    );
   add(`  Sensitive data types: ${impact.sensitiveDataTypes.join('; ') || 'none reported'}`);
   add(`  Macie severity: ${impact.macieSeverity ?? 'none reported'}`);
   if (impact.crossAccountCopies.length) add(`  Cross-account copies: ${impact.crossAccountCopies.join('; ')}`);
+  for (const warning of impact.bucketWarnings) add(`  Warning: ${warning}`);
   if (impact.unavailable.length) add(`  Evidence unavailable: ${impact.unavailable.join('; ')}`);
 
   add('', 'CONTAINMENT ACTIONS:');

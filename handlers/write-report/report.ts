@@ -1,9 +1,11 @@
 import type { ManagementEvent } from '../collect-management-events/core.js';
+import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
+import { isUnavailable } from '../shared/schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
 import { ACTION_LABELS } from '../slack/blocks.js';
 
@@ -17,14 +19,30 @@ export interface Report {
   readonly detectionSource: string;
   readonly investigationDate: string;
   readonly timeline: { at: string; until?: string; text: string }[];
-  readonly principal: { arn?: string; type: string; accessKey?: string; sourceIps: string[]; otherKeys: string[] };
+  readonly principal: {
+    arn?: string;
+    type: string;
+    accessKey?: string;
+    sourceIps: string[];
+    otherKeys: string[];
+    /** MFA and console password, as IAM answered (users only). */
+    signIn?: string;
+    /** Keys created shortly before or during the incident: possible persistence. */
+    recentKeys: string[];
+  };
   readonly impact: {
     buckets: string[];
     objectsDownloaded?: number;
     bytesDownloaded?: number;
+    /** First and last S3 data event of the principal in the incident window. */
+    activity?: { first: string; last: string };
+    /** Source IPs of those data events, most requests first. */
+    dataEventSourceIps: { ip: string; count: number }[];
     sensitiveDataTypes: string[];
     macieSeverity?: string;
     crossAccountCopies: string[];
+    /** What bucket facts flag: replication to another account, a KMS key of another account. */
+    bucketWarnings: string[];
     unavailable: string[];
   };
   readonly containment: { done: boolean; text: string; reason?: string }[];
@@ -140,6 +158,8 @@ export function buildReport(input: ReportInput): Report {
       sourceIps: (incident.ipDetails ?? incident.sourceIps.map((ip) => ({ ip }))).map((detail) =>
         [detail.ip, describeIp(detail)].filter(Boolean).join(' '),
       ),
+      signIn: signIn(principalFacts),
+      recentKeys: (principalFacts?.recentKeys ?? []).map(maskKey),
       otherKeys: (principalFacts?.otherKeys ?? []).map(
         (key) =>
           `${maskKey(key.accessKeyId)} (${key.status}${key.createDate ? `, created ${key.createDate}` : ''}${key.lastUsedDate ? `, last used ${key.lastUsedDate}` : ''})`,
@@ -149,11 +169,19 @@ export function buildReport(input: ReportInput): Report {
       buckets: dataEvents?.byBucket.length ? dataEvents.byBucket.map((entry) => entry.bucket) : incident.buckets,
       objectsDownloaded: dataEvents?.objectsRead,
       bytesDownloaded: dataEvents?.bytesOut,
+      activity:
+        dataEvents?.firstEventTime && dataEvents.lastEventTime
+          ? { first: dataEvents.firstEventTime, last: dataEvents.lastEventTime }
+          : undefined,
+      dataEventSourceIps: dataEvents?.sourceIps ?? [],
       sensitiveDataTypes: [...new Set((sensitivity?.buckets ?? []).flatMap((bucket) => bucket.sensitiveDataTypes))],
       macieSeverity: highestSeverity(sensitivity?.buckets ?? []),
       crossAccountCopies: (dataEvents?.crossAccountCopies ?? []).map(
         (copy) =>
           `${copy.count} to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
+      ),
+      bucketWarnings: (ok<DescribeBucketsOutput>(input.enrichment.describeBuckets)?.buckets ?? []).flatMap(
+        (bucket) => bucket.warnings,
       ),
       unavailable: Object.entries(sources)
         .filter(([, value]) => (value as { status?: string } | undefined)?.status === 'unavailable')
@@ -180,6 +208,27 @@ export function buildReport(input: ReportInput): Report {
     }),
     error: input.failure ? { error: input.failure.Error, cause: input.failure.Cause } : undefined,
   };
+}
+
+function signIn(facts: PrincipalFacts | undefined): string | undefined {
+  if (facts?.type !== 'IAMUser') return undefined;
+  const mfa =
+    facts.mfa === undefined
+      ? undefined
+      : isUnavailable(facts.mfa)
+        ? `MFA unknown (${facts.mfa.reason})`
+        : facts.mfa.enabled
+          ? `MFA enabled (${facts.mfa.devices} device${facts.mfa.devices === 1 ? '' : 's'})`
+          : 'no MFA device';
+  const console =
+    facts.consoleAccess === undefined
+      ? undefined
+      : isUnavailable(facts.consoleAccess)
+        ? `console access unknown (${facts.consoleAccess.reason})`
+        : facts.consoleAccess
+          ? 'console password set'
+          : 'no console password';
+  return [mfa, console].filter(Boolean).join('; ') || undefined;
 }
 
 function describeIp(detail: { ip: string; country?: string; city?: string; org?: string; asn?: string }): string {

@@ -4,15 +4,17 @@ import {
   type GetQueryExecutionOutput,
   GetQueryResultsCommand,
   type GetQueryResultsOutput,
+  InvalidRequestException,
   StartQueryExecutionCommand,
   StopQueryExecutionCommand,
+  TooManyRequestsException,
 } from '@aws-sdk/client-athena';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildDataEventQueries } from '../../handlers/query-data-events/sql.js';
 import { resetClientCache } from '../../handlers/shared/clients/accounts.js';
-import { athenaDataEventsPort, clientRequestToken } from '../../handlers/shared/clients/athena.js';
+import { athenaDataEventsPort, clientRequestToken, MAX_START_ATTEMPTS } from '../../handlers/shared/clients/athena.js';
 import type { DataEventsQuery } from '../../handlers/shared/ports.js';
 
 const athena = mockClient(AthenaClient);
@@ -314,7 +316,9 @@ describe('athenaDataEventsPort', () => {
     );
     const run = athenaDataEventsPort({ ...CONFIG, sleep, maxBytesScanned: 20_000_000_000 }).summarize(args);
     await expect(run).rejects.toMatchObject({
-      name: 'AwsServiceError',
+      name: 'DataScanLimitExceeded',
+      limit: 20_000_000_000,
+      scanned: 20_000_000_001,
       message: expect.stringMatching(/sourceIps.*scanned 20000000001 bytes.*20000000000-byte limit.*refused/),
     });
     expect(athena).not.toHaveReceivedCommand(GetQueryResultsCommand);
@@ -329,7 +333,7 @@ describe('athenaDataEventsPort', () => {
     );
     const run = athenaDataEventsPort({ ...CONFIG, sleep, maxBytesScanned: 1_000 }).summarize(args);
     await expect(run).rejects.toMatchObject({
-      name: 'AwsServiceError',
+      name: 'DataScanLimitExceeded',
       message: expect.stringContaining('maxBytesScanned'),
     });
     expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: 'qe-totals' });
@@ -353,5 +357,223 @@ describe('athenaDataEventsPort', () => {
       name: 'InvalidTaskInput',
     });
     expect(athena).not.toHaveReceivedCommand(StartQueryExecutionCommand);
+  });
+});
+
+describe('athenaDataEventsPort on a retry, at the scan cutoff and on Athena errors', () => {
+  const sleep = async () => {};
+  const GIB_200 = 200 * 1024 ** 3;
+  const token = (q: (typeof QUERIES)[number], attempt: number) => clientRequestToken('ir', q, attempt);
+  const startInput = (q: (typeof QUERIES)[number], attempt: number) => ({
+    QueryString: q.sql,
+    QueryExecutionContext: { Database: 'security' },
+    WorkGroup: 'ir',
+    ExecutionParameters: q.parameters,
+    ClientRequestToken: token(q, attempt),
+  });
+  const query = (name: string) => QUERIES.find((q) => q.name === name) as (typeof QUERIES)[number];
+  const startedTokens = () =>
+    athena.commandCalls(StartQueryExecutionCommand).map((call) => call.args[0].input.ClientRequestToken);
+  const stoppedIds = () =>
+    athena
+      .commandCalls(StopQueryExecutionCommand)
+      .map((call) => call.args[0].input.QueryExecutionId)
+      .sort();
+
+  /**
+   * Athena as it answers tokens: each token always gives the same execution, `qe-<query>-<attempt>`,
+   * whatever its state; `state` says what GetQueryExecution reports for it (n: the n-th poll).
+   */
+  function mockAthena(state: (name: string, attempt: number, n: number) => GetQueryExecutionOutput) {
+    const byToken = new Map(
+      QUERIES.flatMap((q) => [0, 1, 2, 3].map((attempt) => [token(q, attempt), `qe-${q.name}-${attempt}`] as const)),
+    );
+    athena.on(StartQueryExecutionCommand).callsFake((input: { ClientRequestToken?: string }) => ({
+      QueryExecutionId: byToken.get(input.ClientRequestToken ?? ''),
+    }));
+    const polls = new Map<string, number>();
+    athena.on(GetQueryExecutionCommand).callsFake((input: { QueryExecutionId?: string }) => {
+      const id = input.QueryExecutionId ?? '';
+      const [, name = '', attempt = '0'] = /^qe-(\w+)-(\d)$/.exec(id) ?? [];
+      const n = (polls.get(id) ?? 0) + 1;
+      polls.set(id, n);
+      return state(name, Number(attempt), n);
+    });
+    athena.on(GetQueryResultsCommand).callsFake((input: { QueryExecutionId?: string }) => {
+      const table = RESULTS[(input.QueryExecutionId ?? '').replace(/^qe-|-\d$/g, '')] as Table;
+      return resultsPages(table, 10)[0] as GetQueryResultsOutput;
+    });
+  }
+  const status = (id: string, Status: Record<string, unknown>, scanned = 1_000) =>
+    ({
+      QueryExecution: { QueryExecutionId: id, Status, Statistics: { DataScannedInBytes: scanned } },
+    }) as GetQueryExecutionOutput;
+
+  beforeEach(() => {
+    athena.reset();
+    resetClientCache();
+    vi.stubEnv('HOME_ACCOUNT_ID', ACCOUNT);
+    vi.stubEnv('RESPONDER_SILENT', '1');
+    athena.on(StopQueryExecutionCommand).resolves({});
+  });
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('after a timeout, resumes what succeeded and starts what was cancelled again under the next token', async () => {
+    // The first invocation timed out: totals had finished, the others were stopped by us.
+    mockAthena((name, attempt) =>
+      attempt === 0 && name !== 'totals'
+        ? status(`qe-${name}-0`, { State: 'CANCELLED', StateChangeReason: 'Query was cancelled by user' })
+        : status(`qe-${name}-${attempt}`, { State: 'SUCCEEDED' }),
+    );
+    const summary = await athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    const expected = QUERIES.flatMap((q) =>
+      q.name === 'totals' ? [startInput(q, 0)] : [startInput(q, 0), startInput(q, 1)],
+    );
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, expected.length);
+    expected.forEach((input, i) => {
+      expect(athena.commandCalls(StartQueryExecutionCommand)[i]?.args[0].input).toEqual(input);
+    });
+    const tokens = startedTokens();
+    expect(new Set(tokens).size).toBe(tokens.length);
+    for (const t of tokens) expect(t).toMatch(/^[0-9a-f]{64}$/);
+    expect(athena).toHaveReceivedCommandWith(GetQueryResultsCommand, { QueryExecutionId: 'qe-totals-0' });
+    expect(athena).toHaveReceivedCommandWith(GetQueryResultsCommand, { QueryExecutionId: 'qe-byBucket-1' });
+    expect(athena).not.toHaveReceivedCommandWith(GetQueryResultsCommand, { QueryExecutionId: 'qe-byBucket-0' });
+    expect(athena).not.toHaveReceivedCommand(StopQueryExecutionCommand);
+    expect(summary.requests).toBe(1300);
+    expect(summary.crossAccountCopies).toHaveLength(1);
+  });
+
+  it('keeps a query that is still running from the earlier invocation: one start, no second scan', async () => {
+    mockAthena((name, attempt, n) => status(`qe-${name}-${attempt}`, { State: n < 2 ? 'RUNNING' : 'SUCCEEDED' }));
+    await athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    expect(startedTokens()).toEqual(QUERIES.map((q) => token(q, 0)));
+  });
+
+  it(`starts a query at most ${MAX_START_ATTEMPTS} times, then reports the last execution`, async () => {
+    mockAthena((name, attempt) =>
+      status(
+        `qe-${name}-${attempt}`,
+        name === 'byBucket'
+          ? { State: 'CANCELLED', StateChangeReason: 'Query was cancelled by user' }
+          : { State: 'SUCCEEDED' },
+      ),
+    );
+    const run = athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    await expect(run).rejects.toMatchObject({
+      name: 'AwsServiceError',
+      message: 'athena query byBucket (qe-byBucket-2) CANCELLED: Query was cancelled by user',
+    });
+    const byBucket = query('byBucket');
+    expect(startedTokens().filter((t) => [0, 1, 2, 3].some((a) => t === token(byBucket, a)))).toEqual([
+      token(byBucket, 0),
+      token(byBucket, 1),
+      token(byBucket, 2),
+    ]);
+  });
+
+  it('names the workgroup cutoff when Athena cancels a query at BytesScannedCutoffPerQuery, and stops the others', async () => {
+    mockAthena((name, attempt, n) =>
+      name === 'sourceIps' && n >= 2
+        ? status(
+            `qe-${name}-${attempt}`,
+            { State: 'CANCELLED', StateChangeReason: 'Bytes scanned limit was exceeded' },
+            GIB_200 + 4096,
+          )
+        : status(`qe-${name}-${attempt}`, { State: 'RUNNING' }),
+    );
+    const run = athenaDataEventsPort({ ...CONFIG, sleep, maxBytesScanned: GIB_200 }).summarize(args);
+
+    await expect(run).rejects.toMatchObject({
+      name: 'DataScanLimitExceeded',
+      limit: GIB_200,
+      scanned: GIB_200 + 4096,
+      message: `athena query sourceIps (qe-sourceIps-0) was cancelled by the per-query scan cutoff of workgroup ir (BytesScannedCutoffPerQuery) after scanning ${GIB_200 + 4096} bytes; the responder's limit is ${GIB_200} bytes (athena.maxBytesScanned): Bytes scanned limit was exceeded`,
+    });
+    expect(athena).toHaveReceivedCommandWith(StartQueryExecutionCommand, startInput(query('sourceIps'), 0));
+    expect(startedTokens()).toEqual(QUERIES.map((q) => token(q, 0)));
+    expect(stoppedIds()).toEqual(
+      NAMES.filter((name) => name !== 'sourceIps')
+        .map((name) => `qe-${name}-0`)
+        .sort(),
+    );
+    expect(athena).not.toHaveReceivedCommand(GetQueryResultsCommand);
+  });
+
+  it('never starts again a query the cutoff cancelled: the same scan would be cut again', async () => {
+    mockAthena((name, attempt) =>
+      name === 'totals'
+        ? status(
+            `qe-${name}-${attempt}`,
+            { State: 'CANCELLED', StateChangeReason: 'Bytes scanned limit was exceeded' },
+            GIB_200,
+          )
+        : status(`qe-${name}-${attempt}`, { State: 'SUCCEEDED' }),
+    );
+    const run = athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    await expect(run).rejects.toMatchObject({
+      name: 'DataScanLimitExceeded',
+      limit: undefined,
+      message: expect.stringMatching(
+        /^athena query totals \(qe-totals-0\) was cancelled by the per-query scan cutoff of workgroup ir/,
+      ),
+    });
+    expect(startedTokens().filter((t) => t === token(query('totals'), 1))).toEqual([]);
+  });
+
+  it('maps TooManyRequestsException to AwsThrottling with its reason, and leaves started queries for the retry', async () => {
+    mockAthena((name, attempt) => status(`qe-${name}-${attempt}`, { State: 'RUNNING' }));
+    athena.on(StartQueryExecutionCommand, startInput(query('byEventName'), 0)).rejects(
+      new TooManyRequestsException({
+        message: 'Too many queries',
+        Reason: 'CONCURRENT_QUERY_LIMIT_EXCEEDED',
+        $metadata: {},
+      }),
+    );
+    const run = athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    await expect(run).rejects.toMatchObject({
+      name: 'AwsThrottling',
+      message:
+        'athena:StartQueryExecution failed: TooManyRequestsException (CONCURRENT_QUERY_LIMIT_EXCEEDED): Too many queries',
+    });
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 3);
+    expect(athena).not.toHaveReceivedCommand(StopQueryExecutionCommand);
+  });
+
+  it('maps InvalidRequestException to a final AwsServiceError naming the AthenaErrorCode, and stops what it started', async () => {
+    mockAthena((name, attempt) => status(`qe-${name}-${attempt}`, { State: 'RUNNING' }));
+    athena.on(StartQueryExecutionCommand, startInput(query('byEventName'), 0)).rejects(
+      new InvalidRequestException({
+        message: 'Idempotent parameters do not match',
+        AthenaErrorCode: 'INVALID_INPUT',
+        $metadata: {},
+      }),
+    );
+    const run = athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args);
+
+    await expect(run).rejects.toMatchObject({
+      name: 'AwsServiceError',
+      message:
+        'athena:StartQueryExecution failed: InvalidRequestException (INVALID_INPUT): Idempotent parameters do not match',
+    });
+    expect(athena).toHaveReceivedCommandTimes(StopQueryExecutionCommand, 2);
+    expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: 'qe-totals-0' });
+    expect(athena).toHaveReceivedCommandWith(StopQueryExecutionCommand, { QueryExecutionId: 'qe-byBucket-0' });
+  });
+
+  it('maps an unknown workgroup (InvalidRequestException) to AwsResourceNotFound', async () => {
+    athena
+      .on(StartQueryExecutionCommand)
+      .rejects(new InvalidRequestException({ message: 'WorkGroup ir is not found.', $metadata: {} }));
+    await expect(athenaDataEventsPort({ ...CONFIG, sleep }).summarize(args)).rejects.toMatchObject({
+      name: 'AwsResourceNotFound',
+      message: 'athena:StartQueryExecution failed: InvalidRequestException: WorkGroup ir is not found.',
+    });
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 1);
   });
 });

@@ -4,7 +4,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetClientCache } from '../../handlers/shared/clients/accounts.js';
 import { awsCloudTrailPort, type LimiterTiming } from '../../handlers/shared/clients/cloudtrail.js';
-import { AwsAccessDenied, AwsThrottling } from '../../handlers/shared/errors.js';
+import { AwsAccessDenied, AwsServiceError, AwsThrottling } from '../../handlers/shared/errors.js';
 
 const cloudtrail = mockClient(CloudTrailClient);
 const ACCOUNT = '111111111111';
@@ -132,5 +132,43 @@ describe('awsCloudTrailPort', () => {
 
     await expect(port.lookupEvents(query())).rejects.toBeInstanceOf(AwsThrottling);
     await expect(port.lookupEvents(query())).rejects.toBeInstanceOf(AwsAccessDenied);
+  });
+
+  it('sends exactly one lookup attribute, no NextToken on the first page, and reads an empty NextToken as the end', async () => {
+    cloudtrail.on(LookupEventsCommand).resolves({ Events: [], NextToken: '' });
+
+    const page = await awsCloudTrailPort(fakeTiming()).lookupEvents({
+      ...query(),
+      attribute: { key: 'Username', value: 'i-0abc1234def567890' },
+    });
+
+    expect(page).toEqual({ records: [], nextToken: undefined });
+    const input = cloudtrail.commandCalls(LookupEventsCommand)[0]?.args[0].input;
+    expect(input).toEqual({
+      LookupAttributes: [{ AttributeKey: 'Username', AttributeValue: 'i-0abc1234def567890' }],
+      StartTime: new Date('2024-06-01T00:00:00.000Z'),
+      EndTime: new Date('2024-06-04T00:00:00.000Z'),
+      MaxResults: 50,
+      NextToken: undefined,
+    });
+    expect(input?.StartTime).toBeInstanceOf(Date);
+    expect(input?.EndTime).toBeInstanceOf(Date);
+  });
+
+  it('maps the validation errors LookupEvents names to AwsServiceError, which is not retried', async () => {
+    const failure = (name: string) =>
+      new CloudTrailServiceException({ name, message: name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    cloudtrail
+      .on(LookupEventsCommand)
+      .rejectsOnce(failure('InvalidTimeRangeException'))
+      .rejectsOnce(failure('InvalidLookupAttributesException'))
+      .rejectsOnce(failure('InvalidNextTokenException'));
+    const port = awsCloudTrailPort(fakeTiming());
+
+    for (const code of ['InvalidTimeRangeException', 'InvalidLookupAttributesException', 'InvalidNextTokenException']) {
+      const call = port.lookupEvents(query());
+      await expect(call).rejects.toBeInstanceOf(AwsServiceError);
+      await expect(call).rejects.toThrow(new RegExp(`^cloudtrail:LookupEvents failed: ${code}`));
+    }
   });
 });

@@ -1,10 +1,12 @@
 import {
   GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
   GetRoleCommand,
   GetUserCommand,
   IAMClient,
   IAMServiceException,
   ListAccessKeysCommand,
+  ListMFADevicesCommand,
   NoSuchEntityException,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
@@ -13,7 +15,7 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetClientCache } from '../../handlers/shared/clients/accounts.js';
 import { awsIamPort } from '../../handlers/shared/clients/iam.js';
-import { AwsAccessDenied, AwsThrottling } from '../../handlers/shared/errors.js';
+import { AwsAccessDenied, AwsResourceNotFound, AwsThrottling } from '../../handlers/shared/errors.js';
 
 const iam = mockClient(IAMClient);
 const ACCOUNT = '111111111111';
@@ -175,6 +177,86 @@ describe('awsIamPort', () => {
     iam.on(GetUserCommand).rejects(serviceError('AccessDenied', 'not authorized to perform: iam:GetUser'));
 
     await expect(awsIamPort().getUser({ accountId: ACCOUNT, userName: 'alice' })).rejects.toBeInstanceOf(
+      AwsAccessDenied,
+    );
+  });
+
+  it('lists the MFA devices of every page', async () => {
+    iam
+      .on(ListMFADevicesCommand, { UserName: 'alice' })
+      .resolvesOnce({
+        MFADevices: [
+          {
+            UserName: 'alice',
+            SerialNumber: `arn:aws:iam::${ACCOUNT}:mfa/alice-phone`,
+            EnableDate: new Date('2024-02-03T04:05:06Z'),
+          },
+        ],
+        IsTruncated: true,
+        Marker: 'page-2',
+      })
+      .resolvesOnce({
+        MFADevices: [{ UserName: 'alice', SerialNumber: 'GAHT12345678', EnableDate: new Date('2024-03-01T00:00:00Z') }],
+        IsTruncated: false,
+      });
+
+    const devices = await awsIamPort().listMfaDevices({ accountId: ACCOUNT, userName: 'alice' });
+
+    expect(devices).toEqual([
+      { serialNumber: `arn:aws:iam::${ACCOUNT}:mfa/alice-phone`, enableDate: '2024-02-03T04:05:06.000Z' },
+      { serialNumber: 'GAHT12345678', enableDate: '2024-03-01T00:00:00.000Z' },
+    ]);
+    expect(iam.commandCalls(ListMFADevicesCommand).map((call) => call.args[0].input)).toEqual([
+      { UserName: 'alice', Marker: undefined },
+      { UserName: 'alice', Marker: 'page-2' },
+    ]);
+  });
+
+  it('answers no MFA devices as an empty list, and maps a failure to a named error', async () => {
+    iam.on(ListMFADevicesCommand, { UserName: 'alice' }).resolves({ MFADevices: [], IsTruncated: false });
+    iam.on(ListMFADevicesCommand, { UserName: 'bob' }).rejects(serviceError('Throttling', 'Rate exceeded'));
+    iam
+      .on(ListMFADevicesCommand, { UserName: 'gone' })
+      .rejects(new NoSuchEntityException({ message: 'The user with name gone cannot be found.', $metadata: {} }));
+    const port = awsIamPort();
+
+    await expect(port.listMfaDevices({ accountId: ACCOUNT, userName: 'alice' })).resolves.toEqual([]);
+    await expect(port.listMfaDevices({ accountId: ACCOUNT, userName: 'bob' })).rejects.toBeInstanceOf(AwsThrottling);
+    await expect(port.listMfaDevices({ accountId: ACCOUNT, userName: 'gone' })).rejects.toBeInstanceOf(
+      AwsResourceNotFound,
+    );
+  });
+
+  it('reads the console password, and answers undefined for a user without one (NoSuchEntity)', async () => {
+    iam.on(GetLoginProfileCommand, { UserName: 'alice' }).resolves({
+      LoginProfile: { UserName: 'alice', CreateDate: new Date('2024-06-01T02:00:00Z'), PasswordResetRequired: false },
+    });
+    iam
+      .on(GetLoginProfileCommand, { UserName: 'builder' })
+      .rejects(
+        new NoSuchEntityException({ message: 'Login Profile for User builder cannot be found.', $metadata: {} }),
+      );
+    iam
+      .on(GetLoginProfileCommand, { UserName: 'ci' })
+      .rejects(serviceError('NoSuchEntity', 'Login Profile for User ci cannot be found.'));
+    iam
+      .on(GetLoginProfileCommand, { UserName: 'locked' })
+      .rejects(serviceError('AccessDenied', 'not authorized to perform: iam:GetLoginProfile'));
+    const port = awsIamPort();
+
+    const profile = await port.getLoginProfile({ accountId: ACCOUNT, userName: 'alice' });
+    const none = await port.getLoginProfile({ accountId: ACCOUNT, userName: 'builder' });
+    const noneEither = await port.getLoginProfile({ accountId: ACCOUNT, userName: 'ci' });
+
+    expect(profile).toEqual({ createDate: '2024-06-01T02:00:00.000Z', passwordResetRequired: false });
+    expect(none).toBeUndefined();
+    expect(noneEither).toBeUndefined();
+    expect(iam.commandCalls(GetLoginProfileCommand).map((call) => call.args[0].input)).toEqual([
+      { UserName: 'alice' },
+      { UserName: 'builder' },
+      { UserName: 'ci' },
+    ]);
+    await expect(port.getLoginProfile({ accountId: ACCOUNT, userName: 'locked' })).rejects.toBeInstanceOf(
       AwsAccessDenied,
     );
   });

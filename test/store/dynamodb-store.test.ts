@@ -122,6 +122,19 @@ describe('incident records', () => {
     });
   });
 
+  it('returns the record after the update, so of two writers on different fields the second sees both', async () => {
+    const id = unique('inc');
+    await store.createIncident(record(id));
+    const evidence = { at: '2026-01-01T00:05:00.000Z', status: 'unavailable' as const, reason: 'no table' };
+
+    const first = await store.updateIncident(id, { dataEvidence: evidence });
+    const second = await store.updateIncident(id, { slack: { channel: 'C1', ts: '1.2' } });
+
+    expect(first.slack).toBeUndefined();
+    expect(second).toEqual({ ...record(id), dataEvidence: evidence, slack: { channel: 'C1', ts: '1.2' } });
+    expect(await store.getIncident(id)).toEqual(second);
+  });
+
   it('throws IncidentNotFound when updating an incident that does not exist', async () => {
     const id = unique('missing');
 

@@ -13,15 +13,27 @@ import {
   type DataEventsSql,
   selectsNothing,
 } from '../../query-data-events/sql.js';
-import { AwsServiceError, AwsTimeout } from '../errors.js';
+import {
+  AwsResourceNotFound,
+  AwsServiceError,
+  AwsThrottling,
+  AwsTimeout,
+  DataScanLimitExceeded,
+  mapAwsError,
+  RETRYABLE_ERRORS,
+} from '../errors.js';
 import type { AccountScope, DataEventsPort, DataEventsSummary } from '../ports.js';
-import { callAws, clientFor } from './accounts.js';
+import { clientFor } from './accounts.js';
 
 export interface AthenaDataEventsConfig {
   readonly database: string;
   readonly table: string;
   readonly workgroup: string;
-  /** Refuse a query's results when it scanned more than this many bytes. */
+  /**
+   * Refuse a query's results when it scanned more than this many bytes. Set it to the workgroup's
+   * `BytesScannedCutoffPerQuery` (the stack passes both from `athena.maxBytesScanned`): Athena
+   * cancels at the cutoff, this check covers a workgroup without one.
+   */
   readonly maxBytesScanned?: number;
   readonly pollIntervalMs?: number;
   /** The time budget for all the queries together, from the first StartQueryExecution. */
@@ -33,6 +45,11 @@ export interface AthenaDataEventsConfig {
 }
 
 const DEFAULT_POLL_MS = 2_000;
+/** Executions started per query and invocation before a cancelled or failed one is reported. */
+export const MAX_START_ATTEMPTS = 3;
+const RETRYABLE: ReadonlySet<string> = new Set(RETRYABLE_ERRORS);
+/** How Athena words a query cancelled by the workgroup's `BytesScannedCutoffPerQuery`. */
+const SCAN_CUTOFF = /bytes scanned limit|BytesScannedCutoffPerQuery/i;
 const DEFAULT_TIMEOUT_MS = 5 * 60_000;
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -43,13 +60,50 @@ const athenaIn = (scope: AccountScope) => clientFor('athena', (config) => new At
 /**
  * The idempotency token of one query: a SHA-256 over everything the query depends on (workgroup,
  * SQL with database and table, and the parameters, which carry the principal, buckets and incident
- * window). A retried Lambda therefore gets the same QueryExecutionId instead of a second scan.
- * 64 hex characters, inside StartQueryExecution's 32–128.
+ * window) and the attempt. Athena answers a repeated token with the execution it already created,
+ * whatever its state, so a retried Lambda gets the same QueryExecutionId instead of a second scan;
+ * an execution that was cancelled (our own timeout) or failed is started again under the next
+ * attempt's token. 64 hex characters, inside StartQueryExecution's 32-128.
  */
-export function clientRequestToken(workgroup: string, query: DataEventsSql): string {
+export function clientRequestToken(workgroup: string, query: DataEventsSql, attempt = 0): string {
   return createHash('sha256')
-    .update(JSON.stringify([workgroup, query.name, query.sql, query.parameters]))
+    .update(JSON.stringify([workgroup, query.name, query.sql, query.parameters, attempt]))
     .digest('hex');
+}
+
+/**
+ * Runs one Athena call and rethrows its failure as a named error. `TooManyRequestsException`
+ * (throttled, or over the concurrent-query quota: its `Reason`) is AwsThrottling, retried by the
+ * state machine; `InvalidRequestException` (bad input, unknown or disabled workgroup, a reused token
+ * with other parameters) is never retried: AwsResourceNotFound when it names something missing,
+ * else AwsServiceError with Athena's `AthenaErrorCode`. Anything else: `mapAwsError`.
+ */
+export async function callAthena<T>(call: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    throw athenaError(call, error);
+  }
+}
+
+function athenaError(call: string, error: unknown): Error {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    message?: unknown;
+    Reason?: unknown;
+    AthenaErrorCode?: unknown;
+  };
+  const text = typeof e.message === 'string' ? e.message : '';
+  if (e.name === 'TooManyRequestsException') {
+    const why = typeof e.Reason === 'string' ? ` (${e.Reason})` : '';
+    return new AwsThrottling(`${call} failed: TooManyRequestsException${why}${text ? `: ${text}` : ''}`);
+  }
+  if (e.name === 'InvalidRequestException') {
+    const code = typeof e.AthenaErrorCode === 'string' ? ` (${e.AthenaErrorCode})` : '';
+    const message = `${call} failed: InvalidRequestException${code}${text ? `: ${text}` : ''}`;
+    return /not found|does not exist/i.test(text) ? new AwsResourceNotFound(message) : new AwsServiceError(message);
+  }
+  return mapAwsError(call, error);
 }
 
 const emptySummary = (): DataEventsSummary => ({
@@ -114,10 +168,12 @@ export function assembleSummary(results: Record<DataEventsQueryName, Row[]>): Da
 /**
  * The data-events port against Athena over the CloudTrail table: the six queries of
  * `buildDataEventQueries` run together in the workgroup, with execution parameters and a
- * deterministic ClientRequestToken each. Polling is bounded by `timeoutMs` (past it, the queries
- * still running are stopped and AwsTimeout is thrown); a FAILED or CANCELLED query stops the others
- * and throws AwsServiceError with Athena's reason; a query that scanned more than `maxBytesScanned`
- * has its results refused (AwsServiceError). Results are read page by page.
+ * deterministic ClientRequestToken each (a retry resumes what is still running or succeeded, and
+ * starts again what was cancelled or failed: see `start`). Polling is bounded by `timeoutMs` (past
+ * it, the queries still running are stopped and AwsTimeout is thrown); a FAILED or CANCELLED query
+ * stops the others and throws AwsServiceError with Athena's reason; a query cut off by the
+ * workgroup's scan cutoff, or that scanned more than `maxBytesScanned`, stops the others and throws
+ * DataScanLimitExceeded naming the limit. Results are read page by page.
  */
 export function athenaDataEventsPort(config: AthenaDataEventsConfig): DataEventsPort {
   const pollIntervalMs = config.pollIntervalMs ?? DEFAULT_POLL_MS;
@@ -134,24 +190,9 @@ export function athenaDataEventsPort(config: AthenaDataEventsConfig): DataEvents
       const athena = athenaIn(scope);
 
       const ids = new Map<DataEventsQueryName, string>();
-      for (const q of queries) {
-        const started = await callAws('athena:StartQueryExecution', () =>
-          athena.send(
-            new StartQueryExecutionCommand({
-              QueryString: q.sql,
-              QueryExecutionContext: { Database: config.database },
-              WorkGroup: config.workgroup,
-              ExecutionParameters: q.parameters,
-              ClientRequestToken: clientRequestToken(config.workgroup, q),
-            }),
-          ),
-        );
-        if (!started.QueryExecutionId)
-          throw new AwsServiceError(`athena:StartQueryExecution returned no id (${q.name})`);
-        ids.set(q.name, started.QueryExecutionId);
-      }
-
-      const pending = new Set(ids.keys());
+      // The state each query was in when started: the first round of polling needs no call.
+      const latest = new Map<DataEventsQueryName, QueryExecution | undefined>();
+      const pending = new Set<DataEventsQueryName>();
       // Best effort: a query that cannot be stopped is left to the workgroup's own limits.
       const stopPending = async () => {
         await Promise.all(
@@ -164,23 +205,39 @@ export function athenaDataEventsPort(config: AthenaDataEventsConfig): DataEvents
           }),
         );
       };
+
+      try {
+        for (const q of queries) {
+          const { id, execution } = await start(athena, config, q);
+          ids.set(q.name, id);
+          latest.set(q.name, execution);
+          pending.add(q.name);
+        }
+      } catch (error) {
+        // A retry reuses the queries already started (same tokens); a final failure stops them.
+        if (!(error instanceof Error && RETRYABLE.has(error.name))) await stopPending();
+        throw error;
+      }
+
       const began = Date.now();
       let waited = 0;
       while (pending.size > 0) {
         for (const name of [...pending]) {
           const id = ids.get(name);
-          const { QueryExecution: execution } = await callAws('athena:GetQueryExecution', () =>
-            athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
-          );
+          const execution = latest.has(name)
+            ? latest.get(name)
+            : (
+                await callAthena('athena:GetQueryExecution', () =>
+                  athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+                )
+              ).QueryExecution;
+          latest.delete(name);
           const state = execution?.Status?.State;
-          const scanned = execution?.Statistics?.DataScannedInBytes ?? 0;
-          const finished = state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED';
-          if (finished) pending.delete(name);
-          if (config.maxBytesScanned !== undefined && scanned > config.maxBytesScanned) {
+          if (state === 'SUCCEEDED' || state === 'FAILED' || state === 'CANCELLED') pending.delete(name);
+          const overLimit = scanLimitExceeded(name, id, execution, config);
+          if (overLimit) {
             await stopPending();
-            throw new AwsServiceError(
-              `athena query ${name} (${id}) scanned ${scanned} bytes, over the ${config.maxBytesScanned}-byte limit (maxBytesScanned); its results were refused`,
-            );
+            throw overLimit;
           }
           if (state === 'FAILED' || state === 'CANCELLED') {
             await stopPending();
@@ -205,6 +262,74 @@ export function athenaDataEventsPort(config: AthenaDataEventsConfig): DataEvents
   };
 }
 
+/**
+ * Starts one query, or finds it already started by an earlier invocation (same token). An
+ * execution that ended CANCELLED (our own timeout stopped it) or FAILED cannot give results, so the
+ * query is started again under the next attempt's token, at most MAX_START_ATTEMPTS times; the last
+ * execution is returned whatever its state, for the caller to report. One cancelled by the scan
+ * cutoff is never started again: it would scan the same data up to the same cutoff.
+ */
+async function start(
+  athena: AthenaClient,
+  config: AthenaDataEventsConfig,
+  q: DataEventsSql,
+): Promise<{ id: string; execution: QueryExecution | undefined }> {
+  for (let attempt = 0; ; attempt++) {
+    const started = await callAthena('athena:StartQueryExecution', () =>
+      athena.send(
+        new StartQueryExecutionCommand({
+          QueryString: q.sql,
+          QueryExecutionContext: { Database: config.database },
+          WorkGroup: config.workgroup,
+          ExecutionParameters: q.parameters,
+          ClientRequestToken: clientRequestToken(config.workgroup, q, attempt),
+        }),
+      ),
+    );
+    const id = started.QueryExecutionId;
+    if (!id) throw new AwsServiceError(`athena:StartQueryExecution returned no id (${q.name})`);
+    const { QueryExecution: execution } = await callAthena('athena:GetQueryExecution', () =>
+      athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })),
+    );
+    const state = execution?.Status?.State;
+    const ended = state === 'CANCELLED' || state === 'FAILED';
+    if (!ended || attempt + 1 >= MAX_START_ATTEMPTS || cutByWorkgroup(execution)) return { id, execution };
+  }
+}
+
+function cutByWorkgroup(execution: QueryExecution | undefined): boolean {
+  const status = execution?.Status;
+  if (status?.State !== 'CANCELLED' && status?.State !== 'FAILED') return false;
+  return SCAN_CUTOFF.test(`${status.StateChangeReason ?? ''} ${status.AthenaError?.ErrorMessage ?? ''}`);
+}
+
+/** DataScanLimitExceeded when the workgroup cut the query off, or it scanned more than `maxBytesScanned`. */
+function scanLimitExceeded(
+  name: DataEventsQueryName,
+  id: string | undefined,
+  execution: QueryExecution | undefined,
+  config: AthenaDataEventsConfig,
+): DataScanLimitExceeded | undefined {
+  const scanned = execution?.Statistics?.DataScannedInBytes ?? 0;
+  const limit = config.maxBytesScanned;
+  if (cutByWorkgroup(execution)) {
+    const ours = limit === undefined ? '' : `; the responder's limit is ${limit} bytes (athena.maxBytesScanned)`;
+    return new DataScanLimitExceeded(
+      `athena query ${name} (${id}) was cancelled by the per-query scan cutoff of workgroup ${config.workgroup} (BytesScannedCutoffPerQuery) after scanning ${scanned} bytes${ours}: ${reason(execution)}`,
+      limit,
+      scanned,
+    );
+  }
+  if (limit !== undefined && scanned > limit) {
+    return new DataScanLimitExceeded(
+      `athena query ${name} (${id}) scanned ${scanned} bytes, over the ${limit}-byte limit (maxBytesScanned); its results were refused`,
+      limit,
+      scanned,
+    );
+  }
+  return undefined;
+}
+
 function reason(execution: QueryExecution | undefined): string {
   const status = execution?.Status;
   return status?.AthenaError?.ErrorMessage ?? status?.StateChangeReason ?? 'no reason given';
@@ -217,7 +342,7 @@ async function readRows(athena: AthenaClient, id: string): Promise<Row[]> {
   let first = true;
   do {
     const token = nextToken;
-    const page = await callAws('athena:GetQueryResults', () =>
+    const page = await callAthena('athena:GetQueryResults', () =>
       athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })),
     );
     const columns = (page.ResultSet?.ResultSetMetadata?.ColumnInfo ?? []).map(

@@ -1,5 +1,6 @@
 import { CloudTrailClient, LookupEventsCommand } from '@aws-sdk/client-cloudtrail';
 import { log } from '../log.js';
+import { type PacerTiming, rateLimiter } from '../pacer.js';
 import type { AccountScope, CloudTrailPort } from '../ports.js';
 import { CloudTrailRecord } from '../schemas/cloudtrail.js';
 import { callAws, clientFor } from './accounts.js';
@@ -9,30 +10,12 @@ export const LOOKUP_EVENTS_PER_SECOND = 2;
 const PAGE_SIZE = 50;
 
 /** How the limiter waits and tells the time; tests pass fakes so nothing really waits. */
-export interface LimiterTiming {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-}
+export type LimiterTiming = PacerTiming;
 
 const realTiming: LimiterTiming = {
   now: () => Date.now(),
   sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
 };
-
-/**
- * Spaces calls per key at least `1000 / perSecond` ms apart. The slot is claimed before waiting,
- * so concurrent callers queue in order instead of bursting together.
- */
-function rateLimiter(perSecond: number, timing: LimiterTiming) {
-  const interval = 1000 / perSecond;
-  const nextSlot = new Map<string, number>();
-  return async (key: string): Promise<void> => {
-    const now = timing.now();
-    const slot = Math.max(now, nextSlot.get(key) ?? now);
-    nextSlot.set(key, slot + interval);
-    if (slot > now) await timing.sleep(slot - now);
-  };
-}
 
 function parseRecord(text: string | undefined): CloudTrailRecord | undefined {
   if (!text) return undefined;
@@ -51,8 +34,11 @@ const cloudTrailIn = (scope: AccountScope) => clientFor('cloudtrail', (config) =
  * 50 a page) for one lookup attribute over [startTime, endTime], in the incident's account and
  * Region. Each event's `CloudTrailEvent` JSON is parsed as a CloudTrailRecord; an event that does
  * not parse is skipped and counted in a warning, never thrown. Calls through one port are held to
- * LookupEvents' 2 requests a second per account and Region; the SDK retries any throttling that
- * other callers cause.
+ * LookupEvents' 2 requests a second per account and Region (across invocations of a warm Lambda
+ * container; the task paces its own calls too); the SDK retries any throttling that other callers
+ * cause, and a ThrottlingException that outlasts those retries is AwsThrottling, which the state
+ * machine retries. The other errors LookupEvents names (InvalidLookupAttributesException,
+ * InvalidTimeRangeException, InvalidNextTokenException…) are AwsServiceError, not retried.
  */
 export function awsCloudTrailPort(timing: LimiterTiming = realTiming): CloudTrailPort {
   const limit = rateLimiter(LOOKUP_EVENTS_PER_SECOND, timing);

@@ -2,19 +2,21 @@ import {
   DeleteRolePolicyCommand,
   DeleteUserPolicyCommand,
   GetAccessKeyLastUsedCommand,
+  GetLoginProfileCommand,
   GetRoleCommand,
   GetRolePolicyCommand,
   GetUserCommand,
   GetUserPolicyCommand,
   IAMClient,
   ListAccessKeysCommand,
+  ListMFADevicesCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
 import { AwsServiceError, awsErrorCode, mapAwsError } from '../errors.js';
-import type { AccessKeyInfo, AccountScope, IamPort, InlinePolicyTarget } from '../ports.js';
+import type { AccessKeyInfo, AccountScope, IamPort, InlinePolicyTarget, MfaDeviceInfo } from '../ports.js';
 import { callAws, clientFor } from './accounts.js';
 
 /** IAM is global: one client per account, whatever Region the incident names. */
@@ -59,7 +61,8 @@ function present<T>(call: string, field: string, value: T | undefined): T {
 /**
  * The IAM port against AWS, in the incident's account. GetUser and GetRole answer undefined when
  * the identity no longer exists (NoSuchEntity); every other failure is a named error.
- * ListAccessKeys follows every page. UpdateAccessKey changes exactly the key it is given.
+ * ListAccessKeys and ListMFADevices follow every page. GetLoginProfile answers undefined when the
+ * user has no console password (NoSuchEntity). UpdateAccessKey changes exactly the key it is given.
  * Inline policies of a role or a user: Get{Role,User}Policy answers the decoded JSON text, or
  * undefined when there is no such policy (or no such identity); Put writes the text exactly as
  * given; Delete of a policy that is already gone is done, not an error.
@@ -119,6 +122,28 @@ export function awsIamPort(): IamPort {
           serviceName: known(used?.ServiceName),
           region: known(used?.Region),
         };
+      }),
+
+    listMfaDevices: ({ userName, ...scope }) =>
+      callAws('iam:ListMFADevices', async () => {
+        const devices: MfaDeviceInfo[] = [];
+        let marker: string | undefined;
+        do {
+          const page = await iamIn(scope).send(new ListMFADevicesCommand({ UserName: userName, Marker: marker }));
+          for (const device of page.MFADevices ?? []) {
+            if (!device.SerialNumber) continue;
+            devices.push({ serialNumber: device.SerialNumber, enableDate: iso(device.EnableDate) });
+          }
+          marker = page.IsTruncated ? page.Marker : undefined;
+        } while (marker);
+        return devices;
+      }),
+
+    getLoginProfile: ({ userName, ...scope }) =>
+      unlessNoSuchEntity('iam:GetLoginProfile', async () => {
+        const { LoginProfile } = await iamIn(scope).send(new GetLoginProfileCommand({ UserName: userName }));
+        const profile = present('iam:GetLoginProfile', 'LoginProfile', LoginProfile);
+        return { createDate: iso(profile.CreateDate), passwordResetRequired: profile.PasswordResetRequired };
       }),
 
     updateAccessKey: ({ userName, accessKeyId, status, ...scope }) =>

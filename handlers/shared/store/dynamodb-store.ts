@@ -105,13 +105,14 @@ export class DynamoIncidentStore implements IncidentStore {
     return item && stripKeys<IncidentRecord>(item);
   }
 
-  async updateIncident(incidentId: string, patch: IncidentPatch): Promise<void> {
+  async updateIncident(incidentId: string, patch: IncidentPatch): Promise<IncidentRecord> {
     const fields = Object.entries(patch).filter(([, value]) => value !== undefined);
     const key = incidentKey(incidentId);
     const notFound = () => new IncidentNotFound(`incident ${incidentId} is not in the store`);
     if (fields.length === 0) {
-      if (!(await this.get(key))) throw notFound();
-      return;
+      const item = await this.get(key);
+      if (!item) throw notFound();
+      return stripKeys<IncidentRecord>(item);
     }
     const names: Record<string, string> = {};
     const values: Item = {};
@@ -129,10 +130,12 @@ export class DynamoIncidentStore implements IncidentStore {
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
       ),
     );
-    if (!updated) throw notFound();
+    if (!updated?.Attributes) throw notFound();
+    return stripKeys<IncidentRecord>(updated.Attributes);
   }
 
   async addEvent(incidentId: string, event: TimelineEvent): Promise<void> {

@@ -1,5 +1,10 @@
+import type { DataEventsSummary } from '../ports.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
+import type { Unavailable } from '../schemas/task-input.js';
+
+/** What the data-event query found, or why there is nothing, and when it answered. */
+export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' } & DataEventsSummary) | Unavailable);
 
 /**
  * The incident store (DESIGN §4). One DynamoDB table, keys `pk`/`sk`:
@@ -34,6 +39,8 @@ export interface IncidentRecord {
   readonly plan?: Plan;
   readonly decision?: Decision;
   readonly slack?: { channel: string; ts: string };
+  /** The slow branch's S3 data-event evidence, once it has answered (or could not). */
+  readonly dataEvidence?: DataEvidence;
   /** The current approval request: its nonce, overall deadline and heartbeat round. */
   readonly approval?: { nonce: string; deadline: string; round: number };
   readonly report?: { markdownKey: string; jsonKey: string };
@@ -109,11 +116,15 @@ export interface IncidentStore {
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
-  /** Sets the given fields; throws IncidentNotFound when the incident does not exist. */
+  /**
+   * Sets the given fields atomically and returns the record as it is after the update (so two
+   * writers racing on different fields can tell which of them came second). Throws
+   * IncidentNotFound when the incident does not exist.
+   */
   updateIncident(
     incidentId: string,
     patch: Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident },
-  ): Promise<void>;
+  ): Promise<IncidentRecord>;
   addEvent(incidentId: string, event: TimelineEvent): Promise<void>;
   listEvents(incidentId: string): Promise<TimelineEvent[]>;
   /** Saves the prior state once; a later call for the same kind and target returns 'exists' and keeps the first. */

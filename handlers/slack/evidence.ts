@@ -1,0 +1,61 @@
+import { formatBytes, utcMinute } from '../shared/format.js';
+import type { ChatMessage, ChatPort } from '../shared/ports.js';
+import type { DataEvidence, IncidentRecord } from '../shared/store/types.js';
+import { truncate } from './blocks.js';
+
+const TOP = 5;
+
+function top<T>(items: readonly T[], line: (item: T) => string): string[] {
+  const shown = items.slice(0, TOP).map((item) => `• ${line(item)}`);
+  if (items.length > TOP) shown.push(`…and ${items.length - TOP} more`);
+  return shown;
+}
+
+/**
+ * The data-event follow-up in the approval thread: what the principal did with S3 in the incident
+ * window (CloudTrail data events via Athena), or why that evidence is not available.
+ */
+export function dataEvidenceMessage(incidentId: string, evidence: DataEvidence): ChatMessage {
+  if (evidence.status === 'unavailable') {
+    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${evidence.reason}`;
+    return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text) } }] };
+  }
+  const window =
+    evidence.firstEventTime && evidence.lastEventTime
+      ? `${utcMinute(evidence.firstEventTime)} to ${utcMinute(evidence.lastEventTime)}`
+      : 'no events in the window';
+  const lines = [
+    `*Data-event evidence* (CloudTrail via Athena) for incident ${incidentId}`,
+    `${evidence.requests} S3 requests, ${evidence.objectsRead} objects read, ${formatBytes(evidence.bytesOut)} out, ${window}`,
+    ...top(evidence.byBucket, (b) => `${b.bucket}: ${b.objects} objects, ${formatBytes(b.bytes)}`),
+    evidence.sourceIps.length ? '*Source IPs*' : 'No source IPs',
+    ...top(evidence.sourceIps, (ip) => `${ip.ip} (${ip.count} requests)`),
+    ...(evidence.userAgents.length ? ['*User agents*'] : []),
+    ...top(evidence.userAgents, (agent) => `${agent.userAgent.slice(0, 120)} (${agent.count})`),
+    evidence.crossAccountCopies.length ? '*Copies to other accounts*' : 'No copies to other accounts.',
+    ...top(
+      evidence.crossAccountCopies,
+      (copy) => `${copy.destinationBucket} (account ${copy.destinationAccount ?? 'unknown'}): ${copy.count}`,
+    ),
+  ];
+  const text = truncate(lines.join('\n'));
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/**
+ * Posts the data-event follow-up in the incident's thread when both exist: the approval message
+ * (its thread) and the evidence. Each side calls this with the record its own atomic update
+ * returned, so exactly one of them (the second) sees both and posts.
+ */
+export async function shareDataEvidence(
+  chat: ChatPort,
+  record: Pick<IncidentRecord, 'incidentId' | 'slack' | 'dataEvidence'>,
+): Promise<boolean> {
+  if (!record.slack || !record.dataEvidence) return false;
+  await chat.post({
+    channel: record.slack.channel,
+    threadTs: record.slack.ts,
+    message: dataEvidenceMessage(record.incidentId, record.dataEvidence),
+  });
+  return true;
+}
