@@ -2,7 +2,7 @@ import '../local/polyfills.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
 
 const COMMANDS =
-  'normalize <file> | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn>';
+  'normalize <file> | detect <file> [--trusted-accounts <id,…>] | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn> | rerun <incidentId|findingId|file> --state-machine <arn> [--detector <id>] | slack-preview --scenario <file> [--out <file>]';
 
 /** The `responder` command (DESIGN §9, contracts §10). */
 async function main(argv: string[]): Promise<number> {
@@ -15,9 +15,24 @@ async function main(argv: string[]): Promise<number> {
       write(normalizeCommand(args));
       return EXIT.ok;
     }
+    case 'detect': {
+      const { detectCommand } = await import('./commands/detect.js');
+      write(await detectCommand(args));
+      return EXIT.ok;
+    }
     case 'rollback': {
       const { rollbackCommand } = await import('./commands/rollback.js');
       write(await rollbackCommand(args));
+      return EXIT.ok;
+    }
+    case 'rerun': {
+      const { rerunCommand } = await import('./commands/rerun.js');
+      write(await rerunCommand(args));
+      return EXIT.ok;
+    }
+    case 'slack-preview': {
+      const { slackPreviewCommand } = await import('./commands/slack-preview.js');
+      write(await slackPreviewCommand(args));
       return EXIT.ok;
     }
     case 'simulate': {

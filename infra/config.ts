@@ -143,12 +143,35 @@ export const ResponderConfig = z.strictObject({
   acceptSampleFindings: z.boolean().default(false),
   bulkDownloadThreshold: z.number().int().positive().default(1000),
   /**
+   * Our own detections (DESIGN §3): cross-account copy, external-KMS copy, anonymous rare source
+   * (EventBridge rules on CloudTrail API calls) and bulk download (a metric filter and alarm on the
+   * trail's log group, at `bulkDownloadThreshold` GetObject calls per hour). They use
+   * `trustedAccounts` for where data may go.
+   */
+  detections: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The trail's CloudWatch Logs group; unset: no GetObject metric filter and no bulk-download alarm. */
+      cloudTrailLogGroup: z
+        .string()
+        .regex(/^[\w#./-]{1,512}$/, 'must be a CloudWatch Logs log group name (A-Z a-z 0-9 _ # . / -)')
+        .optional(),
+    })
+    .default({ enabled: true }),
+  /**
    * Also offer the seed's DenyNonVpcAccess bucket statement (object reads only through
    * `vpcEndpointIds`). Off by default: it also cuts CloudFront OAI, partner and public reads.
    */
   denyNonVpcAccess: z.boolean().default(false),
   /** Plan only: enrich, plan and report, change nothing. */
   dryRun: z.boolean().default(false),
+  /** Signals for the same principal and bucket within this many minutes fold into one open incident. */
+  correlationWindowMinutes: z
+    .number()
+    .int()
+    .min(1, 'must be at least 1 minute')
+    .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
+    .default(60),
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
   memberAccounts: z.array(AccountId).default([]),
   /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
@@ -214,5 +237,6 @@ export function toSettings(
     dryRun: config.dryRun,
     denyNonVpcAccess: config.denyNonVpcAccess,
     consoleRegion: extra.consoleRegion,
+    correlationWindowMinutes: config.correlationWindowMinutes,
   };
 }

@@ -59,7 +59,12 @@ export function buildDefinition(
   const register = invoke(
     'registerIncident',
     'Register Incident',
-    { 'event.$': '$.event', 'settings.$': '$.settings', 'executionName.$': '$$.Execution.Name' },
+    {
+      'event.$': '$.event',
+      'settings.$': '$.settings',
+      'executionName.$': '$$.Execution.Name',
+      'executionArn.$': '$$.Execution.Id',
+    },
     { resultPath: '$.registration' },
   );
 
@@ -152,7 +157,12 @@ function decisionBranch(
   const plan = invoke(
     'planContainment',
     'Plan Containment',
-    { ...common, 'enrichment.$': '$.enrichment', contain: [...playbook.contain] },
+    {
+      ...common,
+      'enrichment.$': '$.enrichment',
+      contain: [...playbook.contain],
+      'previouslyApplied.$': '$.registration.previouslyApplied',
+    },
     { resultPath: '$.planning' },
   );
   const noneApplied = new sfn.Pass(scope, 'Nothing Applied Yet', {
@@ -185,8 +195,18 @@ function decisionBranch(
     payload: sfn.TaskInput.fromObject({
       taskToken: sfn.JsonPath.taskToken,
       ...common,
-      'plan.$': '$.planning',
+      // Only what needs a decision: items a re-run found already in place are confirmed without asking.
+      plan: {
+        'items.$': '$.planning.pending',
+        'recommendations.$': '$.planning.recommendations',
+        'notPlanned.$': '$.planning.notPlanned',
+        'count.$': '$.planning.count',
+      },
       'enrichment.$': '$.enrichment',
+      'executionArn.$': '$$.Execution.Id',
+      // The approval is keyed by execution attempt, so a redrive or a re-run asks afresh.
+      'executionName.$': '$$.Execution.Name',
+      'redriveCount.$': '$$.Execution.RedriveCount',
     }),
     heartbeatTimeout: sfn.Timeout.duration(Duration.seconds(settings.heartbeatSeconds)),
     taskTimeout: sfn.Timeout.duration(Duration.seconds(settings.approvalTimeoutSeconds)),
@@ -230,12 +250,40 @@ function decisionBranch(
   approval.addCatch(denied, { errors: ['ApprovalDenied'], resultPath: '$.approvalError' });
   approval.addCatch(timeoutPolicy, { errors: ['States.Timeout', 'ApprovalExpired'], resultPath: '$.approvalError' });
 
+  // A re-run: what earlier runs applied (and is still in effect) is applied again with the newly
+  // approved items, where it ends `already`. The two lists are joined with States.Array and a
+  // wildcard path (JSONPath has no array concatenation).
+  const inPlace = sfn.Condition.isPresent('$.planning.inPlace[0]');
+  const joinInPlace = new sfn.Pass(scope, 'Add Items In Place', {
+    parameters: { 'lists.$': 'States.Array($.decision.approvedPlan, $.planning.inPlace)' },
+    resultPath: '$.approvedLists',
+  }).next(
+    new sfn.Pass(scope, 'Approve Items In Place', {
+      inputPath: '$.approvedLists.lists[*][*]',
+      resultPath: '$.decision.approvedPlan',
+    }),
+  );
+  const approved = new sfn.Choice(scope, 'Anything In Place')
+    .when(inPlace, joinInPlace.next(contain))
+    .otherwise(contain);
+  const confirmOnly = new sfn.Pass(scope, 'Confirm Items In Place', {
+    parameters: {
+      outcome: 'approved',
+      via: 'none',
+      decidedBy: [],
+      'approvedPlan.$': '$.planning.inPlace',
+      reason:
+        'a re-run: every planned item was already in effect from an earlier, approved run; nothing new to approve',
+    },
+    resultPath: '$.decision',
+  });
   const needsApproval = new sfn.Choice(scope, 'Anything To Approve')
+    .when(sfn.Condition.and(sfn.Condition.numberEquals('$.planning.count', 0), inPlace), confirmOnly.next(contain))
     .when(
       sfn.Condition.numberEquals('$.planning.count', 0),
       outcome('Nothing To Approve', { outcome: 'nothing-to-approve', via: 'none' }).next(decided),
     )
-    .otherwise(approval.next(contain));
+    .otherwise(approval.next(approved));
   contain.next(decided);
   denied.next(decided);
   autoDeny.next(decided);

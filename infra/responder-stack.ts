@@ -1,9 +1,11 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { CONTAIN_TASKS, handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
 import { type ResponderConfig, toSettings } from './config.js';
 import { DataEventsTable } from './constructs/data-events-table.js';
+import { Detections, detectionRoutes } from './constructs/detections.js';
 import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
 import { IncidentStore } from './constructs/incident-store.js';
@@ -92,6 +94,17 @@ export class ResponderStack extends Stack {
       return machine;
     });
 
+    const routes = detectionRoutes(props.playbooks, this.stateMachines);
+    if (config.detections.enabled && Object.keys(routes).length > 0) {
+      const logGroup = config.detections.cloudTrailLogGroup;
+      new Detections(this, 'Detections', {
+        routes,
+        trustedAccounts: config.trustedAccounts,
+        bulkDownloadThreshold: config.bulkDownloadThreshold,
+        cloudTrailLogGroup: logGroup ? logs.LogGroup.fromLogGroupName(this, 'CloudTrailLogs', logGroup) : undefined,
+      });
+    }
+
     const rollback = new RollbackStateMachine(this, 'Rollback', {
       rollbackFunction: this.functions.rollbackIncident.fn,
     });
@@ -103,6 +116,7 @@ export class ResponderStack extends Stack {
       table: store.table,
       secret,
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
+      rollbackStateMachine: rollback.stateMachine,
     });
     new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });
     new CfnOutput(this, 'EvidenceBucketName', { value: evidence.bucket.bucketName });

@@ -148,8 +148,18 @@ const inOurAccounts = (context: GrantContext) => ({
 export const TASKS: Record<TaskName, TaskSpec> = {
   registerIncident: {
     description: 'Normalize the signal and open (or link) the incident',
-    statements: (c) => [storeAccess(c)],
-    environment: storeEnv,
+    statements: (c) => [
+      storeAccess(c),
+      readSlackSecret(c),
+      justify(
+        statement(
+          ['guardduty:GetFindings'],
+          [`arn:${c.stack.partition}:guardduty:${c.stack.region}:${c.stack.account}:detector/*`],
+        ),
+        'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
+      ),
+    ],
+    environment: (c) => ({ ...storeEnv(c), ...slackEnv(c) }),
   },
   describePrincipal: {
     description: 'Enrich: the IAM user or role, its keys and their last use, MFA and console password',

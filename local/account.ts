@@ -1,6 +1,11 @@
 import { summarizeSensitivity } from '../handlers/assess-sensitivity/summarize.js';
 import { summarizeDataEvents } from '../handlers/query-data-events/summarize.js';
-import { AwsAccessDenied, AwsResourceNotFound, AwsServiceDisabled } from '../handlers/shared/errors.js';
+import {
+  AwsAccessDenied,
+  AwsResourceNotFound,
+  AwsServiceDisabled,
+  InvalidExecutionInput,
+} from '../handlers/shared/errors.js';
 import type {
   AccessKeyInfo,
   AccountScope,
@@ -8,6 +13,7 @@ import type {
   DataEventsPort,
   Ec2Port,
   EvidencePort,
+  GuardDutyPort,
   IamPort,
   InlinePolicyTarget,
   LoginProfileInfo,
@@ -380,6 +386,29 @@ export class InMemoryAccount {
     summarize: async (args) => {
       this.enter('athena:StartQueryExecution', args);
       return summarizeDataEvents(this.scenario.cloudtrail.dataEvents, args.query);
+    },
+  };
+
+  /**
+   * `GetFindings` answered from the scenario's `guardduty.findings` (API PascalCase or EventBridge
+   * camelCase, returned as written). A detector other than the scenario's `detectorId` is refused
+   * as GuardDuty refuses a detector the account does not own.
+   */
+  readonly guardduty: GuardDutyPort = {
+    getFindings: async ({ detectorId, findingIds, ...scope }) => {
+      this.enter('guardduty:GetFindings', scope);
+      const owned = this.scenario.guardduty.detectorId;
+      if (owned !== undefined && detectorId !== owned) {
+        throw new InvalidExecutionInput(
+          'detectorId',
+          `guardduty:GetFindings refused the request in account ${scope.accountId}: BadRequestException: The request is rejected because the input detectorId is not owned by the current account.`,
+        );
+      }
+      const wanted = new Set(findingIds);
+      return this.scenario.guardduty.findings.filter((finding) => {
+        const record = (typeof finding === 'object' && finding !== null ? finding : {}) as Record<string, unknown>;
+        return wanted.has(String(record.Id ?? record.id));
+      });
     },
   };
 

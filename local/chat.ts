@@ -50,7 +50,10 @@ export function blocksToText(message: ChatMessage): string {
         lines.push(`== ${raw.text?.text ?? ''} ==`);
         break;
       case 'section':
-        lines.push(...(raw.text?.text ?? '').split('\n'), ...(raw.fields ?? []).map((field) => field.text ?? ''));
+        lines.push(
+          ...mrkdwnToText(raw.text?.text ?? '').split('\n'),
+          ...(raw.fields ?? []).map((field) => mrkdwnToText(field.text ?? '')),
+        );
         break;
       case 'context':
         lines.push(...(raw.elements ?? []).map((element) => `(${String(element.text ?? '')})`));
@@ -65,7 +68,8 @@ export function blocksToText(message: ChatMessage): string {
               lines.push(`  [${initial.has(option.value) ? 'x' : ' '}] ${option.text.text}  (${option.value})`);
             }
           } else if (element.type === 'button') {
-            lines.push(`  <${(element.text as { text: string }).text}>`);
+            const url = typeof element.url === 'string' ? ` ${element.url}` : '';
+            lines.push(`  <${(element.text as { text: string }).text}>${url}`);
           }
         }
         break;
@@ -76,5 +80,13 @@ export function blocksToText(message: ChatMessage): string {
         break;
     }
   }
-  return lines.map((line) => line.replace(/\*([^*\n]+)\*/g, '$1')).join('\n');
+  return lines.join('\n');
+}
+
+/** Bold markers dropped outside code; a code block keeps every character (a policy has `*`). */
+function mrkdwnToText(text: string): string {
+  return text
+    .split('```')
+    .map((part, index) => (index % 2 === 1 ? part : part.replace(/\*([^*\n]+)\*/g, '$1')))
+    .join('');
 }

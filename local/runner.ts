@@ -143,6 +143,7 @@ export async function runExecution(options: ExecutionOptions): Promise<Execution
       Execution: {
         Id: `${options.stateMachineArn.replace(':stateMachine:', ':execution:')}:${options.executionName}`,
         Name: options.executionName,
+        RedriveCount: 0,
       },
       StateMachine: { Id: options.stateMachineArn },
       Task: { Token: 'issued-per-invocation-by-the-local-token-broker' },

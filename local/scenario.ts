@@ -170,6 +170,11 @@ export const Scenario = z.object({
   guardduty: z
     .object({ detectorId: z.string().optional(), findings: z.array(z.unknown()).default([]) })
     .default({ findings: [] }),
+  /**
+   * What arrives, in order: EventBridge events, or `{"console": <execution input>}` for a manual
+   * run from the Step Functions console (any accepted input; `"incidentId": "@<n>"` names the
+   * incident of the n-th event). `guardduty.findings` answers GetFindings for `{findingId, detectorId}`.
+   */
   events: z.array(z.unknown()).min(1, 'a scenario needs at least one event'),
   faults: z.array(Fault).default([]),
   /**

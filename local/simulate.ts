@@ -2,10 +2,11 @@ import aslValidator from 'asl-validator';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
 import { unconfiguredDataEventsPort } from '../handlers/shared/clients/data-events.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
-import { causeMessage } from '../handlers/shared/errors.js';
+import { causeMessage, InvalidScenario } from '../handlers/shared/errors.js';
 import type { DataEventsPort } from '../handlers/shared/ports.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
+import type { IncidentStore } from '../handlers/shared/store/types.js';
 import { type Asl, renderAsl } from '../infra/asl.js';
 import { parseConfig, toSettings } from '../infra/config.js';
 import { loadPlaybooks } from '../playbooks/index.js';
@@ -16,7 +17,7 @@ import { type ChatRecord, RecordingChat } from './chat.js';
 import { SimClock, systemRandom } from './clock.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
 import { FaultInjector } from './faults.js';
-import { type EventLog, runExecution } from './runner.js';
+import { type Approver, type EventLog, runExecution } from './runner.js';
 import type { Scenario } from './scenario.js';
 
 export const INCIDENT_TABLE = 'responder-incidents';
@@ -50,6 +51,8 @@ export interface SimulateOptions {
   readonly onChat?: (record: ChatRecord, kind: 'post' | 'update') => void;
   readonly onNote?: (line: string) => void;
   readonly ask?: (question: string) => Promise<string>;
+  /** Called with the incident store and the results after the last event, before the store is discarded (tests). */
+  readonly inspect?: (store: IncidentStore, incidents: readonly IncidentResult[]) => Promise<void>;
   /** Wraps the data-event port (tests: a slow or failing Athena). */
   readonly dataEvents?: (port: DataEventsPort) => DataEventsPort;
 }
@@ -81,6 +84,35 @@ function eventTime(event: unknown): number | undefined {
   return undefined;
 }
 
+/** A scenario event `{"console": <input>}`: a manual run from the Step Functions console. */
+function consoleInput(event: unknown): { input: unknown } | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const keys = Object.keys(event);
+  return keys.length === 1 && keys[0] === 'console' ? { input: (event as { console: unknown }).console } : undefined;
+}
+
+/**
+ * What a scenario event starts the execution with: the event itself, or for `{"console": <input>}`
+ * the input exactly as pasted into the console, except that an `incidentId` of `@<n>` names the
+ * incident the n-th event (1-based) opened or was linked to, which a scenario cannot know ahead.
+ */
+function executionInput(event: unknown, index: number, incidents: readonly IncidentResult[]): unknown {
+  const manual = consoleInput(event);
+  if (!manual) return event;
+  const input = manual.input;
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
+  const reference = /^@(\d+)$/.exec(String((input as { incidentId?: unknown }).incidentId ?? ''));
+  if (!reference) return input;
+  const incidentId = incidents[Number(reference[1]) - 1]?.incidentId;
+  if (!incidentId) {
+    throw new InvalidScenario(
+      `events[${index}].console.incidentId`,
+      `${reference[0]} names no incident: it must refer to an earlier event that opened or linked one`,
+    );
+  }
+  return { ...input, incidentId };
+}
+
 /** Validates a definition as the deployment would; an invalid one is a bug, reported whole. */
 export function validateAsl(asl: Asl): void {
   const { isValid, errorsText } = aslValidator(asl, { checkArn: true, checkPaths: true });
@@ -103,7 +135,9 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
   validateAsl(asl);
 
-  const times = scenario.events.map(eventTime).filter((at): at is number => at !== undefined);
+  const times = scenario.events
+    .map((event) => eventTime(consoleInput(event)?.input ?? event))
+    .filter((at): at is number => at !== undefined);
   const start = scenario.clockStart
     ? Date.parse(scenario.clockStart)
     : times.length > 0
@@ -127,6 +161,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
         scenario.cloudtrail.athenaTable ? account.dataEvents : unconfiguredDataEventsPort(),
       ),
       evidence: account.evidence,
+      guardduty: account.guardduty,
       chat,
       callbacks: broker,
       store,
@@ -149,23 +184,42 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       .replace(/[^a-z0-9-]+/g, '-')
       .slice(0, 40);
     const incidents: IncidentResult[] = [];
-    for (const [index, event] of scenario.events.entries()) {
-      const at = eventTime(event);
+    let next = 0;
+    const arrivalOf = (index: number) =>
+      eventTime(consoleInput(scenario.events[index])?.input ?? scenario.events[index]);
+    // An event that arrives while an approval is pending (before the simulated decision, or within
+    // the heartbeat when nobody answers) starts its execution then, as it would in AWS: it can fold
+    // into the incident awaiting approval. Console inputs carry no time and wait their turn.
+    const arrivingApprover: Approver = async (request) => {
+      const wait =
+        options.approve.kind === 'timeout' ? request.heartbeatSeconds * 1000 : scenario.approvalDelayMinutes * 60_000;
+      const horizon = clock.now().getTime() + wait;
+      for (let at = arrivalOf(next); next < scenario.events.length && at !== undefined && at <= horizon; ) {
+        await runEvent(next++);
+        at = arrivalOf(next);
+      }
+      return approver(request);
+    };
+    const runEvent = async (index: number): Promise<void> => {
+      const input = executionInput(scenario.events[index], index, incidents);
+      const at = eventTime(input);
       if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
       const executionName = `${slug}-${index + 1}`;
       const execution = await runExecution({
         asl,
-        input: event,
+        input,
         executionName,
         stateMachineArn,
         ports,
         broker,
         clock,
-        approver,
+        approver: arrivingApprover,
         onEvent: (entry) => options.onEvent?.(entry, clock),
       });
-      incidents.push(toResult(execution, executionName, account));
-    }
+      incidents[index] = toResult(execution, executionName, account);
+    };
+    while (next < scenario.events.length) await runEvent(next++);
+    await options.inspect?.(store, incidents);
     if (!options.rollback) return { incidents, account: account.snapshot() };
     const rollback: { incidentId: string; steps: RollbackStep[] }[] = [];
     const ids = [
@@ -201,6 +255,7 @@ function toResult(execution: Execution, executionName: string, account: InMemory
       incidentId,
       status: 'failed',
       error: execution.error?.name,
+      reason: causeMessage(execution.error?.cause),
       plan: [],
       applied: [],
       reportMarkdown: reportOf(incidentId),

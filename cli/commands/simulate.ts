@@ -62,7 +62,7 @@ export async function simulateCommand(args: string[], write: (text: string) => v
   for (const [index, incident] of result.incidents.entries()) {
     write('');
     write(
-      `Event ${index + 1}: ${incident.status}${incident.incidentId ? ` (incident ${incident.incidentId})` : ''}${incident.reason ? `: ${incident.reason}` : ''}${incident.error ? `: ${incident.error}` : ''}`,
+      `Event ${index + 1}: ${incident.status}${incident.incidentId ? ` (incident ${incident.incidentId})` : ''}${incident.error ? `: ${incident.error}` : ''}${incident.reason ? `: ${incident.reason}` : ''}`,
     );
     if (incident.reportMarkdown) write(`\n${incident.reportMarkdown}`);
   }

@@ -1,6 +1,10 @@
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crossAccountCopy as detectCrossAccountCopy } from '../../handlers/detect/cross-account-copy.js';
+import { detectionEnvelope } from '../../handlers/detect/envelope.js';
+import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
+import { copyEvent } from './detection-records.js';
 import { guardDutyEvent, type Identity, managementEvent, random, s3DataEvent } from './records.js';
 
 /**
@@ -576,5 +580,178 @@ function assumedRole(): void {
   });
 }
 
+/**
+ * Seed 001 (T1537): a leaked key of raj copies customer-records into a bucket of an account we do
+ * not know, object by object and with a multipart copy. A copy into the trusted backup account the
+ * same night is normal. Our cross-account-copy detection raises it; the event is its envelope.
+ */
+function crossAccountCopyScenario(): void {
+  const next = random(20260304);
+  const raj: Identity = {
+    type: 'IAMUser',
+    account: ACCOUNT,
+    principalId: 'AIDA3EXAMPLERAJ00001',
+    arn: `arn:aws:iam::${ACCOUNT}:user/data/data-engineer-raj`,
+    accessKeyId: 'AKIA3EXAMPLERAJ4COPY',
+    userName: 'data-engineer-raj',
+  };
+  const backup: Identity = {
+    type: 'AssumedRole',
+    account: ACCOUNT,
+    principalId: 'AROA3EXAMPLEBACKUP01:nightly-backup',
+    arn: `arn:aws:sts::${ACCOUNT}:assumed-role/backup-replicator/nightly-backup`,
+    accessKeyId: 'ASIA3EXAMPLEBACKUP01',
+    roleArn: `arn:aws:iam::${ACCOUNT}:role/backup-replicator`,
+    roleName: 'backup-replicator',
+    sessionCreated: '2026-03-04T01:00:00Z',
+  };
+  const trusted = '210987654321';
+  const attacker = '444455556666';
+  const attackerIp = '198.51.100.77';
+  const start = '2026-03-04T02:10:00Z';
+  const source = (key: string) => ({ bucket: 'customer-records', key, account: ACCOUNT });
+  const dataEvents: Record<string, unknown>[] = [
+    copyEvent(
+      {
+        identity: backup,
+        eventTime: '2026-03-04T01:30:00Z',
+        source: source('exports/2026/02/customers-daily.csv.gz'),
+        destination: {
+          bucket: 'dr-backup-210987654321',
+          key: 'customer-records/customers-daily.csv.gz',
+          account: trusted,
+        },
+        sourceIp: '10.20.4.31',
+        userAgent: `[${BOTO}]`,
+        region: REGION,
+      },
+      next,
+    ),
+    s3DataEvent(
+      {
+        identity: raj,
+        eventName: 'ListObjects',
+        eventTime: at(start, -40),
+        bucket: 'customer-records',
+        sourceIp: attackerIp,
+        userAgent: `[${CLI}]`,
+        region: REGION,
+      },
+      next,
+    ),
+  ];
+  for (let index = 0; index < 5; index += 1) {
+    const key = `exports/2026/02/customers-${String(index + 1).padStart(4, '0')}.csv.gz`;
+    dataEvents.push(
+      copyEvent(
+        {
+          identity: raj,
+          eventTime: at(start, index * 3),
+          source: source(key),
+          destination: { bucket: 'ext-archive-7731', key, account: attacker },
+          sourceIp: attackerIp,
+          userAgent: `[${CLI}]`,
+          region: REGION,
+        },
+        next,
+      ),
+    );
+  }
+  for (let part = 1; part <= 3; part += 1) {
+    dataEvents.push(
+      copyEvent(
+        {
+          identity: raj,
+          eventName: 'UploadPartCopy',
+          eventTime: at(start, 20 + part),
+          source: source('exports/2026/02/customers-full.parquet'),
+          destination: { bucket: 'ext-archive-7731', key: 'exports/2026/02/customers-full.parquet', account: attacker },
+          sourceIp: attackerIp,
+          userAgent: `[${CLI}]`,
+          region: REGION,
+          uploadId: 'Xk2n9rT0aW5cP8sLq3vB7yHcD1fG4jM6uE0iO2zA',
+          partNumber: part,
+        },
+        next,
+      ),
+    );
+  }
+  const first = detectCrossAccountCopy(dataEvents[2] as CloudTrailRecord, { trustedAccounts: [trusted] });
+  if (!first) throw new Error('the first cross-account copy must be detected');
+  write('cross-account-copy.json', {
+    name: 'cross-account-copy',
+    description:
+      "Seed 001 (T1537): data-engineer-raj's leaked key copies customer-records into bucket ext-archive-7731 of untrusted account 444455556666. Our cross-account-copy detection starts the playbook with its detection envelope; a copy to the trusted backup account does not.",
+    account: ACCOUNT,
+    region: REGION,
+    config: { ...baseConfig, trustedAccounts: [trusted] },
+    iam: {
+      users: [
+        {
+          userName: 'data-engineer-raj',
+          arn: raj.arn,
+          createDate: '2024-01-15T09:00:00Z',
+          mfaDevices: 1,
+          accessKeys: [
+            {
+              accessKeyId: 'AKIA3EXAMPLERAJ4COPY',
+              status: 'Active',
+              createDate: '2025-06-01T10:00:00Z',
+              lastUsedDate: '2026-03-04T02:10:00Z',
+              lastUsedService: 's3',
+            },
+          ],
+        },
+      ],
+      roles: [
+        { roleName: 'IncidentResponder', arn: baseConfig.irRoleArns[0] },
+        { roleName: 'BreakGlassAdmin', arn: baseConfig.breakGlassRoleArns[0] },
+        { roleName: 'backup-replicator', arn: backup.roleArn },
+      ],
+    },
+    s3: {
+      buckets: [
+        {
+          name: 'customer-records',
+          policy: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'DenyInsecureTransport',
+                Effect: 'Deny',
+                Principal: '*',
+                Action: 's3:*',
+                Resource: ['arn:aws:s3:::customer-records', 'arn:aws:s3:::customer-records/*'],
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              },
+            ],
+          },
+          publicAccessBlock: {
+            blockPublicAcls: true,
+            ignorePublicAcls: true,
+            blockPublicPolicy: true,
+            restrictPublicBuckets: true,
+          },
+          versioning: { status: 'Enabled' },
+          encryption: { algorithm: 'aws:kms', kmsKeyId: CUSTOMER_RECORDS_KEY, bucketKeyEnabled: true },
+          tags: { 'data-classification': 'confidential' },
+          macie: {
+            sensitivityScore: 87,
+            classifiableObjectCount: 48210,
+            sensitiveDataTypes: ['USA_SOCIAL_SECURITY_NUMBER'],
+          },
+        },
+      ],
+    },
+    vpcEndpoints: [],
+    cloudtrail: { managementEvents: [], dataEvents },
+    macie: { enabled: true, findings: [] },
+    guardduty: { findings: [] },
+    events: [detectionEnvelope(first)],
+    faults: [],
+  });
+}
+
 compromisedUserKey();
 assumedRole();
+crossAccountCopyScenario();

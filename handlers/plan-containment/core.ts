@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { task } from '../shared/define-task.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionId, Plan } from '../shared/schemas/plan.js';
 import { credentialPlanners } from './credentials.js';
 import { type Draft, type Planner, type PlanPorts, principalFacts } from './draft.js';
+import { type InPlaceSplit, splitInPlace } from './in-place.js';
 import { policyPlanners } from './policies.js';
 import { PlanContainmentInput } from './schema.js';
 
@@ -11,18 +13,21 @@ import { PlanContainmentInput } from './schema.js';
  * Computes the exact containment plan: which key, which statements in which policy, the resulting
  * policy size. Pure apart from reading the current bucket and endpoint policies. What cannot be done
  * automatically is said in `notPlanned` and `recommendations`, never silently dropped.
+ * `items` is the whole plan (the report's checklist); `pending` what needs approval (`count`);
+ * `inPlace` what a re-run found still in effect from an earlier run (`in-place.ts`).
  */
 export const planContainment = task({
   name: 'planContainment',
   input: PlanContainmentInput,
-  async run(input, ports: PlanPorts): Promise<Plan & { count: number }> {
+  async run(input, ports: PlanPorts): Promise<Plan & InPlaceSplit & { count: number }> {
     const draft: Draft = { items: [], notPlanned: [], recommendations: [] };
     const facts = principalFacts(input.enrichment.describePrincipal);
     for (const action of input.contain) {
       await PLANNERS[action](input, facts, draft, ports);
     }
-    draft.recommendations.push(...recommendationsFor(input.incident));
-    return { ...draft, count: draft.items.length };
+    draft.recommendations.push(...recommendationsFor(input.incident, facts));
+    const split = await splitInPlace(draft.items, input.previouslyApplied, facts, ports);
+    return { ...draft, ...split, count: split.pending.length };
   },
 });
 
@@ -60,12 +65,16 @@ const PLANNERS: Record<ActionId, Planner> = {
   ...policyPlanners,
 };
 
-function recommendationsFor(incident: Incident): string[] {
+function recommendationsFor(incident: Incident, facts: PrincipalFacts | undefined): string[] {
   const { principal } = incident;
+  const user = principal.userName ?? 'the user';
   switch (principal.type) {
     case 'IAMUser':
       return [
-        `Reset the console password of ${principal.userName ?? 'the user'} and re-enroll MFA.`,
+        // Say only what applies: no password to reset when IAM says there is none.
+        facts?.consoleAccess === false
+          ? `${user} has no console password; review their MFA devices and make sure none was added by the attacker.`
+          : `Reset the console password of ${user} and re-enroll MFA.`,
         'Scan the user’s repositories and CI secrets for the leaked key (credential-leak scan).',
         'Review keys, users and policies the attacker may have created (see the management events).',
       ];

@@ -1,68 +1,327 @@
 import { task } from '../shared/define-task.js';
+import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
-import type { Clock } from '../shared/ports.js';
+import { log } from '../shared/log.js';
+import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
+import {
+  asExecutionInputError,
+  type FindingReferenceInput,
+  type ParsedExecutionInput,
+  parseExecutionInput,
+} from '../shared/schemas/execution-input.js';
+import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
-import type { IncidentStore } from '../shared/store/types.js';
-import { RegisterIncidentInput, type Registration } from './schema.js';
+import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
+import {
+  type RegisterIncidentInput,
+  RegisterIncidentInput as RegisterIncidentInputSchema,
+  type Registration,
+} from './schema.js';
+
+type RegisterPorts = { store: IncidentStore; clock: Clock; guardduty: GuardDutyPort; chat: ChatPort };
 
 /**
- * Turns the execution input into an incident, once. Invalid input fails the execution with
- * `InvalidFinding` (nothing written); a sample, archived or out-of-scope finding ends `ignored`; a
- * finding id already claimed by another execution is `linked` to its incident (its timeline gets
- * the update, nobody is asked to approve twice); a retry of this same execution gets its own
- * incident back.
+ * Turns the execution input into an incident, once (DESIGN §4). The input is one of the accepted
+ * forms (`execution-input.ts`); anything else fails the execution with `InvalidExecutionInput`
+ * naming the field, and nothing is written. Then:
+ * - a sample, archived or out-of-scope finding ends `ignored`;
+ * - a finding id already claimed by another execution is `linked` to its incident (`FINDING#`):
+ *   a higher count adds a timeline line and a thread message, a stale redelivery adds nothing, and
+ *   nobody is asked to approve twice;
+ * - a signal for the principal and bucket of an open incident within the correlation window is
+ *   folded into it (`CORRELATION#`, whatever the source): `linked`, its finding id appended;
+ * - otherwise a new incident opens, naming the earlier incident for the same principal and bucket;
+ * - `{incidentId, rerun: true}` re-opens a registered incident for re-planning from the current
+ *   state, passing on the actions that already took effect;
+ * - a retry of this same execution gets its own incident (or link) back.
  */
 export const registerIncident = task({
   name: 'registerIncident',
-  input: RegisterIncidentInput,
-  async run(input, ports: { store: IncidentStore; clock: Clock }): Promise<Registration> {
-    const { settings } = input;
-    const normalized = normalizeFinding(input.event, {
-      findingTypes: settings.findingTypes,
-      acceptSampleFindings: settings.acceptSampleFindings,
-    });
+  input: RegisterIncidentInputSchema,
+  async run(input, ports: RegisterPorts): Promise<Registration> {
+    const parsed = parseExecutionInput(input.event);
+    if (parsed.form === 'rerun') return rerun(parsed.incidentId, input, ports);
+    const normalized = await signalOf(parsed, input, ports);
     if (normalized.status === 'ignored') {
-      return { status: 'ignored', reason: normalized.reason, incident: normalized.incident };
+      return { status: 'ignored', reason: normalized.reason, incident: normalized.incident, previouslyApplied: [] };
     }
-    const { incident } = normalized;
-    const now = ports.clock.now().toISOString();
-    const claim = await ports.store.claimFinding({
-      findingId: incident.findingId,
-      incidentId: makeIncidentId(incident.findingId, input.executionName, ports.clock.now()),
-      executionName: input.executionName,
-      count: incident.count,
-      now,
-    });
-    if (claim.outcome === 'duplicate') {
-      await ports.store.addEvent(claim.incidentId, {
-        at: now,
-        kind: 'finding-updated',
-        text: `${incident.findingType} reported again (count ${claim.previousCount} → ${incident.count}); linked, no new approval`,
-        data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
-      });
-      return {
-        status: 'linked',
-        incidentId: claim.incidentId,
-        incident,
-        reason: `finding ${incident.findingId} already belongs to incident ${claim.incidentId}`,
-      };
-    }
-    await ports.store.createIncident({
-      incidentId: claim.incidentId,
-      status: 'open',
-      createdAt: now,
-      updatedAt: now,
-      executionName: input.executionName,
-      incident,
-      findingIds: [incident.findingId],
-    });
-    if (claim.outcome === 'new') {
-      await ports.store.addEvent(claim.incidentId, {
-        at: now,
-        kind: 'registered',
-        text: `Incident opened from ${incident.source === 'guardduty' ? 'GuardDuty' : 'detection'} ${incident.findingType}`,
-      });
-    }
-    return { status: 'open', incidentId: claim.incidentId, incident };
+    return register(normalized.incident, input, ports);
   },
 });
+
+/** The normalized signal of every form but a re-run. */
+async function signalOf(
+  parsed: Exclude<ParsedExecutionInput, { form: 'rerun' }>,
+  input: RegisterIncidentInput,
+  ports: RegisterPorts,
+): Promise<Normalized> {
+  const options = {
+    findingTypes: input.settings.findingTypes,
+    acceptSampleFindings: input.settings.acceptSampleFindings,
+  };
+  switch (parsed.form) {
+    case 'detection':
+      return { status: 'accepted', incident: parsed.incident };
+    case 'finding-reference': {
+      const finding = await fetchFinding(parsed, input.executionArn, ports.guardduty);
+      return normalizeOrFail({ Findings: [finding] }, options);
+    }
+    default:
+      return normalizeOrFail(parsed.raw, options);
+  }
+}
+
+function normalizeOrFail(raw: unknown, options: Parameters<typeof normalizeFinding>[1]): Normalized {
+  try {
+    return normalizeFinding(raw, options);
+  } catch (error) {
+    throw asExecutionInputError(error);
+  }
+}
+
+/**
+ * `GetFindings` for a `{findingId, detectorId}` input, in the given account and Region, else the
+ * state machine's (from the execution ARN). A finding the detector does not know fails the
+ * execution with InvalidExecutionInput.
+ */
+async function fetchFinding(
+  reference: FindingReferenceInput,
+  executionArn: string | undefined,
+  guardduty: GuardDutyPort,
+): Promise<unknown> {
+  const [, , , arnRegion, arnAccount] = (executionArn ?? '').split(':');
+  const accountId = reference.accountId ?? arnAccount;
+  const region = reference.region ?? arnRegion;
+  if (!accountId) throw new InvalidExecutionInput('accountId', 'is required: the execution ARN is not known');
+  const findings = await guardduty.getFindings({
+    accountId,
+    region: region || undefined,
+    detectorId: reference.detectorId,
+    findingIds: [reference.findingId],
+  });
+  const finding = findings.find((candidate) => {
+    const record = (typeof candidate === 'object' && candidate !== null ? candidate : {}) as Record<string, unknown>;
+    return (record.Id ?? record.id) === reference.findingId;
+  });
+  if (finding === undefined) {
+    throw new InvalidExecutionInput(
+      'findingId',
+      `finding ${reference.findingId} not found in detector ${reference.detectorId} (account ${accountId}${region ? `, ${region}` : ''})`,
+    );
+  }
+  return finding;
+}
+
+/** Claims the finding id, then the principal and bucket, and opens, links or folds. */
+async function register(incident: Incident, input: RegisterIncidentInput, ports: RegisterPorts): Promise<Registration> {
+  const now = ports.clock.now();
+  const at = now.toISOString();
+  const claimed = {
+    findingId: incident.findingId,
+    incidentId: makeIncidentId(incident.findingId, input.executionName, now),
+    executionName: input.executionName,
+    count: incident.count,
+    now: at,
+  };
+  const claim = await ports.store.claimFinding(claimed);
+  if (claim.outcome === 'duplicate') {
+    const target = await ports.store.getIncident(claim.incidentId);
+    if (target) return linkDuplicate(incident, claim, target, at, ports);
+    // The finding's first registration has not created (or folded) its incident yet: wait for it
+    // (the state machine retries StoreConflict), unless it died long ago, then take its place.
+    const claimedBefore = new Date(now.getTime() - ABANDONED_CLAIM_MS).toISOString();
+    if (!(await ports.store.takeOverFinding({ ...claimed, from: claim.incidentId, claimedBefore }))) {
+      throw new StoreConflict(
+        `finding ${incident.findingId} is still being registered by another execution; try again`,
+      );
+    }
+    return open(claimed.incidentId, incident, input, now, ports);
+  }
+  if (claim.outcome === 'retry' && claim.linkedTo) {
+    return {
+      status: 'linked',
+      incidentId: claim.linkedTo,
+      incident,
+      reason: `folded into open incident ${claim.linkedTo} (same principal and bucket)`,
+      previouslyApplied: [],
+    };
+  }
+  const incidentId = claim.incidentId;
+  const existing = claim.outcome === 'retry' ? await ports.store.getIncident(incidentId) : undefined;
+  if (existing) {
+    return {
+      status: 'open',
+      incidentId,
+      incident,
+      previousIncidentId: existing.previousIncidentId,
+      previouslyApplied: [],
+    };
+  }
+  return open(incidentId, incident, input, now, ports);
+}
+
+/** The finding id is ours: correlate, then fold into an open incident or open this one. */
+async function open(
+  incidentId: string,
+  incident: Incident,
+  input: RegisterIncidentInput,
+  now: Date,
+  ports: RegisterPorts,
+): Promise<Registration> {
+  const at = now.toISOString();
+  const correlation = await correlate(
+    { keys: correlationKeys(incident), incidentId, now, windowMinutes: input.settings.correlationWindowMinutes },
+    ports.store,
+  );
+  if (correlation.kind === 'fold') return foldInto(correlation.record, incident, input, at, ports);
+  const previousIncidentId = correlation.previousIncidentId;
+  await ports.store.createIncident({
+    incidentId,
+    status: 'open',
+    createdAt: at,
+    updatedAt: at,
+    executionName: input.executionName,
+    incident,
+    findingIds: [incident.findingId],
+    previousIncidentId,
+  });
+  await ports.store.addEvent(incidentId, {
+    at,
+    kind: 'registered',
+    text: `Incident opened from ${incident.source === 'guardduty' ? 'GuardDuty' : 'detection'} ${incident.findingType}`,
+  });
+  if (previousIncidentId) {
+    const previous = await ports.store.getIncident(previousIncidentId);
+    await ports.store.addEvent(incidentId, {
+      at,
+      kind: 'follows',
+      text: `Follows incident ${previousIncidentId}${previous ? ` (${previous.status})` : ''} for the same principal and bucket`,
+      data: { previousIncidentId },
+    });
+  }
+  return { status: 'open', incidentId, incident, previousIncidentId, previouslyApplied: [] };
+}
+
+/**
+ * Another delivery of a finding id already registered. A higher count is new activity: a timeline
+ * line and, when the incident has a Slack thread, a message there. A count not higher than the
+ * last one recorded is a redelivery or an older update arriving late: nothing is added.
+ */
+async function linkDuplicate(
+  incident: Incident,
+  claim: Extract<ClaimResult, { outcome: 'duplicate' }>,
+  record: IncidentRecord,
+  at: string,
+  ports: RegisterPorts,
+): Promise<Registration> {
+  const { incidentId, previousCount } = claim;
+  const linked = (reason: string): Registration => ({
+    status: 'linked',
+    incidentId,
+    incident,
+    reason,
+    previouslyApplied: [],
+  });
+  if (incident.count <= previousCount) {
+    return linked(
+      `finding ${incident.findingId} (count ${incident.count}) is already recorded on incident ${incidentId}`,
+    );
+  }
+  const text = `${incident.findingType} reported again (count ${previousCount} → ${incident.count}); linked, no new approval`;
+  await ports.store.addEvent(incidentId, {
+    at,
+    kind: 'finding-updated',
+    text,
+    data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
+  });
+  await tellThread(record, threadNote(record, text), ports);
+  return linked(`finding ${incident.findingId} already belongs to incident ${incidentId}`);
+}
+
+/** Folds a signal into the open incident for its principal and bucket. */
+async function foldInto(
+  target: IncidentRecord,
+  incident: Incident,
+  input: RegisterIncidentInput,
+  at: string,
+  ports: RegisterPorts,
+): Promise<Registration> {
+  const { incidentId } = target;
+  const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
+  const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
+  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket within ${input.settings.correlationWindowMinutes} min; no new approval`;
+  await ports.store.addEvent(incidentId, {
+    at,
+    kind: 'folded-in',
+    text,
+    data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
+  });
+  await tellThread(record, threadNote(record, text), ports);
+  await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
+  return {
+    status: 'linked',
+    incidentId,
+    incident,
+    reason: `folded into open incident ${incidentId}: same principal and bucket within ${input.settings.correlationWindowMinutes} minutes`,
+    previouslyApplied: [],
+  };
+}
+
+function threadNote(record: IncidentRecord, text: string): string {
+  return OPEN_STATUSES.has(record.status)
+    ? text
+    : `${text}. Incident ${record.incidentId} is ${record.status}: start a re-run with {"incidentId":"${record.incidentId}","rerun":true} if it needs another look.`;
+}
+
+/** A line in the incident's Slack thread, when it has one. Best effort: the link is recorded either way. */
+async function tellThread(record: IncidentRecord, text: string, ports: RegisterPorts): Promise<void> {
+  if (!record.slack) return;
+  try {
+    await ports.chat.post({ channel: record.slack.channel, threadTs: record.slack.ts, message: { text } });
+  } catch (error) {
+    log.warn('thread message failed', { incidentId: record.incidentId, error: (error as Error).name });
+  }
+}
+
+/**
+ * `{incidentId, rerun: true}`: the stored incident goes through the flow again, re-planned from
+ * the current state of the account. The actions that took effect in earlier runs and were not
+ * rolled back since are passed on, so planning confirms them as `already` without asking again.
+ */
+async function rerun(incidentId: string, input: RegisterIncidentInput, ports: RegisterPorts): Promise<Registration> {
+  const record = await ports.store.getIncident(incidentId);
+  if (!record) throw new InvalidExecutionInput('incidentId', `incident ${incidentId} not found in the incident store`);
+  const [events, actions] = await Promise.all([
+    ports.store.listEvents(incidentId),
+    ports.store.listActions(incidentId),
+  ]);
+  const lastRollback = events
+    .filter((event) => event.kind === 'rollback')
+    .map((event) => event.at)
+    .sort()
+    .at(-1);
+  const previouslyApplied =
+    record.status === 'rolled_back'
+      ? []
+      : actions.filter(
+          (action) =>
+            (action.result === 'applied' || action.result === 'already') &&
+            (lastRollback === undefined || (action.at ?? '') > lastRollback),
+        );
+  await ports.store.addEvent(incidentId, {
+    at: ports.clock.now().toISOString(),
+    kind: 'rerun',
+    text: `Re-run requested (execution ${input.executionName}): re-planned from the current state; the incident was ${record.status}`,
+    data: { executionName: input.executionName, previousStatus: record.status },
+  });
+  return {
+    status: 'open',
+    incidentId,
+    incident: record.incident,
+    rerun: true,
+    previousStatus: record.status,
+    previousIncidentId: record.previousIncidentId,
+    previouslyApplied,
+  };
+}

@@ -1,6 +1,29 @@
+import { awsGuardDutyPort } from '../shared/clients/guardduty.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
+import type { ChatPort } from '../shared/ports.js';
 import { registerIncident } from './core.js';
 
-export const handler = lambdaHandler(registerIncident, () => ({ store: dynamoStore(), clock: systemClock }));
+/**
+ * Slack is only needed when a signal is linked to an incident that has a thread: the Slack client
+ * is loaded then, not on every cold start of the registration burst path.
+ */
+function lazyChat(): ChatPort {
+  let port: Promise<ChatPort> | undefined;
+  const get = () => {
+    port ??= import('../shared/clients/slack-secret.js').then((module) => module.lazySlackChat());
+    return port;
+  };
+  return {
+    post: async (args) => (await get()).post(args),
+    update: async (args) => (await get()).update(args),
+  };
+}
+
+export const handler = lambdaHandler(registerIncident, () => ({
+  store: dynamoStore(),
+  clock: systemClock,
+  guardduty: awsGuardDutyPort(),
+  chat: lazyChat(),
+}));

@@ -1,12 +1,18 @@
 import { z } from 'zod';
 import { Incident } from '../shared/schemas/incident.js';
+import { ActionResult } from '../shared/schemas/plan.js';
 import { Settings } from '../shared/schemas/settings.js';
 
 export const RegisterIncidentInput = z.object({
-  /** The execution input as it arrived: an EventBridge event, a bare finding, or the API form. */
+  /**
+   * The execution input as it arrived: an EventBridge event, a bare finding, the API form, a
+   * finding reference, a re-run or a detection (`handlers/shared/schemas/execution-input.ts`).
+   */
   event: z.unknown(),
   settings: Settings,
   executionName: z.string().min(1).max(80),
+  /** `$$.Execution.Id`: the account and Region a finding reference is fetched in by default. */
+  executionArn: z.string().max(2048).optional(),
 });
 export type RegisterIncidentInput = z.infer<typeof RegisterIncidentInput>;
 
@@ -15,5 +21,17 @@ export const Registration = z.object({
   incidentId: z.string().optional(),
   incident: Incident.optional(),
   reason: z.string().optional(),
+  /** A re-run of a registered incident (`{incidentId, rerun: true}`). */
+  rerun: z.boolean().optional(),
+  /** For a re-run: the incident's status before it. */
+  previousStatus: z.string().optional(),
+  /** A new incident that follows an earlier one for the same principal and bucket. */
+  previousIncidentId: z.string().optional(),
+  /**
+   * For a re-run: the actions that took effect in earlier runs (and were not rolled back since).
+   * Planning confirms them as in place without asking again. Always present (empty otherwise), so
+   * the state machine can pass it on.
+   */
+  previouslyApplied: z.array(ActionResult),
 });
 export type Registration = z.infer<typeof Registration>;

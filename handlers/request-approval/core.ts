@@ -2,7 +2,8 @@ import { task } from '../shared/define-task.js';
 import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
 import type { IncidentStore } from '../shared/store/types.js';
-import { approvalMessage, reminderMessage } from '../slack/blocks.js';
+import { approvalMessage } from '../slack/approval-message.js';
+import { reminderMessage } from '../slack/blocks.js';
 import { shareDataEvidence } from '../slack/evidence.js';
 import { RequestApprovalInput } from './schema.js';
 
@@ -23,14 +24,23 @@ export const requestApproval = task({
     const record = await ports.store.getIncident(incidentId);
     if (!record) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
     const now = ports.clock.now();
+    // The approval is keyed by execution attempt (`<execution name>#<redrive count>`). A heartbeat
+    // re-entry of the same attempt keeps its deadline and counts rounds. A redrive (Step Functions
+    // restarts the failed step with the same input and RedriveCount + 1, possibly days later) or a
+    // re-run (another execution) is another attempt: it supersedes the old request and asks afresh
+    // with a new deadline, instead of finding the old deadline passed and failing with
+    // ApprovalExpired on every redrive. Without the attempt (older callers) the stored request is
+    // the current one.
+    const attempt = input.executionName === undefined ? undefined : `${input.executionName}#${input.redriveCount ?? 0}`;
+    const current = record.approval?.attempt === attempt ? record.approval : undefined;
     const deadline =
-      record.approval?.deadline ?? new Date(now.getTime() + settings.approvalTimeoutSeconds * 1000).toISOString();
+      current?.deadline ?? new Date(now.getTime() + settings.approvalTimeoutSeconds * 1000).toISOString();
     if (now.getTime() >= Date.parse(deadline)) {
       if (record.approval) await ports.store.supersedeApproval(record.approval.nonce);
       throw new ApprovalExpired(`no decision on incident ${incidentId} by ${deadline}`);
     }
     if (record.approval) await ports.store.supersedeApproval(record.approval.nonce);
-    const round = (record.approval?.round ?? 0) + 1;
+    const round = (current?.round ?? 0) + 1;
     const nonce = ports.random.token();
     const actions = [...new Set(plan.items.map((item) => item.action))];
     await ports.store.putApproval({
@@ -47,7 +57,7 @@ export const requestApproval = task({
     await ports.store.updateIncident(incidentId, {
       status: 'awaiting_approval',
       plan: { items: plan.items, recommendations: plan.recommendations, notPlanned: plan.notPlanned },
-      approval: { nonce, deadline, round },
+      approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
     });
     const message = approvalMessage({ ...input, nonce, deadline, now: now.toISOString() });

@@ -7,5 +7,10 @@ export const RequestApprovalInput = IncidentTaskInput.extend({
   taskToken: z.string().min(1).max(2048),
   plan: Plan.extend({ count: z.number().int() }),
   enrichment: z.record(z.string(), z.unknown()),
+  /** The execution (`$$.Execution.Id`), for the console link in the message. */
+  executionArn: z.string().max(2048).optional(),
+  /** `$$.Execution.Name` and `$$.Execution.RedriveCount`: the attempt the approval is keyed by. */
+  executionName: z.string().min(1).max(80).optional(),
+  redriveCount: z.number().int().min(0).optional(),
 });
 export type RequestApprovalInput = z.infer<typeof RequestApprovalInput>;

@@ -8,6 +8,7 @@ import type {
   DataEventsPort,
   Ec2Port,
   EvidencePort,
+  GuardDutyPort,
   IamPort,
   MaciePort,
   RandomSource,
@@ -30,6 +31,7 @@ export interface Ports {
   readonly chat: ChatPort;
   readonly callbacks: TaskCallbackPort;
   readonly evidence: EvidencePort;
+  readonly guardduty: GuardDutyPort;
   readonly store: IncidentStore;
   readonly clock: Clock;
   readonly timer: Timer;

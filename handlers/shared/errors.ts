@@ -17,6 +17,22 @@ export class InvalidFinding extends ResponderError {
   }
 }
 
+/**
+ * The execution input is none of the accepted forms (an EventBridge event, a finding,
+ * `{"Findings":[…]}`, `{findingId, detectorId}`, `{incidentId, rerun: true}`, a detection), or
+ * names something that does not exist (a finding id the detector does not know, an unknown
+ * incident). The execution fails with this error and nothing is written. `path` names the field.
+ */
+export class InvalidExecutionInput extends ResponderError {
+  override readonly name = 'InvalidExecutionInput';
+  constructor(
+    readonly path: string,
+    detail: string,
+  ) {
+    super(path ? `${path}: ${detail}` : detail);
+  }
+}
+
 /** A task received input that does not match its schema (a wiring bug, never user data). */
 export class InvalidTaskInput extends ResponderError {
   override readonly name = 'InvalidTaskInput';
@@ -78,7 +94,8 @@ export type DecisionRejectionReason =
   | 'expired'
   | 'same-approver-twice'
   | 'approver-is-subject'
-  | 'nothing-selected';
+  | 'nothing-selected'
+  | 'group-lookup-failed';
 
 /** The merged policy would exceed the service's size limit; nothing was written. */
 export class PolicyTooLarge extends ResponderError {

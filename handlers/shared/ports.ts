@@ -236,6 +236,28 @@ export interface TaskCallbackPort {
   sendTaskFailure(args: { taskToken: string; error: string; cause: string }): Promise<void>;
 }
 
+/** Starts the rollback state machine for one incident (the Slack Undo button). */
+export interface RollbackStarterPort {
+  /**
+   * `StartExecution` named `executionName` with input `{ incidentId, reactivateKeys }`. The same
+   * name again (a retry) starts nothing new and still resolves with that execution: Step Functions
+   * keeps a name unique for 90 days.
+   */
+  startRollback(args: {
+    incidentId: string;
+    executionName: string;
+    reactivateKeys: boolean;
+  }): Promise<{ executionArn: string; alreadyStarted: boolean }>;
+}
+
+export interface GuardDutyPort {
+  /**
+   * `GetFindings` on one detector: the findings it knows among `findingIds`, in the API's own form
+   * (PascalCase, timestamps as ISO strings). An id the detector does not know is simply absent.
+   */
+  getFindings(args: AccountScope & { detectorId: string; findingIds: string[] }): Promise<unknown[]>;
+}
+
 export interface EvidencePort {
   putObject(args: { key: string; body: string; contentType: string }): Promise<{ location: string }>;
 }

@@ -1,23 +1,35 @@
-import type { AwsLambdaReceiver } from '@slack/bolt';
-import { awsTaskCallbackPort } from '../shared/clients/sfn.js';
+import { awsRollbackStarter, awsTaskCallbackPort } from '../shared/clients/sfn.js';
 import { lazySlackChat, slackSecret } from '../shared/clients/slack-secret.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
-import { buildSlackApp } from './app.js';
+import { requireEnv } from '../shared/env.js';
+import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from './app.js';
 
-type ReceiverHandler = Awaited<ReturnType<AwsLambdaReceiver['start']>>;
+let started: Promise<SlackLambdaHandler> | undefined;
 
-let started: Promise<ReceiverHandler> | undefined;
-
-/** Lambda Function URL → Bolt `AwsLambdaReceiver`. */
-export const handler = async (...args: Parameters<ReceiverHandler>) => {
-  started ??= slackSecret().then(({ signingSecret, botToken }) => {
-    const { receiver } = buildSlackApp({
-      signingSecret,
-      botToken,
-      ports: { store: dynamoStore(), callbacks: awsTaskCallbackPort(), chat: lazySlackChat(), clock: systemClock },
+/** Lambda Function URL → request-window check → Bolt `AwsLambdaReceiver`. */
+export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
+  if (!started) {
+    started = slackSecret().then(async ({ signingSecret, botToken, botId, botUserId }) => {
+      const { receiver } = buildSlackApp({
+        signingSecret,
+        botToken,
+        botId,
+        botUserId,
+        ports: {
+          store: dynamoStore(),
+          callbacks: awsTaskCallbackPort(),
+          chat: lazySlackChat(),
+          clock: systemClock,
+          rollback: awsRollbackStarter(requireEnv('ROLLBACK_STATE_MACHINE_ARN')),
+        },
+      });
+      return withRequestWindow(await receiver.start());
     });
-    return receiver.start();
-  });
+    // A failed start (the secret unreadable) is retried by the next request, not kept.
+    started.catch(() => {
+      started = undefined;
+    });
+  }
   return (await started)(...args);
 };

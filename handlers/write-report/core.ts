@@ -1,8 +1,15 @@
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
-import type { ChatPort, Clock, EvidencePort } from '../shared/ports.js';
+import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import type { IncidentStatus, IncidentStore } from '../shared/store/types.js';
+import { summaryMessage } from '../slack/summary-message.js';
+import { createUndoRequest } from '../slack/undo.js';
+import { undoButton } from '../slack/views.js';
+
+/** How long the Undo button in the closing message works: a week. */
+const UNDO_WINDOW_MS = 7 * 24 * 3600_000;
+
 import { renderReport } from './render.js';
 import { buildReport } from './report.js';
 import { WriteReportInput } from './schema.js';
@@ -27,7 +34,7 @@ export const writeReport = task({
   input: WriteReportInput,
   async run(
     input,
-    ports: { store: IncidentStore; evidence: EvidencePort; chat: ChatPort; clock: Clock },
+    ports: { store: IncidentStore; evidence: EvidencePort; chat: ChatPort; clock: Clock; random: RandomSource },
   ): Promise<ReportOutput> {
     const { incidentId, incident } = input;
     const now = ports.clock.now().toISOString();
@@ -90,13 +97,26 @@ export const writeReport = task({
       ...(input.failure ? { error: { error: input.failure.Error, cause: input.failure.Cause ?? '' } } : {}),
     });
     if (record.slack) {
-      const done = report.containment.filter((item) => item.done).length;
+      // Undo is offered when something was changed: an approval-gated rollback request, its nonce on the button.
+      const changed = applied.some((entry) => entry.result === 'applied');
+      const undo = changed
+        ? undoButton(
+            await createUndoRequest(
+              ports.store,
+              {
+                incidentId,
+                approvers: input.settings.approvers,
+                requiredVotes: input.settings.twoPersonRule ? 2 : 1,
+                expiresAt: new Date(Date.parse(now) + UNDO_WINDOW_MS).toISOString(),
+              },
+              { clock: ports.clock, random: ports.random },
+            ),
+          )
+        : undefined;
       await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
-        message: {
-          text: `Incident ${incidentId} closed: ${status}. ${done} of ${report.containment.length} containment items in place. Report: ${keys.markdownKey}`,
-        },
+        message: summaryMessage({ report, reportKey: keys.markdownKey, undo }),
       });
     }
     return { incidentId, status, error: input.failure?.Error, plan: plan?.items ?? [], applied, report: keys };

@@ -32,6 +32,7 @@ export function renderReport(report: Report): string {
     `Investigation Date: ${report.investigationDate}`,
   );
   add(`Incident: ${report.incidentId} (${report.status})`, `Region: ${report.region}`);
+  if (report.findingTitle) add(`Finding: ${report.findingTitle}`);
   if (report.error) add(`Failure: ${report.error.error}${report.error.cause ? ` - ${report.error.cause}` : ''}`);
   add('', 'INCIDENT TIMELINE:');
   for (const entry of report.timeline) add(`  ${span(entry.at, entry.until)} - ${entry.text}`);

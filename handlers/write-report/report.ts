@@ -17,6 +17,8 @@ export interface Report {
   readonly account: string;
   readonly region: string;
   readonly detectionSource: string;
+  /** The finding's own title (GuardDuty's, or a detection's with its MITRE ATT&CK technique). */
+  readonly findingTitle?: string;
   readonly investigationDate: string;
   readonly timeline: { at: string; until?: string; text: string }[];
   readonly principal: {
@@ -98,11 +100,13 @@ export function buildReport(input: ReportInput): Report {
       at: dataEvents.firstEventTime,
       text: `First anomalous S3 data event${topIp ? ` from ${topIp}` : ''}`,
     });
-    const reads = dataEvents.byEventName.find((entry) => entry.eventName === 'GetObject')?.count ?? 0;
+    const kinds = dataEvents.byEventName
+      .slice(0, 3)
+      .map((entry) => `${entry.count.toLocaleString('en-US')} ${entry.eventName}`);
     timeline.push({
       at: dataEvents.firstEventTime,
       until: dataEvents.lastEventTime,
-      text: `${reads.toLocaleString('en-US')} GetObject requests (${dataEvents.requests.toLocaleString('en-US')} S3 requests in all)`,
+      text: `${kinds.join(', ')} requests (${dataEvents.requests.toLocaleString('en-US')} S3 requests in all)`,
     });
   } else {
     timeline.push({
@@ -149,6 +153,7 @@ export function buildReport(input: ReportInput): Report {
     account: incident.accountId,
     region: incident.region,
     detectionSource: `${incident.source === 'guardduty' ? 'GuardDuty' : 'Detection'} ${incident.findingType}`,
+    findingTitle: incident.title,
     investigationDate: input.now.slice(0, 10),
     timeline,
     principal: {

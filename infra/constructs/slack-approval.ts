@@ -13,6 +13,8 @@ export interface SlackApprovalProps {
   readonly table: dynamodb.ITable;
   readonly secret: secretsmanager.ISecret;
   readonly stateMachines: readonly sfn.IStateMachine[];
+  /** What the Undo button starts: the handler may StartExecution on this machine and no other. */
+  readonly rollbackStateMachine: sfn.IStateMachine;
 }
 
 /**
@@ -28,8 +30,12 @@ export class SlackApproval extends Construct {
     super(scope, id);
     this.function = new TaskFunction(this, 'Handler', {
       entry: entryOf('slack'),
-      description: 'Slack interactions: approve or deny a containment plan',
-      environment: { TABLE_NAME: props.table.tableName, SLACK_SECRET_ARN: props.secret.secretArn },
+      description: 'Slack interactions: approve or deny a containment plan, undo an incident',
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        SLACK_SECRET_ARN: props.secret.secretArn,
+        ROLLBACK_STATE_MACHINE_ARN: props.rollbackStateMachine.stateMachineArn,
+      },
     });
     const role = this.function.role;
     role.addToPolicy(
@@ -45,6 +51,12 @@ export class SlackApproval extends Construct {
       new iam.PolicyStatement({
         actions: ['states:SendTaskSuccess', 'states:SendTaskFailure'],
         resources: props.stateMachines.map((machine) => machine.stateMachineArn),
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['states:StartExecution'],
+        resources: [props.rollbackStateMachine.stateMachineArn],
       }),
     );
     this.url = this.function.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });

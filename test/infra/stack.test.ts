@@ -80,7 +80,7 @@ describe('the responder stack', () => {
     const functions = Object.values(built.template.findResources('AWS::Lambda::Function'));
     const roles = new Set(functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role)));
 
-    expect(functions.length).toBe(16);
+    expect(functions.length).toBe(17);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',
@@ -140,6 +140,27 @@ describe('the responder stack', () => {
   it('exposes the Slack endpoint as a Function URL backed by the Secrets Manager secret', () => {
     built.template.hasResourceProperties('AWS::Lambda::Url', { AuthType: 'NONE' });
     built.template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+  });
+
+  it('lets the Slack handler start the rollback state machine and no other (the Undo button)', () => {
+    const rollback = Object.keys(built.template.findResources('AWS::StepFunctions::StateMachine')).filter((id) =>
+      id.startsWith('Rollback'),
+    );
+    expect(rollback).toHaveLength(1);
+    const slack = Object.values(built.template.findResources('AWS::Lambda::Function')).filter((fn) =>
+      String(fn.Properties.Description).startsWith('Slack interactions'),
+    );
+    expect(slack).toHaveLength(1);
+    const { Environment, Role } = (slack[0] ?? { Properties: {} }).Properties as {
+      Environment: { Variables: Record<string, unknown> };
+      Role: { 'Fn::GetAtt': [string, string] };
+    };
+    expect(Environment.Variables.ROLLBACK_STATE_MACHINE_ARN).toEqual({ Ref: rollback[0] });
+    const role = Role['Fn::GetAtt'][0];
+    const starts = (roleStatements().get(role) ?? []).filter((statement) =>
+      [statement.Action].flat().includes('states:StartExecution'),
+    );
+    expect(starts).toEqual([{ Effect: 'Allow', Action: 'states:StartExecution', Resource: { Ref: rollback[0] } }]);
   });
 
   it('passes cdk-nag AwsSolutions with every exception acknowledged one by one', () => {

@@ -162,7 +162,7 @@ describe('every path of the s3-exfiltration playbook, executed locally', () => {
 
     expect(result.incidents.map((incident) => [incident.status, incident.error])).toEqual([
       ['ignored', undefined],
-      ['failed', 'InvalidFinding'],
+      ['failed', 'InvalidExecutionInput'],
     ]);
     expect(result.account).toEqual(await untouched());
   });

@@ -17,6 +17,7 @@ let server: Server;
 let responseUrl: string;
 let slackApiUrl: string;
 const responses: { text?: string }[] = [];
+const apiCalls: string[] = [];
 const callbacks: { kind: string; output?: unknown; error?: string }[] = [];
 const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
 let counter = 0;
@@ -41,7 +42,11 @@ beforeAll(async () => {
         );
         return;
       }
-      responses.push(JSON.parse(body || '{}') as { text?: string });
+      if (request.url?.startsWith('/api/')) {
+        apiCalls.push(request.url.slice('/api/'.length));
+      } else {
+        responses.push(JSON.parse(body || '{}') as { text?: string });
+      }
       reply.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
     });
   });
@@ -138,6 +143,11 @@ async function handler() {
       store,
       chat: new RecordingChat(),
       clock,
+      rollback: {
+        startRollback: async () => {
+          throw new Error('no rollback in these tests');
+        },
+      },
       callbacks: {
         sendTaskSuccess: async ({ output }) => {
           callbacks.push({ kind: 'success', output });
@@ -170,14 +180,16 @@ describe('the Slack interaction endpoint (real Bolt receiver, signed requests)',
     expect(responses.at(-1)?.text).toMatch(/already been decided/);
   });
 
-  it('deny sends SendTaskFailure ApprovalDenied', async () => {
+  it('deny opens the reason modal and sends nothing until it is submitted (interactions.test.ts submits it)', async () => {
     const handle = await handler();
     const nonce = await pendingApproval();
     callbacks.length = 0;
+    apiCalls.length = 0;
 
     await handle(signedEvent(click(nonce, 'U024BE7LH', 'deny_plan')) as never, {} as never);
 
-    expect(callbacks).toEqual([{ kind: 'failure', error: 'ApprovalDenied' }]);
+    expect(callbacks).toEqual([]);
+    expect(apiCalls).toEqual(['views.open']);
   });
 
   it('someone not on the approvers list gets an explanation and no SendTask call', async () => {

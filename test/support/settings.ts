@@ -18,6 +18,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     acceptSampleFindings: false,
     dryRun: false,
     denyNonVpcAccess: false,
+    correlationWindowMinutes: 60,
     ...overrides,
   };
 }

@@ -1,6 +1,6 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { mapAwsError, ResponderError } from '../errors.js';
-import type { TaskCallbackPort } from '../ports.js';
+import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { awsErrorCode, mapAwsError, ResponderError } from '../errors.js';
+import type { RollbackStarterPort, TaskCallbackPort } from '../ports.js';
 
 /** SendTaskSuccess `output`: at most 262,144 bytes of UTF-8. */
 export const MAX_TASK_OUTPUT_BYTES = 262_144;
@@ -72,6 +72,44 @@ export function awsTaskCallbackPort(): TaskCallbackPort {
         );
       } catch (failure) {
         throw callbackError('sfn:SendTaskFailure', failure, taskToken);
+      }
+    },
+  };
+}
+
+/** The ARN of execution `name` of a state machine: `arn:<p>:states:<r>:<a>:execution:<machine>:<name>`. */
+export function executionArnOf(stateMachineArn: string, name: string): string {
+  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
+}
+
+/**
+ * The rollback starter against AWS: `StartExecution` of the rollback state machine. Starting the
+ * same name again resolves with `alreadyStarted` (Step Functions answers an identical running
+ * execution with its ARN, and `ExecutionAlreadyExists` once it has finished or when the input
+ * differs): either way no second rollback runs. Other failures surface as the named AWS errors.
+ */
+export function awsRollbackStarter(stateMachineArn: string): RollbackStarterPort {
+  let client: SFNClient | undefined;
+  return {
+    startRollback: async ({ incidentId, executionName, reactivateKeys }) => {
+      client ??= new SFNClient({});
+      try {
+        const started = await client.send(
+          new StartExecutionCommand({
+            stateMachineArn,
+            name: executionName,
+            input: JSON.stringify({ incidentId, reactivateKeys }),
+          }),
+        );
+        return {
+          executionArn: started.executionArn ?? executionArnOf(stateMachineArn, executionName),
+          alreadyStarted: false,
+        };
+      } catch (error) {
+        if (awsErrorCode(error) === 'ExecutionAlreadyExists') {
+          return { executionArn: executionArnOf(stateMachineArn, executionName), alreadyStarted: true };
+        }
+        throw mapAwsError('sfn:StartExecution', error);
       }
     },
   };

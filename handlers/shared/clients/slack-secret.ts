@@ -4,10 +4,16 @@ import { requireEnv } from '../env.js';
 import type { ChatPort } from '../ports.js';
 import { slackChatPort } from './slack.js';
 
-/** The Slack app's credentials, kept in Secrets Manager as `{"signingSecret","botToken"}`. */
+/**
+ * The Slack app's credentials, kept in Secrets Manager as `{"signingSecret","botToken"}`, with the
+ * bot's ids optionally (`"botId": "B…"`, `"botUserId": "U…"`; the interaction endpoint never asks
+ * Slack for them, so it makes no Web API call before acknowledging a click).
+ */
 export interface SlackSecret {
   readonly signingSecret: string;
   readonly botToken: string;
+  readonly botId?: string;
+  readonly botUserId?: string;
 }
 
 let cached: Promise<SlackSecret> | undefined;
@@ -21,7 +27,12 @@ export function slackSecret(): Promise<SlackSecret> {
     if (!value.signingSecret || !value.botToken) {
       throw new Error('the Slack secret must hold {"signingSecret": "...", "botToken": "xoxb-..."}');
     }
-    return { signingSecret: value.signingSecret, botToken: value.botToken };
+    return {
+      signingSecret: value.signingSecret,
+      botToken: value.botToken,
+      botId: typeof value.botId === 'string' ? value.botId : undefined,
+      botUserId: typeof value.botUserId === 'string' ? value.botUserId : undefined,
+    };
   })();
   cached.catch(() => {
     cached = undefined;

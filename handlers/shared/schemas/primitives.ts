@@ -60,6 +60,10 @@ export function firstIssue(error: z.ZodError, prefix = ''): { path: string; mess
   const issue = error.issues[0];
   if (!issue) return { path: prefix, message: 'invalid' };
   const path = formatPath([...(prefix ? [prefix] : []), ...issue.path]);
-  const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+  // Zod reports a missing field as invalid_type "received undefined" (`input` only when asked to report it).
+  const missing =
+    issue.code === 'invalid_type' &&
+    ('input' in issue ? issue.input === undefined : /received undefined$/.test(issue.message));
+  const message = missing ? 'is required' : issue.message;
   return { path, message };
 }

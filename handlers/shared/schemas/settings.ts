@@ -38,6 +38,11 @@ export const Settings = z.object({
   denyNonVpcAccess: z.boolean().default(false),
   /** Region and state machine used to build console links. */
   consoleRegion: z.string().optional(),
+  /**
+   * Signals for the same principal and bucket within this many minutes of the last one fold into
+   * the open incident (`CORRELATION#` in the store) instead of opening another.
+   */
+  correlationWindowMinutes: z.number().int().positive().default(60),
 });
 export type Settings = z.infer<typeof Settings>;
 

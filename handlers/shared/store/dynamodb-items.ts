@@ -13,8 +13,12 @@ export const incidentKey = (incidentId: string): ItemKey => ({ pk: incidentPk(in
 export const incidentPk = (incidentId: string): string => `INCIDENT#${incidentId}`;
 /** Key of the one-incident-per-finding claim. */
 export const findingKey = (findingId: string): ItemKey => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' });
+/** Key of the claim of one principal and bucket (`<accountId>#<principal key>#<bucket>`). */
+export const correlationKey = (key: string): ItemKey => ({ pk: `CORRELATION#${key}`, sk: 'CORRELATION' });
 /** Key of one approval request. */
 export const approvalKey = (nonce: string): ItemKey => ({ pk: `APPROVAL#${nonce}`, sk: 'APPROVAL' });
+/** Key of one rollback (Undo) request. */
+export const rollbackKey = (nonce: string): ItemKey => ({ pk: `ROLLBACK#${nonce}`, sk: 'ROLLBACK' });
 
 const APPROVAL_RETENTION_SECONDS = 7 * 24 * 3600;
 
@@ -22,6 +26,17 @@ const APPROVAL_RETENTION_SECONDS = 7 * 24 * 3600;
 export function approvalTtl(expiresAt: string): number | undefined {
   const ms = Date.parse(expiresAt);
   return Number.isFinite(ms) ? Math.floor(ms / 1000) + APPROVAL_RETENTION_SECONDS : undefined;
+}
+
+const CORRELATION_RETENTION_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The `ttl` of a correlation claim: 30 days after its window ends, so an incident that follows a
+ * closed one can still name it; undefined if `expiresAt` is not a date.
+ */
+export function correlationTtl(expiresAt: string): number | undefined {
+  const ms = Date.parse(expiresAt);
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) + CORRELATION_RETENTION_SECONDS : undefined;
 }
 
 /** The stored record without the table's own attributes (`pk`, `sk`, `ttl`). */

@@ -1,6 +1,6 @@
 import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DecisionRejected } from '../errors.js';
-import type { ApprovalRecord, VoteResult } from './types.js';
+import type { VotableRecord, VoteResult } from './types.js';
 
 /** One approver's click, as `IncidentStore.castVote` receives it. */
 export interface VoteArgs {
@@ -26,7 +26,7 @@ export interface VotePlan {
  * 'expired' (`now` at or after `expiresAt`) or 'same-approver-twice' (an approval vote by someone who
  * already voted). Returns the approval when the vote may be cast.
  */
-export function checkVote(approval: ApprovalRecord | undefined, args: VoteArgs): ApprovalRecord {
+export function checkVote<T extends VotableRecord>(approval: T | undefined, args: VoteArgs): T {
   if (!approval) {
     throw new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
   }
@@ -47,7 +47,7 @@ export function checkVote(approval: ApprovalRecord | undefined, args: VoteArgs):
  * guarded by `status = pending AND expiresAt > now` plus the vote count it was planned on, so a
  * concurrent vote makes it fail instead of counting twice. Throws like `checkVote`.
  */
-export function planVote(approval: ApprovalRecord | undefined, args: VoteArgs): VotePlan {
+export function planVote(approval: VotableRecord | undefined, args: VoteArgs): VotePlan {
   const current = checkVote(approval, args);
   const guard = {
     expression: '#status = :pending AND #expiresAt > :now',

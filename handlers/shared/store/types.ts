@@ -12,8 +12,14 @@ export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' }
  * - `INCIDENT#<id>` / `EVENT#<at>#<n>`   timeline entries (one item each: bursts never grow one item)
  * - `INCIDENT#<id>` / `UNDO#<kind>#<target>`  what was there before we changed it (first write wins)
  * - `INCIDENT#<id>` / `ACTION#<action>#<target>`  the latest result of each containment action
- * - `FINDING#<findingId>` / `FINDING`    conditional put: one incident per finding id
+ * - `FINDING#<findingId>` / `FINDING`    conditional put: one incident per finding id (`linkedTo`
+ *                                        when the finding was folded into another incident)
+ * - `CORRELATION#<accountId>#<principal key>#<bucket>` / `CORRELATION`  the incident that holds the
+ *                                        principal and bucket, until `expiresAt` (the window)
  * - `APPROVAL#<nonce>` / `APPROVAL`      the task token, approvers, expiry and votes; used once
+ * - `ROLLBACK#<nonce>` / `ROLLBACK`      an Undo request (the Slack Undo button's nonce): approvers,
+ *                                        expiry, votes, then the rollback execution; used once. A separate
+ *                                        key space, so an undo nonce never decides a plan and vice versa
  * Every write that could race is conditional, so a retry, a redelivery or a re-run changes nothing twice.
  */
 export type IncidentStatus =
@@ -42,10 +48,21 @@ export interface IncidentRecord {
   /** The slow branch's S3 data-event evidence, once it has answered (or could not). */
   readonly dataEvidence?: DataEvidence;
   /** The current approval request: its nonce, overall deadline and heartbeat round. */
-  readonly approval?: { nonce: string; deadline: string; round: number };
+  readonly approval?: {
+    nonce: string;
+    deadline: string;
+    round: number;
+    /**
+     * Which execution attempt asked (`<execution name>#<redrive count>`). A heartbeat re-entry of
+     * the same attempt keeps the deadline; another attempt (a redrive, a re-run) asks afresh.
+     */
+    attempt?: string;
+  };
   readonly report?: { markdownKey: string; jsonKey: string };
   readonly error?: { error: string; cause: string };
   readonly closedAt?: string;
+  /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
+  readonly previousIncidentId?: string;
 }
 
 export interface TimelineEvent {
@@ -75,10 +92,20 @@ export interface UndoEntry {
 export type ClaimResult =
   /** First time this finding id is seen: the caller owns `incidentId`. */
   | { readonly outcome: 'new'; readonly incidentId: string }
-  /** The same execution registering again (a retry): same incident, nothing new. */
-  | { readonly outcome: 'retry'; readonly incidentId: string }
+  /**
+   * The same execution registering again (a retry): same incident, nothing new. `linkedTo` when
+   * the first attempt folded the finding into another incident.
+   */
+  | { readonly outcome: 'retry'; readonly incidentId: string; readonly linkedTo?: string }
   /** Seen before by another execution: link to the existing incident. */
   | { readonly outcome: 'duplicate'; readonly incidentId: string; readonly previousCount: number };
+
+/** The `CORRELATION#` claim of a principal and bucket (`key`: `<accountId>#<principal key>#<bucket>`). */
+export type CorrelationResult =
+  /** The caller's incident holds the key now; `previousIncidentId` held it before (its window had passed). */
+  | { readonly outcome: 'claimed'; readonly previousIncidentId?: string }
+  /** Another incident holds the key and its window has not passed. */
+  | { readonly outcome: 'held'; readonly incidentId: string; readonly claimedAt: string; readonly expiresAt: string };
 
 export interface ApprovalRecord {
   readonly nonce: string;
@@ -105,6 +132,41 @@ export type VoteResult =
   | { readonly state: 'decided'; readonly approval: ApprovalRecord }
   | { readonly state: 'vote-recorded'; readonly approval: ApprovalRecord };
 
+/** What a vote is checked and planned on (dynamodb-votes.ts): an approval or a rollback request. */
+export interface VotableRecord {
+  readonly status: 'pending' | 'decided' | 'superseded';
+  readonly expiresAt: string;
+  readonly requiredVotes: 1 | 2;
+  readonly votes: string[];
+  readonly selected?: string[];
+}
+
+/**
+ * A request to undo one incident's containment from Slack. The Undo button carries only `nonce`;
+ * a click is gated like the plan's approval (approvers, two-person rule, used once) and, once
+ * decided, starts the rollback state machine under a name derived from the incident id and nonce.
+ */
+export interface RollbackRequestRecord extends VotableRecord {
+  readonly nonce: string;
+  readonly incidentId: string;
+  /** Slack user ids and user-group ids (`S…`) allowed to approve the rollback. */
+  readonly approvers: string[];
+  readonly createdAt: string;
+  readonly outcome?: 'approved';
+  readonly decidedBy?: string[];
+  readonly decidedAt?: string;
+  /** Slack user id of the compromised principal's owner, when known: never their own approver. */
+  readonly subjectUserId?: string;
+  /** Set once StartExecution has succeeded (or found the same execution already started). */
+  readonly execution?: { readonly name: string; readonly arn: string; readonly startedAt: string };
+  /** Why StartExecution failed after the decision; an approver's next click retries under the same name. */
+  readonly startError?: string;
+}
+
+export type RollbackVoteResult =
+  | { readonly state: 'decided'; readonly request: RollbackRequestRecord }
+  | { readonly state: 'vote-recorded'; readonly request: RollbackRequestRecord };
+
 export interface IncidentStore {
   claimFinding(args: {
     findingId: string;
@@ -113,6 +175,49 @@ export interface IncidentStore {
     count: number;
     now: string;
   }): Promise<ClaimResult>;
+  /**
+   * Takes over the claim of a finding id whose incident was never created (its registration died
+   * after claiming): conditional on `from` still holding it and having claimed it before
+   * `claimedBefore`. True when the caller now owns the finding id with `incidentId`.
+   */
+  takeOverFinding(args: {
+    findingId: string;
+    from: string;
+    incidentId: string;
+    executionName: string;
+    count: number;
+    now: string;
+    claimedBefore: string;
+  }): Promise<boolean>;
+  /** Records that a finding was folded into another incident: later deliveries of it link there. */
+  linkFinding(args: { findingId: string; incidentId: string }): Promise<void>;
+  /**
+   * Claims a principal and bucket for an incident until `expiresAt` (conditional put): succeeds
+   * when nobody holds the key, the caller already does (a retry), or the holder's window has
+   * passed; otherwise answers who holds it.
+   */
+  claimCorrelation(args: {
+    key: string;
+    incidentId: string;
+    expiresAt: string;
+    now: string;
+  }): Promise<CorrelationResult>;
+  /**
+   * Hands a key from `from` to `to` (conditional on `from` still holding it): a closed or
+   * abandoned holder is replaced. False when another writer changed the key first.
+   */
+  handOverCorrelation(args: {
+    key: string;
+    from: string;
+    to: string;
+    expiresAt: string;
+    now: string;
+    previousIncidentId?: string;
+  }): Promise<boolean>;
+  /** Moves the window end of a key its holder still holds to `expiresAt` (never earlier). */
+  extendCorrelation(args: { key: string; incidentId: string; expiresAt: string }): Promise<void>;
+  /** Adds a finding id to the incident once, and returns the record. Throws IncidentNotFound. */
+  appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
@@ -149,4 +254,21 @@ export interface IncidentStore {
     selected?: string[];
     reason?: string;
   }): Promise<VoteResult>;
+  /** Stores a new rollback request, kept until a week after it expires. Throws StoreConflict if the nonce is taken. */
+  putRollbackRequest(record: RollbackRequestRecord): Promise<void>;
+  getRollbackRequest(nonce: string): Promise<RollbackRequestRecord | undefined>;
+  /**
+   * Casts one approver's vote on a rollback request atomically, like `castVote` with outcome
+   * approved: `requiredVotes` 2 decides on the second distinct voter. Throws DecisionRejected with
+   * 'unknown-request', 'already-decided', 'expired' or 'same-approver-twice'.
+   */
+  castRollbackVote(args: { nonce: string; userId: string; now: string }): Promise<RollbackVoteResult>;
+  /**
+   * Records what StartExecution did for a decided rollback request: the execution (clears any
+   * earlier `startError`), or why it failed (ignored once an execution is recorded).
+   */
+  recordRollbackStart(
+    nonce: string,
+    result: { execution: NonNullable<RollbackRequestRecord['execution']> } | { startError: string },
+  ): Promise<void>;
 }

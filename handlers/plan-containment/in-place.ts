@@ -1,0 +1,65 @@
+import type { PrincipalFacts } from '../describe-principal/schema.js';
+import type { Statement } from '../shared/policy/document.js';
+import { parsePolicy } from '../shared/policy/document.js';
+import { mergeStatements } from '../shared/policy/merge.js';
+import type { ActionResult, PlanItem } from '../shared/schemas/plan.js';
+import type { PlanPorts } from './draft.js';
+
+/** The plan split for the decision: what needs approval, and what a re-run finds still in effect. */
+export interface InPlaceSplit {
+  readonly pending: PlanItem[];
+  readonly inPlace: PlanItem[];
+}
+
+/**
+ * For a re-run (`previouslyApplied` non-empty): an item is in place when an earlier run of this
+ * incident applied it (and it was not rolled back since) AND, where the plan can see it, its effect
+ * is still there: the finding's key still inactive, every one of our statements still in the bucket
+ * or endpoint policy exactly as we would write it. Revoked sessions and the Macie job are taken
+ * from the earlier result (planning has no IAM read; Macie's client token returns the same job).
+ * Those items are confirmed (applied again, ending `already`) without asking; everything else,
+ * including an item whose effect someone removed by hand, is put to the approvers again.
+ */
+export async function splitInPlace(
+  items: readonly PlanItem[],
+  previouslyApplied: readonly ActionResult[],
+  facts: PrincipalFacts | undefined,
+  ports: PlanPorts,
+): Promise<InPlaceSplit> {
+  const pending: PlanItem[] = [];
+  const inPlace: PlanItem[] = [];
+  for (const item of items) {
+    const earlier = previouslyApplied.some((result) => result.action === item.action && result.target === item.target);
+    if (earlier && (await stillInEffect(item, facts, ports))) inPlace.push(item);
+    else pending.push(item);
+  }
+  return { pending, inPlace };
+}
+
+async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, ports: PlanPorts): Promise<boolean> {
+  const scope = { accountId: item.accountId, region: item.region };
+  const holds = (text: string | undefined, target: string, statements: readonly Statement[]) =>
+    text !== undefined && mergeStatements(parsePolicy(text, target), statements).changed.length === 0;
+  try {
+    switch (item.action) {
+      case 'deactivateAccessKey':
+        return facts?.findingKey?.accessKeyId === item.accessKeyId && facts.findingKey.status === 'Inactive';
+      case 'denyBucketAccess':
+        return holds(
+          await ports.s3.getBucketPolicy({ ...scope, bucket: item.bucket }),
+          item.bucket,
+          item.statements as Statement[],
+        );
+      case 'restrictVpcEndpoint': {
+        const endpoint = await ports.ec2.describeVpcEndpoint({ ...scope, vpcEndpointId: item.vpcEndpointId });
+        return holds(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[]);
+      }
+      case 'revokeRoleSessions':
+      case 'startMacieJob':
+        return true;
+    }
+  } catch {
+    // Unreadable now: ask again rather than assume.
+    return false;
+  }
+}

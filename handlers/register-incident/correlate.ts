@@ -1,0 +1,136 @@
+import { StoreConflict } from '../shared/errors.js';
+import type { Incident } from '../shared/schemas/incident.js';
+import type { IncidentRecord, IncidentStatus, IncidentStore } from '../shared/store/types.js';
+
+/** Statuses of an incident still being handled: a signal for its principal and bucket folds into it. */
+export const OPEN_STATUSES: ReadonlySet<IncidentStatus> = new Set(['open', 'awaiting_approval', 'containing']);
+
+/**
+ * A claim whose incident was never created (its registration died between the claim and the
+ * create) is taken over after this long; before, the registration is assumed to be in flight.
+ */
+export const ABANDONED_CLAIM_MS = 15 * 60_000;
+
+/** Hand-over attempts per key before giving up with StoreConflict (the state machine retries). */
+const ATTEMPTS = 3;
+
+/**
+ * Who acted, as correlation keys it: the identity's ARN in a canonical form, so GuardDuty (which
+ * knows no IAM path) and CloudTrail (which does) agree: `user/<name>` and `role/<name>` without
+ * the path, and for a role session the role (every session of it is contained together). Else the
+ * access key id; for an anonymous caller the source address. Undefined when none is known: such
+ * signals are never folded.
+ */
+export function principalKey(incident: Incident): string | undefined {
+  const { principal } = incident;
+  if (principal.type === 'Anonymous') {
+    const [ip] = [...incident.sourceIps].sort();
+    return ip ? `ip:${ip}` : undefined;
+  }
+  const arn = canonicalArn(incident);
+  if (arn) return arn;
+  return principal.accessKeyId ? `key:${principal.accessKeyId}` : undefined;
+}
+
+function canonicalArn(incident: Incident): string | undefined {
+  const { principal } = incident;
+  const partition = incident.partition ?? 'aws';
+  const account = (principal.sessionIssuer ?? principal.arn)?.split(':')[4] || incident.accountId;
+  const last = (arn: string | undefined) => arn?.split('/').at(-1);
+  switch (principal.type) {
+    case 'IAMUser': {
+      const name = principal.userName ?? last(principal.arn);
+      return name && `arn:${partition}:iam::${account}:user/${name}`;
+    }
+    case 'AssumedRole': {
+      const role = principal.userName ?? last(principal.sessionIssuer) ?? principal.arn?.split('/')[1];
+      return role && `arn:${partition}:iam::${account}:role/${role}`;
+    }
+    case 'FederatedUser': {
+      const name = principal.userName ?? last(principal.arn);
+      return name && `arn:${partition}:sts::${account}:federated-user/${name}`;
+    }
+    case 'Root':
+      return `arn:${partition}:iam::${account}:root`;
+    default:
+      return principal.arn;
+  }
+}
+
+/**
+ * The `CORRELATION#` keys of a signal, `<accountId>#<principal key>#<bucket>`, one per bucket in
+ * name order (`*` when it names none), so two signals sharing buckets always race on the same key
+ * first. Empty when the principal is unknown.
+ */
+export function correlationKeys(incident: Incident): string[] {
+  const principal = principalKey(incident);
+  if (!principal) return [];
+  const buckets = incident.buckets.length > 0 ? [...new Set(incident.buckets)].sort() : ['*'];
+  return buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`);
+}
+
+export type Correlation =
+  /** The signal opens its own incident; `previousIncidentId` held its principal and bucket before. */
+  | { readonly kind: 'own'; readonly previousIncidentId?: string }
+  /** The signal belongs to an open incident for the same principal and bucket, within the window. */
+  | { readonly kind: 'fold'; readonly record: IncidentRecord };
+
+/**
+ * Decides, race-safely, whether a new signal opens incident `incidentId` or folds into an open one.
+ * Each key is claimed with a conditional put (until now + window). A key held within its window by
+ * an open incident means fold: the keys already claimed are handed to that incident and its window
+ * is extended (the window runs from the latest signal). A key held by a closed incident, or by a
+ * claim whose incident was never created for `ABANDONED_CLAIM_MS`, is handed over to us with a
+ * conditional update (so of two racing signals one wins and the other folds into it). A key held by
+ * an incident that is still being created fails with StoreConflict: the state machine retries the
+ * registration, which then finds the incident and folds.
+ */
+export async function correlate(
+  args: { keys: readonly string[]; incidentId: string; now: Date; windowMinutes: number },
+  store: IncidentStore,
+): Promise<Correlation> {
+  const now = args.now.toISOString();
+  const expiresAt = new Date(args.now.getTime() + args.windowMinutes * 60_000).toISOString();
+  const claimed: string[] = [];
+  let previousIncidentId: string | undefined;
+  for (const key of args.keys) {
+    for (let attempt = 1; ; attempt += 1) {
+      const claim = await store.claimCorrelation({ key, incidentId: args.incidentId, expiresAt, now });
+      if (claim.outcome === 'claimed') {
+        previousIncidentId ??= claim.previousIncidentId;
+        claimed.push(key);
+        break;
+      }
+      const holder = await store.getIncident(claim.incidentId);
+      if (holder && OPEN_STATUSES.has(holder.status)) {
+        for (const mine of claimed) {
+          await store.handOverCorrelation({ key: mine, from: args.incidentId, to: holder.incidentId, expiresAt, now });
+        }
+        await store.extendCorrelation({ key, incidentId: holder.incidentId, expiresAt });
+        return { kind: 'fold', record: holder };
+      }
+      if (!holder && args.now.getTime() - Date.parse(claim.claimedAt) < ABANDONED_CLAIM_MS) {
+        throw new StoreConflict(
+          `incident ${claim.incidentId} for the same principal and bucket is still being registered; try again`,
+        );
+      }
+      const taken = await store.handOverCorrelation({
+        key,
+        from: claim.incidentId,
+        to: args.incidentId,
+        expiresAt,
+        now,
+        previousIncidentId: holder?.incidentId,
+      });
+      if (taken) {
+        previousIncidentId ??= holder?.incidentId;
+        claimed.push(key);
+        break;
+      }
+      if (attempt === ATTEMPTS) {
+        throw new StoreConflict(`the correlation of ${key} kept changing under concurrent registrations; try again`);
+      }
+    }
+  }
+  return previousIncidentId ? { kind: 'own', previousIncidentId } : { kind: 'own' };
+}

@@ -1,0 +1,190 @@
+import type { ManagementEvents } from '../collect-management-events/core.js';
+import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
+import type { PrincipalFacts } from '../describe-principal/schema.js';
+import { maskKey } from '../shared/ids.js';
+import type { BucketSensitivity, ChatMessage } from '../shared/ports.js';
+import type { Incident } from '../shared/schemas/incident.js';
+import type { Plan } from '../shared/schemas/plan.js';
+import { ACTION_IDS, ACTION_LABELS, SLACK_LIMITS, section, truncate } from './blocks.js';
+import { planItemLines } from './plan-lines.js';
+
+/** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
+const MAX_PLAN_SECTIONS = 20;
+/** Buckets and IPs listed by name before "…and N more". */
+const MAX_LISTED = 10;
+
+export interface ApprovalView {
+  readonly incidentId: string;
+  readonly incident: Incident;
+  readonly plan: Plan;
+  readonly enrichment: Record<string, unknown>;
+  readonly nonce: string;
+  readonly deadline: string;
+  readonly now: string;
+  /** The execution, for the console link. */
+  readonly executionArn?: string;
+}
+
+const SOURCE_LABELS: Record<string, string> = {
+  describePrincipal: 'Principal and keys',
+  describeBuckets: 'Bucket facts',
+  assessSensitivity: 'Macie sensitivity',
+  collectManagementEvents: 'Management events',
+};
+
+export function severityLabel(severity: number): string {
+  if (severity >= 9) return 'CRITICAL';
+  if (severity >= 7) return 'HIGH';
+  if (severity >= 4) return 'MEDIUM';
+  return 'LOW';
+}
+
+function ago(from: string, now: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(now) - Date.parse(from)) / 60_000));
+  if (minutes < 120) return `${minutes} min ago`;
+  return minutes < 48 * 60 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
+}
+
+function ok<T>(value: unknown): T | undefined {
+  return (value as { status?: string } | undefined)?.status === 'ok' ? (value as T) : undefined;
+}
+
+function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
+  const shown = items.slice(0, MAX_LISTED).map(line);
+  return items.length > MAX_LISTED ? [...shown, `…and ${items.length - MAX_LISTED} more`] : shown;
+}
+
+/** `https://<region>.console.aws.amazon.com/states/home?region=…#/v2/executions/details/<arn>` */
+export function executionLink(executionArn: string): string {
+  const region = executionArn.split(':')[3] ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+function principalText(view: ApprovalView): string {
+  const { principal } = view.incident;
+  const facts = ok<PrincipalFacts>(view.enrichment.describePrincipal);
+  const arn = facts?.resolvedArn ?? principal.arn ?? principal.sessionIssuer ?? principal.principalId ?? 'unknown';
+  const key = principal.accessKeyId
+    ? ` · key ${maskKey(principal.accessKeyId)}${facts?.findingKey?.lastUsedDate ? ` (last used ${facts.findingKey.lastUsedDate})` : ''}`
+    : '';
+  const ips = listed(view.incident.ipDetails ?? view.incident.sourceIps.map((ip) => ({ ip })), (detail) => {
+    const where = [
+      'city' in detail ? detail.city : undefined,
+      'country' in detail ? detail.country : undefined,
+      'org' in detail ? detail.org : undefined,
+      'asn' in detail && detail.asn ? `AS${detail.asn}` : undefined,
+    ].filter(Boolean);
+    return where.length ? `${detail.ip} (${where.join(', ')})` : detail.ip;
+  });
+  return `*Principal* ${arn} (${principal.type})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+}
+
+function bucketsText(view: ApprovalView): string {
+  const sensitivity = ok<{ buckets: BucketSensitivity[] }>(view.enrichment.assessSensitivity)?.buckets ?? [];
+  const lines = listed(view.incident.buckets, (bucket) => {
+    const macie = sensitivity.find((entry) => entry.bucket === bucket);
+    const parts = [
+      macie?.sensitivityScore !== undefined ? `sensitivity ${macie.sensitivityScore}/100` : undefined,
+      macie?.highestSeverity ? `Macie ${macie.highestSeverity}` : undefined,
+      macie?.sensitiveDataTypes.length ? macie.sensitiveDataTypes.join('; ') : undefined,
+    ].filter(Boolean);
+    return `• ${bucket}${parts.length ? `: ${parts.join(' · ')}` : ''}`;
+  });
+  return `*Buckets*\n${lines.join('\n') || 'none named'}`;
+}
+
+function evidenceText(enrichment: Record<string, unknown>): string {
+  const lines: string[] = [];
+  const principal = ok<PrincipalFacts>(enrichment.describePrincipal);
+  if (principal?.recentKeys.length) {
+    lines.push(`• Keys created recently (persistence?): ${principal.recentKeys.map(maskKey).join(', ')}`);
+  }
+  if (principal?.mfa && 'enabled' in principal.mfa && !principal.mfa.enabled) lines.push('• The user has no MFA');
+  const buckets = ok<DescribeBucketsOutput>(enrichment.describeBuckets);
+  for (const warning of (buckets?.buckets ?? []).flatMap((bucket) => bucket.warnings)) lines.push(`• ⚠ ${warning}`);
+  const management = ok<ManagementEvents>(enrichment.collectManagementEvents);
+  if (management) {
+    const notable = management.notable.map((event) => event.eventName);
+    lines.push(
+      `• Management events: ${management.total} in the window${notable.length ? `; notable: ${[...new Set(notable)].join(', ')}` : ''}`,
+    );
+  }
+  for (const [source, value] of Object.entries(enrichment)) {
+    const entry = value as { status?: string; reason?: string } | undefined;
+    if (entry?.status === 'unavailable') {
+      lines.push(`• ${SOURCE_LABELS[source] ?? source}: unavailable (${entry.reason ?? 'no reason given'})`);
+    }
+  }
+  return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}\n_Data-event evidence follows in the thread._`;
+}
+
+/**
+ * The approval message (DESIGN §6): what happened, to what, the evidence so far, and each planned
+ * action with exactly what it changes, one checkbox per action (all ticked), Approve / Deny
+ * buttons carrying only the nonce, and a link to the execution. Fits Slack's limits whatever the
+ * size of the incident: long lists end "…and N more".
+ */
+export function approvalMessage(view: ApprovalView): ChatMessage {
+  const { incident, plan } = view;
+  const title = truncate(`${severityLabel(incident.severity)} · ${incident.findingType}`, SLACK_LIMITS.headerText);
+  const context = `Account ${incident.accountId} · ${incident.region} · first seen ${ago(incident.firstSeen, view.now)} · count ${incident.count} · severity ${incident.severity} · incident ${view.incidentId}`;
+  const items = plan.items.slice(0, MAX_PLAN_SECTIONS).map((item) => {
+    const { title: itemTitle, lines } = planItemLines(item);
+    const heading = `*${truncate(itemTitle, 300)}*\n`;
+    // Cut the diff itself (never the closing fence), saying how many lines were left out.
+    const diff = truncate(lines.join('\n'), SLACK_LIMITS.sectionText - heading.length - 6);
+    return section(`${heading}\`\`\`${diff}\`\`\``);
+  });
+  const hidden = plan.items.length - items.length;
+  const actions = [...new Set(plan.items.map((item) => item.action))].slice(0, SLACK_LIMITS.checkboxOptions);
+  const options = actions.map((action) => ({
+    text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
+    value: action,
+  }));
+  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${entry.reason}`);
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: title } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context) }] },
+    section(principalText(view)),
+    section(bucketsText(view)),
+    section(evidenceText(view.enrichment)),
+    { type: 'divider' },
+    section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
+    ...items,
+    ...(hidden > 0 ? [section(`…and ${hidden} more changes of the same kinds (all listed in the report)`)] : []),
+    ...(notPlanned.length ? [section(`*Not planned*\n${notPlanned.join('\n')}`)] : []),
+    {
+      type: 'actions',
+      block_id: 'decision',
+      elements: [
+        { type: 'checkboxes', action_id: ACTION_IDS.select, options, initial_options: options },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve selected' },
+          value: view.nonce,
+        },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.deny,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+          value: view.nonce,
+        },
+        ...(view.executionArn
+          ? [
+              {
+                type: 'button',
+                action_id: 'open_execution',
+                text: { type: 'plain_text', text: 'Execution' },
+                url: executionLink(view.executionArn),
+              },
+            ]
+          : []),
+      ],
+    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${view.deadline}.` }] },
+  ];
+  return { text: `${title}: approval needed for incident ${view.incidentId}`, blocks };
+}

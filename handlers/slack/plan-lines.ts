@@ -1,0 +1,80 @@
+import { maskKey } from '../shared/ids.js';
+import type { PlanItem } from '../shared/schemas/plan.js';
+
+/** Characters of one statement line in the compact diff: enough to read, never a wall. */
+const STATEMENT_LINE = 400;
+
+const list = (value: unknown): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value.map(String) : [String(value)];
+
+function clip(text: string, limit: number): string {
+  return text.length <= limit ? text : `${text.slice(0, limit - 1)}…`;
+}
+
+function values(items: string[], shown = 3): string {
+  const head = items.slice(0, shown).join(', ');
+  return items.length > shown ? `${head} …and ${items.length - shown} more` : head;
+}
+
+/** One statement as one diff line: `+ Sid: Deny actions on resources when conditions`. */
+export function statementLine(statement: Record<string, unknown>): string {
+  const conditions = Object.entries((statement.Condition ?? {}) as Record<string, Record<string, unknown>>).flatMap(
+    ([operator, keys]) => Object.entries(keys).map(([key, value]) => `${operator} ${key} ${values(list(value))}`),
+  );
+  const resources = list(statement.Resource ?? statement.NotResource);
+  const text = [
+    `+ ${String(statement.Sid)}: ${String(statement.Effect)} ${values(list(statement.Action ?? statement.NotAction))}`,
+    resources.length ? `${statement.NotResource ? 'except on' : 'on'} ${values(resources)}` : '',
+    conditions.length ? `when ${conditions.join('; ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return clip(text, STATEMENT_LINE);
+}
+
+const bytes = (n: number) => n.toLocaleString('en-US');
+
+function sizeLine(item: { sizeBefore: number; sizeAfter: number; limit: number }, unit: string): string {
+  const share = Math.round((item.sizeAfter / item.limit) * 100);
+  return `size ${bytes(item.sizeBefore)} → ${bytes(item.sizeAfter)} of ${bytes(item.limit)} ${unit} (${share}%)`;
+}
+
+/**
+ * What exactly one plan item changes, as the lines a responder reads before approving: the key
+ * and its last use, the Sids added with a compact diff, and the policy size against its limit.
+ */
+export function planItemLines(item: PlanItem): { title: string; lines: string[] } {
+  switch (item.action) {
+    case 'deactivateAccessKey':
+      return {
+        title: `Deactivate access key ${maskKey(item.accessKeyId)} of ${item.userName}`,
+        lines: [
+          `last used ${item.lastUsed ?? 'never (or unknown)'}; other keys of the user are not touched`,
+          'UpdateAccessKey Status=Inactive; undo reactivates it',
+        ],
+      };
+    case 'revokeRoleSessions':
+      return {
+        title: `Revoke sessions of ${item.principalKind} ${item.name}`,
+        lines: [
+          `inline policy ${item.policyName}, Sid ${item.sid}: Deny * to credentials issued before now (aws:TokenIssueTime)`,
+          'the role itself keeps working for new sessions',
+        ],
+      };
+    case 'startMacieJob':
+      return {
+        title: `Start Macie job ${item.jobName}`,
+        lines: [`one-time classification of ${values(item.buckets)} (billed per GB scanned)`],
+      };
+    case 'denyBucketAccess':
+      return {
+        title: `Deny in the bucket policy of ${item.bucket}`,
+        lines: [sizeLine(item, 'bytes'), ...item.statements.map((s) => statementLine(s))],
+      };
+    case 'restrictVpcEndpoint':
+      return {
+        title: `Restrict VPC endpoint ${item.vpcEndpointId}`,
+        lines: [sizeLine(item, 'characters'), ...item.statements.map((s) => statementLine(s))],
+      };
+  }
+}

@@ -1,0 +1,34 @@
+import type { ChatMessage } from '../shared/ports.js';
+import type { Report } from '../write-report/report.js';
+import { escapeMrkdwn, section, truncate } from './blocks.js';
+
+function minutes(value: number | undefined): string {
+  if (value === undefined) return 'n/a';
+  return value < 60 ? `${value} min` : `${Math.floor(value / 60)} h ${value % 60} min`;
+}
+
+/**
+ * The closing message in the incident's thread: the status, each containment item with what it
+ * did (or why not), the metrics and where the report is; with an Undo button when something was
+ * changed and an undo request exists (`undo` is the button element, which carries only a nonce).
+ */
+export function summaryMessage(args: { report: Report; reportKey: string; undo?: unknown }): ChatMessage {
+  const { report } = args;
+  const done = report.containment.filter((item) => item.done).length;
+  const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${report.containment.length} containment items in place.`;
+  const checklist = report.containment.map(
+    (item) =>
+      `${item.done ? '✅' : '⬜'} ${escapeMrkdwn(item.text)}${item.reason ? ` — ${escapeMrkdwn(item.reason)}` : ''}`,
+  );
+  const metrics = `Time to detect ${minutes(report.metrics.timeToDetectMinutes)} · to approval ${minutes(report.metrics.timeToApprovalMinutes)} · to contain ${minutes(report.metrics.timeToContainMinutes)}`;
+  const blocks: unknown[] = [
+    section(headline),
+    section(truncate(checklist.join('\n'))),
+    {
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: truncate(`${metrics} · report: ${args.reportKey}`) }],
+    },
+    ...(args.undo ? [{ type: 'actions', block_id: 'undo', elements: [args.undo] }] : []),
+  ];
+  return { text: `${headline.replaceAll('*', '')} Report: ${args.reportKey}`, blocks };
+}

@@ -1,0 +1,292 @@
+import { randomUUID } from 'node:crypto';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerIncident } from '../../handlers/register-incident/core.js';
+import { correlationKeys, principalKey } from '../../handlers/register-incident/correlate.js';
+import type { Registration } from '../../handlers/register-incident/schema.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import type { Incident } from '../../handlers/shared/schemas/incident.js';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import type { IncidentRecord } from '../../handlers/shared/store/types.js';
+import { SimClock } from '../../local/clock.js';
+import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { testSettings } from '../support/settings.js';
+
+const TABLE = 'correlation-test';
+let dynamo: Awaited<ReturnType<typeof startDynalite>>;
+let store: DynamoIncidentStore;
+
+const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
+const T0 = '2026-02-23T04:20:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+
+beforeAll(async () => {
+  dynamo = await startDynalite();
+  await createIncidentTable(dynamo.client, TABLE);
+  store = new DynamoIncidentStore(createDocumentClient(dynamo.client), TABLE);
+});
+afterAll(async () => dynamo.stop());
+
+async function rawItem(pk: string, sk: string) {
+  const { Item } = await createDocumentClient(dynamo.client).send(
+    new GetCommand({ TableName: TABLE, Key: { pk, sk } }),
+  );
+  return Item;
+}
+
+function record(incidentId: string, status: IncidentRecord['status'] = 'open'): IncidentRecord {
+  const incident = normalizeFinding(guardDutyEvent()).incident as Incident;
+  return {
+    incidentId,
+    status,
+    createdAt: T0,
+    updatedAt: T0,
+    executionName: 'exec',
+    incident,
+    findingIds: [incident.findingId],
+  };
+}
+
+describe('the CORRELATION# claim', () => {
+  it('claims a free key, answers a retry of the holder, and names the holder to anyone else in its window', async () => {
+    const key = unique('123456789012#arn:aws:iam::123456789012:user/jane#bucket');
+
+    const first = await store.claimCorrelation({ key, incidentId: 'i-1', expiresAt: at(60), now: at(0) });
+    const retry = await store.claimCorrelation({ key, incidentId: 'i-1', expiresAt: at(61), now: at(1) });
+    const other = await store.claimCorrelation({ key, incidentId: 'i-2', expiresAt: at(70), now: at(10) });
+
+    expect(first).toEqual({ outcome: 'claimed' });
+    expect(retry).toEqual({ outcome: 'claimed' });
+    expect(other).toEqual({ outcome: 'held', incidentId: 'i-1', claimedAt: at(1), expiresAt: at(61) });
+    expect(await rawItem(`CORRELATION#${key}`, 'CORRELATION')).toMatchObject({
+      incidentId: 'i-1',
+      expiresAt: at(61),
+      ttl: Date.parse(at(61)) / 1000 + 30 * 24 * 3600,
+    });
+  });
+
+  it('after the window the key goes to the next incident, which records the one before (kept across its retries)', async () => {
+    const key = unique('k');
+    await store.claimCorrelation({ key, incidentId: 'i-1', expiresAt: at(60), now: at(0) });
+
+    const later = await store.claimCorrelation({ key, incidentId: 'i-2', expiresAt: at(120), now: at(60) });
+    const retry = await store.claimCorrelation({ key, incidentId: 'i-2', expiresAt: at(121), now: at(61) });
+
+    expect(later).toEqual({ outcome: 'claimed', previousIncidentId: 'i-1' });
+    expect(retry).toEqual({ outcome: 'claimed', previousIncidentId: 'i-1' });
+  });
+
+  it('hands a key over only from its current holder, and only ever extends a window', async () => {
+    const key = unique('k');
+    await store.claimCorrelation({ key, incidentId: 'i-1', expiresAt: at(60), now: at(0) });
+
+    const wrong = await store.handOverCorrelation({ key, from: 'i-9', to: 'i-2', expiresAt: at(70), now: at(10) });
+    const right = await store.handOverCorrelation({
+      key,
+      from: 'i-1',
+      to: 'i-2',
+      expiresAt: at(70),
+      now: at(10),
+      previousIncidentId: 'i-1',
+    });
+    await store.extendCorrelation({ key, incidentId: 'i-2', expiresAt: at(65) });
+    await store.extendCorrelation({ key, incidentId: 'i-1', expiresAt: at(90) });
+    await store.extendCorrelation({ key, incidentId: 'i-2', expiresAt: at(80) });
+
+    expect([wrong, right]).toEqual([false, true]);
+    expect(await rawItem(`CORRELATION#${key}`, 'CORRELATION')).toMatchObject({
+      incidentId: 'i-2',
+      previousIncidentId: 'i-1',
+      claimedAt: at(10),
+      expiresAt: at(80),
+    });
+  });
+
+  it('appends a finding id to an incident once', async () => {
+    const id = unique('inc');
+    await store.createIncident(record(id));
+
+    await store.appendFindingId(id, 'f-2', at(1));
+    const again = await store.appendFindingId(id, 'f-2', at(2));
+
+    expect(again.findingIds).toEqual([record(id).findingIds[0], 'f-2']);
+    expect(again.updatedAt).toBe(at(1));
+    await expect(store.appendFindingId(unique('missing'), 'f', at(1))).rejects.toMatchObject({
+      name: 'IncidentNotFound',
+    });
+  });
+
+  it('a folded finding links its later deliveries, and its own retry, to the incident it was folded into', async () => {
+    const findingId = unique('finding');
+    await store.claimFinding({ findingId, incidentId: 'i-own', executionName: 'e-1', count: 1, now: T0 });
+    await store.linkFinding({ findingId, incidentId: 'i-open' });
+
+    const retry = await store.claimFinding({ findingId, incidentId: 'x', executionName: 'e-1', count: 1, now: T0 });
+    const later = await store.claimFinding({ findingId, incidentId: 'x', executionName: 'e-2', count: 3, now: T0 });
+
+    expect(retry).toEqual({ outcome: 'retry', incidentId: 'i-own', linkedTo: 'i-open' });
+    expect(later).toEqual({ outcome: 'duplicate', incidentId: 'i-open', previousCount: 1 });
+  });
+});
+
+describe('principal keys', () => {
+  const base = normalizeFinding(guardDutyEvent()).incident as Incident;
+
+  it('agree between GuardDuty (no IAM path) and CloudTrail (with the path), and key a role session by its role', () => {
+    const fromTrail: Incident = {
+      ...base,
+      principal: { ...base.principal, arn: 'arn:aws:iam::123456789012:user/engineering/developer-jane' },
+    };
+    const session: Incident = {
+      ...base,
+      principal: {
+        type: 'AssumedRole',
+        userName: 'etl-pipeline',
+        sessionIssuer: 'arn:aws:iam::123456789012:role/service-role/etl-pipeline',
+        arn: 'arn:aws:sts::123456789012:assumed-role/etl-pipeline/i-0abc',
+      },
+    };
+
+    expect(principalKey(base)).toBe('arn:aws:iam::123456789012:user/developer-jane');
+    expect(principalKey(fromTrail)).toBe(principalKey(base));
+    expect(principalKey(session)).toBe('arn:aws:iam::123456789012:role/etl-pipeline');
+    expect(correlationKeys({ ...base, buckets: ['b', 'a', 'b'] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane#a',
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane#b',
+    ]);
+  });
+
+  it('use the access key, or for an anonymous caller the source address; an unknown principal is never folded', () => {
+    expect(principalKey({ ...base, principal: { type: 'Unknown', accessKeyId: 'ASIAEXAMPLE000000001' } })).toBe(
+      'key:ASIAEXAMPLE000000001',
+    );
+    expect(
+      principalKey({ ...base, principal: { type: 'Anonymous' }, sourceIps: ['203.0.113.9', '198.51.100.1'] }),
+    ).toBe('ip:198.51.100.1');
+    expect(correlationKeys({ ...base, principal: { type: 'Unknown' }, buckets: [] })).toEqual([]);
+    expect(correlationKeys({ ...base, buckets: [] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane#*',
+    ]);
+  });
+});
+
+describe('registration under concurrency (the state machine retries StoreConflict)', () => {
+  /** One principal, one bucket of its own, so tests do not share correlation keys. */
+  function finding(principal: string, bucket: string, id: string, count = 1) {
+    let event = withField(guardDutyEvent(), 'detail.id', id);
+    event = withField(event, 'detail.service.count', count);
+    event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
+    event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
+    return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
+  }
+
+  async function registerWithRetries(event: unknown, executionName: string, clock: SimClock): Promise<Registration> {
+    const ports = {
+      store,
+      clock,
+      guardduty: { getFindings: async () => [] },
+      chat: { post: async () => ({ channel: 'C1', ts: '1.1' }), update: async () => undefined },
+    };
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await runTask(registerIncident, { event, settings: testSettings(), executionName }, ports);
+      } catch (error) {
+        if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+      }
+    }
+  }
+
+  it('20 different findings for one principal and bucket at once: exactly one incident, 19 folded into it', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        registerWithRetries(finding(principal, bucket, `finding-${principal}-${n}`), `exec-${principal}-${n}`, clock),
+      ),
+    );
+
+    const opened = results.filter((result) => result.status === 'open');
+    expect(opened).toHaveLength(1);
+    const incidentId = opened[0]?.incidentId as string;
+    expect(results.filter((result) => result.status === 'linked').map((result) => result.incidentId)).toEqual(
+      Array(19).fill(incidentId),
+    );
+    const incident = await store.getIncident(incidentId);
+    expect(new Set(incident?.findingIds)).toEqual(new Set(results.map((result) => result.incident?.findingId)));
+    const folded = (await store.listEvents(incidentId)).filter((event) => event.kind === 'folded-in');
+    expect(folded).toHaveLength(19);
+  });
+
+  it('mixed: the same finding redelivered and other findings, racing: still one incident', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, n) =>
+        registerWithRetries(
+          finding(principal, bucket, `finding-${principal}-${n % 3}`, n + 1),
+          `exec-${principal}-${n}`,
+          clock,
+        ),
+      ),
+    );
+
+    expect(results.filter((result) => result.status === 'open')).toHaveLength(1);
+    expect(new Set(results.map((result) => result.incidentId)).size).toBe(1);
+  });
+
+  it('a retry of a folded registration answers the same link and adds nothing', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const first = await registerWithRetries(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
+    const folded = await registerWithRetries(
+      finding(principal, bucket, `b-${principal}`),
+      `exec-b-${principal}`,
+      clock,
+    );
+
+    const retry = await registerWithRetries(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
+
+    expect(folded).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+    expect(retry).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+    const events = await store.listEvents(first.incidentId as string);
+    expect(events.filter((event) => event.kind === 'folded-in')).toHaveLength(1);
+  });
+
+  it('takes over a claim whose incident was never created once it is abandoned, not before', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const event = finding(principal, bucket, `f-${principal}`);
+    const [key] = correlationKeys(normalizeFinding(event).incident as Incident);
+    await store.claimCorrelation({
+      key: key as string,
+      incidentId: '20260223-deadbeef0000',
+      expiresAt: at(60),
+      now: T0,
+    });
+
+    const early = await runTask(
+      registerIncident,
+      { event, settings: testSettings(), executionName: `exec-${principal}` },
+      {
+        store,
+        clock,
+        guardduty: { getFindings: async () => [] },
+        chat: { post: async () => ({ channel: 'C1', ts: '1' }), update: async () => undefined },
+      },
+    ).catch((error: Error) => error);
+    clock.advance(16 * 60_000);
+    const later = await registerWithRetries(event, `exec-${principal}`, clock);
+
+    expect((early as Error).name).toBe('StoreConflict');
+    expect(later.status).toBe('open');
+  });
+});
