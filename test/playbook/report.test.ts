@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskKey } from '../../handlers/shared/ids.js';
+import type { ApprovePolicy } from '../../local/approver.js';
 import { scenario } from '../support/fixtures.js';
 import { run, variant } from '../support/simulate.js';
 
@@ -56,11 +57,12 @@ describe('the investigation report follows the seed’s format', () => {
     expect([...times].sort()).toEqual(times);
   });
 
-  it.each([
-    ['all approved', { kind: 'all' as const }, ['deactivateAccessKey', 'startMacieJob', 'denyBucketAccess']],
-    ['only the key', { kind: 'actions' as const, actions: ['deactivateAccessKey'] }, ['deactivateAccessKey']],
-    ['denied', { kind: 'none' as const }, []],
-  ])('%s: one [x] per applied action and a reason on every [ ]', async (_, approve, expected) => {
+  const policies: [string, ApprovePolicy, string[]][] = [
+    ['all approved', { kind: 'all' }, ['deactivateAccessKey', 'startMacieJob', 'denyBucketAccess']],
+    ['only the key', { kind: 'actions', actions: ['deactivateAccessKey'] }, ['deactivateAccessKey']],
+    ['denied', { kind: 'none' }, []],
+  ];
+  it.each(policies)('%s: one [x] per applied action and a reason on every [ ]', async (_, approve, expected) => {
     const incident = (await run(scenario('compromised-iam-user-key'), approve)).incidents[0];
     const report = incident?.reportMarkdown ?? '';
     const checklist = report

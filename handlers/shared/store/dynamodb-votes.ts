@@ -12,6 +12,9 @@ export interface VoteArgs {
   readonly reason?: string;
 }
 
+/** How many times a vote is planned and cast before it gives up on concurrent writes (StoreConflict). */
+export const VOTE_ATTEMPTS = 3;
+
 /** The conditional update that casts a vote, and the state it reaches when its condition holds. */
 export interface VotePlan {
   readonly state: VoteResult['state'];

@@ -1,0 +1,57 @@
+import { StoreConflict } from '../errors.js';
+import { approvalKey, approvalTtl, stripKeys } from './dynamodb-items.js';
+import type { DynamoTable } from './dynamodb-table.js';
+import { checkVote, planVote, VOTE_ATTEMPTS, type VoteArgs } from './dynamodb-votes.js';
+import type { ApprovalRecord, IncidentStore, VoteResult } from './types.js';
+
+type ApprovalMethods = 'putApproval' | 'getApproval' | 'supersedeApproval' | 'castVote';
+
+/** The approval requests of `DynamoIncidentStore` (`APPROVAL#<nonce>`) and the votes cast on them. */
+export class DynamoApprovals implements Pick<IncidentStore, ApprovalMethods> {
+  constructor(private readonly table: DynamoTable) {}
+
+  /** Stores a new approval request, kept until a week after it expires. Throws StoreConflict if the nonce is taken. */
+  async putApproval(record: ApprovalRecord): Promise<void> {
+    const created = await this.table.putIfAbsent({
+      ...record,
+      ...approvalKey(record.nonce),
+      ttl: approvalTtl(record.expiresAt),
+    });
+    if (!created) throw new StoreConflict(`approval nonce ${record.nonce} is already in use`);
+  }
+
+  async getApproval(nonce: string): Promise<ApprovalRecord | undefined> {
+    const item = await this.table.get(approvalKey(nonce));
+    return item && stripKeys<ApprovalRecord>(item);
+  }
+
+  async supersedeApproval(nonce: string): Promise<void> {
+    await this.table.update(approvalKey(nonce), {
+      UpdateExpression: 'SET #status = :superseded',
+      ConditionExpression: '#status = :pending',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':superseded': 'superseded', ':pending': 'pending' },
+    });
+  }
+
+  /**
+   * Reads the approval, then casts the vote with one update conditioned on the state it was
+   * planned on. When the condition fails, another vote landed first: the approval is read again
+   * and the vote is either rejected with the precise reason or, when it still counts (a second
+   * approver racing the first), cast on the new state. `expiresAt` is compared as an ISO-8601 UTC
+   * string, as `Date#toISOString` writes it.
+   */
+  async castVote(args: VoteArgs): Promise<VoteResult> {
+    let approval = await this.getApproval(args.nonce);
+    for (let attempt = 1; ; attempt += 1) {
+      const plan = planVote(approval, args);
+      const result = await this.table.update(approvalKey(args.nonce), { ...plan.update, ReturnValues: 'ALL_NEW' });
+      if (result?.Attributes) return { state: plan.state, approval: stripKeys<ApprovalRecord>(result.Attributes) };
+      approval = await this.getApproval(args.nonce);
+      if (attempt === VOTE_ATTEMPTS) {
+        checkVote(approval, args);
+        throw new StoreConflict(`vote on approval ${args.nonce} kept losing to concurrent writes`);
+      }
+    }
+  }
+}

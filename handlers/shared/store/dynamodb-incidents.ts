@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { IncidentNotFound } from '../errors.js';
+import type { Incident } from '../schemas/incident.js';
+import type { ActionResult } from '../schemas/plan.js';
+import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
+import type { DynamoTable, Item } from './dynamodb-table.js';
+import type { IncidentRecord, IncidentStore, TimelineEvent, UndoEntry } from './types.js';
+
+type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
+
+type IncidentMethods =
+  | 'appendFindingId'
+  | 'createIncident'
+  | 'getIncident'
+  | 'updateIncident'
+  | 'addEvent'
+  | 'listEvents'
+  | 'saveUndo'
+  | 'listUndo'
+  | 'recordAction'
+  | 'listActions';
+
+/**
+ * One incident's partition (`INCIDENT#<id>`) in `DynamoIncidentStore`: the record (`META`), its
+ * timeline (`EVENT#`), the prior states saved before containment (`UNDO#`) and the action
+ * results (`ACTION#`).
+ */
+export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
+  constructor(private readonly table: DynamoTable) {}
+
+  async appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord> {
+    const key = incidentKey(incidentId);
+    const updated = await this.table.update(key, {
+      UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now',
+      ConditionExpression: 'attribute_exists(pk) AND NOT contains(#findingIds, :findingId)',
+      ExpressionAttributeNames: { '#findingIds': 'findingIds', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':one': [findingId], ':findingId': findingId, ':now': now },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
+    const item = await this.table.get(key);
+    if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    return stripKeys<IncidentRecord>(item);
+  }
+
+  async createIncident(record: IncidentRecord): Promise<void> {
+    await this.table.putIfAbsent({ ...record, ...incidentKey(record.incidentId) });
+  }
+
+  async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {
+    const item = await this.table.get(incidentKey(incidentId));
+    return item && stripKeys<IncidentRecord>(item);
+  }
+
+  async updateIncident(incidentId: string, patch: IncidentPatch): Promise<IncidentRecord> {
+    const fields = Object.entries(patch).filter(([, value]) => value !== undefined);
+    const key = incidentKey(incidentId);
+    const notFound = () => new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    if (fields.length === 0) {
+      const item = await this.table.get(key);
+      if (!item) throw notFound();
+      return stripKeys<IncidentRecord>(item);
+    }
+    const names: Record<string, string> = {};
+    const values: Item = {};
+    const sets = fields.map(([field, value], index) => {
+      names[`#f${index}`] = field;
+      values[`:v${index}`] = value;
+      return `#f${index} = :v${index}`;
+    });
+    const updated = await this.table.update(key, {
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ReturnValues: 'ALL_NEW',
+    });
+    if (!updated?.Attributes) throw notFound();
+    return stripKeys<IncidentRecord>(updated.Attributes);
+  }
+
+  async addEvent(incidentId: string, event: TimelineEvent): Promise<void> {
+    const sk = `EVENT#${event.at}#${randomBytes(4).toString('hex')}`;
+    await this.table.put({ ...event, pk: incidentPk(incidentId), sk });
+  }
+
+  async listEvents(incidentId: string): Promise<TimelineEvent[]> {
+    return this.table.query<TimelineEvent>(incidentId, 'EVENT#');
+  }
+
+  async saveUndo(incidentId: string, entry: UndoEntry): Promise<'saved' | 'exists'> {
+    const saved = await this.table.putIfAbsent({
+      ...entry,
+      pk: incidentPk(incidentId),
+      sk: `UNDO#${entry.kind}#${entry.target}`,
+    });
+    return saved ? 'saved' : 'exists';
+  }
+
+  async listUndo(incidentId: string): Promise<UndoEntry[]> {
+    return this.table.query<UndoEntry>(incidentId, 'UNDO#');
+  }
+
+  async recordAction(incidentId: string, result: ActionResult): Promise<void> {
+    await this.table.put({ ...result, pk: incidentPk(incidentId), sk: `ACTION#${result.action}#${result.target}` });
+  }
+
+  async listActions(incidentId: string): Promise<ActionResult[]> {
+    return this.table.query<ActionResult>(incidentId, 'ACTION#');
+  }
+}

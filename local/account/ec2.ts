@@ -1,0 +1,30 @@
+import { AwsResourceNotFound } from '../../handlers/shared/errors.js';
+import type { Ec2Port } from '../../handlers/shared/ports.js';
+import type { AccountState } from './state.js';
+
+/** EC2 of the in-memory account: the scenario's gateway VPC endpoints and their policies. */
+export function ec2Port(state: AccountState): Ec2Port {
+  return {
+    describeVpcEndpoint: async (args) => {
+      state.enter('ec2:DescribeVpcEndpoints', args);
+      if (!state.endpointPolicies.has(args.vpcEndpointId)) return undefined;
+      return {
+        vpcEndpointId: args.vpcEndpointId,
+        serviceName: state.endpointServices.get(args.vpcEndpointId) ?? '',
+        type: 'Gateway',
+        policy: state.endpointPolicies.get(args.vpcEndpointId),
+      };
+    },
+    modifyVpcEndpointPolicy: async (args) => {
+      state.enter('ec2:ModifyVpcEndpoint', args);
+      if (!state.endpointPolicies.has(args.vpcEndpointId)) {
+        throw new AwsResourceNotFound(
+          `ec2:ModifyVpcEndpoint failed: InvalidVpcEndpointId.NotFound: ${args.vpcEndpointId}`,
+        );
+      }
+      JSON.parse(args.policy);
+      state.endpointPolicies.set(args.vpcEndpointId, args.policy);
+      state.writes.push({ call: 'ec2:ModifyVpcEndpoint', target: args.vpcEndpointId });
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { AccessKeyInfo, AccountScope, LoginProfileInfo } from '../../handlers/shared/ports.js';
+import type { Scenario } from '../scenario.js';
+
+/** An access key as the account holds it: what ListAccessKeys reports, and its last use. */
+export type AccessKeyState = { -readonly [K in keyof AccessKeyInfo]: AccessKeyInfo[K] } & {
+  lastUsedDate?: string;
+  lastUsedService?: string;
+};
+
+export interface UserState {
+  arn: string;
+  createDate?: string;
+  mfaDevices?: number;
+  loginProfile?: LoginProfileInfo;
+  keys: AccessKeyState[];
+}
+
+export interface MacieJob {
+  jobId: string;
+  name: string;
+  clientToken: string;
+  buckets: string[];
+  jobType: 'ONE_TIME';
+}
+
+/** One write call, as `InMemoryAccount.writes` records it. */
+export interface WriteCall {
+  call: string;
+  target: string;
+}
+
+/**
+ * What the ports of `InMemoryAccount` share: the scenario, the account's mutable state (the same
+ * maps and arrays the account exposes) and the checks every call passes first.
+ */
+export interface AccountState {
+  readonly scenario: Scenario;
+  readonly users: Map<string, UserState>;
+  readonly roles: Map<string, { arn: string; path: string }>;
+  readonly bucketPolicies: Map<string, string | undefined>;
+  readonly endpointPolicies: Map<string, string | undefined>;
+  readonly endpointServices: Map<string, string>;
+  readonly roleInline: Map<string, Map<string, string>>;
+  readonly userInline: Map<string, Map<string, string>>;
+  readonly evidenceObjects: Map<string, { body: string; contentType: string }>;
+  readonly macieJobs: MacieJob[];
+  readonly writes: WriteCall[];
+  /** Checks the target account and any injected fault, as a real call would fail first. */
+  enter(call: string, scope: AccountScope): void;
+  /** Checks only an injected fault (a call that names no account). */
+  fault(call: string): void;
+}
