@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../handlers/shared/errors.js';
 import { AccountId, firstIssue, Region } from '../handlers/shared/schemas/primitives.js';
 import {

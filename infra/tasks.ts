@@ -172,6 +172,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
             'iam:GetAccessKeyLastUsed',
             'iam:ListMFADevices',
             'iam:GetLoginProfile',
+            'iam:ListUserTags',
           ],
           iamArns(c, 'user'),
         ),

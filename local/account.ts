@@ -84,6 +84,7 @@ export class InMemoryAccount {
         createDate: user.createDate,
         mfaDevices: user.mfaDevices,
         loginProfile: user.loginProfile,
+        tags: user.tags,
         keys: user.accessKeys.map((key) => ({ ...key, userName: user.userName })),
       });
       this.userInline.set(

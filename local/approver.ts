@@ -66,7 +66,9 @@ export function localApprover(options: LocalApproverOptions): Approver {
     options.clock.advance(options.delayMinutes * 60_000);
     const needed = options.settings.twoPersonRule ? 2 : 1;
     const people = voters(options.settings, needed);
-    for (const person of people.slice(0, policy.kind === 'none' ? 1 : needed)) {
+    // Everyone on the list may click; one who is refused (say, the compromised identity's owner)
+    // leaves it to the next, as in a channel. Two-person rule: two who are not refused.
+    for (const person of people) {
       try {
         const result = await decide(
           {

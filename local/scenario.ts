@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidScenario } from '../handlers/shared/errors.js';
 import { CloudTrailRecord } from '../handlers/shared/schemas/cloudtrail.js';
 import {
@@ -113,6 +113,8 @@ export const Scenario = z.object({
             /** How many MFA devices `ListMFADevices` answers (none when left out). */
             mfaDevices: z.number().int().min(0).optional(),
             /** The console password `GetLoginProfile` answers; left out: none (NoSuchEntity). */
+            /** Tags `ListUserTags` answers; `slack-user-id` names the Slack user who owns the identity. */
+            tags: z.record(z.string(), z.string()).default({}),
             loginProfile: z
               .object({ createDate: z.string().optional(), passwordResetRequired: z.boolean().optional() })
               .optional(),
@@ -191,9 +193,15 @@ export const Scenario = z.object({
     )
     .default([]),
   /** Minutes the simulated approver takes to decide (for the report's metrics). Default 4. */
-  approvalDelayMinutes: z.number().min(0).default(4),
+  approvalDelayMinutes: z.number().min(0).max(525_600, 'must be at most a year (525600 minutes)').default(4),
   /** When the simulated responder starts; default: two minutes after the last event's time. */
-  clockStart: z.string().optional(),
+  clockStart: z
+    .string()
+    .refine((value) => {
+      const at = Date.parse(value);
+      return at >= 0 && at <= Date.parse('9999-12-31T23:59:59.999Z');
+    }, 'must be an ISO 8601 timestamp between 1970 and 9999')
+    .optional(),
 });
 export type Scenario = z.infer<typeof Scenario>;
 

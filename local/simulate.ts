@@ -72,6 +72,8 @@ export function localResponderRoles(account: string): string[] {
   return [`arn:aws:iam::${account}:role/s3-exfil-responder-containment`];
 }
 
+const LATEST_EVENT_TIME = Date.parse('9999-12-31T23:59:59.999Z');
+
 function eventTime(event: unknown): number | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const record = event as Record<string, unknown>;
@@ -79,7 +81,8 @@ function eventTime(event: unknown): number | undefined {
   const candidates = [record.time, detail.updatedAt, detail.UpdatedAt];
   for (const value of candidates) {
     const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
-    if (!Number.isNaN(at)) return at;
+    // A time the simulated clock cannot move to (or past) without leaving the Date range is no time.
+    if (at >= 0 && at <= LATEST_EVENT_TIME) return at;
   }
   return undefined;
 }

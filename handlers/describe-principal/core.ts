@@ -3,6 +3,7 @@ import { maskKey } from '../shared/ids.js';
 import type { AccessKeyInfo, IamPort } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
+import { ownerOf } from './owner.js';
 import type { KeyFacts, MfaFacts, PrincipalFacts } from './schema.js';
 
 /** A key or a console password created this long before the first activity, or later, is flagged. */
@@ -56,11 +57,14 @@ async function describeUser(incident: Incident, userName: string, iam: IamPort):
   if (isUnavailable(user))
     notes.push(`GetUser failed (${user.reason}): the ARN is the finding's and may lack its path`);
 
-  const [keys, devices, profile] = await Promise.all([
+  const [keys, devices, profile, tags] = await Promise.all([
     attempt(() => iam.listAccessKeys({ accountId, userName })),
     attempt(() => iam.listMfaDevices({ accountId, userName })),
     attempt(() => iam.getLoginProfile({ accountId, userName })),
+    attempt(() => iam.listUserTags({ accountId, userName })),
   ]);
+  const owner = isUnavailable(tags) ? undefined : ownerOf(tags);
+  if (isUnavailable(tags)) notes.push(`ListUserTags failed (${tags.reason}): the user's owner in Slack is unknown`);
 
   const facts = isUnavailable(keys) ? [] : await Promise.all(keys.map((key) => keyFacts(iam, accountId, key, since)));
   if (isUnavailable(keys)) notes.push(`ListAccessKeys failed (${keys.reason}): the user's keys are unknown`);
@@ -105,6 +109,8 @@ async function describeUser(incident: Incident, userName: string, iam: IamPort):
     mfa,
     consoleAccess,
     consolePasswordCreateDate: passwordCreated,
+    ownerSlackUserId: owner,
+    ownerLookup: isUnavailable(tags) ? tags : undefined,
     notes,
   };
 }

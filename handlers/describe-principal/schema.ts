@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Unavailable } from '../shared/schemas/task-input.js';
 
 const KeyFacts = z.object({
@@ -52,6 +52,13 @@ export const PrincipalFacts = z.object({
   consoleAccess: z.union([z.boolean(), Unavailable]).optional(),
   /** When the console password was created (a recent one is a sign of persistence too). */
   consolePasswordCreateDate: z.string().optional(),
+  /**
+   * The Slack user who owns the identity, from its `slack-user-id` tag: never their own approver
+   * (the decision refuses them), since a compromised owner's account may be the attacker's too.
+   */
+  ownerSlackUserId: z.string().optional(),
+  /** ListUserTags failed: the owner is unknown (the report counts the source as partial). */
+  ownerLookup: Unavailable.optional(),
   notes: z.array(z.string()).default([]),
 });
 export type PrincipalFacts = z.infer<typeof PrincipalFacts>;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccountId, Region } from '../shared/schemas/primitives.js';
 import {
   bucketOrUndefined,

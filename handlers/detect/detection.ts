@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidFinding } from '../shared/errors.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import { Incident, type Principal } from '../shared/schemas/incident.js';

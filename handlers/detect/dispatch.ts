@@ -32,8 +32,16 @@ function record(value: unknown, path: string): Item {
   return { path, record: parsed.data };
 }
 
-function itemsOf(value: unknown, path: string): Item[] {
-  if (Array.isArray(value)) return value.flatMap((entry, index) => itemsOf(entry, `${path}[${index}]`));
+/** Arrays of records may nest (NDJSON lines that are arrays); this deep is no longer a list of records. */
+const MAX_ARRAY_NESTING = 8;
+
+function itemsOf(value: unknown, path: string, nesting = 0): Item[] {
+  if (Array.isArray(value)) {
+    if (nesting >= MAX_ARRAY_NESTING) {
+      throw new InvalidFinding(path || '(input)', `arrays nested more than ${MAX_ARRAY_NESTING} deep`);
+    }
+    return value.flatMap((entry, index) => itemsOf(entry, `${path}[${index}]`, nesting + 1));
+  }
   if (!isObject(value)) {
     throw new InvalidFinding(path || '(input)', 'expected a JSON object: a CloudTrail record or an EventBridge event');
   }

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Incident } from '../shared/schemas/incident.js';
 import { type Detection, DetectionRule } from './detection.js';
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { z } from 'zod';
+import * as z from 'zod';
 import { requireEnv } from '../shared/env.js';
 import { mapAwsError } from '../shared/errors.js';
 import { log } from '../shared/log.js';

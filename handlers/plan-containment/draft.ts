@@ -38,22 +38,39 @@ export interface DenySubject {
 export function denySubject(incident: Incident, facts: PrincipalFacts | undefined): DenySubject | undefined {
   const { principal } = incident;
   const resolved = facts?.resolvedArn;
+  const confirmed = facts !== undefined && facts.identityLookup === undefined;
   switch (principal.type) {
     case 'IAMUser':
     case 'FederatedUser':
     case 'Root': {
       const arn = resolved ?? principal.arn;
-      return arn ? { principalArns: [arn], purpose: 'DenyPrincipal', label: arn } : bySourceIp(incident);
+      return arn ? { ...principalArns(arn, confirmed), purpose: 'DenyPrincipal' } : bySourceIp(incident);
     }
     case 'AssumedRole': {
       const arn = resolved ?? principal.sessionIssuer;
-      return arn
-        ? { principalArns: [arn], purpose: 'DenyPrincipal', label: `every session of ${arn}` }
-        : bySourceIp(incident);
+      if (!arn) return bySourceIp(incident);
+      const subject = principalArns(arn, confirmed);
+      return { ...subject, purpose: 'DenyPrincipal', label: `every session of ${subject.label}` };
     }
     default:
       return bySourceIp(incident);
   }
+}
+
+/** A user or role ARN without a path: `arn:aws:iam::123456789012:user/jane`. */
+const PATHLESS_IAM_ARN = /^(arn:[^:]+:iam::\d{12}:(?:user|role))\/([^/]+)$/;
+
+/**
+ * `aws:PrincipalArn` carries the IAM path (`user/engineering/jane`), which GuardDuty does not
+ * report. When IAM did not confirm the ARN (GetUser or GetRole failed), a path-less ARN is also
+ * denied under any path (a `*` segment before the name; ArnEquals takes wildcards), so the Deny
+ * cannot miss the principal it is meant for.
+ */
+function principalArns(arn: string, confirmed: boolean): { principalArns: string[]; label: string } {
+  const pathless = confirmed ? null : PATHLESS_IAM_ARN.exec(arn);
+  if (!pathless) return { principalArns: [arn], label: arn };
+  const anyPath = `${pathless[1]}/*/${pathless[2]}`;
+  return { principalArns: [arn, anyPath], label: `${arn} under any IAM path (IAM did not confirm it)` };
 }
 
 function bySourceIp(incident: Incident): DenySubject | undefined {

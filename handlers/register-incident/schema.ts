@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Incident } from '../shared/schemas/incident.js';
 import { ActionResult } from '../shared/schemas/plan.js';
 import { Settings } from '../shared/schemas/settings.js';

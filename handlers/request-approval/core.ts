@@ -1,3 +1,4 @@
+import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
@@ -53,6 +54,7 @@ export const requestApproval = task({
       expiresAt: deadline,
       status: 'pending',
       votes: [],
+      subjectUserId: ownerSlackUserId(input.enrichment),
     });
     await ports.store.updateIncident(incidentId, {
       status: 'awaiting_approval',

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
 import { isOurSid, maskKey } from '../shared/ids.js';

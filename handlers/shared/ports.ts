@@ -57,6 +57,8 @@ export interface IamPort {
   getAccessKeyLastUsed(args: AccountScope & { accessKeyId: string }): Promise<AccessKeyLastUsed>;
   /** `ListMFADevices`, every page: the MFA devices (virtual, hardware, passkey) assigned to the user. */
   listMfaDevices(args: AccountScope & { userName: string }): Promise<MfaDeviceInfo[]>;
+  /** `ListUserTags`, every page: the user's tags, key → value. */
+  listUserTags(args: AccountScope & { userName: string }): Promise<Record<string, string>>;
   /** `GetLoginProfile`: the user's console password, or undefined when it has none (NoSuchEntity). */
   getLoginProfile(args: AccountScope & { userName: string }): Promise<LoginProfileInfo | undefined>;
   updateAccessKey(

@@ -7,6 +7,7 @@ import { ACTION_IDS } from './blocks.js';
 import { type DecidePorts, decide } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
+import { malformedInteraction } from './request-shape.js';
 import { undo } from './undo.js';
 import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from './views.js';
 
@@ -230,7 +231,8 @@ function precheckDeny(approval: ApprovalRecord | undefined, userId: string, now:
  * Bolt's receiver refuses a timestamp more than 5 minutes old but accepts any in the future. This
  * refuses both (DESIGN §6: more than 5 minutes off), with the same 401, before Bolt looks at the
  * request. Only someone holding the signing secret can sign a future timestamp, so this narrows
- * the replay window of a leaked request rather than stopping a forgery.
+ * the replay window of a leaked request rather than stopping a forgery. A request in the window
+ * whose body is not an interaction this endpoint handles (`request-shape.ts`) gets a 400.
  */
 export function withRequestWindow(handler: SlackLambdaHandler, nowMillis: () => number = Date.now): SlackLambdaHandler {
   return async (event, context) => {
@@ -240,6 +242,12 @@ export function withRequestWindow(handler: SlackLambdaHandler, nowMillis: () => 
     if (!Number.isFinite(timestamp) || Math.abs(nowMillis() / 1000 - timestamp) > MAX_REQUEST_SKEW_SECONDS) {
       log.warn('request timestamp outside the window', { timestamp: Number.isFinite(timestamp) ? timestamp : 'none' });
       return { statusCode: 401, body: '' };
+    }
+    // Bolt throws on a body that is not JSON and fails with a 500 on a payload without the fields it reads.
+    const problem = malformedInteraction(event)?.slice(0, 200);
+    if (problem !== undefined) {
+      log.warn('malformed interaction refused', { problem });
+      return { statusCode: 400, body: problem };
     }
     return handler(event, context);
   };

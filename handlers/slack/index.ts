@@ -1,5 +1,5 @@
 import { awsRollbackStarter, awsTaskCallbackPort } from '../shared/clients/sfn.js';
-import { lazySlackChat, slackSecret } from '../shared/clients/slack-secret.js';
+import { lazySlackChat, slackApiUrl, slackSecret } from '../shared/clients/slack-secret.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { requireEnv } from '../shared/env.js';
@@ -16,6 +16,7 @@ export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
         botToken,
         botId,
         botUserId,
+        slackApiUrl: slackApiUrl(),
         ports: {
           store: dynamoStore(),
           callbacks: awsTaskCallbackPort(),

@@ -1,3 +1,4 @@
+import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
@@ -108,6 +109,7 @@ export const writeReport = task({
                 approvers: input.settings.approvers,
                 requiredVotes: input.settings.twoPersonRule ? 2 : 1,
                 expiresAt: new Date(Date.parse(now) + UNDO_WINDOW_MS).toISOString(),
+                subjectUserId: ownerSlackUserId(response?.enrichment ?? {}),
               },
               { clock: ports.clock, random: ports.random },
             ),

@@ -209,10 +209,29 @@ export function buildReport(input: ReportInput): Report {
     },
     evidenceSources: Object.entries(sources).map(([source, value]) => {
       const entry = value as { status?: string; reason?: string } | undefined;
-      return { source: SOURCE_NAMES[source] ?? source, status: entry?.status ?? 'missing', reason: entry?.reason };
+      const name = SOURCE_NAMES[source] ?? source;
+      const parts = entry?.status === 'ok' ? unavailableParts(value) : [];
+      if (parts.length > 0) return { source: name, status: 'partial', reason: parts.join('; ') };
+      return { source: name, status: entry?.status ?? 'missing', reason: entry?.reason };
     }),
     error: input.failure ? { error: input.failure.Error, cause: input.failure.Cause } : undefined,
   };
+}
+
+/**
+ * The reasons of the parts of an answered source that could not answer themselves (one bucket's
+ * replication, the user's MFA devices, one LookupEvents attribute…), each once: such a source is
+ * `partial`, not `ok`.
+ */
+function unavailableParts(value: unknown, found: string[] = []): string[] {
+  if (Array.isArray(value)) {
+    for (const item of value) unavailableParts(item, found);
+  } else if (isUnavailable(value)) {
+    if (!found.includes(value.reason)) found.push(value.reason);
+  } else if (typeof value === 'object' && value !== null) {
+    for (const item of Object.values(value)) unavailableParts(item, found);
+  }
+  return found;
 }
 
 function signIn(facts: PrincipalFacts | undefined): string | undefined {

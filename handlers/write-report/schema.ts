@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import { IncidentTaskInput } from '../shared/schemas/task-input.js';
 

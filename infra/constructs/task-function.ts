@@ -1,9 +1,11 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { spawnSync } from 'node:child_process';
+import { join, relative } from 'node:path';
+import { AssetHashType, Duration, type ILocalBundling, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ROOT } from '../bundling/bundle.js';
 import { acknowledge, acknowledgeResource } from '../nag.js';
 
 export interface TaskFunctionProps {
@@ -19,12 +21,55 @@ export interface TaskFunctionProps {
 }
 
 /**
- * One responder function: Node 22 on ARM64, ESM, minified with the AWS SDK bundled (built by the
- * local esbuild, never Docker), X-Ray tracing, its own log group and its own role holding only
- * the permission to write to that log group. Task permissions are added by `infra/tasks.ts`.
+ * Bundles one handler with `infra/bundling/bundle.ts`, run by the local esbuild in a child process
+ * (CDK's local bundling is synchronous, esbuild's plugins are not); never Docker.
+ */
+class HandlerBundling implements ILocalBundling {
+  /**
+   * The entry, relative to the project. Also what tells the functions' assets apart: CDK keys its
+   * asset cache on the source path and the bundling options as JSON, where only this field shows.
+   */
+  readonly entry: string;
+
+  constructor(entry: string) {
+    this.entry = relative(ROOT, entry);
+  }
+
+  tryBundle(outputDir: string): boolean {
+    const child = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'infra/bundling/cli.ts'), join(ROOT, this.entry), outputDir],
+      { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    if (child.status !== 0) {
+      throw new Error(`bundling ${this.entry} failed (${child.error?.message ?? `exit code ${child.status}`})`);
+    }
+    return true;
+  }
+}
+
+/**
+ * The code of one handler, as `NodejsFunction` would stage it: the asset hash is the bundle's, and
+ * a synth with bundling skipped (the unit tests) does not bundle.
+ */
+export function handlerCode(entry: string): lambda.Code {
+  return lambda.Code.fromAsset(ROOT, {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      // Required by the API; never pulled: the local bundling either succeeds or throws.
+      image: lambda.Runtime.NODEJS_22_X.bundlingImage,
+      local: new HandlerBundling(entry),
+    },
+  });
+}
+
+/**
+ * One responder function: Node 22 on ARM64, ESM, minified with the AWS SDK bundled (`handlerCode`),
+ * X-Ray tracing, its own log group and its own role holding only the permission to write to that
+ * log group. Task permissions are added by `infra/tasks.ts`.
  */
 export class TaskFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: lambda.Function;
   readonly role: iam.Role;
 
   constructor(scope: Construct, id: string, props: TaskFunctionProps) {
@@ -43,9 +88,9 @@ export class TaskFunction extends Construct {
         resources: [logGroup.logGroupArn, `${logGroup.logGroupArn}:*`],
       }),
     );
-    this.fn = new NodejsFunction(this, 'Function', {
-      entry: props.entry,
-      handler: 'handler',
+    this.fn = new lambda.Function(this, 'Function', {
+      code: handlerCode(props.entry),
+      handler: 'index.handler',
       description: props.description,
       runtime: lambda.Runtime.NODEJS_22_X,
       architecture: lambda.Architecture.ARM_64,
@@ -59,17 +104,6 @@ export class TaskFunction extends Construct {
         HOME_ACCOUNT_ID: Stack.of(this).account,
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
-      },
-      bundling: {
-        format: OutputFormat.ESM,
-        target: 'node22',
-        minify: true,
-        sourceMap: true,
-        keepNames: true,
-        externalModules: [],
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        forceDockerBundling: false,
       },
     });
     acknowledgeResource(this.role, `${logGroup.logGroupArn}:*`, 'log streams of the own log group of this function');

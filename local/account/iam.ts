@@ -24,6 +24,10 @@ export function iamPort(state: AccountState): IamPort {
         found && { userName: args.userName, arn: found.arn, createDate: found.createDate, mfaDevices: found.mfaDevices }
       );
     },
+    listUserTags: async (args) => {
+      state.enter('iam:ListUserTags', args);
+      return { ...(user(args.userName).tags ?? {}) };
+    },
     getRole: async (args) => {
       state.enter('iam:GetRole', args);
       const role = state.roles.get(args.roleName);

@@ -12,6 +12,7 @@ export interface UserState {
   createDate?: string;
   mfaDevices?: number;
   loginProfile?: LoginProfileInfo;
+  tags?: Record<string, string>;
   keys: AccessKeyState[];
 }
 

@@ -7,6 +7,7 @@ import {
   IAMServiceException,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
+  ListUserTagsCommand,
   NoSuchEntityException,
   UpdateAccessKeyCommand,
 } from '@aws-sdk/client-iam';
@@ -177,6 +178,25 @@ describe('awsIamPort', () => {
     iam.on(GetUserCommand).rejects(serviceError('AccessDenied', 'not authorized to perform: iam:GetUser'));
 
     await expect(awsIamPort().getUser({ accountId: ACCOUNT, userName: 'alice' })).rejects.toBeInstanceOf(
+      AwsAccessDenied,
+    );
+  });
+
+  it('reads the tags of every page of ListUserTags; AccessDenied is a named error', async () => {
+    iam
+      .on(ListUserTagsCommand, { UserName: 'alice' })
+      .resolvesOnce({ Tags: [{ Key: 'slack-user-id', Value: 'U0ALICE1' }], IsTruncated: true, Marker: 'm2' })
+      .resolvesOnce({ Tags: [{ Key: 'team', Value: 'data' }], IsTruncated: false });
+
+    const tags = await awsIamPort().listUserTags({ accountId: ACCOUNT, userName: 'alice' });
+
+    expect(tags).toEqual({ 'slack-user-id': 'U0ALICE1', team: 'data' });
+    expect(iam.commandCalls(ListUserTagsCommand).map((call) => call.args[0].input)).toEqual([
+      { UserName: 'alice', Marker: undefined },
+      { UserName: 'alice', Marker: 'm2' },
+    ]);
+    iam.on(ListUserTagsCommand).rejects(serviceError('AccessDenied', 'not authorized to perform iam:ListUserTags'));
+    await expect(awsIamPort().listUserTags({ accountId: ACCOUNT, userName: 'alice' })).rejects.toBeInstanceOf(
       AwsAccessDenied,
     );
   });

@@ -2,7 +2,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { SlackApiError, slackChatPort } from '../../handlers/shared/clients/slack.js';
+import {
+  SlackApiError,
+  type SlackChatClient,
+  slackChatPort,
+  slackWebApi,
+} from '../../handlers/shared/clients/slack.js';
 
 interface Received {
   method: string;
@@ -15,8 +20,14 @@ let server: Server;
 let apiUrl: string;
 
 /** Slack's Web API, as far as these two methods go: form-encoded in, JSON out. */
-function answer(method: string, params: Record<string, string>): { status: number; body: unknown } {
+function answer(
+  method: string,
+  params: Record<string, string>,
+): { status: number; body: unknown; headers?: Record<string, string> } {
+  const attempts = received.filter((request) => request.params.channel === params.channel).length;
   if (params.channel === 'C0BROKEN') return { status: 500, body: { ok: false } };
+  if (params.channel === 'C0FLAKY' && attempts <= 2) return { status: 503, body: { ok: false } };
+  if (params.channel === 'C0LIMITED') return { status: 429, body: { ok: false }, headers: { 'retry-after': '0' } };
   if (params.channel === 'C0MISSING') return { status: 200, body: { ok: false, error: 'channel_not_found' } };
   if (method === 'chat.postMessage')
     return { status: 200, body: { ok: true, channel: 'C0INCIDENTS', ts: '1718000000.000100' } };
@@ -34,8 +45,8 @@ beforeAll(async () => {
       const method = (request.url ?? '').replace(/^\/api\//, '');
       const params = Object.fromEntries(new URLSearchParams(body));
       received.push({ method, authorization: request.headers.authorization, params });
-      const { status, body: json } = answer(method, params);
-      response.writeHead(status, { 'content-type': 'application/json' });
+      const { status, body: json, headers } = answer(method, params);
+      response.writeHead(status, { 'content-type': 'application/json', ...headers });
       response.end(JSON.stringify(json));
     });
   });
@@ -47,14 +58,18 @@ afterAll(async () => {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-const client = () => new WebClient('xoxb-test-token', { slackApiUrl: apiUrl, retryConfig: { retries: 0 } });
+/** The two clients the chat port is used with: @slack/web-api's (tests, local) and the functions' own. */
+const CLIENTS: [string, () => SlackChatClient][] = [
+  ['WebClient', () => new WebClient('xoxb-test-token', { slackApiUrl: apiUrl, retryConfig: { retries: 0 } })],
+  ['slackWebApi', () => slackWebApi('xoxb-test-token', { slackApiUrl: apiUrl, retries: 0 })],
+];
 
 const BLOCKS = [
   { type: 'header', text: { type: 'plain_text', text: 'S3 exfiltration' } },
   { type: 'section', text: { type: 'mrkdwn', text: '*Plan*: deactivate AKIA…MPLE' } },
 ];
 
-describe('slackChatPort', () => {
+describe.each(CLIENTS)('slackChatPort with %s', (_name, client) => {
   beforeEach(() => {
     received.length = 0;
   });
@@ -114,5 +129,51 @@ describe('slackChatPort', () => {
     const update = slackChatPort(client()).update({ ref: { channel: 'C0BROKEN', ts: '1.2' }, message: { text: 'x' } });
 
     await expect(update).rejects.toMatchObject({ name: 'SlackApiError', slackError: 'http_500' });
+  });
+});
+
+describe('slackWebApi', () => {
+  beforeEach(() => {
+    received.length = 0;
+  });
+
+  const port = (retries: number) =>
+    slackChatPort(slackWebApi('xoxb-test-token', { slackApiUrl: apiUrl, retries, maxDelayMs: 1 }));
+
+  it('retries an HTTP failure, at most `retries` times', async () => {
+    await expect(port(1).post({ channel: 'C0FLAKY', message: { text: 'x' } })).rejects.toMatchObject({
+      slackError: 'http_503',
+    });
+    expect(received).toHaveLength(2);
+
+    received.length = 0;
+    const ref = await port(2).post({ channel: 'C0FLAKY', message: { text: 'x' } });
+    expect(ref.ts).toBe('1718000000.000100');
+    expect(received).toHaveLength(3);
+  });
+
+  it("waits out a rate limit's Retry-After, then reports it", async () => {
+    const post = port(2).post({ channel: 'C0LIMITED', message: { text: 'x' } });
+
+    await expect(post).rejects.toMatchObject({ slackError: 'ratelimited (retry after 0 s)' });
+    expect(received).toHaveLength(3);
+  });
+
+  it("does not retry Slack's own refusal", async () => {
+    await expect(port(2).post({ channel: 'C0MISSING', message: { text: 'x' } })).rejects.toMatchObject({
+      slackError: 'channel_not_found',
+    });
+    expect(received).toHaveLength(1);
+  });
+
+  it('reports a request that never reached Slack', async () => {
+    const closed = slackChatPort(
+      slackWebApi('xoxb-test-token', { slackApiUrl: 'http://127.0.0.1:1/api/', retries: 0 }),
+    );
+
+    await expect(closed.post({ channel: 'C0INCIDENTS', message: { text: 'x' } })).rejects.toMatchObject({
+      name: 'SlackApiError',
+      slackError: 'slack_webapi_request_error',
+    });
   });
 });

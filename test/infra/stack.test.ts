@@ -1,4 +1,4 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../../handlers/shared/errors.js';
@@ -167,6 +167,9 @@ describe('the responder stack', () => {
     const report = new AwsSolutionsChecks(built.app).validateScope(built.app);
 
     expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    // Nor does the synth itself warn (least-privilege.test.ts checks the same with every option set).
+    expect(Annotations.fromStack(built.stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(built.stack).findWarning('*', Match.anyValue())).toEqual([]);
   });
 });
 

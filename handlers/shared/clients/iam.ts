@@ -10,6 +10,7 @@ import {
   IAMClient,
   ListAccessKeysCommand,
   ListMFADevicesCommand,
+  ListUserTagsCommand,
   NoSuchEntityException,
   PutRolePolicyCommand,
   PutUserPolicyCommand,
@@ -137,6 +138,18 @@ export function awsIamPort(): IamPort {
           marker = page.IsTruncated ? page.Marker : undefined;
         } while (marker);
         return devices;
+      }),
+
+    listUserTags: ({ userName, ...scope }) =>
+      callAws('iam:ListUserTags', async () => {
+        const tags: Record<string, string> = {};
+        let marker: string | undefined;
+        do {
+          const page = await iamIn(scope).send(new ListUserTagsCommand({ UserName: userName, Marker: marker }));
+          for (const tag of page.Tags ?? []) if (tag.Key) tags[tag.Key] = tag.Value ?? '';
+          marker = page.IsTruncated ? page.Marker : undefined;
+        } while (marker);
+        return tags;
       }),
 
     getLoginProfile: ({ userName, ...scope }) =>

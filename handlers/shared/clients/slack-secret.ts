@@ -1,8 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { WebClient } from '@slack/web-api';
 import { requireEnv } from '../env.js';
 import type { ChatPort } from '../ports.js';
-import { slackChatPort } from './slack.js';
+import { slackChatPort, slackWebApi } from './slack.js';
 
 /**
  * The Slack app's credentials, kept in Secrets Manager as `{"signingSecret","botToken"}`, with the
@@ -40,12 +39,20 @@ export function slackSecret(): Promise<SlackSecret> {
   return cached;
 }
 
+/**
+ * Where the Slack Web API is: `SLACK_API_URL` when set (GovSlack's `https://slack-gov.com/api/`, or
+ * a local fake in the bundled-handler test and the bench), else Slack's default.
+ */
+export function slackApiUrl(): string | undefined {
+  return process.env.SLACK_API_URL || undefined;
+}
+
 /** A chat port whose client is built on first use, once the secret is read. */
 export function lazySlackChat(): ChatPort {
   let port: Promise<ChatPort> | undefined;
   const get = () => {
     port ??= slackSecret().then((secret) =>
-      slackChatPort(new WebClient(secret.botToken, { retryConfig: { retries: 2, maxTimeout: 2000 } })),
+      slackChatPort(slackWebApi(secret.botToken, { slackApiUrl: slackApiUrl(), retries: 2, maxDelayMs: 2000 })),
     );
     return port;
   };

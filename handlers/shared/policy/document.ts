@@ -43,6 +43,12 @@ export function parsePolicy(text: string | undefined, target: string): PolicyDoc
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new InvalidPolicyDocument(`policy of ${target} is not a JSON object`);
   }
+  // Comparing and serializing recurse: a document nested thousands deep would overflow the stack.
+  if (nestedDeeperThan(value, MAX_POLICY_DEPTH)) {
+    throw new InvalidPolicyDocument(
+      `policy of ${target} nests deeper than ${MAX_POLICY_DEPTH} levels: not an IAM policy`,
+    );
+  }
   const doc = value as Record<string, unknown>;
   const raw = doc.Statement;
   const statements = raw === undefined ? [] : Array.isArray(raw) ? raw : [raw];
@@ -56,6 +62,21 @@ export function parsePolicy(text: string | undefined, target: string): PolicyDoc
     }
   });
   return { ...doc, Statement: statements as Statement[] };
+}
+
+/** The policy grammar nests a handful of levels (document, Statement, Condition, operator, key, values). */
+const MAX_POLICY_DEPTH = 32;
+
+/** Whether a parsed JSON value holds objects or arrays more than `limit` levels deep (iteratively). */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [node, depth] = next;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /** Serializes compactly: AWS stores what it is given and counts its size, so whitespace costs. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Settings } from './settings.js';
 
 /** What each containment task receives from the Contain map: one approved plan item. */

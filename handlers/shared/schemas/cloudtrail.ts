@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * A CloudTrail record as CloudTrail writes it (and as LookupEvents returns it in `CloudTrailEvent`).

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DetectionRule } from '../../detect/detection.js';
 import { DETECTION_DETAIL_TYPE, DETECTION_SOURCE, DetectionEnvelope } from '../../detect/envelope.js';
 import { InvalidExecutionInput } from '../errors.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccessKeyId, AccountId, BucketName, IpAddress, PrincipalId, Region, Timestamp } from './primitives.js';
 
 /**
@@ -113,14 +113,18 @@ export function camelizeApiFinding(value: unknown): unknown {
 
 const OPAQUE_MAPS = new Set(['affectedResources', 'tags', 'userAgent']);
 
-function camelize(value: unknown, opaque: boolean): unknown {
-  if (Array.isArray(value)) return value.map((item) => camelize(item, false));
+/** A finding nests about ten levels; anything deeper is left as it is (and recursing into it could overflow the stack). */
+const MAX_CAMELIZE_DEPTH = 64;
+
+function camelize(value: unknown, opaque: boolean, depth = 0): unknown {
+  if (depth > MAX_CAMELIZE_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => camelize(item, false, depth + 1));
   if (value instanceof Date) return value.toISOString();
   if (typeof value !== 'object' || value === null) return value;
   const out: Record<string, unknown> = {};
   for (const [key, child] of Object.entries(value)) {
     const name = opaque ? key : key.charAt(0).toLowerCase() + key.slice(1);
-    out[name] = opaque ? child : camelize(child, OPAQUE_MAPS.has(name) && !Array.isArray(child));
+    out[name] = opaque ? child : camelize(child, OPAQUE_MAPS.has(name) && !Array.isArray(child), depth + 1);
   }
   return out;
 }

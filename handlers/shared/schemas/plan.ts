@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { AccessKeyId, AccountId, BucketName, IamName, Region } from './primitives.js';
 
 /** Action ids: used by `--approve`, the plan, `applied[]` and the Slack checkboxes (DESIGN §5). */

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * Validators for identifiers that end up in policies, ARNs, Slack messages and Athena queries.
@@ -24,7 +24,10 @@ export const IamName = z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM n
 /** A principal id as GuardDuty and CloudTrail report it (AIDA…, AROA…:session, an account id, ANONYMOUS_PRINCIPAL). */
 export const PrincipalId = z.string().regex(/^[\w+=,.@:-]{1,256}$/, 'must be a principal id');
 
-export const IpAddress = z.string().refine((value) => isIP(value) !== 0, 'must be an IPv4 or IPv6 address');
+/** A zone index (`fe80::1%eth0`) names a local interface, never a remote caller, and is no `aws:SourceIp`. */
+export const IpAddress = z
+  .string()
+  .refine((value) => isIP(value) !== 0 && !value.includes('%'), 'must be an IPv4 or IPv6 address');
 
 /** An IAM/STS ARN for a principal. */
 export const PrincipalArn = z
