@@ -59,6 +59,17 @@ export const AthenaConfig = z
       .string()
       .regex(/^(?!\/)[\w!.'()/-]{0,200}$/, "must be an S3 key prefix (A-Z a-z 0-9 ! _ . ' ( ) / -, no leading /)")
       .default(''),
+    /**
+     * The KMS key the trail encrypts its log files with (SSE-KMS trails): the evidence task may
+     * decrypt with it, through S3 only. Unset: the log files are SSE-S3.
+     */
+    cloudTrailKmsKeyArn: z
+      .string()
+      .regex(
+        /^arn:aws[\w-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/,
+        'must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+      )
+      .optional(),
     /** Per-query scan limit in bytes: the workgroup's cutoff (when created) and the Lambda's check. */
     maxBytesScanned: z
       .number()

@@ -130,6 +130,13 @@ function athenaReads(c: GrantContext, athena: DataEventsTarget): iam.PolicyState
       ),
       'CloudTrail log objects under the configured prefix are named by date and account at run time',
     ),
+    ...(athena.cloudTrailKmsKeyArn
+      ? [
+          statement(['kms:Decrypt'], [athena.cloudTrailKmsKeyArn], {
+            StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' },
+          }),
+        ]
+      : []),
     ...results,
   ];
 }

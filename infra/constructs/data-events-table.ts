@@ -26,6 +26,8 @@ export interface DataEventsTarget {
   /** Key patterns (IAM resource syntax) of the trail's log objects the table reads. */
   readonly trailKeys: readonly string[];
   readonly maxBytesScanned: number;
+  /** The trail's SSE-KMS key, when its log files use one. */
+  readonly cloudTrailKmsKeyArn?: string;
   /** Key pattern of the results the created workgroup writes to the evidence bucket; unset when adopted. */
   readonly resultKeys?: string;
 }
@@ -59,6 +61,7 @@ export class DataEventsTable extends Construct {
       workgroup: config.workgroup,
       cloudTrailBucket: config.cloudTrailBucket,
       maxBytesScanned: config.maxBytesScanned,
+      cloudTrailKmsKeyArn: config.cloudTrailKmsKeyArn,
     };
     if (!config.create) {
       // The table's layout is not ours to know: the whole configured prefix, as before.

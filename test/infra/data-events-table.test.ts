@@ -289,6 +289,24 @@ describe('an adopted table (athena.create: false)', () => {
   });
 });
 
+describe('a trail whose log files are SSE-KMS encrypted', () => {
+  it('may decrypt with exactly that key, and only through S3', async () => {
+    const key = 'arn:aws:kms:us-east-1:999988887777:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const { template } = await withAthena({ ...ATHENA, cloudTrailKmsKeyArn: key });
+
+    const role = Object.values(template.findResources('AWS::IAM::Policy'))
+      .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[])
+      .filter((s) => ([] as unknown[]).concat(s.Resource).includes(key));
+    expect(role).toEqual([
+      expect.objectContaining({
+        Action: 'kms:Decrypt',
+        Resource: key,
+        Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+      }),
+    ]);
+  });
+});
+
 describe('athena configuration', () => {
   it('keeps the earlier shape working: create by default, a 200 GiB scan limit', () => {
     const config = parseConfig({ ...BASE_CONFIG, athena: ATHENA });
@@ -318,6 +336,7 @@ describe('athena configuration', () => {
     [{ projectionStart: '2024-01-01' }, 'athena.projectionStart'],
     [{ create: false, organizationId: 'o-a1b2c3d4e5' }, 'athena.organizationId'],
     [{ create: false, regions: ['us-east-1'] }, 'athena.regions'],
+    [{ cloudTrailKmsKeyArn: 'alias/trail' }, 'athena.cloudTrailKmsKeyArn'],
     [{ databse: 'security' }, 'athena'],
   ])('refuses %o with a ConfigError naming %s', (override, path) => {
     let error: unknown;
