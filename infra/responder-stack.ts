@@ -56,6 +56,7 @@ export class ResponderStack extends Stack {
       athena: dataEvents?.target,
       memberAccounts: config.memberAccounts,
       memberRoleName: config.memberRoleName,
+      protectedRoleArns: [...config.irRoleArns, ...config.breakGlassRoleArns],
     };
 
     this.functions = Object.fromEntries(

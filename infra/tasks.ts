@@ -29,6 +29,8 @@ export interface GrantContext {
   /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
   readonly memberAccounts: readonly string[];
   readonly memberRoleName: string;
+  /** The IR and break-glass roles: no task may rewrite their policies. */
+  readonly protectedRoleArns: readonly string[];
 }
 
 export interface TaskSpec {
@@ -41,6 +43,28 @@ export interface TaskSpec {
 
 const statement = (actions: string[], resources: string[], conditions?: Record<string, Record<string, unknown>>) =>
   new iam.PolicyStatement({ actions, resources, conditions });
+
+export const WHY_NEVER_OUR_ROLES =
+  'an explicit Deny: the wildcard widens what is refused (every role of this stack), it grants nothing';
+
+/**
+ * An explicit Deny beside any grant to rewrite role policies: never the responder's own roles
+ * (`<stack name>-*`), the IR roles or the break-glass roles. The planner never targets them either;
+ * this makes it impossible rather than merely unplanned (no self-escalation through a finding that
+ * names one of them).
+ */
+const neverOurRoles = (c: GrantContext) =>
+  justify(
+    new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+      resources: [
+        `arn:${c.stack.partition}:iam::${c.stack.account}:role/${c.stack.stackName}-*`,
+        ...c.protectedRoleArns,
+      ],
+    }),
+    WHY_NEVER_OUR_ROLES,
+  );
 
 /** Read and conditional writes on the incident table; never Scan, never DeleteItem, never the table itself. */
 const storeAccess = (context: GrantContext) =>
@@ -272,6 +296,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     description: 'Contain: deny credentials issued before now (AWSRevokeOlderSessions)',
     statements: (c) => [
       justify(statement(['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy'], iamArns(c, 'role')), WHY_IAM_NAMES),
+      neverOurRoles(c),
       justify(statement(['iam:GetUserPolicy', 'iam:PutUserPolicy'], iamArns(c, 'user')), WHY_IAM_NAMES),
       storeAccess(c),
       ...memberRole(c),
@@ -329,6 +354,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         statement(['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'], iamArns(c, 'role')),
         WHY_IAM_NAMES,
       ),
+      neverOurRoles(c),
       justify(
         statement(
           [

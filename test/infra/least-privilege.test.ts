@@ -35,6 +35,21 @@ const WHY = {
   stepFunctions: 'X-Ray and CloudWatch Logs delivery for Step Functions support no resource-level permissions',
 };
 
+/** The explicit Deny of the two roles that may rewrite role policies: never ours, the IR or break-glass roles. */
+const NEVER_OUR_ROLES: Entry = {
+  actions: ['iam:DeleteRolePolicy', 'iam:PutRolePolicy'],
+  resources: [
+    `arn:<Partition>:iam::${HOME}:role/S3ExfilResponder-*`,
+    `arn:aws:iam::${HOME}:role/BreakGlassAdmin`,
+    `arn:aws:iam::${HOME}:role/IncidentResponder`,
+  ],
+  why: 'an explicit Deny: the wildcard widens what is refused (every role of this stack), it grants nothing',
+};
+const DENIES: Record<string, Entry[]> = {
+  revokeRoleSessions: [NEVER_OUR_ROLES],
+  rollbackIncident: [NEVER_OUR_ROLES],
+};
+
 const STORE: Entry = {
   actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
   resources: ['<IncidentStoreTable.Arn>'],
@@ -416,13 +431,30 @@ describe.each(['base', 'full'] as const)('least privilege, %s config', (name) =>
     for (const reason of Object.values(UNSCOPABLE_WRITES)) expect(reason.length).toBeGreaterThan(20);
   });
 
+  it('only the roles that may rewrite role policies carry a Deny, and it covers our own, IR and break-glass roles', () => {
+    const roles = rolePermissions(template(name));
+    const denies = Object.fromEntries(
+      Object.entries(roles)
+        .filter(([, facts]) => facts.denies.length > 0)
+        .map(([role, facts]) => [role, facts.denies]),
+    );
+    const strip = (entries: Entry[]) => normalized(entries.map(({ why: _why, ...grant }) => grant));
+    expect(Object.keys(denies).sort()).toEqual(Object.keys(DENIES).sort());
+    for (const [role, expected] of Object.entries(DENIES))
+      expect(normalized(denies[role] ?? [])).toEqual(strip(expected));
+    // Every role that may put a role policy has that Deny.
+    for (const [role, facts] of Object.entries(roles)) {
+      if (facts.grants.some((grant) => grant.actions.includes('iam:PutRolePolicy'))) expect(DENIES[role]).toBeDefined();
+    }
+  });
+
   it('every wildcard has a cdk-nag acknowledgement, and its reason is the one the table gives', () => {
     const { stack } = builds[name].built;
     const expected = expectedRoles(builds[name].deployment);
     const problems: string[] = [];
     for (const [role, findings] of Object.entries(wildcardFindings(stack, template(name)))) {
       for (const finding of findings) {
-        const entry = (expected[role] ?? []).find(
+        const entry = [...(expected[role] ?? []), ...(DENIES[role] ?? [])].find(
           (candidate) => candidate.resources.includes(finding.readable) || candidate.actions.includes(finding.readable),
         );
         if (finding.reasons.length === 0) problems.push(`${role}: ${finding.finding} is not acknowledged`);

@@ -20,6 +20,8 @@ export interface RoleFacts {
   /** Service principals that may assume it. */
   readonly trustedBy: string[];
   readonly grants: Grant[];
+  /** Explicit Deny statements: what the role may never do, whatever it is granted. */
+  readonly denies: Grant[];
   /** Managed policies and inline `Policies` of the role itself (expected: none). */
   readonly attached: unknown[];
 }
@@ -80,15 +82,19 @@ export function rolePermissions(template: Template): Record<string, RoleFacts> {
       )
       .flatMap(([, policy]) => statementsOf(policy));
     const grants = new Map<string, Grant>();
+    const denies = new Map<string, Grant>();
     for (const raw of statements) {
       const statement = raw as { Effect: string; Action: Json; Resource: Json; Condition?: Json };
-      if (statement.Effect !== 'Allow') throw new Error(`${logicalId}: unexpected ${statement.Effect} statement`);
+      if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
+        throw new Error(`${logicalId}: unexpected ${statement.Effect} statement`);
+      }
+      const into = statement.Effect === 'Allow' ? grants : denies;
       const actions = sorted(list(statement.Action).map(readable));
       const conditions = readableConditions(statement.Condition);
       const key = JSON.stringify([actions, conditions]);
       const resourcesOf = list(statement.Resource).map(readable);
-      const existing = grants.get(key);
-      grants.set(key, {
+      const existing = into.get(key);
+      into.set(key, {
         actions,
         resources: sorted([...(existing?.resources ?? []), ...resourcesOf]),
         ...(conditions && { conditions }),
@@ -98,6 +104,7 @@ export function rolePermissions(template: Template): Record<string, RoleFacts> {
       logicalId,
       trustedBy: sorted(trust.Statement.flatMap((entry) => list(entry.Principal.Service).map(readable))),
       grants: [...grants.values()].sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      denies: [...denies.values()],
       attached: [...list(properties.ManagedPolicyArns), ...list(properties.Policies)],
     };
   }
