@@ -1,0 +1,402 @@
+import { App } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks, rules } from 'cdk-nag';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig, type ResponderConfigInput } from '../../infra/config.js';
+import { MEMBER_ACTIONS, MemberAccountStack, type MemberScope } from '../../infra/member-stack.js';
+import { BASE_CONFIG, synthStack } from '../support/stack.js';
+import { allAcknowledgements, readable } from './role-policies.js';
+
+type Json = unknown;
+interface Statement {
+  Sid?: string;
+  Effect: 'Allow' | 'Deny';
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Json;
+}
+type Resources = Record<string, { Type: string; Properties?: Record<string, Json> }>;
+
+const list = <T>(value: T | T[] | undefined): T[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
+
+/** Intrinsics as `role-policies.ts` writes them (`<Partition>`, `<AdministratorAccountId>`), `Fn::If` kept. */
+function readableDeep(value: Json): Json {
+  if (Array.isArray(value)) return value.map(readableDeep);
+  if (typeof value !== 'object' || value === null) return value;
+  const record = value as Record<string, Json>;
+  if ('Ref' in record || 'Fn::Join' in record || 'Fn::GetAtt' in record) return readable(value);
+  return Object.fromEntries(Object.entries(record).map(([key, inner]) => [key, readableDeep(inner)]));
+}
+
+function memberApp() {
+  const app = new App();
+  const stack = new MemberAccountStack(app, 'S3ExfilResponderMember');
+  return { app, stack, template: Template.fromStack(stack) };
+}
+
+let member: ReturnType<typeof memberApp>;
+let resources: Resources;
+let role: Record<string, Json>;
+
+beforeAll(() => {
+  member = memberApp();
+  resources = member.template.toJSON().Resources as Resources;
+  role = Object.values(resources).find((resource) => resource.Type === 'AWS::IAM::Role')?.Properties ?? {};
+});
+
+const policy = (name: string): Statement[] => {
+  const policies = role.Policies as { PolicyName: string; PolicyDocument: { Statement: Statement[] } }[];
+  const found = policies.find((candidate) => candidate.PolicyName === name);
+  if (!found) throw new Error(`no inline policy ${name}`);
+  return readableDeep(found.PolicyDocument.Statement) as Statement[];
+};
+
+describe('the member-account stack (StackSets)', () => {
+  it('is one IAM role and its output: no assets, no Lambda, no bootstrap check, no custom resources', () => {
+    const template = member.template.toJSON();
+    expect(Object.values(resources).map((resource) => resource.Type)).toEqual(['AWS::IAM::Role']);
+    expect(Object.keys(template.Outputs)).toEqual(['MemberRoleArn']);
+    expect(template.Rules).toBeUndefined();
+    expect(Object.keys(template.Parameters)).not.toContain('BootstrapVersion');
+
+    const assembly = member.app.synth();
+    const artifact = assembly.getStackArtifact(member.stack.artifactId);
+    expect(artifact.assets).toEqual([]);
+    expect(assembly.artifacts.filter((candidate) => candidate.constructor.name === 'AssetManifestArtifact')).toEqual(
+      [],
+    );
+    // Nothing can add one by accident: the synthesizer refuses assets.
+    expect(() => member.stack.synthesizer.addFileAsset({ sourceHash: 'x', fileName: 'x' })).toThrow(/assets/);
+  });
+
+  it('takes what differs per deployment as parameters, each constrained by a pattern', () => {
+    const parameters = member.template.toJSON().Parameters as Record<
+      string,
+      { Type: string; Default?: string; AllowedPattern: string }
+    >;
+    expect(
+      Object.fromEntries(
+        Object.entries(parameters).map(([name, { Type, Default, AllowedPattern }]) => [
+          name,
+          { Type, Default, AllowedPattern },
+        ]),
+      ),
+    ).toEqual({
+      AdministratorAccountId: { Type: 'String', Default: undefined, AllowedPattern: '^\\d{12}$' },
+      ResponderStackName: {
+        Type: 'String',
+        Default: 'S3ExfilResponder',
+        AllowedPattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$',
+      },
+      MemberRoleName: { Type: 'String', Default: 'S3ExfilResponderMember', AllowedPattern: '^[\\w+=,.@-]{1,64}$' },
+      OrganizationId: { Type: 'String', Default: '', AllowedPattern: '^(o-[a-z0-9]{10,32})?$' },
+    });
+
+    const matches = (name: string, value: string) => new RegExp(parameters[name]?.AllowedPattern ?? '$^').test(value);
+    expect(matches('AdministratorAccountId', '123456789012')).toBe(true);
+    expect(matches('AdministratorAccountId', '12345678901')).toBe(false);
+    expect(matches('AdministratorAccountId', 'arn:aws:iam::123456789012:root')).toBe(false);
+    expect(matches('OrganizationId', '')).toBe(true);
+    expect(matches('OrganizationId', 'o-a1b2c3d4e5')).toBe(true);
+    expect(matches('OrganizationId', 'r-a1b2')).toBe(false);
+    expect(matches('MemberRoleName', 'S3ExfilResponderMember')).toBe(true);
+    expect(matches('MemberRoleName', 'a/b')).toBe(false);
+    // The default role name is the one the responder assumes by default.
+    expect(parameters.MemberRoleName?.Default).toBe(parseConfig(BASE_CONFIG).memberRoleName);
+  });
+
+  it('is assumable only by the responder stack roles of the administrator account, for at most an hour', () => {
+    expect(role.RoleName).toEqual({ Ref: 'MemberRoleName' });
+    expect(role.MaxSessionDuration).toBe(3600);
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.PermissionsBoundary).toBeUndefined();
+
+    const conditions = (extra: Record<string, string>) => ({
+      ArnLike: { 'aws:PrincipalArn': 'arn:<Partition>:iam::<AdministratorAccountId>:role/<ResponderStackName>-*' },
+      StringEquals: { 'sts:RoleSessionName': 's3-exfil-responder', ...extra },
+    });
+    expect(readableDeep(role.AssumeRolePolicyDocument)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Sid: 'ResponderTaskRoles',
+          Effect: 'Allow',
+          Principal: { AWS: 'arn:<Partition>:iam::<AdministratorAccountId>:root' },
+          Action: 'sts:AssumeRole',
+          Condition: {
+            'Fn::If': ['HasOrganizationId', conditions({ 'aws:PrincipalOrgID': '<OrganizationId>' }), conditions({})],
+          },
+        },
+      ],
+    });
+    expect(member.template.toJSON().Conditions).toEqual({
+      HasOrganizationId: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrganizationId' }, ''] }] },
+    });
+  });
+
+  it('allows exactly the member actions, each scoped to this account', () => {
+    expect(policy('Respond')).toEqual([
+      {
+        Sid: 'IamUsers',
+        Effect: 'Allow',
+        Action: [
+          'iam:GetUser',
+          'iam:ListAccessKeys',
+          'iam:GetAccessKeyLastUsed',
+          'iam:ListMFADevices',
+          'iam:GetLoginProfile',
+          'iam:ListUserTags',
+          'iam:UpdateAccessKey',
+          'iam:GetUserPolicy',
+          'iam:PutUserPolicy',
+          'iam:DeleteUserPolicy',
+        ],
+        Resource: 'arn:<Partition>:iam::<AccountId>:user/*',
+      },
+      {
+        Sid: 'IamRoles',
+        Effect: 'Allow',
+        Action: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        Resource: 'arn:<Partition>:iam::<AccountId>:role/*',
+      },
+      {
+        Sid: 'Buckets',
+        Effect: 'Allow',
+        Action: [
+          's3:GetBucketPolicy',
+          's3:GetBucketPublicAccessBlock',
+          's3:GetBucketVersioning',
+          's3:GetReplicationConfiguration',
+          's3:GetEncryptionConfiguration',
+          's3:GetBucketTagging',
+          's3:PutBucketPolicy',
+          's3:DeleteBucketPolicy',
+        ],
+        Resource: 'arn:<Partition>:s3:::*',
+        Condition: { StringEquals: { 'aws:ResourceAccount': '<AccountId>' } },
+      },
+      {
+        Sid: 'VpcEndpoints',
+        Effect: 'Allow',
+        Action: 'ec2:ModifyVpcEndpoint',
+        Resource: 'arn:<Partition>:ec2:*:<AccountId>:vpc-endpoint/*',
+      },
+      {
+        Sid: 'MacieJobs',
+        Effect: 'Allow',
+        Action: ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+        Resource: 'arn:<Partition>:macie2:*:<AccountId>:classification-job/*',
+      },
+      {
+        Sid: 'UnscopableReads',
+        Effect: 'Allow',
+        Action: [
+          'macie2:DescribeBuckets',
+          'macie2:ListFindings',
+          'macie2:GetFindings',
+          'cloudtrail:LookupEvents',
+          'ec2:DescribeVpcEndpoints',
+        ],
+        Resource: '*',
+      },
+    ]);
+    // The policy is MEMBER_ACTIONS, nothing more.
+    expect(policy('Respond').flatMap((statement) => list(statement.Action))).toEqual(
+      Object.values(MEMBER_ACTIONS).flat(),
+    );
+    // Every write on `*`-named resources is limited to this account by ARN or by condition.
+    for (const statement of policy('Respond')) {
+      const resource = String(statement.Resource);
+      if (resource === '*')
+        expect(list(statement.Action).every((action) => /:(Describe|List|Get|Lookup)/.test(action))).toBe(true);
+      else expect(resource.includes(':<AccountId>:') || statement.Condition !== undefined).toBe(true);
+    }
+  });
+
+  it('denies changing itself, and rewriting the policies of the responder roles (no self-escalation)', () => {
+    expect((role.Policies as { PolicyName: string }[]).map((entry) => entry.PolicyName)).toEqual([
+      'Respond',
+      'NoSelfEscalation',
+    ]);
+    expect(policy('NoSelfEscalation')).toEqual([
+      {
+        Sid: 'NeverThisRole',
+        Effect: 'Deny',
+        Action: [
+          'iam:AttachRolePolicy',
+          'iam:DeleteRole',
+          'iam:DeleteRolePermissionsBoundary',
+          'iam:DeleteRolePolicy',
+          'iam:DetachRolePolicy',
+          'iam:PutRolePermissionsBoundary',
+          'iam:PutRolePolicy',
+          'iam:TagRole',
+          'iam:UntagRole',
+          'iam:UpdateAssumeRolePolicy',
+          'iam:UpdateRole',
+          'iam:UpdateRoleDescription',
+        ],
+        Resource: 'arn:<Partition>:iam::<AccountId>:role/<MemberRoleName>',
+      },
+      {
+        Sid: 'NeverTheResponderRoles',
+        Effect: 'Deny',
+        Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+        Resource: 'arn:<Partition>:iam::<AccountId>:role/<ResponderStackName>-*',
+      },
+    ]);
+    // Every role-policy write the role is allowed is covered by both Denies.
+    const allowed = MEMBER_ACTIONS.role.filter((action) => /Put|Delete/.test(action));
+    for (const deny of policy('NoSelfEscalation')) expect(list(deny.Action)).toEqual(expect.arrayContaining(allowed));
+  });
+
+  it('passes cdk-nag AwsSolutions, each wildcard acknowledged one by one with its reason', () => {
+    const report = new AwsSolutionsChecks(member.app).validateScope(member.app);
+    expect(report.violations.map((violation) => violation.ruleName)).toEqual([]);
+    expect(Annotations.fromStack(member.stack).findError('*', Match.anyValue())).toEqual([]);
+    expect(Annotations.fromStack(member.stack).findWarning('*', Match.anyValue())).toEqual([]);
+
+    // What the IAM5 rule finds without acknowledgements is exactly what is acknowledged.
+    const findings = rules.iam.IAMNoWildcardPermissions(member.stack.role) as string[];
+    const acknowledged = allAcknowledgements(member.app);
+    expect(acknowledged.map(({ id }) => id).sort()).toEqual(
+      findings.map((finding) => `AwsSolutions-IAM5[${finding}]`).sort(),
+    );
+    expect(findings.sort()).toEqual(
+      [
+        'Resource::*',
+        'Resource::arn:<AWS::Partition>:ec2:*:<AWS::AccountId>:vpc-endpoint/*',
+        'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:role/*',
+        'Resource::arn:<AWS::Partition>:iam::<AWS::AccountId>:user/*',
+        'Resource::arn:<AWS::Partition>:macie2:*:<AWS::AccountId>:classification-job/*',
+        'Resource::arn:<AWS::Partition>:s3:::*',
+      ].sort(),
+    );
+    for (const { reason } of acknowledged) expect(reason.length).toBeGreaterThan(30);
+  });
+
+  it('is env-agnostic: account and partition are pseudo parameters, so one template serves every account', () => {
+    expect(member.stack.resolve(member.stack.account)).toEqual({ Ref: 'AWS::AccountId' });
+    expect(JSON.stringify(member.template.toJSON())).not.toMatch(/\d{12}/);
+  });
+});
+
+/** What the administrator stack needs to grant for member use: every configured option on, with a member account. */
+const MEMBER = '210987654321';
+const ADMIN_CONFIG: ResponderConfigInput = {
+  ...BASE_CONFIG,
+  vpcEndpointIds: ['vpce-0a1b2c3d4e5f60718'],
+  memberAccounts: [MEMBER],
+  athena: {
+    database: 'security',
+    table: 'cloudtrail_logs',
+    workgroup: 'responder',
+    cloudTrailBucket: 'org-trail-logs',
+  },
+};
+
+/** Actions in a member-assuming task role that only ever act for the function itself, never in an account. */
+const FUNCTION_ONLY: Record<string, string> = {
+  'xray:PutTraceSegments': "the function's own traces (Lambda active tracing)",
+  'xray:PutTelemetryRecords': "the function's own traces (Lambda active tracing)",
+};
+
+/**
+ * The member scope of an administrator grant, from its resource as the task scopes it; `home` for
+ * a resource of the administrator stack itself (the incident table, the function's log group).
+ */
+function scopeOf(resource: string, conditions: Json): MemberScope | 'home' | `unknown: ${string}` {
+  if (/<(?!Partition>|Region>|AccountId>|URLSuffix>)[^>]+>/.test(resource)) return 'home';
+  if (resource === '*') return 'unscopable';
+  if (/^arn:<Partition>:iam::\d{12}:user\/\*$/.test(resource)) return 'user';
+  if (/^arn:<Partition>:iam::\d{12}:role\/\*$/.test(resource)) return 'role';
+  if (resource === 'arn:<Partition>:s3:::*' && JSON.stringify(conditions).includes('aws:ResourceAccount'))
+    return 'bucket';
+  if (/^arn:<Partition>:ec2:[a-z0-9-]+:\d{12}:vpc-endpoint\/vpce-[0-9a-f]+$/.test(resource)) return 'vpcEndpoint';
+  if (/^arn:<Partition>:macie2:\*:\d{12}:classification-job\/\*$/.test(resource)) return 'macieJob';
+  return `unknown: ${resource}`;
+}
+
+describe('the member role and the administrator stack cannot drift', () => {
+  it('holds exactly the actions the member-assuming task roles are granted, each with the same scope', async () => {
+    const { template } = await synthStack(ADMIN_CONFIG);
+    const adminResources = template.toJSON().Resources as Resources;
+    const byRole = new Map<string, Statement[]>();
+    for (const resource of Object.values(adminResources)) {
+      if (resource.Type !== 'AWS::IAM::Policy') continue;
+      const statements = list(
+        (resource.Properties?.PolicyDocument as { Statement?: Statement[] } | undefined)?.Statement,
+      );
+      for (const roleRef of list(resource.Properties?.Roles)) {
+        const key = readable(roleRef);
+        byRole.set(key, [...(byRole.get(key) ?? []), ...statements]);
+      }
+    }
+    const assumesMember = (statement: Statement) =>
+      statement.Effect === 'Allow' &&
+      list(statement.Action).includes('sts:AssumeRole') &&
+      list(statement.Resource).some((resource) =>
+        readable(resource).endsWith(`:${MEMBER}:role/S3ExfilResponderMember`),
+      );
+
+    const granted = new Map<string, Set<string>>();
+    const homeOnly = new Set<string>();
+    const taskRoles: string[] = [];
+    for (const [roleRef, statements] of byRole) {
+      if (!statements.some(assumesMember)) continue;
+      taskRoles.push(roleRef);
+      for (const statement of statements) {
+        if (statement.Effect !== 'Allow' || assumesMember(statement)) continue;
+        for (const action of list(statement.Action)) {
+          if (action in FUNCTION_ONLY) continue;
+          for (const resource of list(statement.Resource)) {
+            const scope = scopeOf(readable(resource), statement.Condition);
+            if (scope === 'home') homeOnly.add(action);
+            else granted.set(action, new Set([...(granted.get(action) ?? []), scope]));
+          }
+        }
+      }
+    }
+
+    const sortedEntries = (entries: [string, string][]) => entries.sort(([a], [b]) => a.localeCompare(b));
+    const expected = sortedEntries(
+      (Object.entries(MEMBER_ACTIONS) as [MemberScope, readonly string[]][]).flatMap(([scope, actions]) =>
+        actions.map((action): [string, string] => [action, scope]),
+      ),
+    );
+    const actual = sortedEntries(
+      [...granted].map(([action, scopes]): [string, string] => [action, [...scopes].join(' + ')]),
+    );
+    // Every action a task may call in a member account is in the member role, with the scope the
+    // task grants it; and the member role holds nothing else.
+    expect(actual).toEqual(expected);
+    // No action is listed twice, under two scopes.
+    expect(new Set(expected.map(([action]) => action)).size).toBe(expected.length);
+
+    // The check covers the tasks that act in an account, and what it left out acts on the stack's own resources only.
+    expect(taskRoles.map((key) => key.replace(/^<|Role>$/g, '')).sort()).toEqual(
+      [
+        'AssessSensitivity',
+        'CollectManagementEvents',
+        'DeactivateAccessKey',
+        'DenyBucketAccess',
+        'DescribeBuckets',
+        'DescribePrincipal',
+        'PlanContainment',
+        'RestrictVpcEndpoint',
+        'RevokeRoleSessions',
+        'RollbackIncident',
+        'StartMacieJob',
+      ].sort(),
+    );
+    expect([...homeOnly].sort()).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+    ]);
+  });
+});
