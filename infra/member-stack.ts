@@ -53,7 +53,7 @@ export const MEMBER_ACTIONS = {
   /** The Sid-keyed S3 VPC endpoint Deny, and its rollback. */
   vpcEndpoint: ['ec2:ModifyVpcEndpoint'],
   /** The one-time Macie classification job. */
-  macieJob: ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+  macieJob: ['macie2:CreateClassificationJob'],
   /** Reads AWS offers on `*` only. */
   unscopable: [
     'macie2:DescribeBuckets',

@@ -308,7 +308,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     statements: (c) => [
       justify(
         statement(
-          ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+          ['macie2:CreateClassificationJob'],
           [`arn:${c.stack.partition}:macie2:*:${c.stack.account}:classification-job/*`],
         ),
         'job ids are assigned by Macie; scoped to classification jobs of this account',

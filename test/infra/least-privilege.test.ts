@@ -237,7 +237,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
     startMacieJob: lambdaRole(
       'StartMacieJob',
       {
-        actions: ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+        actions: ['macie2:CreateClassificationJob'],
         resources: [`arn:<Partition>:macie2:*:${HOME}:classification-job/*`],
         why: 'job ids are assigned by Macie; scoped to classification jobs of this account',
       },

@@ -185,7 +185,7 @@ describe('the member-account stack (StackSets)', () => {
       {
         Sid: 'MacieJobs',
         Effect: 'Allow',
-        Action: ['macie2:CreateClassificationJob', 'macie2:TagResource'],
+        Action: 'macie2:CreateClassificationJob',
         Resource: 'arn:<Partition>:macie2:*:<AccountId>:classification-job/*',
       },
       {
