@@ -201,6 +201,7 @@ function decisionBranch(
         'recommendations.$': '$.planning.recommendations',
         'notPlanned.$': '$.planning.notPlanned',
         'count.$': '$.planning.count',
+        'inPlace.$': '$.planning.inPlace',
       },
       'enrichment.$': '$.enrichment',
       'executionArn.$': '$$.Execution.Id',

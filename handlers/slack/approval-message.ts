@@ -4,7 +4,7 @@ import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, ChatMessage } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
-import type { Plan } from '../shared/schemas/plan.js';
+import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import { ACTION_IDS, ACTION_LABELS, SLACK_LIMITS, section, truncate } from './blocks.js';
 import { planItemLines } from './plan-lines.js';
 
@@ -16,7 +16,7 @@ const MAX_LISTED = 10;
 export interface ApprovalView {
   readonly incidentId: string;
   readonly incident: Incident;
-  readonly plan: Plan;
+  readonly plan: Plan & { readonly inPlace?: readonly PlanItem[] };
   readonly enrichment: Record<string, unknown>;
   readonly nonce: string;
   readonly deadline: string;
@@ -142,6 +142,7 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
     value: action,
   }));
   const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${entry.reason}`);
+  const inPlace = listed(plan.inPlace ?? [], (item) => `✓ ${planItemLines(item).title}`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context) }] },
@@ -152,6 +153,9 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
     section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
     ...items,
     ...(hidden > 0 ? [section(`…and ${hidden} more changes of the same kinds (all listed in the report)`)] : []),
+    ...(inPlace.length
+      ? [section(`*Already in place* from an earlier run (confirmed without asking)\n${inPlace.join('\n')}`)]
+      : []),
     ...(notPlanned.length ? [section(`*Not planned*\n${notPlanned.join('\n')}`)] : []),
     {
       type: 'actions',

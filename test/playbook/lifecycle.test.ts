@@ -217,6 +217,17 @@ describe('manual re-run from the console', () => {
     expect(result.account.accessKeys[KEY]).toBe('Inactive');
     const policy = result.account.bucketPolicies[BUCKET] as { Statement: { Sid?: string }[] };
     expect(policy.Statement.filter((statement) => statement.Sid?.startsWith('IR'))).toHaveLength(1);
+    // The re-run's request: one checkbox (the key), and what is already in place shown, not asked.
+    // The re-run updates the incident's message in place: its last version with buttons is the re-run's request.
+    const versions = posts.find((entry) => entry.threadTs === undefined && entry.message.blocks)?.history ?? [];
+    const request = JSON.stringify(
+      versions.filter((version) => JSON.stringify(version).includes('approve_plan')).at(-1),
+    );
+    expect(request).toContain('Already in place');
+    expect(request).toContain('Deny in the bucket policy of customer-records');
+    expect(
+      [...request.matchAll(/"value":"(deactivateAccessKey|startMacieJob|denyBucketAccess)"/g)].map((m) => m[1]),
+    ).toEqual(['deactivateAccessKey', 'deactivateAccessKey']);
   });
 
   it('accepts every console form: an event, a bare finding, get-findings output, a finding id, a re-run', async () => {
