@@ -265,6 +265,7 @@ export const TASKS: Record<TaskName, TaskSpec> = {
             ATHENA_TABLE: c.athena.table,
             ATHENA_WORKGROUP: c.athena.workgroup,
             ATHENA_MAX_BYTES_SCANNED: String(c.athena.maxBytesScanned),
+            ...(c.athena.resultKeys ? { ATHENA_ACCOUNT_PARTITION: 'true' } : {}),
           }
         : {}),
     }),

@@ -19,6 +19,7 @@ export const handler = lambdaHandler(queryDataEvents, () => ({
           workgroup,
           timeoutMs: 12 * 60_000,
           maxBytesScanned,
+          accountPartition: process.env.ATHENA_ACCOUNT_PARTITION === 'true',
           // The table and workgroup are the stack's, in its account and Region, whatever the finding's.
           accountId: process.env.HOME_ACCOUNT_ID,
           region: process.env.AWS_REGION,

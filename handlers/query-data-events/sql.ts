@@ -85,7 +85,7 @@ const BYTES_OUT = `coalesce(try_cast(json_extract_scalar(additionaleventdata, '$
 const OBJECT_READ = `eventname = 'GetObject' AND ${NO_ERROR}`;
 
 /** The validated WHERE clause shared by every query: partitions, window, principal and buckets. */
-function whereClause(query: DataEventsQuery): Where {
+function whereClause(query: DataEventsQuery, accountPartition?: string): Where {
   const start = timestamp('query.startTime', query.startTime);
   const end = timestamp('query.endTime', query.endTime);
   if (start.getTime() > end.getTime()) invalid('query.endTime', 'must not be before query.startTime');
@@ -138,6 +138,10 @@ function whereClause(query: DataEventsQuery): Where {
     );
     parameters.push(...buckets, ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`));
   }
+  if (accountPartition !== undefined) {
+    conditions.unshift('account = ?');
+    parameters.unshift(safe('accountPartition', accountPartition, (v) => /^\d{12}$/.test(v), 'an AWS account id'));
+  }
   return { sql: `WHERE ${conditions.join('\n  AND ')}`, parameters: parameters.map(athenaString) };
 }
 
@@ -155,9 +159,14 @@ export function buildDataEventQueries(args: {
   database: string;
   table: string;
   query: DataEventsQuery;
+  /**
+   * The table's `account` partition value to read (the stack's table projects one per account):
+   * an organization trail then scans only the finding's account. Unset: no such partition.
+   */
+  accountPartition?: string;
 }): DataEventsSql[] {
   const from = `${identifier('database', args.database)}.${identifier('table', args.table)}`;
-  const where = whereClause(args.query);
+  const where = whereClause(args.query, args.accountPartition);
   const q = (name: DataEventsQueryName, sql: string): DataEventsSql => ({
     name,
     sql,

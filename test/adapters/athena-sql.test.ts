@@ -36,6 +36,31 @@ function expectRefusedOrParameterOnly(query: Partial<DataEventsQuery>, value: st
 }
 
 describe('buildDataEventQueries', () => {
+  it('filters on the account partition when asked, as a parameter, and refuses anything but an account id', () => {
+    const queries = buildDataEventQueries({
+      database: 'security',
+      table: 'cloudtrail_logs',
+      query: base,
+      accountPartition: '111111111111',
+    });
+    for (const q of queries) {
+      expect(q.sql).toContain('WHERE account = ?');
+      expect(q.parameters[0]).toBe(`'111111111111'`);
+      expect(placeholders(q.sql)).toBe(q.parameters.length);
+    }
+    for (const hostile of ["111111111111' OR '1'='1", '11111111111', '']) {
+      expect(() =>
+        buildDataEventQueries({
+          database: 'security',
+          table: 'cloudtrail_logs',
+          query: base,
+          accountPartition: hostile,
+        }),
+      ).toThrow(expect.objectContaining({ name: 'InvalidTaskInput' }));
+    }
+    expect(build({}).every((q) => !q.sql.includes('account = ?'))).toBe(true);
+  });
+
   it('builds the six queries, each with one parameter per placeholder and no finding value in the SQL', () => {
     const queries = build({ sourceIps: ['203.0.113.7'] });
     expect(queries.map((q) => q.name)).toEqual([

@@ -129,6 +129,23 @@ describe('athenaDataEventsPort', () => {
   });
   afterEach(() => vi.unstubAllEnvs());
 
+  it('reads only the finding account’s partition of the stack’s own table (an organization trail)', async () => {
+    athena
+      .on(GetQueryExecutionCommand)
+      .callsFake((input: { QueryExecutionId?: string }) => execution(input.QueryExecutionId, 'SUCCEEDED'));
+    // The result fakes are keyed by the queries without the partition: only the inputs matter here.
+    await athenaDataEventsPort({ ...CONFIG, sleep, accountPartition: true })
+      .summarize(args)
+      .catch(() => undefined);
+
+    expect(athena).toHaveReceivedCommandTimes(StartQueryExecutionCommand, 6);
+    for (const call of athena.commandCalls(StartQueryExecutionCommand)) {
+      const input = call.args[0].input;
+      expect(input.QueryString).toMatch(/WHERE account = \?\n/);
+      expect(input.ExecutionParameters?.[0]).toBe(`'${args.accountId}'`);
+    }
+  });
+
   it('starts each query with its parameters, workgroup, database and a deterministic token', async () => {
     athena
       .on(GetQueryExecutionCommand)

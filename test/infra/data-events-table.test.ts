@@ -190,6 +190,7 @@ describe('the CloudTrail table the stack creates (athena.create, the default)', 
       ATHENA_DATABASE: 'security',
       ATHENA_TABLE: 'cloudtrail_logs',
       ATHENA_WORKGROUP: 'responder',
+      ATHENA_ACCOUNT_PARTITION: 'true',
       ATHENA_MAX_BYTES_SCANNED: String(GIB_200),
     });
   });
@@ -271,6 +272,7 @@ describe('an adopted table (athena.create: false)', () => {
       ATHENA_WORKGROUP: 'responder',
       ATHENA_MAX_BYTES_SCANNED: '20000000000',
     });
+    expect(env.ATHENA_ACCOUNT_PARTITION).toBeUndefined(); // an adopted table's layout is not ours to know
     expect(grantsOf(statements, 'athena:StartQueryExecution')).toEqual([
       'arn:aws:athena:us-east-1:123456789012:workgroup/responder',
     ]);

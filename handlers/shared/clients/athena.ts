@@ -39,6 +39,8 @@ export interface AthenaDataEventsConfig {
   /** The time budget for all the queries together, from the first StartQueryExecution. */
   readonly timeoutMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The table has an `account` partition (the stack's own table): read only the finding's account. */
+  readonly accountPartition?: boolean;
   /** Where the table is, when not in the finding's account and Region (an organization trail). */
   readonly accountId?: string;
   readonly region?: string;
@@ -181,7 +183,12 @@ export function athenaDataEventsPort(config: AthenaDataEventsConfig): DataEvents
   const sleep = config.sleep ?? realSleep;
   return {
     summarize: async ({ query, ...findingScope }) => {
-      const queries = buildDataEventQueries({ database: config.database, table: config.table, query });
+      const queries = buildDataEventQueries({
+        database: config.database,
+        table: config.table,
+        query,
+        accountPartition: config.accountPartition ? findingScope.accountId : undefined,
+      });
       if (selectsNothing(query)) return emptySummary();
       const scope: AccountScope = {
         accountId: config.accountId ?? findingScope.accountId,
