@@ -139,6 +139,17 @@ export class MemberAccountStack extends Stack {
       constraintDescription: 'must be empty or an AWS Organizations id such as o-a1b2c3d4e5',
       description: 'Optional: also require the caller to be in this organization (aws:PrincipalOrgID)',
     });
+    const protectedRoles = new CfnParameter(this, 'ProtectedRoleNames', {
+      type: 'CommaDelimitedList',
+      default: '',
+      allowedPattern: '^([\\w+=,.@*/-]{1,512})?$',
+      constraintDescription: 'must be role names with their path (wildcards allowed), separated by commas',
+      description:
+        "Optional: this account's incident-response and break-glass roles (names with their path, e.g. ir/IncidentResponder, BreakGlass*): the responder may never rewrite their policies",
+    });
+    const hasProtectedRoles = new CfnCondition(this, 'HasProtectedRoleNames', {
+      expression: Fn.conditionNot(Fn.conditionEquals(Fn.join('', protectedRoles.valueAsList), '')),
+    });
     const hasOrganization = new CfnCondition(this, 'HasOrganizationId', {
       expression: Fn.conditionNot(Fn.conditionEquals(organization.valueAsString, '')),
     });
@@ -229,7 +240,28 @@ export class MemberAccountStack extends Stack {
         { policyName: 'Respond', policyDocument: new iam.PolicyDocument({ statements: allows, minimize: false }) },
         {
           policyName: 'NoSelfEscalation',
-          policyDocument: new iam.PolicyDocument({ statements: denies, minimize: false }),
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              ...denies.map((statement) => statement.toStatementJson()),
+              // The IR and break-glass roles of this account, when named: a Deny only when there is a
+              // name (an empty list would make an empty ARN). Partition and account are wildcards:
+              // in a Deny they only widen what is refused, and the role acts in this account alone.
+              Fn.conditionIf(
+                hasProtectedRoles.logicalId,
+                {
+                  Sid: 'NeverTheProtectedRoles',
+                  Effect: 'Deny',
+                  Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+                  Resource: Fn.split(
+                    ',',
+                    Fn.join('', ['arn:*:iam::*:role/', Fn.join(',arn:*:iam::*:role/', protectedRoles.valueAsList)]),
+                  ),
+                },
+                Aws.NO_VALUE,
+              ),
+            ],
+          },
         },
       ],
     });

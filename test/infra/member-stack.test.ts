@@ -91,6 +91,7 @@ describe('the member-account stack (StackSets)', () => {
       },
       MemberRoleName: { Type: 'String', Default: 'S3ExfilResponderMember', AllowedPattern: '^[\\w+=,.@-]{1,64}$' },
       OrganizationId: { Type: 'String', Default: '', AllowedPattern: '^(o-[a-z0-9]{10,32})?$' },
+      ProtectedRoleNames: { Type: 'CommaDelimitedList', Default: '', AllowedPattern: '^([\\w+=,.@*/-]{1,512})?$' },
     });
 
     const matches = (name: string, value: string) => new RegExp(parameters[name]?.AllowedPattern ?? '$^').test(value);
@@ -102,6 +103,9 @@ describe('the member-account stack (StackSets)', () => {
     expect(matches('OrganizationId', 'r-a1b2')).toBe(false);
     expect(matches('MemberRoleName', 'S3ExfilResponderMember')).toBe(true);
     expect(matches('MemberRoleName', 'a/b')).toBe(false);
+    expect(matches('ProtectedRoleNames', '')).toBe(true);
+    expect(matches('ProtectedRoleNames', 'ir/IncidentResponder,BreakGlass*')).toBe(true);
+    expect(matches('ProtectedRoleNames', 'arn:aws:iam::1:role/x')).toBe(false);
     // The default role name is the one the responder assumes by default.
     expect(parameters.MemberRoleName?.Default).toBe(parseConfig(BASE_CONFIG).memberRoleName);
   });
@@ -132,6 +136,9 @@ describe('the member-account stack (StackSets)', () => {
     });
     expect(member.template.toJSON().Conditions).toEqual({
       HasOrganizationId: { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'OrganizationId' }, ''] }] },
+      HasProtectedRoleNames: {
+        'Fn::Not': [{ 'Fn::Equals': [{ 'Fn::Join': ['', { Ref: 'ProtectedRoleNames' }] }, ''] }],
+      },
     });
   });
 
@@ -245,10 +252,57 @@ describe('the member-account stack (StackSets)', () => {
         Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
         Resource: 'arn:<Partition>:iam::<AccountId>:role/<ResponderStackName>-*',
       },
+      {
+        'Fn::If': [
+          'HasProtectedRoleNames',
+          {
+            Sid: 'NeverTheProtectedRoles',
+            Effect: 'Deny',
+            Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+            Resource: {
+              'Fn::Split': [',', 'arn:*:iam::*:role/<join ",arn:*:iam::*:role/" <ProtectedRoleNames>>'],
+            },
+          },
+          '<NoValue>',
+        ],
+      } as unknown as Statement,
     ]);
-    // Every role-policy write the role is allowed is covered by both Denies.
+    // Every role-policy write the role is allowed is covered by every Deny.
     const allowed = MEMBER_ACTIONS.role.filter((action) => /Put|Delete/.test(action));
-    for (const deny of policy('NoSelfEscalation')) expect(list(deny.Action)).toEqual(expect.arrayContaining(allowed));
+    const denies = policy('NoSelfEscalation').map(
+      (deny) => ((deny as unknown as { 'Fn::If'?: [string, Statement] })['Fn::If']?.[1] ?? deny) as Statement,
+    );
+    for (const deny of denies) expect(list(deny.Action)).toEqual(expect.arrayContaining(allowed));
+  });
+
+  it('turns ProtectedRoleNames into one denied role ARN per name, and into no statement when empty', () => {
+    const raw = (role.Policies as { PolicyName: string; PolicyDocument: { Statement: Json[] } }[])
+      .find((entry) => entry.PolicyName === 'NoSelfEscalation')
+      ?.PolicyDocument.Statement.at(-1) as { 'Fn::If': [string, { Resource: Json }, Json] };
+    /** The few intrinsics the statement uses, evaluated as CloudFormation would for these parameters. */
+    const evaluate = (value: Json, names: string[]): Json => {
+      if (Array.isArray(value)) return value.map((inner) => evaluate(inner, names));
+      if (typeof value !== 'object' || value === null) return value;
+      const record = value as Record<string, Json>;
+      if ('Ref' in record) return record.Ref === 'ProtectedRoleNames' ? names : `<${record.Ref}>`;
+      if ('Fn::Join' in record) {
+        const [delimiter, parts] = record['Fn::Join'] as [string, Json];
+        return (evaluate(parts, names) as string[]).join(delimiter);
+      }
+      if ('Fn::Split' in record) {
+        const [delimiter, text] = record['Fn::Split'] as [string, Json];
+        return (evaluate(text, names) as string).split(delimiter);
+      }
+      return value;
+    };
+    const [condition, statement, otherwise] = raw['Fn::If'];
+    expect(condition).toBe('HasProtectedRoleNames');
+    expect(otherwise).toEqual({ Ref: 'AWS::NoValue' });
+    expect(evaluate(statement.Resource, ['ir/IncidentResponder', 'BreakGlass*'])).toEqual([
+      'arn:*:iam::*:role/ir/IncidentResponder',
+      'arn:*:iam::*:role/BreakGlass*',
+    ]);
+    expect(evaluate(statement.Resource, ['IncidentResponder'])).toEqual(['arn:*:iam::*:role/IncidentResponder']);
   });
 
   it('passes cdk-nag AwsSolutions, each wildcard acknowledged one by one with its reason', () => {

@@ -40,7 +40,11 @@ export function readable(value: Json): string {
     const getAtt = record['Fn::GetAtt'] as [string, string] | undefined;
     if (getAtt) return `<${getAtt[0].replace(HASH, '')}.${getAtt[1]}>`;
     const join = record['Fn::Join'] as [string, Json[]] | undefined;
-    if (join) return join[1].map(readable).join(join[0]);
+    if (join) {
+      // A list parameter joined: `<join ",x" <Names>>`, the delimiter kept so a test can check it.
+      if (!Array.isArray(join[1])) return `<join ${JSON.stringify(join[0])} ${readable(join[1])}>`;
+      return join[1].map(readable).join(join[0]);
+    }
   }
   return JSON.stringify(value);
 }
