@@ -1,5 +1,4 @@
 import { execFile } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,6 +9,7 @@ import { normalizeFinding } from '../handlers/shared/schemas/normalize.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
+import { interactionBody, signedSlackEvent } from './slack-signing.js';
 
 /**
  * The bundled Slack handler (`infra/bundling`) run as Lambda cold-starts it: a fresh `node` with
@@ -202,18 +202,7 @@ export function signedApproveClick(nonce: string, responseUrl: string): Record<s
     },
     actions: [{ type: 'button', action_id: 'approve_plan', block_id: 'decision', value: nonce, action_ts: '1.2' }],
   };
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-  return {
-    body,
-    isBase64Encoded: false,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-  };
+  return { ...signedSlackEvent(interactionBody(payload), { secret: SIGNING_SECRET }) };
 }
 
 const DRIVER = `

@@ -2,6 +2,7 @@ import type { PrincipalFacts } from '../describe-principal/schema.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
+import { ok } from '../shared/schemas/task-input.js';
 import type { PlanContainmentInput } from './schema.js';
 
 /** The plan being built: what will be done, what will not (and why), what to do by hand. */
@@ -22,9 +23,7 @@ export type Planner = (
 ) => Promise<void>;
 
 export function principalFacts(value: unknown): PrincipalFacts | undefined {
-  return typeof value === 'object' && value !== null && (value as { status?: string }).status === 'ok'
-    ? (value as PrincipalFacts)
-    : undefined;
+  return ok<PrincipalFacts>(value);
 }
 
 export interface DenySubject {

@@ -5,7 +5,8 @@ import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, ChatMessage } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
-import { ACTION_IDS, ACTION_LABELS, SLACK_LIMITS, section, truncate } from './blocks.js';
+import { ok } from '../shared/schemas/task-input.js';
+import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
 import { planItemLines } from './plan-lines.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
@@ -45,14 +46,7 @@ function ago(from: string, now: string): string {
   return minutes < 48 * 60 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
 }
 
-function ok<T>(value: unknown): T | undefined {
-  return (value as { status?: string } | undefined)?.status === 'ok' ? (value as T) : undefined;
-}
-
-function listed<T>(items: readonly T[], line: (item: T) => string): string[] {
-  const shown = items.slice(0, MAX_LISTED).map(line);
-  return items.length > MAX_LISTED ? [...shown, `…and ${items.length - MAX_LISTED} more`] : shown;
-}
+const listed = <T>(items: readonly T[], line: (item: T) => string) => firstLines(items, MAX_LISTED, line);
 
 /** `https://<region>.console.aws.amazon.com/states/home?region=…#/v2/executions/details/<arn>` */
 export function executionLink(executionArn: string): string {

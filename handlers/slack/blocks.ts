@@ -46,6 +46,12 @@ export function truncate(text: string, limit: number = SLACK_LIMITS.sectionText)
   return kept.join('\n').slice(0, limit);
 }
 
+/** The first `limit` items as lines, then "…and N more" for the rest. */
+export function firstLines<T>(items: readonly T[], limit: number, line: (item: T) => string): string[] {
+  const shown = items.slice(0, limit).map(line);
+  return items.length > limit ? [...shown, `…and ${items.length - limit} more`] : shown;
+}
+
 /** A mrkdwn section, cut to Slack's 3,000 characters. */
 export const section = (text: string) => ({ type: 'section', text: { type: 'mrkdwn', text: truncate(text) } });
 

@@ -1,15 +1,11 @@
 import { formatBytes, utcMinute } from '../shared/format.js';
 import type { ChatMessage, ChatPort } from '../shared/ports.js';
 import type { DataEvidence, IncidentRecord } from '../shared/store/types.js';
-import { truncate } from './blocks.js';
+import { firstLines, truncate } from './blocks.js';
 
 const TOP = 5;
 
-function top<T>(items: readonly T[], line: (item: T) => string): string[] {
-  const shown = items.slice(0, TOP).map((item) => `• ${line(item)}`);
-  if (items.length > TOP) shown.push(`…and ${items.length - TOP} more`);
-  return shown;
-}
+const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(items, TOP, (item) => `• ${line(item)}`);
 
 /**
  * The data-event follow-up in the approval thread: what the principal did with S3 in the incident

@@ -5,7 +5,7 @@ import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
-import { isUnavailable } from '../shared/schemas/task-input.js';
+import { isUnavailable, ok } from '../shared/schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
 import { ACTION_LABELS } from '../slack/blocks.js';
 
@@ -75,12 +75,6 @@ const SOURCE_NAMES: Record<string, string> = {
   collectManagementEvents: 'Management events (CloudTrail LookupEvents)',
   queryDataEvents: 'Data events (CloudTrail via Athena)',
 };
-
-function ok<T>(value: unknown): T | undefined {
-  return typeof value === 'object' && value !== null && (value as { status?: string }).status === 'ok'
-    ? (value as T)
-    : undefined;
-}
 
 const minutesBetween = (from?: string, to?: string) =>
   from && to ? Math.max(0, Math.round((Date.parse(to) - Date.parse(from)) / 60_000)) : undefined;

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
@@ -6,6 +5,7 @@ import type { IncidentStore } from '../../handlers/shared/store/types.js';
 import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from '../../handlers/slack/app.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { signedSlackEvent } from '../../local/slack-signing.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
@@ -124,19 +124,7 @@ export function signedBody(
   body: string,
   options: { contentType?: string; secret?: string; base64?: boolean } = {},
 ): Parameters<SlackLambdaHandler>[0] {
-  const timestamp = Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', options.secret ?? SECRET)
-    .update(`v0:${timestamp}:${body}`)
-    .digest('hex')}`;
-  return {
-    body: options.base64 ? Buffer.from(body).toString('base64') : body,
-    isBase64Encoded: options.base64 ?? false,
-    headers: {
-      'content-type': options.contentType ?? 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-  } as never;
+  return signedSlackEvent(body, { ...options, secret: options.secret ?? SECRET }) as never;
 }
 
 /** A signed form body `payload=<text>` (the text as given: bad JSON stays bad; UTF-8, percent-encoded byte by byte). */

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
@@ -13,6 +12,7 @@ import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from '../..
 import { createUndoRequest, rollbackExecutionName } from '../../handlers/slack/undo.js';
 import { DENY_REASON, UNDO_ACTION_ID, undoButton } from '../../handlers/slack/views.js';
 import { SimClock } from '../../local/clock.js';
+import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
@@ -267,20 +267,10 @@ async function pendingApproval(
 }
 
 function signed(payload: unknown, options: { secret?: string; timestamp?: number } = {}) {
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', options.secret ?? SECRET)
-    .update(`v0:${timestamp}:${body}`)
-    .digest('hex')}`;
-  return {
-    body,
-    isBase64Encoded: false,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-  } as unknown as Parameters<SlackLambdaHandler>[0];
+  return signedSlackEvent(interactionBody(payload), {
+    secret: options.secret ?? SECRET,
+    timestamp: options.timestamp,
+  }) as unknown as Parameters<SlackLambdaHandler>[0];
 }
 
 let actionTs = 0;

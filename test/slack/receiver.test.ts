@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +6,7 @@ import type { IncidentStore } from '../../handlers/shared/store/types.js';
 import { buildSlackApp } from '../../handlers/slack/app.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
@@ -91,20 +91,7 @@ async function pendingApproval(): Promise<string> {
 }
 
 function signedEvent(payload: unknown, options: { secret?: string; timestamp?: number } = {}) {
-  const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
-  const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
-  const signature = `v0=${createHmac('sha256', options.secret ?? SECRET)
-    .update(`v0:${timestamp}:${body}`)
-    .digest('hex')}`;
-  return {
-    body,
-    isBase64Encoded: false,
-    headers: {
-      'content-type': 'application/x-www-form-urlencoded',
-      'x-slack-request-timestamp': String(timestamp),
-      'x-slack-signature': signature,
-    },
-  };
+  return signedSlackEvent(interactionBody(payload), { secret: options.secret ?? SECRET, timestamp: options.timestamp });
 }
 
 function click(nonce: string, userId: string, actionId = 'approve_plan', selected = ['denyBucketAccess']) {

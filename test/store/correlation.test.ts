@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import { correlationKeys, principalKey } from '../../handlers/register-incident/correlate.js';
@@ -7,34 +6,25 @@ import type { Registration } from '../../handlers/register-incident/schema.js';
 import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
-import type { IncidentRecord } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, IncidentStore } from '../../handlers/shared/store/types.js';
 import { SimClock } from '../../local/clock.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
 const TABLE = 'correlation-test';
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoIncidentStore;
+let store: IncidentStore;
+let stop: () => Promise<void>;
+let rawItem: Awaited<ReturnType<typeof dynaliteStore>>['rawItem'];
 
 const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 const T0 = '2026-02-23T04:20:00.000Z';
 const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  await createIncidentTable(dynamo.client, TABLE);
-  store = new DynamoIncidentStore(createDocumentClient(dynamo.client), TABLE);
+  ({ store, stop, rawItem } = await dynaliteStore(TABLE));
 });
-afterAll(async () => dynamo.stop());
-
-async function rawItem(pk: string, sk: string) {
-  const { Item } = await createDocumentClient(dynamo.client).send(
-    new GetCommand({ TableName: TABLE, Key: { pk, sk } }),
-  );
-  return Item;
-}
+afterAll(async () => stop());
 
 function record(incidentId: string, status: IncidentRecord['status'] = 'open'): IncidentRecord {
   const incident = normalizeFinding(guardDutyEvent()).incident as Incident;

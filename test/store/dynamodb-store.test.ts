@@ -1,33 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
-import type { IncidentRecord, UndoEntry } from '../../handlers/shared/store/types.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import type { IncidentRecord, IncidentStore, UndoEntry } from '../../handlers/shared/store/types.js';
 import { failure } from '../support/errors.js';
 import { guardDutyEvent } from '../support/fixtures.js';
+import { dynaliteStore } from '../support/ports.js';
 
 const TABLE = 'incident-store-test';
-let dynamo: Awaited<ReturnType<typeof startDynalite>>;
-let store: DynamoIncidentStore;
+let store: IncidentStore;
+let stop: () => Promise<void>;
+let rawItem: Awaited<ReturnType<typeof dynaliteStore>>['rawItem'];
+let doc: Awaited<ReturnType<typeof dynaliteStore>>['doc'];
 
 const unique = (prefix: string) => `${prefix}-${randomUUID()}`;
 const incident = normalizeFinding(guardDutyEvent()).incident as IncidentRecord['incident'];
 
 beforeAll(async () => {
-  dynamo = await startDynalite();
-  await createIncidentTable(dynamo.client, TABLE);
-  store = new DynamoIncidentStore(createDocumentClient(dynamo.client), TABLE);
+  ({ store, stop, rawItem, doc } = await dynaliteStore(TABLE));
 });
-afterAll(async () => dynamo.stop());
-
-async function rawItem(pk: string, sk: string) {
-  const { Item } = await createDocumentClient(dynamo.client).send(
-    new GetCommand({ TableName: TABLE, Key: { pk, sk } }),
-  );
-  return Item;
-}
+afterAll(async () => stop());
 
 function record(incidentId: string, overrides: Partial<IncidentRecord> = {}): IncidentRecord {
   return {
@@ -209,7 +201,7 @@ describe('incident items', () => {
 
 describe('SDK errors', () => {
   it('maps an unexpected DynamoDB error to a named error that names the operation', async () => {
-    const missing = new DynamoIncidentStore(createDocumentClient(dynamo.client), 'no-such-table');
+    const missing = new DynamoIncidentStore(doc, 'no-such-table');
 
     const error = await failure(missing.getIncident('i-1'));
 

@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
 import { InMemoryAccount } from '../../local/account.js';
 import { SimClock } from '../../local/clock.js';
@@ -5,11 +6,18 @@ import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { FaultInjector } from '../../local/faults.js';
 import type { Fault, Scenario } from '../../local/scenario.js';
 
-/** A real store on dynalite, started once per test file. */
+/** A real store on dynalite, started once per test file; `rawItem` reads an item as stored. */
 export async function dynaliteStore(table = 'responder-test') {
   const dynamo = await startDynalite();
   await createIncidentTable(dynamo.client, table);
-  return { store: new DynamoIncidentStore(createDocumentClient(dynamo.client), table), stop: () => dynamo.stop() };
+  const doc = createDocumentClient(dynamo.client);
+  return {
+    store: new DynamoIncidentStore(doc, table),
+    doc,
+    stop: () => dynamo.stop(),
+    rawItem: async (pk: string, sk: string) =>
+      (await doc.send(new GetCommand({ TableName: table, Key: { pk, sk } }))).Item,
+  };
 }
 
 /** The in-memory account of a scenario, with optional faults, and a simulated clock. */

@@ -31,3 +31,10 @@ export async function attempt<T>(lookup: () => Promise<T>): Promise<T | Unavaila
 export function isUnavailable(value: unknown): value is Unavailable {
   return typeof value === 'object' && value !== null && (value as { status?: unknown }).status === 'unavailable';
 }
+
+/** An enrichment or evidence answer when it is `{status:'ok', …}`; undefined when unavailable or missing. */
+export function ok<T>(value: unknown): T | undefined {
+  return typeof value === 'object' && value !== null && (value as { status?: unknown }).status === 'ok'
+    ? (value as T)
+    : undefined;
+}
