@@ -53,6 +53,11 @@ export interface SimulateOptions {
   readonly ask?: (question: string) => Promise<string>;
   /** Called with the incident store and the results after the last event, before the store is discarded (tests). */
   readonly inspect?: (store: IncidentStore, incidents: readonly IncidentResult[]) => Promise<void>;
+  /**
+   * Receives each incident's report files after the last event, by file name (`<incidentId>.md`,
+   * `.json`, `.html`): the three objects the stack writes to the evidence bucket (`--report-dir`).
+   */
+  readonly onReportFiles?: (files: ReadonlyMap<string, string>) => void;
   /** Wraps the data-event port (tests: a slow or failing Athena). */
   readonly dataEvents?: (port: DataEventsPort) => DataEventsPort;
 }
@@ -223,6 +228,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     };
     while (next < scenario.events.length) await runEvent(next++);
     await options.inspect?.(store, incidents);
+    options.onReportFiles?.(reportFiles(account));
     if (!options.rollback) return { incidents, account: account.snapshot() };
     const rollback: { incidentId: string; steps: RollbackStep[] }[] = [];
     const ids = [
@@ -238,6 +244,18 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   } finally {
     await dynamo.stop();
   }
+}
+
+const REPORT_OBJECT = /^incidents\/([^/]+)\/report\.(md|json|html)$/;
+
+/** The reports in the in-memory evidence bucket, named `<incidentId>.<md|json|html>`. */
+function reportFiles(account: InMemoryAccount): Map<string, string> {
+  const files = new Map<string, string>();
+  for (const [key, object] of account.evidenceObjects) {
+    const match = REPORT_OBJECT.exec(key);
+    if (match) files.set(`${match[1]}.${match[2]}`, object.body);
+  }
+  return files;
 }
 
 type Execution = Awaited<ReturnType<typeof runExecution>>;

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { type ApprovePolicy, parseApprove } from '../../local/approver.js';
 import { loadScenario } from '../../local/scenario.js';
@@ -6,7 +8,7 @@ import { UsageError } from '../io.js';
 import { chatBox, progressLine } from '../progress.js';
 
 const USAGE =
-  'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json] [--rollback [--reactivate-keys]]';
+  'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json] [--rollback [--reactivate-keys]] [--report-dir <dir>]';
 
 /**
  * `responder simulate` (DESIGN §9). Text mode prints one progress line per state, the Slack
@@ -21,6 +23,7 @@ export async function simulateCommand(args: string[], write: (text: string) => v
       json: { type: 'boolean', default: false },
       rollback: { type: 'boolean', default: false },
       'reactivate-keys': { type: 'boolean', default: false },
+      'report-dir': { type: 'string' },
     },
     strict: true,
   });
@@ -54,6 +57,7 @@ export async function simulateCommand(args: string[], write: (text: string) => v
     },
     onChat: (record, kind) => say(chatBox(record, kind)),
     onNote: (line) => say(`  ! ${line}`),
+    onReportFiles: values['report-dir'] ? (files) => writeReports(values['report-dir'] as string, files) : undefined,
   });
   if (json) {
     write(JSON.stringify(result, null, 2));
@@ -71,4 +75,16 @@ export async function simulateCommand(args: string[], write: (text: string) => v
     for (const step of undone.steps) write(`  [${step.result}] ${step.kind} ${step.target}: ${step.detail}`);
   }
   return result;
+}
+
+/** Writes `<incidentId>.md`, `.json` and `.html` into `dir` (created if missing); one line naming the directory if it cannot. */
+function writeReports(dir: string, files: ReadonlyMap<string, string>): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    for (const [name, body] of files) writeFileSync(join(dir, name), body);
+  } catch (error) {
+    throw new UsageError(
+      `--report-dir ${dir}: cannot write the reports (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    );
+  }
 }

@@ -261,7 +261,8 @@ export interface GuardDutyPort {
 }
 
 export interface EvidencePort {
-  putObject(args: { key: string; body: string; contentType: string }): Promise<{ location: string }>;
+  /** `location` is `s3://bucket/key`; `url`, where known, opens the object in the S3 console. */
+  putObject(args: { key: string; body: string; contentType: string }): Promise<{ location: string; url?: string }>;
 }
 
 export interface Clock {

@@ -2,6 +2,13 @@ import type { ChatMessage } from '../shared/ports.js';
 import type { Report } from '../write-report/report.js';
 import { escapeMrkdwn, section, truncate } from './blocks.js';
 
+/** ` · <url|HTML report with timeline>`; the URL is ours (bucket and key), never text from a finding. */
+function htmlLink(html: { location: string; url?: string } | undefined): string {
+  if (!html) return '';
+  if (!html.url) return ` · HTML report: ${escapeMrkdwn(html.location)}`;
+  return ` · <${html.url.replaceAll('|', '%7C').replaceAll('>', '%3E')}|HTML report with timeline>`;
+}
+
 function minutes(value: number | undefined): string {
   if (value === undefined) return 'n/a';
   return value < 60 ? `${value} min` : `${Math.floor(value / 60)} h ${value % 60} min`;
@@ -12,7 +19,13 @@ function minutes(value: number | undefined): string {
  * did (or why not), the metrics and where the report is; with an Undo button when something was
  * changed and an undo request exists (`undo` is the button element, which carries only a nonce).
  */
-export function summaryMessage(args: { report: Report; reportKey: string; undo?: unknown }): ChatMessage {
+export function summaryMessage(args: {
+  report: Report;
+  reportKey: string;
+  /** Where the HTML report was written; linked when it has a console URL. */
+  htmlReport?: { location: string; url?: string };
+  undo?: unknown;
+}): ChatMessage {
   const { report } = args;
   const done = report.containment.filter((item) => item.done).length;
   const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${report.containment.length} containment items in place.`;
@@ -26,7 +39,9 @@ export function summaryMessage(args: { report: Report; reportKey: string; undo?:
     section(truncate(checklist.join('\n'))),
     {
       type: 'context',
-      elements: [{ type: 'mrkdwn', text: truncate(`${metrics} · report: ${args.reportKey}`) }],
+      elements: [
+        { type: 'mrkdwn', text: truncate(`${metrics} · report: ${args.reportKey}${htmlLink(args.htmlReport)}`) },
+      ],
     },
     ...(args.undo ? [{ type: 'actions', block_id: 'undo', elements: [args.undo] }] : []),
   ];

@@ -11,6 +11,7 @@ import { undoButton } from '../slack/views.js';
 /** How long the Undo button in the closing message works: a week. */
 const UNDO_WINDOW_MS = 7 * 24 * 3600_000;
 
+import { renderHtmlReport } from './html.js';
 import { renderReport } from './render.js';
 import { buildReport } from './report.js';
 import { WriteReportInput } from './schema.js';
@@ -22,7 +23,7 @@ export interface ReportOutput {
   readonly error?: string;
   readonly plan: Plan['items'];
   readonly applied: ActionResult[];
-  readonly report: { markdownKey: string; jsonKey: string };
+  readonly report: { markdownKey: string; jsonKey: string; htmlKey: string };
 }
 
 /**
@@ -88,7 +89,12 @@ export const writeReport = task({
       body: JSON.stringify(report, null, 2),
       contentType: 'application/json',
     });
-    const keys = { markdownKey: `${base}.md`, jsonKey: `${base}.json` };
+    const html = await ports.evidence.putObject({
+      key: `${base}.html`,
+      body: renderHtmlReport(report),
+      contentType: 'text/html; charset=utf-8',
+    });
+    const keys = { markdownKey: `${base}.md`, jsonKey: `${base}.json`, htmlKey: `${base}.html` };
     await ports.store.updateIncident(incidentId, {
       status,
       decision,
@@ -118,7 +124,7 @@ export const writeReport = task({
       await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
-        message: summaryMessage({ report, reportKey: keys.markdownKey, undo }),
+        message: summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo }),
       });
     }
     return { incidentId, status, error: input.failure?.Error, plan: plan?.items ?? [], applied, report: keys };

@@ -9,6 +9,28 @@ import { isUnavailable, ok } from '../shared/schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
 import { ACTION_LABELS } from '../slack/blocks.js';
 
+/** What a timeline entry is: the attacker's activity, a signal reaching us, the approval, or a change we made. */
+export type TimelineKind = 'activity' | 'signal' | 'approval' | 'action' | 'note';
+
+const EVENT_KINDS: Record<string, TimelineKind> = {
+  registered: 'signal',
+  'finding-updated': 'signal',
+  'folded-in': 'signal',
+  fold: 'signal',
+  follows: 'signal',
+  rerun: 'signal',
+  'approval-requested': 'approval',
+  'approval-reminder': 'approval',
+  'approval-vote': 'approval',
+  approved: 'approval',
+  denied: 'approval',
+  expired: 'approval',
+  'auto-contained': 'approval',
+  action: 'action',
+  rollback: 'action',
+  'rollback-started': 'action',
+};
+
 /** The investigation report as data (written as JSON beside the Markdown). */
 export interface Report {
   readonly title: 'S3 Data Exfiltration Investigation Report';
@@ -20,7 +42,16 @@ export interface Report {
   /** The finding's own title (GuardDuty's, or a detection's with its MITRE ATT&CK technique). */
   readonly findingTitle?: string;
   readonly investigationDate: string;
-  readonly timeline: { at: string; until?: string; text: string }[];
+  readonly timeline: { at: string; until?: string; text: string; kind: TimelineKind }[];
+  /** The moments the metrics are measured between (ISO 8601), for the HTML report's timeline picture. */
+  readonly milestones: {
+    firstActivity?: string;
+    detected?: string;
+    opened?: string;
+    approvalRequested?: string;
+    decided?: string;
+    contained?: string;
+  };
   readonly principal: {
     arn?: string;
     type: string;
@@ -93,6 +124,7 @@ export function buildReport(input: ReportInput): Report {
     timeline.push({
       at: dataEvents.firstEventTime,
       text: `First anomalous S3 data event${topIp ? ` from ${topIp}` : ''}`,
+      kind: 'activity',
     });
     const kinds = dataEvents.byEventName
       .slice(0, 3)
@@ -101,27 +133,33 @@ export function buildReport(input: ReportInput): Report {
       at: dataEvents.firstEventTime,
       until: dataEvents.lastEventTime,
       text: `${kinds.join(', ')} requests (${dataEvents.requests.toLocaleString('en-US')} S3 requests in all)`,
+      kind: 'activity',
     });
   } else {
     timeline.push({
       at: incident.firstSeen,
       until: incident.lastSeen,
       text: `Activity seen by ${incident.source === 'guardduty' ? 'GuardDuty' : 'the detection'} (${incident.count} occurrence${incident.count === 1 ? '' : 's'})`,
+      kind: 'activity',
     });
   }
   if (incident.createdAt) {
     timeline.push({
       at: incident.createdAt,
       text: `${incident.source === 'guardduty' ? 'GuardDuty' : 'Detection'} finding generated (${incident.findingType}, severity ${incident.severity})`,
+      kind: 'signal',
     });
   }
   const reminders = events.filter((event) => event.kind === 'approval-reminder');
-  for (const event of events) if (event.kind !== 'approval-reminder') timeline.push({ at: event.at, text: event.text });
+  for (const event of events)
+    if (event.kind !== 'approval-reminder')
+      timeline.push({ at: event.at, text: event.text, kind: EVENT_KINDS[event.kind] ?? 'note' });
   const lastReminder = reminders.at(-1);
   if (lastReminder) {
     timeline.push({
       at: lastReminder.at,
       text: `Approvers re-pinged ${reminders.length} time${reminders.length === 1 ? '' : 's'} while the request was pending`,
+      kind: 'approval',
     });
   }
   const management = ok<{ notable: ManagementEvent[] }>(input.enrichment.collectManagementEvents);
@@ -129,6 +167,7 @@ export function buildReport(input: ReportInput): Report {
     timeline.push({
       at: event.eventTime,
       text: `${event.eventName} by the principal${event.sourceIp ? ` from ${event.sourceIp}` : ''}${event.errorCode ? ` (failed: ${event.errorCode})` : ''}`,
+      kind: 'activity',
     });
   }
   timeline.sort((a, b) => a.at.localeCompare(b.at));
@@ -150,6 +189,14 @@ export function buildReport(input: ReportInput): Report {
     findingTitle: incident.title,
     investigationDate: input.now.slice(0, 10),
     timeline,
+    milestones: {
+      firstActivity,
+      detected: incident.createdAt ?? registered,
+      opened: registered,
+      approvalRequested,
+      decided,
+      contained: lastAction,
+    },
     principal: {
       arn: principalFacts?.resolvedArn ?? incident.principal.arn ?? incident.principal.sessionIssuer,
       type: incident.principal.type,

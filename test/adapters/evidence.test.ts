@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { awsEvidencePort } from '../../handlers/shared/clients/evidence.js';
 import { AwsAccessDenied } from '../../handlers/shared/errors.js';
 
@@ -10,6 +10,28 @@ const KEY_ARN = 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-
 
 describe('awsEvidencePort', () => {
   beforeEach(() => s3.reset());
+  afterEach(() => vi.unstubAllEnvs());
+
+  it.each([
+    ['aws', 'eu-west-1', 'https://console.aws.amazon.com/s3/object/evidence-bucket?region=eu-west-1&prefix='],
+    ['aws-cn', 'cn-north-1', 'https://console.amazonaws.cn/s3/object/evidence-bucket?region=cn-north-1&prefix='],
+    [
+      'aws-us-gov',
+      'us-gov-west-1',
+      'https://console.amazonaws-us-gov.com/s3/object/evidence-bucket?region=us-gov-west-1&prefix=',
+    ],
+  ])('links the written object in the S3 console of the %s partition', async (_partition, region, prefix) => {
+    vi.stubEnv('AWS_REGION', region);
+    s3.on(PutObjectCommand).resolves({});
+
+    const result = await awsEvidencePort('evidence-bucket').putObject({
+      key: 'incidents/abc/report.html',
+      body: '<!doctype html>',
+      contentType: 'text/html; charset=utf-8',
+    });
+
+    expect(result.url).toBe(`${prefix}incidents%2Fabc%2Freport.html`);
+  });
 
   it('writes the object encrypted with the evidence key and returns its location', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"etag"' });

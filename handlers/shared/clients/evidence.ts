@@ -2,6 +2,18 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EvidencePort } from '../ports.js';
 import { callAws } from './accounts.js';
 
+/** The S3 console page of one object, in the function's own Region and partition's console. */
+function consoleUrl(bucket: string, key: string): string | undefined {
+  const region = process.env.AWS_REGION;
+  if (!region) return undefined;
+  const host = region.startsWith('cn-')
+    ? 'console.amazonaws.cn'
+    : region.startsWith('us-gov-')
+      ? 'console.amazonaws-us-gov.com'
+      : 'console.aws.amazon.com';
+  return `https://${host}/s3/object/${encodeURIComponent(bucket)}?region=${encodeURIComponent(region)}&prefix=${encodeURIComponent(key)}`;
+}
+
 /**
  * The evidence port against AWS: PutObject into the deployment's evidence bucket (home account).
  * With a KMS key, each object is encrypted with it (SSE-KMS, S3 Bucket Key on, so KMS is called
@@ -23,7 +35,7 @@ export function awsEvidencePort(bucket: string, kmsKeyArn?: string): EvidencePor
         await s3().send(
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...encryption }),
         );
-        return { location: `s3://${bucket}/${key}` };
+        return { location: `s3://${bucket}/${key}`, url: consoleUrl(bucket, key) };
       }),
   };
 }

@@ -58,7 +58,7 @@ export interface IncidentRecord {
      */
     attempt?: string;
   };
-  readonly report?: { markdownKey: string; jsonKey: string };
+  readonly report?: { markdownKey: string; jsonKey: string; htmlKey?: string };
   readonly error?: { error: string; cause: string };
   readonly closedAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
