@@ -19,6 +19,7 @@ import { createIncidentTable, startDynalite } from './dynalite.js';
 import { FaultInjector } from './faults.js';
 import { type Approver, type EventLog, runExecution } from './runner.js';
 import type { Scenario } from './scenario.js';
+import { type SlackApiMessage, SlackLog } from './slack-log.js';
 
 export const INCIDENT_TABLE = 'responder-incidents';
 
@@ -34,6 +35,8 @@ export interface IncidentResult {
   plan: PlanItem[];
   applied: ActionResult[];
   reportMarkdown: string;
+  /** Every Slack call the run made for this event, in order, as the API payload (§10). */
+  slackMessages: SlackApiMessage[];
 }
 
 export interface SimulateResult {
@@ -157,7 +160,11 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     await createIncidentTable(dynamo.client, INCIDENT_TABLE);
     const store = new DynamoIncidentStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
     const account = new InMemoryAccount(scenario, new FaultInjector(scenario.faults));
-    const chat = new RecordingChat(options.onChat);
+    const slackLog = new SlackLog();
+    const chat = new RecordingChat((record, kind) => {
+      slackLog.record(record, kind);
+      options.onChat?.(record, kind);
+    });
     const broker = new TokenBroker();
     const ports: Ports = {
       iam: account.iam,
@@ -213,18 +220,20 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       const at = eventTime(input);
       if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
       const executionName = `${slug}-${index + 1}`;
-      const execution = await runExecution({
-        asl,
-        input,
-        executionName,
-        stateMachineArn,
-        ports,
-        broker,
-        clock,
-        approver: arrivingApprover,
-        onEvent: (entry) => options.onEvent?.(entry, clock),
-      });
-      incidents[index] = toResult(execution, executionName, account);
+      const execution = await slackLog.during(index, () =>
+        runExecution({
+          asl,
+          input,
+          executionName,
+          stateMachineArn,
+          ports,
+          broker,
+          clock,
+          approver: arrivingApprover,
+          onEvent: (entry) => options.onEvent?.(entry, clock),
+        }),
+      );
+      incidents[index] = { ...toResult(execution, executionName, account), slackMessages: slackLog.messagesOf(index) };
     };
     while (next < scenario.events.length) await runEvent(next++);
     await options.inspect?.(store, incidents);
@@ -260,7 +269,11 @@ function reportFiles(account: InMemoryAccount): Map<string, string> {
 
 type Execution = Awaited<ReturnType<typeof runExecution>>;
 
-function toResult(execution: Execution, executionName: string, account: InMemoryAccount): IncidentResult {
+function toResult(
+  execution: Execution,
+  executionName: string,
+  account: InMemoryAccount,
+): Omit<IncidentResult, 'slackMessages'> {
   const base = { executionName, states: execution.states, transitions: execution.transitions };
   const registration = execution.events.find(
     (event) => event.type === 'StateExited' && event.state?.name === 'Register Incident',
