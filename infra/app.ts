@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ConfigError } from '../handlers/shared/errors.js';
 import { loadPlaybooks } from '../playbooks/index.js';
 import { parseConfig } from './config.js';
+import { readConfigFile } from './config-file.js';
 import { ResponderStack } from './responder-stack.js';
 
 /**
@@ -15,7 +15,7 @@ const app = new App();
 const configFile = app.node.tryGetContext('configFile') as string | undefined;
 let raw: unknown = app.node.tryGetContext('responder');
 try {
-  if (configFile) raw = JSON.parse(readFileSync(configFile, 'utf8'));
+  if (configFile) raw = readConfigFile(configFile);
   const config = parseConfig(raw);
   const playbooks = await loadPlaybooks();
   new ResponderStack(app, 'S3ExfilResponder', {
