@@ -3,6 +3,7 @@ import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
+import { mrkdwn } from '../shared/render/escape.js';
 import {
   asExecutionInputError,
   type FindingReferenceInput,
@@ -278,7 +279,11 @@ function threadNote(record: IncidentRecord, text: string): string {
 async function tellThread(record: IncidentRecord, text: string, ports: RegisterPorts): Promise<void> {
   if (!record.slack) return;
   try {
-    await ports.chat.post({ channel: record.slack.channel, threadTs: record.slack.ts, message: { text } });
+    await ports.chat.post({
+      channel: record.slack.channel,
+      threadTs: record.slack.ts,
+      message: { text: mrkdwn(text) },
+    });
   } catch (error) {
     log.warn('thread message failed', { incidentId: record.incidentId, error: (error as Error).name });
   }

@@ -3,6 +3,7 @@ import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, ChatMessage } from '../shared/ports.js';
+import { mrkdwn, mrkdwnCode } from '../shared/render/escape.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import { ok } from '../shared/schemas/task-input.js';
@@ -59,7 +60,7 @@ function principalText(view: ApprovalView): string {
   const facts = ok<PrincipalFacts>(view.enrichment.describePrincipal);
   const arn = facts?.resolvedArn ?? principal.arn ?? principal.sessionIssuer ?? principal.principalId ?? 'unknown';
   const key = principal.accessKeyId
-    ? ` · key ${maskKey(principal.accessKeyId)}${facts?.findingKey?.lastUsedDate ? ` (last used ${facts.findingKey.lastUsedDate})` : ''}`
+    ? ` · key ${mrkdwn(maskKey(principal.accessKeyId))}${facts?.findingKey?.lastUsedDate ? ` (last used ${mrkdwn(facts.findingKey.lastUsedDate)})` : ''}`
     : '';
   const ips = listed(view.incident.ipDetails ?? view.incident.sourceIps.map((ip) => ({ ip })), (detail) => {
     const where = [
@@ -67,10 +68,10 @@ function principalText(view: ApprovalView): string {
       'country' in detail ? detail.country : undefined,
       'org' in detail ? detail.org : undefined,
       'asn' in detail && detail.asn ? `AS${detail.asn}` : undefined,
-    ].filter(Boolean);
-    return where.length ? `${detail.ip} (${where.join(', ')})` : detail.ip;
+    ].filter((part): part is string => Boolean(part));
+    return where.length ? `${mrkdwn(detail.ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(detail.ip);
   });
-  return `*Principal* ${arn} (${principal.type})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+  return `*Principal* ${mrkdwn(arn)} (${mrkdwn(principal.type)})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
 }
 
 function bucketsText(view: ApprovalView): string {
@@ -81,8 +82,8 @@ function bucketsText(view: ApprovalView): string {
       macie?.sensitivityScore !== undefined ? `sensitivity ${macie.sensitivityScore}/100` : undefined,
       macie?.highestSeverity ? `Macie ${macie.highestSeverity}` : undefined,
       macie?.sensitiveDataTypes.length ? macie.sensitiveDataTypes.join('; ') : undefined,
-    ].filter(Boolean);
-    return `• ${bucket}${parts.length ? `: ${parts.join(' · ')}` : ''}`;
+    ].filter((part): part is string => Boolean(part));
+    return `• ${mrkdwn(bucket)}${parts.length ? `: ${parts.map(mrkdwn).join(' · ')}` : ''}`;
   });
   return `*Buckets*\n${lines.join('\n') || 'none named'}`;
 }
@@ -91,22 +92,25 @@ function evidenceText(enrichment: Record<string, unknown>): string {
   const lines: string[] = [];
   const principal = ok<PrincipalFacts>(enrichment.describePrincipal);
   if (principal?.recentKeys.length) {
-    lines.push(`• Keys created recently (persistence?): ${principal.recentKeys.map(maskKey).join(', ')}`);
+    lines.push(`• Keys created recently (persistence?): ${mrkdwn(principal.recentKeys.map(maskKey).join(', '))}`);
   }
   if (principal?.mfa && 'enabled' in principal.mfa && !principal.mfa.enabled) lines.push('• The user has no MFA');
   const buckets = ok<DescribeBucketsOutput>(enrichment.describeBuckets);
-  for (const warning of (buckets?.buckets ?? []).flatMap((bucket) => bucket.warnings)) lines.push(`• ⚠ ${warning}`);
+  for (const warning of (buckets?.buckets ?? []).flatMap((bucket) => bucket.warnings))
+    lines.push(`• ⚠ ${mrkdwn(warning)}`);
   const management = ok<ManagementEvents>(enrichment.collectManagementEvents);
   if (management) {
     const notable = management.notable.map((event) => event.eventName);
     lines.push(
-      `• Management events: ${management.total} in the window${notable.length ? `; notable: ${[...new Set(notable)].join(', ')}` : ''}`,
+      `• Management events: ${management.total} in the window${notable.length ? `; notable: ${mrkdwn([...new Set(notable)].join(', '))}` : ''}`,
     );
   }
   for (const [source, value] of Object.entries(enrichment)) {
     const entry = value as { status?: string; reason?: string } | undefined;
     if (entry?.status === 'unavailable') {
-      lines.push(`• ${SOURCE_LABELS[source] ?? source}: unavailable (${entry.reason ?? 'no reason given'})`);
+      lines.push(
+        `• ${mrkdwn(SOURCE_LABELS[source] ?? source)}: unavailable (${mrkdwn(entry.reason ?? 'no reason given')})`,
+      );
     }
   }
   return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}\n_Data-event evidence follows in the thread._`;
@@ -121,12 +125,12 @@ function evidenceText(enrichment: Record<string, unknown>): string {
 export function approvalMessage(view: ApprovalView): ChatMessage {
   const { incident, plan } = view;
   const title = truncate(`${severityLabel(incident.severity)} · ${incident.findingType}`, SLACK_LIMITS.headerText);
-  const context = `Account ${incident.accountId} · ${incident.region} · first seen ${ago(incident.firstSeen, view.now)} · count ${incident.count} · severity ${incident.severity} · incident ${view.incidentId}`;
+  const context = `Account ${mrkdwn(incident.accountId)} · ${mrkdwn(incident.region)} · first seen ${ago(incident.firstSeen, view.now)} · count ${incident.count} · severity ${incident.severity} · incident ${mrkdwn(view.incidentId)}`;
   const items = plan.items.slice(0, MAX_PLAN_SECTIONS).map((item) => {
     const { title: itemTitle, lines } = planItemLines(item);
     const heading = `*${truncate(itemTitle, 300)}*\n`;
     // Cut the diff itself (never the closing fence), saying how many lines were left out.
-    const diff = truncate(lines.join('\n'), SLACK_LIMITS.sectionText - heading.length - 6);
+    const diff = truncate(mrkdwnCode(lines.join('\n')), SLACK_LIMITS.sectionText - heading.length - 6);
     return section(`${heading}\`\`\`${diff}\`\`\``);
   });
   const hidden = plan.items.length - items.length;
@@ -135,7 +139,7 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
     text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
     value: action,
   }));
-  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${entry.reason}`);
+  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(entry.reason)}`);
   const inPlace = listed(plan.inPlace ?? [], (item) => `✓ ${planItemLines(item).title}`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },

@@ -1,9 +1,13 @@
 import { formatBytes, utcMinute } from '../shared/format.js';
 import type { ChatMessage, ChatPort } from '../shared/ports.js';
+import { mrkdwn } from '../shared/render/escape.js';
 import type { DataEvidence, IncidentRecord } from '../shared/store/types.js';
 import { firstLines, truncate } from './blocks.js';
 
 const TOP = 5;
+
+/** At most `limit` characters, ending in an ellipsis when cut. */
+const clip = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`);
 
 const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(items, TOP, (item) => `• ${line(item)}`);
 
@@ -13,7 +17,7 @@ const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(it
  */
 export function dataEvidenceMessage(incidentId: string, evidence: DataEvidence): ChatMessage {
   if (evidence.status === 'unavailable') {
-    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${evidence.reason}`;
+    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${mrkdwn(evidence.reason)}`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text) } }] };
   }
   const window =
@@ -23,15 +27,16 @@ export function dataEvidenceMessage(incidentId: string, evidence: DataEvidence):
   const lines = [
     `*Data-event evidence* (CloudTrail via Athena) for incident ${incidentId}`,
     `${evidence.requests} S3 requests, ${evidence.objectsRead} objects read, ${formatBytes(evidence.bytesOut)} out, ${window}`,
-    ...top(evidence.byBucket, (b) => `${b.bucket}: ${b.objects} objects, ${formatBytes(b.bytes)}`),
+    ...top(evidence.byBucket, (b) => `${mrkdwn(b.bucket)}: ${b.objects} objects, ${formatBytes(b.bytes)}`),
     evidence.sourceIps.length ? '*Source IPs*' : 'No source IPs',
-    ...top(evidence.sourceIps, (ip) => `${ip.ip} (${ip.count} requests)`),
+    ...top(evidence.sourceIps, (ip) => `${mrkdwn(ip.ip)} (${ip.count} requests)`),
     ...(evidence.userAgents.length ? ['*User agents*'] : []),
-    ...top(evidence.userAgents, (agent) => `${agent.userAgent.slice(0, 120)} (${agent.count})`),
+    ...top(evidence.userAgents, (agent) => `${mrkdwn(clip(agent.userAgent, 120))} (${agent.count})`),
     evidence.crossAccountCopies.length ? '*Copies to other accounts*' : 'No copies to other accounts.',
     ...top(
       evidence.crossAccountCopies,
-      (copy) => `${copy.destinationBucket} (account ${copy.destinationAccount ?? 'unknown'}): ${copy.count}`,
+      (copy) =>
+        `${mrkdwn(copy.destinationBucket)} (account ${mrkdwn(copy.destinationAccount ?? 'unknown')}): ${copy.count}`,
     ),
   ];
   const text = truncate(lines.join('\n'));

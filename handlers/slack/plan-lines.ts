@@ -1,4 +1,5 @@
 import { maskKey } from '../shared/ids.js';
+import { mrkdwn } from '../shared/render/escape.js';
 import type { PlanItem } from '../shared/schemas/plan.js';
 
 /** Characters of one statement line in the compact diff: enough to read, never a wall. */
@@ -40,14 +41,15 @@ function sizeLine(item: { sizeBefore: number; sizeAfter: number; limit: number }
 }
 
 /**
- * What exactly one plan item changes, as the lines a responder reads before approving: the key
+ * What exactly one plan item changes, as the lines a responder reads before approving (the title
+ * is mrkdwn, its data escaped; the lines are plain text for a code block, escaped by the caller): the key
  * and its last use, the Sids added with a compact diff, and the policy size against its limit.
  */
 export function planItemLines(item: PlanItem): { title: string; lines: string[] } {
   switch (item.action) {
     case 'deactivateAccessKey':
       return {
-        title: `Deactivate access key ${maskKey(item.accessKeyId)} of ${item.userName}`,
+        title: `Deactivate access key ${mrkdwn(maskKey(item.accessKeyId))} of ${mrkdwn(item.userName)}`,
         lines: [
           `last used ${item.lastUsed ?? 'never (or unknown)'}; other keys of the user are not touched`,
           'UpdateAccessKey Status=Inactive; undo reactivates it',
@@ -55,7 +57,7 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
       };
     case 'revokeRoleSessions':
       return {
-        title: `Revoke sessions of ${item.principalKind} ${item.name}`,
+        title: `Revoke sessions of ${mrkdwn(item.principalKind)} ${mrkdwn(item.name)}`,
         lines: [
           `inline policy ${item.policyName}, Sid ${item.sid}: Deny * to credentials issued before now (aws:TokenIssueTime)`,
           'the role itself keeps working for new sessions',
@@ -63,17 +65,17 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
       };
     case 'startMacieJob':
       return {
-        title: `Start Macie job ${item.jobName}`,
+        title: `Start Macie job ${mrkdwn(item.jobName)}`,
         lines: [`one-time classification of ${values(item.buckets)} (billed per GB scanned)`],
       };
     case 'denyBucketAccess':
       return {
-        title: `Deny in the bucket policy of ${item.bucket}`,
+        title: `Deny in the bucket policy of ${mrkdwn(item.bucket)}`,
         lines: [sizeLine(item, 'bytes'), ...item.statements.map((s) => statementLine(s))],
       };
     case 'restrictVpcEndpoint':
       return {
-        title: `Restrict VPC endpoint ${item.vpcEndpointId}`,
+        title: `Restrict VPC endpoint ${mrkdwn(item.vpcEndpointId)}`,
         lines: [sizeLine(item, 'characters'), ...item.statements.map((s) => statementLine(s))],
       };
   }

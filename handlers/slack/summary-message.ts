@@ -1,11 +1,12 @@
 import type { ChatMessage } from '../shared/ports.js';
+import { mrkdwn } from '../shared/render/escape.js';
 import type { Report } from '../write-report/report.js';
-import { escapeMrkdwn, section, truncate } from './blocks.js';
+import { section, truncate } from './blocks.js';
 
 /** ` · <url|HTML report with timeline>`; the URL is ours (bucket and key), never text from a finding. */
 function htmlLink(html: { location: string; url?: string } | undefined): string {
   if (!html) return '';
-  if (!html.url) return ` · HTML report: ${escapeMrkdwn(html.location)}`;
+  if (!html.url) return ` · HTML report: ${mrkdwn(html.location)}`;
   return ` · <${html.url.replaceAll('|', '%7C').replaceAll('>', '%3E')}|HTML report with timeline>`;
 }
 
@@ -30,8 +31,7 @@ export function summaryMessage(args: {
   const done = report.containment.filter((item) => item.done).length;
   const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${report.containment.length} containment items in place.`;
   const checklist = report.containment.map(
-    (item) =>
-      `${item.done ? '✅' : '⬜'} ${escapeMrkdwn(item.text)}${item.reason ? ` — ${escapeMrkdwn(item.reason)}` : ''}`,
+    (item) => `${item.done ? '✅' : '⬜'} ${mrkdwn(item.text)}${item.reason ? ` — ${mrkdwn(item.reason)}` : ''}`,
   );
   const metrics = `Time to detect ${minutes(report.metrics.timeToDetectMinutes)} · to approval ${minutes(report.metrics.timeToApprovalMinutes)} · to contain ${minutes(report.metrics.timeToContainMinutes)}`;
   const blocks: unknown[] = [
@@ -40,7 +40,10 @@ export function summaryMessage(args: {
     {
       type: 'context',
       elements: [
-        { type: 'mrkdwn', text: truncate(`${metrics} · report: ${args.reportKey}${htmlLink(args.htmlReport)}`) },
+        {
+          type: 'mrkdwn',
+          text: truncate(`${metrics} · report: ${mrkdwn(args.reportKey)}${htmlLink(args.htmlReport)}`),
+        },
       ],
     },
     ...(args.undo ? [{ type: 'actions', block_id: 'undo', elements: [args.undo] }] : []),

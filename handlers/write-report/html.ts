@@ -1,18 +1,6 @@
 import { formatBytes } from '../shared/format.js';
+import { escapeHtml } from '../shared/render/escape.js';
 import type { Report, TimelineKind } from './report.js';
-
-/**
- * Text for HTML: the five characters that could open a tag, an entity or leave an attribute are
- * replaced, so a finding's or record's text is shown, never interpreted.
- */
-export function escapeHtml(text: string): string {
-  return text
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&#39;');
-}
 
 const esc = escapeHtml;
 
@@ -273,3 +261,5 @@ export function renderHtmlReport(report: Report): string {
     '',
   ].join('\n');
 }
+
+export { escapeHtml };

@@ -1,4 +1,5 @@
 import { formatBytes } from '../shared/format.js';
+import { markdownLine } from '../shared/render/escape.js';
 import type { Report } from './report.js';
 
 export { formatBytes };
@@ -24,7 +25,8 @@ function duration(minutes: number | undefined): string {
  */
 export function renderReport(report: Report): string {
   const lines: string[] = [];
-  const add = (...more: string[]) => lines.push(...more);
+  // Every line passes through one escaper: data in it can neither break it nor bring in HTML.
+  const add = (...more: string[]) => lines.push(...more.map(markdownLine));
   add(report.title, '='.repeat(44));
   add(
     `Account: ${report.account}`,

@@ -1,0 +1,63 @@
+/**
+ * One escaper per target for text that comes from a finding, a record, a tag or a policy: such text
+ * is shown, never interpreted. Our own markup (mentions of configured approvers, console links,
+ * headings) is written by the renderers around it, never through these.
+ */
+
+/** Every control character (CR, LF, tab, VT, FF, NEL and the rest of C0 and C1) and the Unicode line and paragraph separators. */
+const BREAKS_AND_CONTROLS = /[\p{Cc}\u2028\u2029]/gu;
+
+/** One line: every line break and control character becomes a space, so data cannot start a line. */
+export function oneLine(text: string): string {
+  return text.replace(BREAKS_AND_CONTROLS, ' ');
+}
+
+/** A Slack formatting character at the edge of a word, where it could open or close bold, italic, strike or code. */
+const FORMATTING_EDGE = /(^|[^\p{L}\p{N}])([*_~`])|([*_~`])(?=$|[^\p{L}\p{N}])/gu;
+const ZERO_WIDTH_SPACE = '\u200b';
+
+/**
+ * Text for Slack mrkdwn, on one line: `&`, `<` and `>` escaped (so `<!channel>`, `<@U…>` and
+ * `<url|label>` stay text), line breaks removed, and a zero-width space put beside a `*`, `_`, `~` or
+ * backtick at the edge of a word so data cannot open formatting. Characters inside a word (the `_`
+ * of `AWSReservedSSO_Admin`) are left as they are, so names still copy exactly.
+ */
+export function mrkdwn(text: string): string {
+  return oneLine(text)
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replace(FORMATTING_EDGE, (_match, before: string | undefined, leading: string | undefined, trailing?: string) =>
+      leading !== undefined ? `${before ?? ''}${ZERO_WIDTH_SPACE}${leading}` : `${trailing}${ZERO_WIDTH_SPACE}`,
+    );
+}
+
+/**
+ * Text inside a Slack code block (```…```): `&`, `<` and `>` escaped and backticks replaced by a
+ * look-alike (U+02CB), so data can neither close the block nor mention anyone; formatting does not
+ * apply inside code, so `*` and `_` stay as they are. Line breaks are the caller's.
+ */
+export function mrkdwnCode(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('`', 'ˋ');
+}
+
+/**
+ * One line of the Markdown report: line breaks removed (so no data can start a heading, a section
+ * or a checklist item of its own) and `<`, `>` written as entities (so no raw HTML renders).
+ */
+export function markdownLine(line: string): string {
+  return oneLine(line).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}
+
+/**
+ * Text for HTML: the five characters that could open a tag, an entity or leave an attribute are
+ * replaced, so a finding's or record's text is shown, never interpreted.
+ */
+export function escapeHtml(text: string): string {
+  return text
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&#39;');
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { markdownLine, mrkdwn, mrkdwnCode, oneLine } from '../../handlers/shared/render/escape.js';
+
+const ZWSP = '\u200b';
+
+describe('one escaper per target', () => {
+  it('oneLine turns every kind of line break and control character into a space', () => {
+    expect(oneLine('a\nb\rc\u2028d\u2029e\u0085f\u000bg\u0000h\ti')).toBe('a b c d e f g h i');
+  });
+
+  it('mrkdwn escapes the three characters Slack reads as markup', () => {
+    expect(mrkdwn('<!channel> & <@U024BE7LH> <https://x.example|y>')).toBe(
+      '&lt;!channel&gt; &amp; &lt;@U024BE7LH&gt; &lt;https://x.example|y&gt;',
+    );
+  });
+
+  it('mrkdwn keeps formatting characters at word edges from pairing, and leaves those inside names alone', () => {
+    expect(mrkdwn('*bold* _it_')).toBe(`${ZWSP}*bold*${ZWSP} ${ZWSP}_it_${ZWSP}`);
+    expect(mrkdwn('arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0a1b')).toBe(
+      'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0a1b',
+    );
+  });
+
+  it('mrkdwnCode cannot close its code block and leaves formatting characters as written', () => {
+    expect(mrkdwnCode('```<@U1>``` arn:aws:s3:::b/*')).toBe('ˋˋˋ&lt;@U1&gt;ˋˋˋ arn:aws:s3:::b/*');
+  });
+
+  it('markdownLine is one line with no raw HTML', () => {
+    expect(markdownLine('x\nCONTAINMENT ACTIONS:\n  [x] y <img src=z>')).toBe(
+      'x CONTAINMENT ACTIONS:   [x] y &lt;img src=z&gt;',
+    );
+  });
+});
