@@ -10,11 +10,14 @@ import { firstIssue } from '../shared/schemas/primitives.js';
  * anyone else gets a 400 naming the problem, and nothing is read or called.
  */
 
-/** The nonce a button or a modal carries: ours are 32 base64url characters; a DynamoDB key holds at most 2,048 bytes. */
+/**
+ * The nonce a button or a modal carries: ours are 32 base64url characters, so anything but
+ * printable ASCII can never name a request and is refused before the store is read.
+ */
 const Nonce = z
   .string()
   .max(512, 'must be at most 512 characters')
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1,024 bytes');
+  .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII');
 
 const SlackId = z.string().min(1).max(255);
 const Named = z.looseObject({ id: SlackId });

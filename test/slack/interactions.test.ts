@@ -8,7 +8,8 @@ import type { RollbackStarterPort, TaskCallbackPort } from '../../handlers/share
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { PlanItem } from '../../handlers/shared/schemas/plan.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
-import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from '../../handlers/slack/app.js';
+import { buildSlackApp, type SlackLambdaHandler } from '../../handlers/slack/app.js';
+import { withRequestWindow } from '../../handlers/slack/door.js';
 import { createUndoRequest, rollbackExecutionName } from '../../handlers/slack/undo.js';
 import { DENY_REASON, UNDO_ACTION_ID, undoButton } from '../../handlers/slack/views.js';
 import { SimClock } from '../../local/clock.js';
@@ -197,7 +198,7 @@ async function endpoint(): Promise<SlackLambdaHandler> {
         return event.ack(response);
       },
     });
-  return withRequestWindow(await receiver.start());
+  return withRequestWindow(await receiver.start(), { signingSecret: SECRET });
 }
 
 const PLAN_ITEMS: PlanItem[] = [
