@@ -4,7 +4,7 @@ import { log } from '../shared/log.js';
 import type { RollbackStarterPort } from '../shared/ports.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
 import { ACTION_IDS } from './blocks.js';
-import { type DecidePorts, decide } from './decide.js';
+import { type DecidePorts, decide, noCommonActionText } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
 import { undo } from './undo.js';
@@ -65,7 +65,8 @@ const UNKNOWN_REQUEST = 'This approval request is unknown or has been removed.';
  * never calls `auth.test`, and its Web API client does not retry or wait out rate limits (Slack
  * wants an answer within 3 s; on Lambda the answer leaves when the listener returns).
  *
- * - Approve: `decide` (checks, a vote used once, SendTaskSuccess with the selected actions).
+ * - Approve: `decide` (checks, a vote used once, SendTaskSuccess with the selected actions). Two
+ *   approvers with no action in common decide nothing: both are told (ephemeral), votes cleared.
  * - Deny: opens a modal asking for a reason; its submission goes through `decide` (SendTaskFailure
  *   `ApprovalDenied` whose cause carries the reason).
  * - Undo (`undo_incident`): `undo` (the same checks, a vote used once, StartExecution of the
@@ -116,6 +117,13 @@ export function buildSlackApp(options: SlackAppOptions): { app: App; receiver: A
       );
       if (result.state === 'vote-recorded') {
         await tell(`Your approval is recorded (${result.votes} of ${result.needed}); a second approver must confirm.`);
+      } else if (result.state === 'no-overlap') {
+        const text = noCommonActionText(result, body.user.id);
+        await tell(text);
+        const channel = body.channel?.id ?? (await ports.store.getIncident(approval?.incidentId ?? ''))?.slack?.channel;
+        await client.chat
+          .postEphemeral({ channel: channel ?? '', user: result.firstVoter, text })
+          .catch((error: unknown) => log.warn('could not tell the first approver', { error: String(error) }));
       }
     });
   });
