@@ -15,6 +15,7 @@ import { localConfig, type SimulateResult, simulate } from '../local/simulate.js
 import { loadPlaybooks } from '../playbooks/index.js';
 import { benchBundles, bundleTable, SLACK_BUDGET_MS } from './bundles.js';
 import { benchDetect } from './detect.js';
+import { benchSlackDoor, DOOR_BUDGET_MS } from './slack-door.js';
 
 /**
  * `npm run bench`: prints figures (and writes bench/results.json). Nothing here asserts a time;
@@ -253,6 +254,11 @@ record(
   (detected.records / detected.ms) * 1000,
   'records/s',
 );
+
+for (const [index, door] of (await benchSlackDoor()).entries()) {
+  const label = `Slack door, ${door.label}: ${door.statusCode} (median; max ${door.maxMs.toFixed(1)} ms; budget ${DOOR_BUDGET_MS} ms)`;
+  record(label, `slackDoor${index}Ms`, door.medianMs, 'ms', 2);
+}
 
 console.log(bundleTable(bundles.handlers, RUNS));
 console.log();

@@ -1,3 +1,4 @@
+import { TaskTokenStale } from '../handlers/shared/errors.js';
 import type { TaskCallbackPort } from '../handlers/shared/ports.js';
 import { systemRandom } from './clock.js';
 
@@ -14,7 +15,7 @@ class CallbackError extends Error {
 /**
  * The `.waitForTaskToken` half that aws-local-stepfunctions lacks: issues a token per invocation,
  * settles it on SendTaskSuccess/SendTaskFailure (as the Slack handler would call them), and
- * rejects unknown or already-settled tokens the way Step Functions does.
+ * rejects unknown or already-settled tokens the way Step Functions does (`TaskTokenStale`).
  */
 export class TokenBroker implements TaskCallbackPort {
   private readonly pending = new Map<string, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
@@ -32,8 +33,8 @@ export class TokenBroker implements TaskCallbackPort {
     const waiter = this.pending.get(token);
     if (!waiter) {
       throw this.settled.has(token)
-        ? new CallbackError('TaskTimedOut', 'Task Timed Out: the task was already completed or timed out')
-        : new CallbackError('TaskDoesNotExist', 'Task does not exist anymore');
+        ? new TaskTokenStale('TaskTimedOut', 'Task Timed Out: the task was already completed or timed out')
+        : new TaskTokenStale('TaskDoesNotExist', 'Task does not exist anymore');
     }
     this.pending.delete(token);
     this.settled.add(token);

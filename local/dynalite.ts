@@ -9,6 +9,9 @@ import dynalite from 'dynalite';
  */
 export async function startDynalite(): Promise<{ endpoint: string; client: DynamoDBClient; stop(): Promise<void> }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  // The client reuses idle connections; a server closing one after the default 5 s can meet a
+  // request already on its way (ECONNRESET, and the client never retries): keep them open.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {

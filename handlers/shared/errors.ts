@@ -77,6 +77,24 @@ export class ApprovalExpired extends ResponderError {
   override readonly name = 'ApprovalExpired';
 }
 
+/** The Step Functions errors of SendTaskSuccess/SendTaskFailure that mean the task no longer waits on the token. */
+export const STALE_TOKEN_CODES = ['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'] as const;
+export type StaleTokenCode = (typeof STALE_TOKEN_CODES)[number];
+
+/**
+ * Step Functions no longer waits on a task token (its heartbeat or timeout passed, or the
+ * execution ended): `code` is the API's error. Nothing was delivered; the message never carries the token.
+ */
+export class TaskTokenStale extends ResponderError {
+  override readonly name = 'TaskTokenStale';
+  constructor(
+    readonly code: StaleTokenCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 /** A decision that must not be applied: wrong approver, reused nonce, expired request. */
 export class DecisionRejected extends ResponderError {
   override readonly name = 'DecisionRejected';
@@ -95,6 +113,7 @@ export type DecisionRejectionReason =
   | 'same-approver-twice'
   | 'approver-is-subject'
   | 'nothing-selected'
+  | 'request-refreshed'
   | 'group-lookup-failed';
 
 /** The merged policy would exceed the service's size limit; nothing was written. */

@@ -233,6 +233,7 @@ export interface ChatPort {
   update(args: { ref: ChatMessageRef; message: ChatMessage }): Promise<void>;
 }
 
+/** Step Functions callbacks. A token the task no longer waits on throws `TaskTokenStale`. */
 export interface TaskCallbackPort {
   sendTaskSuccess(args: { taskToken: string; output: unknown }): Promise<void>;
   sendTaskFailure(args: { taskToken: string; error: string; cause: string }): Promise<void>;

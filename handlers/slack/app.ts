@@ -4,10 +4,9 @@ import { log } from '../shared/log.js';
 import type { RollbackStarterPort } from '../shared/ports.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
 import { ACTION_IDS } from './blocks.js';
-import { type DecidePorts, decide } from './decide.js';
+import { type DecidePorts, decide, noCommonActionText } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
-import { malformedInteraction } from './request-shape.js';
 import { undo } from './undo.js';
 import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from './views.js';
 
@@ -28,9 +27,6 @@ export interface SlackAppOptions {
 
 /** The Lambda handler `AwsLambdaReceiver.start()` resolves to. */
 export type SlackLambdaHandler = Awaited<ReturnType<AwsLambdaReceiver['start']>>;
-
-/** Slack's replay window: a request timestamp more than this far from now is refused. */
-export const MAX_REQUEST_SKEW_SECONDS = 300;
 
 interface CheckboxState {
   selected_options?: { value: string }[];
@@ -63,13 +59,14 @@ async function explainingRejections(tell: Tell, work: () => Promise<void>): Prom
 const UNKNOWN_REQUEST = 'This approval request is unknown or has been removed.';
 
 /**
- * The interaction endpoint (DESIGN §6). Bolt verifies the v0 signature and rejects stale
- * timestamps (`withRequestWindow` also refuses future ones). Every listener acknowledges before
+ * The interaction endpoint (DESIGN §6). The door (`door.ts`) lets in only signed, timely, small
+ * requests; Bolt verifies the v0 signature again. Every listener acknowledges before
  * any Slack Web API call: the App gets an `authorize` function answering from the secret, so Bolt
  * never calls `auth.test`, and its Web API client does not retry or wait out rate limits (Slack
  * wants an answer within 3 s; on Lambda the answer leaves when the listener returns).
  *
- * - Approve: `decide` (checks, a vote used once, SendTaskSuccess with the selected actions).
+ * - Approve: `decide` (checks, a vote used once, SendTaskSuccess with the selected actions). Two
+ *   approvers with no action in common decide nothing: both are told (ephemeral), votes cleared.
  * - Deny: opens a modal asking for a reason; its submission goes through `decide` (SendTaskFailure
  *   `ApprovalDenied` whose cause carries the reason).
  * - Undo (`undo_incident`): `undo` (the same checks, a vote used once, StartExecution of the
@@ -120,6 +117,13 @@ export function buildSlackApp(options: SlackAppOptions): { app: App; receiver: A
       );
       if (result.state === 'vote-recorded') {
         await tell(`Your approval is recorded (${result.votes} of ${result.needed}); a second approver must confirm.`);
+      } else if (result.state === 'no-overlap') {
+        const text = noCommonActionText(result, body.user.id);
+        await tell(text);
+        const channel = body.channel?.id ?? (await ports.store.getIncident(approval?.incidentId ?? ''))?.slack?.channel;
+        await client.chat
+          .postEphemeral({ channel: channel ?? '', user: result.firstVoter, text })
+          .catch((error: unknown) => log.warn('could not tell the first approver', { error: String(error) }));
       }
     });
   });
@@ -225,30 +229,4 @@ function precheckDeny(approval: ApprovalRecord | undefined, userId: string, now:
     if (error instanceof DecisionRejected) return error.message;
     throw error;
   }
-}
-
-/**
- * Bolt's receiver refuses a timestamp more than 5 minutes old but accepts any in the future. This
- * refuses both (DESIGN §6: more than 5 minutes off), with the same 401, before Bolt looks at the
- * request. Only someone holding the signing secret can sign a future timestamp, so this narrows
- * the replay window of a leaked request rather than stopping a forgery. A request in the window
- * whose body is not an interaction this endpoint handles (`request-shape.ts`) gets a 400.
- */
-export function withRequestWindow(handler: SlackLambdaHandler, nowMillis: () => number = Date.now): SlackLambdaHandler {
-  return async (event, context) => {
-    const headers = event.headers ?? {};
-    const name = Object.keys(headers).find((key) => key.toLowerCase() === 'x-slack-request-timestamp');
-    const timestamp = Number(name === undefined ? Number.NaN : headers[name]);
-    if (!Number.isFinite(timestamp) || Math.abs(nowMillis() / 1000 - timestamp) > MAX_REQUEST_SKEW_SECONDS) {
-      log.warn('request timestamp outside the window', { timestamp: Number.isFinite(timestamp) ? timestamp : 'none' });
-      return { statusCode: 401, body: '' };
-    }
-    // Bolt throws on a body that is not JSON and fails with a 500 on a payload without the fields it reads.
-    const problem = malformedInteraction(event)?.slice(0, 200);
-    if (problem !== undefined) {
-      log.warn('malformed interaction refused', { problem });
-      return { statusCode: 400, body: problem };
-    }
-    return handler(event, context);
-  };
 }

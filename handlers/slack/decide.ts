@@ -1,7 +1,8 @@
-import { DecisionRejected, IncidentNotFound } from '../shared/errors.js';
+import { DecisionRejected, IncidentNotFound, TaskTokenStale } from '../shared/errors.js';
+import { log } from '../shared/log.js';
 import type { ChatPort, Clock, TaskCallbackPort } from '../shared/ports.js';
 import type { Decision } from '../shared/schemas/plan.js';
-import type { IncidentStore } from '../shared/store/types.js';
+import type { ApprovalRecord, IncidentStore } from '../shared/store/types.js';
 import { decidedMessage } from './blocks.js';
 import { checkDecision, type DecisionRequest } from './decision.js';
 
@@ -14,13 +15,37 @@ export interface DecidePorts {
 
 export type DecideResult =
   | { readonly state: 'decided'; readonly decision: Decision }
-  | { readonly state: 'vote-recorded'; readonly votes: number; readonly needed: number };
+  | { readonly state: 'vote-recorded'; readonly votes: number; readonly needed: number }
+  | {
+      readonly state: 'no-overlap';
+      /** The approver whose earlier vote was cleared, and what each of the two selected. */
+      readonly firstVoter: string;
+      readonly firstSelected: readonly string[];
+      readonly selected: readonly string[];
+    };
+
+/** What the approver whose vote was withdrawn is told (ephemeral). */
+export const REFRESHED_REQUEST =
+  'Step Functions no longer waits on this approval request (the reminder replaced it, or the run ended), so your vote was withdrawn and nothing was decided. Vote again on the refreshed approval message.';
+
+/** What both approvers are told (ephemeral) when their selections have no action in common. */
+export function noCommonActionText(result: Extract<DecideResult, { state: 'no-overlap' }>, userId: string): string {
+  const listed = (actions: readonly string[]) => actions.join(', ') || 'nothing';
+  return `No action was approved by both approvers (<@${result.firstVoter}> selected ${listed(result.firstSelected)}; <@${userId}> selected ${listed(result.selected)}), so nothing was decided and both votes were cleared. The request stays open: agree on at least one action and approve again, or deny.`;
+}
 
 /**
  * Applies one approver's click: checks it, casts the vote with a conditional write (so a double
  * click, a retry or a replay counts once), and when decided reports to the waiting execution —
  * `SendTaskSuccess` with exactly the selected actions, or `SendTaskFailure` `ApprovalDenied` —
  * then rewrites the message to show who decided what and when. Throws `DecisionRejected`.
+ *
+ * - Two approvers whose selections have no action in common decide nothing: both votes are
+ *   cleared, the request stays open, and the result says so ('no-overlap') for both to be told.
+ * - When Step Functions refuses the decision because it no longer waits on the token (the
+ *   heartbeat re-ping replaced the request, or the run ended: `TaskTokenStale`), the vote is
+ *   withdrawn (the request is put back as it was before it), the old request is marked superseded
+ *   if a newer one exists, and the click is rejected with 'request-refreshed'.
  */
 export async function decide(
   request: DecisionRequest & { nonce: string; via: 'slack' | 'local'; groupsOfUser?: string[] },
@@ -40,6 +65,14 @@ export async function decide(
     selected,
     reason: request.reason,
   });
+  if (vote.state === 'no-overlap') {
+    await ports.store.addEvent(approval.incidentId, {
+      at: now.toISOString(),
+      kind: 'approval-vote',
+      text: `No action approved by both ${vote.firstVoter} (${vote.firstSelected.join(', ')}) and ${request.userId} (${selected.join(', ')}): nothing decided, both votes cleared`,
+    });
+    return { state: 'no-overlap', firstVoter: vote.firstVoter, firstSelected: vote.firstSelected, selected };
+  }
   if (vote.state === 'vote-recorded') {
     await ports.store.addEvent(approval.incidentId, {
       at: now.toISOString(),
@@ -60,11 +93,17 @@ export async function decide(
     approvedPlan:
       vote.approval.outcome === 'approved' ? (record.plan?.items ?? []).filter((item) => chosen.has(item.action)) : [],
   };
-  if (decision.outcome === 'approved') {
-    await ports.callbacks.sendTaskSuccess({ taskToken: approval.taskToken, output: decision });
-  } else {
-    const cause = `denied by ${decision.decidedBy.join(', ')}${request.reason ? `: ${request.reason}` : ''}`;
-    await ports.callbacks.sendTaskFailure({ taskToken: approval.taskToken, error: 'ApprovalDenied', cause });
+  try {
+    if (decision.outcome === 'approved') {
+      await ports.callbacks.sendTaskSuccess({ taskToken: approval.taskToken, output: decision });
+    } else {
+      const cause = `denied by ${decision.decidedBy.join(', ')}${request.reason ? `: ${request.reason}` : ''}`;
+      await ports.callbacks.sendTaskFailure({ taskToken: approval.taskToken, error: 'ApprovalDenied', cause });
+    }
+  } catch (error) {
+    if (!(error instanceof TaskTokenStale)) throw error;
+    await withdraw(vote, request.userId, error, ports);
+    throw new DecisionRejected('request-refreshed', REFRESHED_REQUEST);
   }
   await ports.store.updateIncident(approval.incidentId, {
     decision,
@@ -88,4 +127,27 @@ export async function decide(
     });
   }
   return { state: 'decided', decision };
+}
+
+/**
+ * Puts the request back as it was before a vote Step Functions refused, and supersedes it when the
+ * incident already has a newer request (a re-ping that ran while the vote was in flight found it
+ * decided and left it); an older one is superseded by the re-ping itself.
+ */
+async function withdraw(
+  vote: { previous: ApprovalRecord; approval: ApprovalRecord },
+  userId: string,
+  error: TaskTokenStale,
+  ports: DecidePorts,
+): Promise<void> {
+  const { nonce, incidentId } = vote.previous;
+  const withdrawn = await ports.store.withdrawVote(vote);
+  const current = (await ports.store.getIncident(incidentId))?.approval?.nonce;
+  if (withdrawn && current !== undefined && current !== nonce) await ports.store.supersedeApproval(nonce);
+  log.warn('vote withdrawn: the task no longer waits on its token', { code: error.code, withdrawn });
+  await ports.store.addEvent(incidentId, {
+    at: ports.clock.now().toISOString(),
+    kind: 'approval-vote',
+    text: `Vote by ${userId} withdrawn: Step Functions answered ${error.code} (the request had been refreshed or the run had ended)`,
+  });
 }

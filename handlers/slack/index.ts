@@ -3,12 +3,19 @@ import { lazySlackChat, slackApiUrl, slackSecret } from '../shared/clients/slack
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { requireEnv } from '../shared/env.js';
-import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from './app.js';
+import { buildSlackApp, type SlackLambdaHandler } from './app.js';
+import { admit, withRequestWindow } from './door.js';
 
 let started: Promise<SlackLambdaHandler> | undefined;
 
-/** Lambda Function URL → request-window check → Bolt `AwsLambdaReceiver`. */
+/**
+ * Lambda Function URL → the door (`door.ts`: size, timestamp, signature) → Bolt `AwsLambdaReceiver`.
+ * The checks that need no secret run first, so an unsigned or oversize request is refused without
+ * reading the secret or starting Bolt.
+ */
 export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
+  const refused = admit(args[0], Date.now());
+  if ('statusCode' in refused) return refused;
   if (!started) {
     started = slackSecret().then(async ({ signingSecret, botToken, botId, botUserId }) => {
       const { receiver } = buildSlackApp({
@@ -25,7 +32,7 @@ export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
           rollback: awsRollbackStarter(requireEnv('ROLLBACK_STATE_MACHINE_ARN')),
         },
       });
-      return withRequestWindow(await receiver.start());
+      return withRequestWindow(await receiver.start(), { signingSecret });
     });
     // A failed start (the secret unreadable) is retried by the next request, not kept.
     started.catch(() => {

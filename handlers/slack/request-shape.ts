@@ -3,18 +3,21 @@ import * as z from 'zod';
 import { firstIssue } from '../shared/schemas/primitives.js';
 
 /**
- * The shape of an interaction request, checked before Bolt sees it. Bolt's receiver parses the body
- * before it checks the signature and throws on a body that is not JSON (the Lambda invocation
- * fails), and Bolt and the listeners read `user.id`, `actions[…]`, `view.…` as Slack sends them, so
- * a payload that lacks one fails with a TypeError and a 500. Slack never sends such a request;
- * anyone else gets a 400 naming the problem, and nothing is read or called.
+ * The shape of an interaction request, checked after the door (`door.ts`) has verified the
+ * signature and before Bolt sees it. Bolt's receiver throws on a body that is not JSON (the Lambda
+ * invocation fails), and Bolt and the listeners read `user.id`, `actions[…]`, `view.…` as Slack
+ * sends them, so a payload that lacks one fails with a TypeError and a 500. Slack never sends such
+ * a request; it gets an empty 400 (the problem named here goes to the log), and nothing is read or called.
  */
 
-/** The nonce a button or a modal carries: ours are 32 base64url characters; a DynamoDB key holds at most 2,048 bytes. */
+/**
+ * The nonce a button or a modal carries: ours are 32 base64url characters, so anything but
+ * printable ASCII can never name a request and is refused before the store is read.
+ */
 const Nonce = z
   .string()
   .max(512, 'must be at most 512 characters')
-  .refine((value) => Buffer.byteLength(value, 'utf8') <= 1024, 'must be at most 1,024 bytes');
+  .regex(/^[\x21-\x7e]*$/, 'must be printable ASCII');
 
 const SlackId = z.string().min(1).max(255);
 const Named = z.looseObject({ id: SlackId });

@@ -10,7 +10,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { awsTaskCallbackPort, MAX_TASK_OUTPUT_BYTES, TaskOutputTooLarge } from '../../handlers/shared/clients/sfn.js';
-import { AwsServiceError, AwsThrottling } from '../../handlers/shared/errors.js';
+import { AwsServiceError, AwsThrottling, TaskTokenStale } from '../../handlers/shared/errors.js';
 
 const sfn = mockClient(SFNClient);
 const TOKEN = `AQCEAAAAKgAAAAMAAAAAAAAAA${'x'.repeat(600)}`;
@@ -86,15 +86,36 @@ describe('awsTaskCallbackPort', () => {
     ['TaskTimedOut', new TaskTimedOut({ message: 'Task Timed Out', $metadata: {} })],
     ['TaskDoesNotExist', new TaskDoesNotExist({ message: 'Task does not exist anymore', $metadata: {} })],
     ['InvalidToken', new InvalidToken({ message: `Invalid token: ${TOKEN}`, $metadata: {} })],
-  ])('names %s in a named error that never carries the token', async (code, error) => {
+  ])('names %s in TaskTokenStale, which never carries the token', async (code, error) => {
     sfn.on(SendTaskSuccessCommand).rejects(error);
+    sfn.on(SendTaskFailureCommand).rejects(error);
+
+    const results = await Promise.all([
+      awsTaskCallbackPort()
+        .sendTaskSuccess({ taskToken: TOKEN, output: {} })
+        .catch((caught: unknown) => caught),
+      awsTaskCallbackPort()
+        .sendTaskFailure({ taskToken: TOKEN, error: 'ApprovalDenied', cause: 'denied' })
+        .catch((caught: unknown) => caught),
+    ]);
+
+    for (const [index, failure] of results.entries()) {
+      expect(failure).toBeInstanceOf(TaskTokenStale);
+      expect(failure).toMatchObject({ name: 'TaskTokenStale', code });
+      expect((failure as Error).message).toMatch(
+        `sfn:${index === 0 ? 'SendTaskSuccess' : 'SendTaskFailure'} failed: ${code}`,
+      );
+      expect((failure as Error).message).not.toContain(TOKEN);
+    }
+  });
+
+  it('keeps other callback errors as the mapped AWS errors', async () => {
+    sfn.on(SendTaskSuccessCommand).rejects(Object.assign(new Error('bad output'), { name: 'InvalidOutput' }));
 
     const sent = awsTaskCallbackPort().sendTaskSuccess({ taskToken: TOKEN, output: {} });
 
     await expect(sent).rejects.toBeInstanceOf(AwsServiceError);
-    await expect(sent).rejects.toThrow(`sfn:SendTaskSuccess failed: ${code}`);
-    const failure: unknown = await sent.catch((caught: unknown) => caught);
-    expect(String((failure as Error).message)).not.toContain(TOKEN);
+    await expect(sent).rejects.toThrow('sfn:SendTaskSuccess failed: InvalidOutput');
   });
 
   it('maps throttling of SendTaskFailure to AwsThrottling', async () => {

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
-import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from '../../handlers/slack/app.js';
+import { buildSlackApp, type SlackLambdaHandler } from '../../handlers/slack/app.js';
+import { withRequestWindow } from '../../handlers/slack/door.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { signedSlackEvent } from '../../local/slack-signing.js';
@@ -76,7 +77,7 @@ export async function slackEndpoint(): Promise<SlackEndpoint> {
     },
   });
   return {
-    handle: withRequestWindow(await receiver.start()),
+    handle: withRequestWindow(await receiver.start(), { signingSecret: SECRET }),
     nonce,
     responseUrl: `http://127.0.0.1:${port}/respond`,
     sent,

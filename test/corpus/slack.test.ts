@@ -36,6 +36,7 @@ async function problemsOf(event: ReturnType<typeof signedBody>, label: unknown):
   if (endpoint.sent.length > 0) problems.push(`called ${endpoint.sent.join(', ')}`);
   const status = response.statusCode ?? 0;
   if (status >= 500 || status < 200) problems.push(`answered ${status}`);
+  if (status >= 400 && response.body) problems.push(`refused with a body: ${response.body.slice(0, 80)}`);
   if (status === 200) {
     const told = endpoint.ephemeral.length > before.ephemeral;
     const modal = endpoint.apiCalls.slice(before.api).includes('views.open');
@@ -225,5 +226,98 @@ describe('hostile Slack interaction requests (signed)', () => {
 
   it('the pending approval is still pending: nothing was decided', async () => {
     expect(endpoint.sent).toEqual([]);
+  });
+});
+
+/** Requests the door must refuse before reading them: unsigned, stale, oversize, base64 or not. */
+const FIVE_MB = 'payload='.padEnd(5 << 20, 'A');
+const unsigned = (event: ReturnType<typeof signedBody>, headers: Record<string, string>) =>
+  ({ ...event, headers: { ...event.headers, ...headers } }) as ReturnType<typeof signedBody>;
+const nowSeconds = () => Math.floor(Date.now() / 1000);
+const DOOR: [string, number, (nonce: string, url: string) => ReturnType<typeof signedBody>][] = [
+  ['an unsigned 5 MB body', 413, () => unsigned(signedBody(FIVE_MB), { 'x-slack-signature': '' })],
+  ['a signed 5 MB body', 413, () => signedBody(FIVE_MB)],
+  ['a base64 5 MB body', 413, () => signedBody(FIVE_MB, { base64: true })],
+  ['a signed body one byte over 64 KB', 413, () => signedBody('payload='.padEnd(65_537, 'A'))],
+  ['a base64 body one byte over 64 KB', 413, () => signedBody('payload='.padEnd(65_537, 'A'), { base64: true })],
+  [
+    'a click signed with another secret',
+    401,
+    (n, u) => signedBody(`payload=${encodeURIComponent(JSON.stringify(click(u, n)))}`, { secret: 'guessed' }),
+  ],
+  [
+    'a base64 click signed with another secret',
+    401,
+    (n, u) =>
+      signedBody(`payload=${encodeURIComponent(JSON.stringify(click(u, n)))}`, { secret: 'guessed', base64: true }),
+  ],
+  [
+    'a click without a signature',
+    401,
+    (n, u) => unsigned(signedPayload(JSON.stringify(click(u, n))), { 'x-slack-signature': 'v0=' }),
+  ],
+  [
+    'a click 6 minutes old',
+    401,
+    (n, u) =>
+      unsigned(signedPayload(JSON.stringify(click(u, n))), { 'x-slack-request-timestamp': `${nowSeconds() - 360}` }),
+  ],
+  [
+    'a click 6 minutes ahead',
+    401,
+    (n, u) =>
+      unsigned(signedPayload(JSON.stringify(click(u, n))), { 'x-slack-request-timestamp': `${nowSeconds() + 360}` }),
+  ],
+  [
+    'a malformed body without a signature',
+    401,
+    () => unsigned(signedPayload('{"type":'), { 'x-slack-signature': 'x' }),
+  ],
+];
+
+describe('the door: unsigned, stale and oversize requests', () => {
+  it.each(DOOR)('%s: refused with an empty %i, nothing called', async (label, status, make) => {
+    const event = make(endpoint.nonce, endpoint.responseUrl);
+    const before = endpoint.apiCalls.length + endpoint.ephemeral.length;
+
+    const problems = await problemsOf(event, label);
+    const response = (await endpoint.handle(event, {} as never)) as { statusCode?: number; body?: string };
+
+    expect(problems).toEqual([]);
+    expect(response).toEqual({ statusCode: status, body: '' });
+    expect(endpoint.apiCalls.length + endpoint.ephemeral.length).toBe(before);
+  });
+
+  it('a signed base64 click is let in and answered like the same click in plain text', async () => {
+    const payload = JSON.stringify(click(endpoint.responseUrl, endpoint.nonce));
+    const before = endpoint.ephemeral.length;
+
+    const response = await endpoint.handle(
+      signedBody(`payload=${encodeURIComponent(payload)}`, { base64: true }),
+      {} as never,
+    );
+
+    expect(response.statusCode).toBe(200);
+    expect(endpoint.ephemeral.slice(before)).toEqual([expect.stringMatching(/Select at least one action/)]);
+  });
+
+  it('generated signature and timestamp headers never get in', async () => {
+    const value = fc.oneof(
+      hostileString,
+      fc
+        .string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 64, maxLength: 64 })
+        .map((hex) => `v0=${hex}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(value, fc.oneof(hostileString, fc.integer().map(String)), async (signature, timestamp) => {
+        const event = unsigned(signedPayload(JSON.stringify(click(endpoint.responseUrl, endpoint.nonce))), {
+          'x-slack-signature': signature,
+          'x-slack-request-timestamp': timestamp,
+        });
+        const response = (await endpoint.handle(event, {} as never)) as { statusCode?: number; body?: string };
+        expect(response).toEqual({ statusCode: 401, body: '' });
+      }),
+      runs(40),
+    );
   });
 });

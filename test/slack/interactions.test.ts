@@ -3,12 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { slackChatPort } from '../../handlers/shared/clients/slack.js';
-import { AwsThrottling } from '../../handlers/shared/errors.js';
+import { AwsThrottling, type StaleTokenCode, TaskTokenStale } from '../../handlers/shared/errors.js';
 import type { RollbackStarterPort, TaskCallbackPort } from '../../handlers/shared/ports.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { PlanItem } from '../../handlers/shared/schemas/plan.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
-import { buildSlackApp, type SlackLambdaHandler, withRequestWindow } from '../../handlers/slack/app.js';
+import { buildSlackApp, type SlackLambdaHandler } from '../../handlers/slack/app.js';
+import { withRequestWindow } from '../../handlers/slack/door.js';
 import { createUndoRequest, rollbackExecutionName } from '../../handlers/slack/undo.js';
 import { DENY_REASON, UNDO_ACTION_ID, undoButton } from '../../handlers/slack/views.js';
 import { SimClock } from '../../local/clock.js';
@@ -128,6 +129,7 @@ beforeEach(() => {
   callbacks.length = 0;
   rollbacks.length = 0;
   failNextStart = false;
+  staleTokens.clear();
 });
 
 /** Records each method call of a port in `calls` before running it. */
@@ -144,13 +146,27 @@ function recorded<T extends object>(target: T, prefix: string): T {
   });
 }
 
+/**
+ * Tokens Step Functions no longer waits on, with the error it answers; `meanwhile` runs before the
+ * answer (the heartbeat re-ping landing while the click is in flight).
+ */
+const staleTokens = new Map<string, { code: StaleTokenCode; meanwhile?: () => Promise<void> }>();
+async function refuseStale(call: string, taskToken: string): Promise<void> {
+  const stale = staleTokens.get(taskToken);
+  if (!stale) return;
+  await stale.meanwhile?.();
+  throw new TaskTokenStale(stale.code, `${call} failed: ${stale.code}`);
+}
+
 const taskCallbacks: TaskCallbackPort = {
   sendTaskSuccess: async ({ taskToken, output }) => {
     calls.push('sfn:SendTaskSuccess');
+    await refuseStale('sfn:SendTaskSuccess', taskToken);
     callbacks.push({ kind: 'success', taskToken, output });
   },
   sendTaskFailure: async ({ taskToken, error, cause }) => {
     calls.push('sfn:SendTaskFailure');
+    await refuseStale('sfn:SendTaskFailure', taskToken);
     callbacks.push({ kind: 'failure', taskToken, error, cause });
   },
 };
@@ -197,7 +213,7 @@ async function endpoint(): Promise<SlackLambdaHandler> {
         return event.ack(response);
       },
     });
-  return withRequestWindow(await receiver.start());
+  return withRequestWindow(await receiver.start(), { signingSecret: SECRET });
 }
 
 const PLAN_ITEMS: PlanItem[] = [
@@ -264,6 +280,26 @@ async function pendingApproval(
     votes: [],
   });
   return { nonce, incidentId, taskToken };
+}
+
+/**
+ * What the heartbeat re-ping does to a pending request (handlers/request-approval): Step Functions
+ * drops the old token, the old request is superseded, a fresh one goes in under a new nonce and
+ * token, and the incident points at it.
+ */
+async function rePing(old: { nonce: string; incidentId: string; taskToken: string }) {
+  const previous = await store.getApproval(old.nonce);
+  if (!previous) throw new Error('no request to re-ping');
+  await store.supersedeApproval(old.nonce);
+  const nonce = `${old.nonce}-round-2`;
+  const taskToken = `${old.taskToken}-round-2`;
+  issuedTokens.push(taskToken);
+  await store.putApproval({ ...previous, nonce, taskToken, status: 'pending', votes: [], selected: undefined });
+  await store.updateIncident(old.incidentId, {
+    approval: { nonce, deadline: previous.expiresAt, round: 2 },
+    updatedAt: clock.now().toISOString(),
+  });
+  return { nonce, taskToken };
 }
 
 function signed(payload: unknown, options: { secret?: string; timestamp?: number } = {}) {
@@ -772,6 +808,152 @@ describe('undo', () => {
     ]);
     expect((await store.getRollbackRequest(undoNonce))?.status).toBe('pending');
     expect((await store.getApproval(approval.nonce))?.status).toBe('pending');
+  });
+});
+
+describe('a click at the heartbeat (Step Functions no longer waits on the token)', () => {
+  it.each(['TaskTimedOut', 'InvalidToken', 'TaskDoesNotExist'] as const)(
+    'on %s the vote is withdrawn and the approver is told to use the refreshed message',
+    async (code) => {
+      const handle = await endpoint();
+      const old = await pendingApproval();
+      staleTokens.set(old.taskToken, { code });
+
+      const result = await handle(signed(click(old.nonce, APPROVER, 'approve_plan')), {});
+
+      expect(result.statusCode).toBe(200);
+      expect(callbacks).toEqual([]);
+      expect(ephemerals()).toEqual([expect.stringMatching(/vote was withdrawn.*refreshed approval message/)]);
+      expect(await store.getApproval(old.nonce)).toMatchObject({ status: 'pending', votes: [] });
+      expect(await store.getApproval(old.nonce)).not.toHaveProperty('decidedBy');
+      const incident = await store.getIncident(old.incidentId);
+      expect(incident?.status).toBe('awaiting_approval');
+      expect(incident?.decision).toBeUndefined();
+      expect(methods()).not.toContain('chat.update');
+    },
+  );
+
+  it('the re-ping that follows supersedes the old request, and the same approver decides on the refreshed one', async () => {
+    const handle = await endpoint();
+    const old = await pendingApproval();
+    staleTokens.set(old.taskToken, { code: 'TaskTimedOut' });
+    await handle(signed(click(old.nonce, APPROVER, 'approve_plan')), {});
+
+    const fresh = await rePing(old);
+    await handle(signed(click(fresh.nonce, APPROVER, 'approve_plan')), {});
+
+    expect((await store.getApproval(old.nonce))?.status).toBe('superseded');
+    expect(callbacks).toEqual([
+      expect.objectContaining({
+        kind: 'success',
+        taskToken: fresh.taskToken,
+        output: expect.objectContaining({ decidedBy: [APPROVER] }),
+      }),
+    ]);
+    expect((await store.getIncident(old.incidentId))?.status).toBe('containing');
+  });
+
+  it('a re-ping that ran while the click was in flight leaves the old request superseded, not reopened', async () => {
+    const handle = await endpoint();
+    const old = await pendingApproval();
+    let fresh: { nonce: string; taskToken: string } | undefined;
+    staleTokens.set(old.taskToken, {
+      code: 'TaskTimedOut',
+      meanwhile: async () => {
+        fresh = await rePing(old);
+      },
+    });
+
+    await handle(signed(click(old.nonce, APPROVER, 'approve_plan')), {});
+
+    expect(ephemerals()).toEqual([expect.stringMatching(/refreshed approval message/)]);
+    expect((await store.getApproval(old.nonce))?.status).toBe('superseded');
+    expect((await store.getApproval(fresh?.nonce ?? ''))?.status).toBe('pending');
+  });
+
+  it('a deny submitted at the heartbeat is withdrawn too, and the denier is told in the channel', async () => {
+    const handle = await endpoint();
+    const old = await pendingApproval();
+    staleTokens.set(old.taskToken, { code: 'TaskTimedOut' });
+
+    await handle(signed(submission(old.nonce, APPROVER, 'known backup job')), {});
+
+    expect(callbacks).toEqual([]);
+    expect(slackRequests).toContainEqual(
+      expect.objectContaining({
+        method: 'chat.postEphemeral',
+        fields: expect.objectContaining({ user: APPROVER, text: expect.stringMatching(/refreshed approval message/) }),
+      }),
+    );
+    expect(await store.getApproval(old.nonce)).toMatchObject({ status: 'pending', votes: [] });
+  });
+
+  it('under the two-person rule, the second approver’s withdrawn vote leaves the first one’s as it was', async () => {
+    const handle = await endpoint();
+    const old = await pendingApproval({ requiredVotes: 2 });
+    await handle(signed(click(old.nonce, APPROVER, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+    staleTokens.set(old.taskToken, { code: 'InvalidToken' });
+
+    await handle(signed(click(old.nonce, SECOND, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    expect(callbacks).toEqual([]);
+    expect(ephemerals()).toEqual([
+      expect.stringMatching(/recorded \(1 of 2\)/),
+      expect.stringMatching(/refreshed approval message/),
+    ]);
+    expect(await store.getApproval(old.nonce)).toMatchObject({
+      status: 'pending',
+      votes: [APPROVER],
+      selected: ['denyBucketAccess'],
+    });
+  });
+});
+
+describe('the two-person rule when the approvers select nothing in common', () => {
+  it('decides nothing, tells both approvers why, and keeps the request open', async () => {
+    const handle = await endpoint();
+    const { nonce, incidentId } = await pendingApproval({ requiredVotes: 2 });
+
+    await handle(signed(click(nonce, APPROVER, 'approve_plan', { selected: ['deactivateAccessKey'] })), {});
+    await handle(signed(click(nonce, SECOND, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    expect(callbacks).toEqual([]);
+    const told = slackRequests.filter((request) => /No action was approved by both/.test(String(request.fields.text)));
+    expect(told).toEqual([
+      expect.objectContaining({
+        method: 'response_url',
+        fields: expect.objectContaining({ response_type: 'ephemeral' }),
+      }),
+      expect.objectContaining({
+        method: 'chat.postEphemeral',
+        fields: expect.objectContaining({ user: APPROVER, channel: CHANNEL }),
+      }),
+    ]);
+    expect(String(told[0]?.fields.text)).toMatch(/deactivateAccessKey.*denyBucketAccess/);
+    expect(await store.getApproval(nonce)).toMatchObject({ status: 'pending', votes: [] });
+    expect((await store.getIncident(incidentId))?.status).toBe('awaiting_approval');
+    expect(methods()).not.toContain('chat.update');
+  });
+
+  it('both may vote again, and then exactly the shared actions are approved', async () => {
+    const handle = await endpoint();
+    const { nonce, taskToken } = await pendingApproval({ requiredVotes: 2 });
+    await handle(signed(click(nonce, APPROVER, 'approve_plan', { selected: ['deactivateAccessKey'] })), {});
+    await handle(signed(click(nonce, SECOND, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    await handle(signed(click(nonce, SECOND, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+    await handle(
+      signed(click(nonce, APPROVER, 'approve_plan', { selected: ['deactivateAccessKey', 'denyBucketAccess'] })),
+      {},
+    );
+
+    expect(callbacks).toEqual([
+      {
+        kind: 'success',
+        taskToken,
+        output: expect.objectContaining({ decidedBy: [SECOND, APPROVER], approvedPlan: [PLAN_ITEMS[1]] }),
+      },
+    ]);
   });
 });
 

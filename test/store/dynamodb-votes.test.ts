@@ -100,6 +100,7 @@ describe('castVote with one approver', () => {
         decidedAt: NOW,
         selected: ['denyBucketAccess'],
       },
+      previous: request,
     });
     expect(again.name).toBe('DecisionRejected');
     expect(again.reason).toBe('already-decided');
@@ -212,5 +213,94 @@ describe('castVote under the two-person rule', () => {
 
     expect(third.name).toBe('DecisionRejected');
     expect(third.reason).toBe('already-decided');
+  });
+});
+
+describe('castVote when the two approvers select nothing in common', () => {
+  it('decides nothing, clears both votes and keeps the request open', async () => {
+    const request = await pending({ requiredVotes: 2 });
+    await approve(request.nonce, 'U1', ['startMacieJob', 'deactivateAccessKey']);
+
+    const second = await approve(request.nonce, 'U2', ['denyBucketAccess']);
+
+    expect(second).toMatchObject({
+      state: 'no-overlap',
+      firstVoter: 'U1',
+      firstSelected: ['startMacieJob', 'deactivateAccessKey'],
+      approval: { status: 'pending', votes: [], selected: [] },
+    });
+    expect(await store.getApproval(request.nonce)).toEqual({ ...request, votes: [], selected: [] });
+  });
+
+  it('lets both vote again afterwards, and then decides on what they share', async () => {
+    const request = await pending({ requiredVotes: 2 });
+    await approve(request.nonce, 'U1', ['deactivateAccessKey']);
+    await approve(request.nonce, 'U2', ['denyBucketAccess']);
+
+    const again = [
+      await approve(request.nonce, 'U1', ['deactivateAccessKey', 'denyBucketAccess']),
+      await approve(request.nonce, 'U2', ['denyBucketAccess']),
+    ];
+
+    expect(again.map((vote) => vote.state)).toEqual(['vote-recorded', 'decided']);
+    expect(again[1]?.approval).toMatchObject({ decidedBy: ['U1', 'U2'], selected: ['denyBucketAccess'] });
+  });
+});
+
+describe('withdrawVote', () => {
+  it('puts a decided request back as it was before the vote, and it can be decided again', async () => {
+    const request = await pending();
+    const vote = await approve(request.nonce, 'U1', ['denyBucketAccess']);
+
+    const withdrawn = await store.withdrawVote(vote);
+    const restored = await store.getApproval(request.nonce);
+    const again = await approve(request.nonce, 'U1', ['denyBucketAccess'], '2026-02-23T05:01:00.000Z');
+
+    expect(withdrawn).toBe(true);
+    expect(restored).toEqual(request);
+    expect(again.state).toBe('decided');
+  });
+
+  it('restores the first approver’s vote and selection when the second approval is withdrawn', async () => {
+    const request = await pending({ requiredVotes: 2 });
+    await approve(request.nonce, 'U1', ['deactivateAccessKey', 'denyBucketAccess']);
+    const decisive = await approve(request.nonce, 'U2', ['denyBucketAccess']);
+
+    await store.withdrawVote(decisive);
+
+    expect(await store.getApproval(request.nonce)).toEqual({
+      ...request,
+      votes: ['U1'],
+      selected: ['deactivateAccessKey', 'denyBucketAccess'],
+    });
+  });
+
+  it('withdraws a denial too', async () => {
+    const request = await pending();
+    const denial = await store.castVote({
+      nonce: request.nonce,
+      userId: 'U1',
+      outcome: 'denied',
+      now: NOW,
+      reason: 'ok',
+    });
+
+    expect(await store.withdrawVote(denial)).toBe(true);
+    expect(await store.getApproval(request.nonce)).toEqual(request);
+  });
+
+  it('changes nothing when the request is no longer the one the vote wrote', async () => {
+    const request = await pending();
+    const vote = await approve(request.nonce, 'U1', ['denyBucketAccess']);
+    const other = { ...vote.approval, decidedAt: '2026-02-23T05:00:00.001Z' };
+    const otherVoter = { ...vote.approval, decidedBy: ['U2'] };
+
+    const results = [
+      await store.withdrawVote({ previous: vote.previous, approval: other }),
+      await store.withdrawVote({ previous: vote.previous, approval: otherVoter }),
+    ];
+
+    expect(results).toEqual([false, false]);
+    expect(await store.getApproval(request.nonce)).toEqual(vote.approval);
   });
 });

@@ -1,5 +1,5 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { awsErrorCode, mapAwsError, ResponderError } from '../errors.js';
+import { awsErrorCode, mapAwsError, ResponderError, STALE_TOKEN_CODES, TaskTokenStale } from '../errors.js';
 import type { RollbackStarterPort, TaskCallbackPort } from '../ports.js';
 
 /** SendTaskSuccess `output`: at most 262,144 bytes of UTF-8. */
@@ -29,6 +29,9 @@ function truncate(text: string, max: number): string {
 
 /** The mapped error, with the token cut out of its message in case the service echoed it. */
 function callbackError(call: string, error: unknown, taskToken: string): Error {
+  const code = awsErrorCode(error);
+  const stale = STALE_TOKEN_CODES.find((candidate) => candidate === code);
+  if (stale) return new TaskTokenStale(stale, `${call} failed: ${stale}: the task no longer waits on this token`);
   const mapped = mapAwsError(call, error);
   if (taskToken && mapped.message.includes(taskToken)) {
     mapped.message = mapped.message.split(taskToken).join('<task token>');
@@ -41,7 +44,7 @@ function callbackError(call: string, error: unknown, taskToken: string): Error {
  * SendTaskSuccess sends `JSON.stringify(output)` and refuses, before any call, an output over
  * 256 KB (TaskOutputTooLarge). SendTaskFailure truncates `error` to 256 and `cause` to 32,768
  * characters, the API's limits. The task token is never logged nor put in an error message.
- * TaskTimedOut, TaskDoesNotExist and InvalidToken surface as AwsServiceError naming the code.
+ * TaskTimedOut, TaskDoesNotExist and InvalidToken surface as TaskTokenStale naming the code.
  */
 export function awsTaskCallbackPort(): TaskCallbackPort {
   let client: SFNClient | undefined;

@@ -34,6 +34,24 @@ export class DynamoApprovals implements Pick<IncidentStore, ApprovalMethods> {
     });
   }
 
+  async withdrawVote({ previous, approval }: { previous: ApprovalRecord; approval: ApprovalRecord }): Promise<boolean> {
+    const decidedBy = approval.decidedBy ?? [];
+    const written = await this.table.putIf({
+      Item: { ...previous, ...approvalKey(previous.nonce), ttl: approvalTtl(previous.expiresAt) },
+      ConditionExpression: `#status = :decided AND #decidedAt = :decidedAt AND size(#decidedBy) = :count${decidedBy
+        .map((_, index) => ` AND contains(#decidedBy, :by${index})`)
+        .join('')}`,
+      ExpressionAttributeNames: { '#status': 'status', '#decidedAt': 'decidedAt', '#decidedBy': 'decidedBy' },
+      ExpressionAttributeValues: {
+        ':decided': 'decided',
+        ':decidedAt': approval.decidedAt ?? '',
+        ':count': decidedBy.length,
+        ...Object.fromEntries(decidedBy.map((userId, index) => [`:by${index}`, userId])),
+      },
+    });
+    return written !== undefined;
+  }
+
   /**
    * Reads the approval, then casts the vote with one update conditioned on the state it was
    * planned on. When the condition fails, another vote landed first: the approval is read again
@@ -46,7 +64,13 @@ export class DynamoApprovals implements Pick<IncidentStore, ApprovalMethods> {
     for (let attempt = 1; ; attempt += 1) {
       const plan = planVote(approval, args);
       const result = await this.table.update(approvalKey(args.nonce), { ...plan.update, ReturnValues: 'ALL_NEW' });
-      if (result?.Attributes) return { state: plan.state, approval: stripKeys<ApprovalRecord>(result.Attributes) };
+      if (result?.Attributes) {
+        const updated = stripKeys<ApprovalRecord>(result.Attributes);
+        const previous = approval as ApprovalRecord;
+        if (plan.state !== 'no-overlap') return { state: plan.state, approval: updated, previous };
+        const { voter, selected } = plan.cleared;
+        return { state: 'no-overlap', approval: updated, previous, firstVoter: voter, firstSelected: selected };
+      }
       approval = await this.getApproval(args.nonce);
       if (attempt === VOTE_ATTEMPTS) {
         checkVote(approval, args);

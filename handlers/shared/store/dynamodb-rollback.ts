@@ -39,6 +39,7 @@ export class DynamoRollbackRequests implements Pick<IncidentStore, RollbackMetho
     let request = await this.getRollbackRequest(args.nonce);
     for (let attempt = 1; ; attempt += 1) {
       const plan = planVote(request, vote);
+      if (plan.state === 'no-overlap') throw new RangeError('a rollback vote carries no selection to compare');
       const result = await this.table.update(key, { ...plan.update, ReturnValues: 'ALL_NEW' });
       if (result?.Attributes) {
         return { state: plan.state, request: stripKeys<RollbackRequestRecord>(result.Attributes) };

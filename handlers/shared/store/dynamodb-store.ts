@@ -122,6 +122,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.approvals.castVote(...args);
   }
 
+  withdrawVote(...args: Args<'withdrawVote'>) {
+    return this.approvals.withdrawVote(...args);
+  }
+
   putRollbackRequest(...args: Args<'putRollbackRequest'>) {
     return this.rollbacks.putRollbackRequest(...args);
   }

@@ -1,6 +1,6 @@
 import type { NativeAttributeValue, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { DecisionRejected } from '../errors.js';
-import type { VotableRecord, VoteResult } from './types.js';
+import type { VotableRecord } from './types.js';
 
 /** One approver's click, as `IncidentStore.castVote` receives it. */
 export interface VoteArgs {
@@ -15,14 +15,22 @@ export interface VoteArgs {
 /** How many times a vote is planned and cast before it gives up on concurrent writes (StoreConflict). */
 export const VOTE_ATTEMPTS = 3;
 
-/** The conditional update that casts a vote, and the state it reaches when its condition holds. */
-export interface VotePlan {
-  readonly state: VoteResult['state'];
-  readonly update: Pick<
-    UpdateCommandInput,
-    'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
-  >;
-}
+type Update = Pick<
+  UpdateCommandInput,
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+>;
+
+/**
+ * The conditional update that casts a vote, and the state it reaches when its condition holds;
+ * for 'no-overlap', the first vote the update clears and what it selected.
+ */
+export type VotePlan =
+  | { readonly state: 'decided' | 'vote-recorded'; readonly update: Update }
+  | {
+      readonly state: 'no-overlap';
+      readonly cleared: { readonly voter: string; readonly selected: string[] };
+      readonly update: Update;
+    };
 
 /**
  * Throws the DecisionRejected that the approval as read calls for: 'unknown-request', 'already-decided',
@@ -48,7 +56,9 @@ export function checkVote<T extends VotableRecord>(approval: T | undefined, args
 /**
  * Plans the single conditional update that casts this vote on the approval as read. Each update is
  * guarded by `status = pending AND expiresAt > now` plus the vote count it was planned on, so a
- * concurrent vote makes it fail instead of counting twice. Throws like `checkVote`.
+ * concurrent vote makes it fail instead of counting twice. A second approval that carries a
+ * selection with nothing in common with the first one's decides nothing: it clears the first
+ * vote (and records none), so both approvers can vote again. Throws like `checkVote`.
  */
 export function planVote(approval: VotableRecord | undefined, args: VoteArgs): VotePlan {
   const current = checkVote(approval, args);
@@ -77,16 +87,25 @@ export function planVote(approval: VotableRecord | undefined, args: VoteArgs): V
   }
   const mine = new Set(args.selected ?? []);
   const selected = distinct(current.selected ?? []).filter((action) => mine.has(action));
+  const second = {
+    expression: `${guard.expression} AND size(#votes) = :one AND contains(#votes, :first) AND NOT contains(#votes, :user)`,
+    names: { ...guard.names, '#votes': 'votes' },
+    values: { ...guard.values, ':one': 1, ':first': first, ':user': args.userId },
+  };
+  // A rollback vote carries no selection; an approval always selects at least one action.
+  if (args.selected !== undefined && selected.length === 0) {
+    return {
+      state: 'no-overlap',
+      cleared: { voter: first, selected: distinct(current.selected ?? []) },
+      update: expression(setClause({ votes: [], selected: [] }), second),
+    };
+  }
   const set = setClause({ ...decided, outcome: 'approved', decidedBy: [first, args.userId], selected });
   return {
     state: 'decided',
     update: expression(
       { ...set, parts: [...set.parts, '#votes = list_append(#votes, :me)'] },
-      {
-        expression: `${guard.expression} AND size(#votes) = :one AND contains(#votes, :first) AND NOT contains(#votes, :user)`,
-        names: { ...guard.names, '#votes': 'votes' },
-        values: { ...guard.values, ':one': 1, ':first': first, ':user': args.userId, ':me': [args.userId] },
-      },
+      { ...second, values: { ...second.values, ':me': [args.userId] } },
     ),
   };
 }
@@ -113,7 +132,7 @@ function setClause(fields: Record<string, NativeAttributeValue>): SetClause {
 function expression(
   set: SetClause,
   condition: { expression: string; names: Record<string, string>; values: Record<string, NativeAttributeValue> },
-): VotePlan['update'] {
+): Update {
   return {
     UpdateExpression: `SET ${set.parts.join(', ')}`,
     ConditionExpression: condition.expression,

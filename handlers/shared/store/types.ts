@@ -128,9 +128,22 @@ export interface ApprovalRecord {
   readonly subjectUserId?: string;
 }
 
+/**
+ * What a vote did. `previous` is the request as the vote was planned on (what `withdrawVote` puts
+ * back). 'no-overlap': the second approver of a two-person request selected no action the first
+ * one selected, so nothing is decided and both votes are cleared (`firstVoter` and
+ * `firstSelected` say whose vote was cleared and what it selected).
+ */
 export type VoteResult =
-  | { readonly state: 'decided'; readonly approval: ApprovalRecord }
-  | { readonly state: 'vote-recorded'; readonly approval: ApprovalRecord };
+  | { readonly state: 'decided'; readonly approval: ApprovalRecord; readonly previous: ApprovalRecord }
+  | { readonly state: 'vote-recorded'; readonly approval: ApprovalRecord; readonly previous: ApprovalRecord }
+  | {
+      readonly state: 'no-overlap';
+      readonly approval: ApprovalRecord;
+      readonly previous: ApprovalRecord;
+      readonly firstVoter: string;
+      readonly firstSelected: string[];
+    };
 
 /** What a vote is checked and planned on (dynamodb-votes.ts): an approval or a rollback request. */
 export interface VotableRecord {
@@ -243,7 +256,8 @@ export interface IncidentStore {
   supersedeApproval(nonce: string): Promise<void>;
   /**
    * Casts one approver's vote atomically. Approve with `requiredVotes` 2 records the first vote and
-   * decides on the second distinct voter; deny decides at once. Throws DecisionRejected with
+   * decides on the second distinct voter, with the actions both selected (none in common:
+   * 'no-overlap', both votes cleared, nothing decided); deny decides at once. Throws DecisionRejected with
    * 'unknown-request', 'already-decided', 'expired' or 'same-approver-twice'.
    */
   castVote(args: {
@@ -254,6 +268,12 @@ export interface IncidentStore {
     selected?: string[];
     reason?: string;
   }): Promise<VoteResult>;
+  /**
+   * Undoes a decisive vote whose decision Step Functions refused (the task token timed out or is
+   * gone): puts the request back as `vote.previous`, provided the vote's own write is still the
+   * latest (decided at `vote.approval.decidedAt` by the same approvers). True when withdrawn.
+   */
+  withdrawVote(vote: { previous: ApprovalRecord; approval: ApprovalRecord }): Promise<boolean>;
   /** Stores a new rollback request, kept until a week after it expires. Throws StoreConflict if the nonce is taken. */
   putRollbackRequest(record: RollbackRequestRecord): Promise<void>;
   getRollbackRequest(nonce: string): Promise<RollbackRequestRecord | undefined>;
