@@ -8,6 +8,7 @@ import {
   SlackUserOrGroup,
   VpcEndpointId,
 } from '../handlers/shared/schemas/settings.js';
+import { CONTAIN_TASKS } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
 
 /** `90s`, `30m`, `24h`, `2d` or ISO 8601 `PT24H` → seconds. */
@@ -113,6 +114,37 @@ export const AthenaConfig = z
   });
 export type AthenaConfig = z.infer<typeof AthenaConfig>;
 
+/** Lambda keeps at least this many concurrent executions of an account unreserved (PutFunctionConcurrency). */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+
+/**
+ * Reserved concurrency (each figure is both a guarantee and a cap for its functions). The Slack
+ * endpoint and the detection function are capped, so a flood of either is throttled at its own
+ * reservation and never takes concurrency from anything else; the containment functions and the
+ * rollback each have their own reservation, so a flood elsewhere in the account (enrichment of
+ * many incidents, other workloads) cannot throttle containment either.
+ */
+export const ConcurrencyConfig = z.strictObject({
+  /** The account's Lambda concurrency quota in the stack's Region (`aws lambda get-account-settings`). */
+  accountLimit: z.number().int().positive().default(1000),
+  /** The Slack interaction endpoint. */
+  slack: z.number().int().min(1, 'must be at least 1 (0 would refuse every request)').default(10),
+  /** The detection function (our detections; started by EventBridge). */
+  detect: z.number().int().min(1, 'must be at least 1 (0 would drop every detection)').default(10),
+  /** Each containment function and the rollback function. */
+  containment: z.number().int().min(1, 'must be at least 1 (0 would refuse every containment)').default(5),
+});
+export type ConcurrencyConfig = z.infer<typeof ConcurrencyConfig>;
+
+/** The functions with a reservation of `containment` each: every containment action, and the rollback. */
+export const CONTAINMENT_RESERVED = CONTAIN_TASKS.length + 1;
+
+/** What the configuration reserves in all: Slack, detection (when deployed), containment and rollback. */
+export function reservedConcurrency(config: Pick<ResponderConfig, 'concurrency' | 'detections'>): number {
+  const { slack, detect, containment } = config.concurrency;
+  return slack + (config.detections.enabled ? detect : 0) + CONTAINMENT_RESERVED * containment;
+}
+
 /** The GuardDuty finding types handled by default (DESIGN §3). */
 export const DEFAULT_FINDING_TYPES = [
   'Exfiltration:S3/',
@@ -190,6 +222,8 @@ export const ResponderConfig = z.strictObject({
     .string()
     .regex(/^[\w+=,.@-]{1,64}$/)
     .default('S3ExfilResponderMember'),
+  /** Reserved concurrency of the Slack, detection, containment and rollback functions. */
+  concurrency: ConcurrencyConfig.default({ accountLimit: 1000, slack: 10, detect: 10, containment: 5 }),
   /** The CloudTrail data-event table the evidence branch queries (DESIGN §8); unset: that evidence is unavailable. */
   athena: AthenaConfig.optional(),
 });
@@ -209,6 +243,14 @@ export function parseConfig(raw: unknown): ResponderConfig {
   const config = parsed.data;
   if (config.approvalHeartbeat && config.approvalTimeout && config.approvalHeartbeat >= config.approvalTimeout) {
     throw new ConfigError('approvalHeartbeat', 'must be shorter than approvalTimeout');
+  }
+  const reserved = reservedConcurrency(config);
+  const unreserved = config.concurrency.accountLimit - reserved;
+  if (unreserved < MIN_UNRESERVED_CONCURRENCY) {
+    throw new ConfigError(
+      'concurrency',
+      `reserving ${reserved} of accountLimit ${config.concurrency.accountLimit} leaves ${unreserved} unreserved; Lambda requires at least ${MIN_UNRESERVED_CONCURRENCY} (reserve less, or raise the account's quota and accountLimit)`,
+    );
   }
   if (config.twoPersonRule && config.approvers.length < 2 && !config.approvers.some((id) => id.startsWith('S'))) {
     throw new ConfigError('approvers', 'the two-person rule needs at least two approvers (or a user group)');

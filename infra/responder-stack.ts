@@ -23,6 +23,8 @@ export interface ResponderStackProps extends StackProps {
 }
 
 const CONTAINMENT: readonly TaskName[] = CONTAIN_TASKS;
+/** The functions with their own reservation (`concurrency.containment` each): containment and its undo. */
+const RESERVED = new Set<TaskName>([...CONTAIN_TASKS, 'rollbackIncident']);
 
 const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, char: string) => char.toUpperCase());
 
@@ -67,6 +69,7 @@ export class ResponderStack extends Stack {
           description: spec.description,
           timeout: spec.timeout,
           environment: spec.environment?.(context),
+          reservedConcurrency: RESERVED.has(task) ? config.concurrency.containment : undefined,
         });
         const statements = spec.statements(context);
         for (const statement of statements) fn.role.addToPolicy(statement);
@@ -103,6 +106,7 @@ export class ResponderStack extends Stack {
         trustedAccounts: config.trustedAccounts,
         bulkDownloadThreshold: config.bulkDownloadThreshold,
         cloudTrailLogGroup: logGroup ? logs.LogGroup.fromLogGroupName(this, 'CloudTrailLogs', logGroup) : undefined,
+        reservedConcurrency: config.concurrency.detect,
       });
     }
 
@@ -118,6 +122,7 @@ export class ResponderStack extends Stack {
       secret,
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
       rollbackStateMachine: rollback.stateMachine,
+      reservedConcurrency: config.concurrency.slack,
     });
     new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });
     new CfnOutput(this, 'EvidenceBucketName', { value: evidence.bucket.bucketName });

@@ -18,6 +18,8 @@ export interface TaskFunctionProps {
   readonly memorySize?: number;
   /** @default {} */
   readonly environment?: Record<string, string>;
+  /** Concurrent executions reserved for (and the most allowed to) this function. @default none: the account's unreserved pool */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -99,6 +101,7 @@ export class TaskFunction extends Construct {
       role: this.role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         AWS_PARTITION: Stack.of(this).partition,
         HOME_ACCOUNT_ID: Stack.of(this).account,
