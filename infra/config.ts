@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../handlers/shared/clients/accounts.js';
 import { ConfigError } from '../handlers/shared/errors.js';
 import { AccountId, firstIssue, Region } from '../handlers/shared/schemas/primitives.js';
 import {
@@ -10,6 +11,7 @@ import {
 } from '../handlers/shared/schemas/settings.js';
 import { CONTAIN_TASKS } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
+import { MAX_MEMBER_ROLE_BASE_LENGTH } from './member-roles.js';
 
 /** `90s`, `30m`, `24h`, `2d` or ISO 8601 `PT24H` → seconds. */
 export function parseDuration(value: string): number | undefined {
@@ -218,10 +220,14 @@ export const ResponderConfig = z.strictObject({
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
   memberAccounts: z.array(AccountId).default([]),
   /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
+  /** Base name of the member roles: `<name>Read`, `<name>Contain`, `<name>Rollback` (DESIGN §8a). */
   memberRoleName: z
     .string()
-    .regex(/^[\w+=,.@-]{1,64}$/)
-    .default('S3ExfilResponderMember'),
+    .regex(
+      new RegExp(`^[\\w+=,.@-]{1,${MAX_MEMBER_ROLE_BASE_LENGTH}}$`),
+      `must be an IAM role name of at most ${MAX_MEMBER_ROLE_BASE_LENGTH} characters (a suffix of up to 8 is added)`,
+    )
+    .default(DEFAULT_MEMBER_ROLE_NAME),
   /** Reserved concurrency of the Slack, detection, containment and rollback functions. */
   concurrency: ConcurrencyConfig.default({ accountLimit: 1000, slack: 10, detect: 10, containment: 5 }),
   /** The CloudTrail data-event table the evidence branch queries (DESIGN §8); unset: that evidence is unavailable. */

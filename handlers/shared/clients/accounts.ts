@@ -12,9 +12,21 @@ export interface AccountClientConfig {
   credentials?: AwsCredentialIdentityProvider;
 }
 
-/** The member role assumed in other accounts, and the session name CloudTrail records for it. */
+/** The base name of the member roles assumed in other accounts, and the session name CloudTrail records for them. */
 export const DEFAULT_MEMBER_ROLE_NAME = 'S3ExfilResponderMember';
 export const ROLE_SESSION_NAME = 's3-exfil-responder';
+
+/**
+ * The member roles, one per kind of work: `read` for enrichment and planning (no write at all),
+ * `contain` for the containment actions, `rollback` for undoing them. Each is named
+ * `<memberRoleName><suffix>`, and each function is told its own in `MEMBER_ROLE_NAME`.
+ */
+export const MEMBER_ROLE_SUFFIX = { read: 'Read', contain: 'Contain', rollback: 'Rollback' } as const;
+export type MemberRoleKind = keyof typeof MEMBER_ROLE_SUFFIX;
+
+export function memberRoleNameFor(base: string, kind: MemberRoleKind): string {
+  return `${base}${MEMBER_ROLE_SUFFIX[kind]}`;
+}
 
 interface AccountSettings {
   readonly homeAccountId: string;
@@ -33,7 +45,8 @@ function optionalEnv(name: string, fallback: string): string {
 function accountSettings(): AccountSettings {
   settings ??= {
     homeAccountId: requireEnv('HOME_ACCOUNT_ID'),
-    memberRoleName: optionalEnv('MEMBER_ROLE_NAME', DEFAULT_MEMBER_ROLE_NAME),
+    // Unset: the read-only role, so a function that was not told its role can never write.
+    memberRoleName: optionalEnv('MEMBER_ROLE_NAME', memberRoleNameFor(DEFAULT_MEMBER_ROLE_NAME, 'read')),
     partition: optionalEnv('AWS_PARTITION', 'aws'),
   };
   return settings;
@@ -55,8 +68,8 @@ function configFor(scope: AccountScope): AccountClientConfig {
 /**
  * The client of one service (`key`) for one account and Region (DESIGN §8a). The deployment's own
  * account (`HOME_ACCOUNT_ID`) uses the function's default credentials; any other account uses
- * credentials from assuming `arn:<AWS_PARTITION>:iam::<account>:role/<MEMBER_ROLE_NAME>`, so every
- * containment call acts in the finding's account. One client per key, account and Region is
+ * credentials from assuming `arn:<AWS_PARTITION>:iam::<account>:role/<MEMBER_ROLE_NAME>` (the member
+ * role of the function's kind of work), so every call acts in the finding's account. One client per key, account and Region is
  * kept for the life of the container; the environment is read on first use.
  */
 export function clientFor<C>(key: string, make: (config: AccountClientConfig) => C, scope: AccountScope): C {
