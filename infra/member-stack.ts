@@ -19,75 +19,15 @@ import {
 import {
   MAX_MEMBER_ROLE_BASE_LENGTH,
   MAX_STACK_NAME_LENGTH,
+  MEMBER_ACTIONS,
   MEMBER_KINDS,
   MEMBER_TASKS,
+  type MemberScope,
   taskRoleName,
 } from './member-roles.js';
 import { acknowledgeWildcards, justify } from './nag.js';
 
-/** What a member-account action is scoped to, as the administrator stack's tasks scope it (`infra/tasks.ts`). */
-export type MemberScope = 'user' | 'role' | 'bucket' | 'vpcEndpoint' | 'macieJob' | 'unscopable';
-
-/**
- * Every action a task may call in a member account, by the member role of its kind of work
- * (`infra/member-roles.ts`) and by what it is scoped to: exactly the actions `infra/tasks.ts`
- * grants the task roles that assume that role, minus what only ever acts in the administrator
- * account (the incident table, the functions' own logs and traces). `read` holds no write at all.
- * `test/infra/member-stack.test.ts` checks this against the synthesized administrator stack, so
- * the two cannot drift. Data-event queries (Athena) and the report never run in a member account.
- */
-export const MEMBER_ACTIONS = {
-  /** Enrichment (principal, buckets, Macie, CloudTrail) and planning (bucket policies, endpoints). */
-  read: {
-    user: [
-      'iam:GetUser',
-      'iam:ListAccessKeys',
-      'iam:GetAccessKeyLastUsed',
-      'iam:ListMFADevices',
-      'iam:GetLoginProfile',
-      'iam:ListUserTags',
-    ],
-    role: ['iam:GetRole'],
-    bucket: [
-      's3:GetBucketPolicy',
-      's3:GetBucketPublicAccessBlock',
-      's3:GetBucketVersioning',
-      's3:GetReplicationConfiguration',
-      's3:GetEncryptionConfiguration',
-      's3:GetBucketTagging',
-    ],
-    unscopable: [
-      'macie2:DescribeBuckets',
-      'macie2:ListFindings',
-      'macie2:GetFindings',
-      'cloudtrail:LookupEvents',
-      'ec2:DescribeVpcEndpoints',
-    ],
-  },
-  /** Key deactivation, AWSRevokeOlderSessions, the Sid-keyed bucket and endpoint Denies, the Macie job. */
-  contain: {
-    user: ['iam:ListAccessKeys', 'iam:UpdateAccessKey', 'iam:GetUserPolicy', 'iam:PutUserPolicy'],
-    role: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy'],
-    bucket: ['s3:GetBucketPolicy', 's3:PutBucketPolicy'],
-    vpcEndpoint: ['ec2:ModifyVpcEndpoint'],
-    macieJob: ['macie2:CreateClassificationJob'],
-    unscopable: ['ec2:DescribeVpcEndpoints'],
-  },
-  /** Removing exactly what containment wrote, and optionally reactivating keys. */
-  rollback: {
-    user: [
-      'iam:GetUserPolicy',
-      'iam:PutUserPolicy',
-      'iam:DeleteUserPolicy',
-      'iam:ListAccessKeys',
-      'iam:UpdateAccessKey',
-    ],
-    role: ['iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-    bucket: ['s3:GetBucketPolicy', 's3:PutBucketPolicy', 's3:DeleteBucketPolicy'],
-    vpcEndpoint: ['ec2:ModifyVpcEndpoint'],
-    unscopable: ['ec2:DescribeVpcEndpoints'],
-  },
-} as const satisfies Record<MemberRoleKind, Partial<Record<MemberScope, readonly string[]>>>;
+export { MEMBER_ACTIONS, type MemberScope };
 
 /** Why each scope's resource holds a `*` (cdk-nag `AwsSolutions-IAM5`). */
 const WHY: Record<MemberScope, string> = {
