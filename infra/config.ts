@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { DEFAULT_MEMBER_ROLE_NAME } from '../handlers/shared/clients/accounts.js';
 import { ConfigError } from '../handlers/shared/errors.js';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../handlers/shared/member-roles.js';
 import { AccountId, firstIssue, Region } from '../handlers/shared/schemas/primitives.js';
 import {
   RoleArn,

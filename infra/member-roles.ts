@@ -1,4 +1,4 @@
-import { MEMBER_ROLE_SUFFIX, type MemberRoleKind } from '../handlers/shared/clients/accounts.js';
+import { MEMBER_ROLE_SUFFIX, type MemberRoleKind } from '../handlers/shared/member-roles.js';
 import { CONTAIN_TASKS, type TaskName } from '../handlers/shared/task-names.js';
 
 export type { MemberRoleKind };

@@ -15,7 +15,7 @@ import {
   type MemberRoleKind,
   memberRoleNameFor,
   ROLE_SESSION_NAME,
-} from '../handlers/shared/clients/accounts.js';
+} from '../handlers/shared/member-roles.js';
 import {
   MAX_MEMBER_ROLE_BASE_LENGTH,
   MAX_STACK_NAME_LENGTH,

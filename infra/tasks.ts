@@ -4,7 +4,7 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { memberRoleNameFor } from '../handlers/shared/clients/accounts.js';
+import { memberRoleNameFor } from '../handlers/shared/member-roles.js';
 import { handlerDir, type TaskName } from '../handlers/shared/task-names.js';
 import type { DataEventsTarget } from './constructs/data-events-table.js';
 import type { Evidence } from './constructs/evidence.js';

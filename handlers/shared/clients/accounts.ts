@@ -1,7 +1,16 @@
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { requireEnv } from '../env.js';
 import { mapAwsError } from '../errors.js';
+import {
+  DEFAULT_MEMBER_ROLE_NAME,
+  MEMBER_ROLE_SUFFIX,
+  type MemberRoleKind,
+  memberRoleNameFor,
+  ROLE_SESSION_NAME,
+} from '../member-roles.js';
 import type { AccountScope } from '../ports.js';
+
+export { DEFAULT_MEMBER_ROLE_NAME, MEMBER_ROLE_SUFFIX, type MemberRoleKind, memberRoleNameFor, ROLE_SESSION_NAME };
 
 /** What an SDK v3 client accepts for its credentials: a provider of (temporary) keys. */
 export type AwsCredentialIdentityProvider = ReturnType<typeof fromTemporaryCredentials>;
@@ -10,22 +19,6 @@ export type AwsCredentialIdentityProvider = ReturnType<typeof fromTemporaryCrede
 export interface AccountClientConfig {
   region?: string;
   credentials?: AwsCredentialIdentityProvider;
-}
-
-/** The base name of the member roles assumed in other accounts, and the session name CloudTrail records for them. */
-export const DEFAULT_MEMBER_ROLE_NAME = 'S3ExfilResponderMember';
-export const ROLE_SESSION_NAME = 's3-exfil-responder';
-
-/**
- * The member roles, one per kind of work: `read` for enrichment and planning (no write at all),
- * `contain` for the containment actions, `rollback` for undoing them. Each is named
- * `<memberRoleName><suffix>`, and each function is told its own in `MEMBER_ROLE_NAME`.
- */
-export const MEMBER_ROLE_SUFFIX = { read: 'Read', contain: 'Contain', rollback: 'Rollback' } as const;
-export type MemberRoleKind = keyof typeof MEMBER_ROLE_SUFFIX;
-
-export function memberRoleNameFor(base: string, kind: MemberRoleKind): string {
-  return `${base}${MEMBER_ROLE_SUFFIX[kind]}`;
 }
 
 interface AccountSettings {
