@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { ConfigError } from '../handlers/shared/errors.js';
+import { DEFAULT_MEMBER_ROLE_NAME } from '../handlers/shared/member-roles.js';
 import { AccountId, firstIssue, Region } from '../handlers/shared/schemas/primitives.js';
 import {
   RoleArn,
@@ -8,7 +9,9 @@ import {
   SlackUserOrGroup,
   VpcEndpointId,
 } from '../handlers/shared/schemas/settings.js';
+import { CONTAIN_TASKS } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
+import { MAX_MEMBER_ROLE_BASE_LENGTH } from './member-roles.js';
 
 /** `90s`, `30m`, `24h`, `2d` or ISO 8601 `PT24H` → seconds. */
 export function parseDuration(value: string): number | undefined {
@@ -113,6 +116,37 @@ export const AthenaConfig = z
   });
 export type AthenaConfig = z.infer<typeof AthenaConfig>;
 
+/** Lambda keeps at least this many concurrent executions of an account unreserved (PutFunctionConcurrency). */
+export const MIN_UNRESERVED_CONCURRENCY = 100;
+
+/**
+ * Reserved concurrency (each figure is both a guarantee and a cap for its functions). The Slack
+ * endpoint and the detection function are capped, so a flood of either is throttled at its own
+ * reservation and never takes concurrency from anything else; the containment functions and the
+ * rollback each have their own reservation, so a flood elsewhere in the account (enrichment of
+ * many incidents, other workloads) cannot throttle containment either.
+ */
+export const ConcurrencyConfig = z.strictObject({
+  /** The account's Lambda concurrency quota in the stack's Region (`aws lambda get-account-settings`). */
+  accountLimit: z.number().int().positive().default(1000),
+  /** The Slack interaction endpoint. */
+  slack: z.number().int().min(1, 'must be at least 1 (0 would refuse every request)').default(10),
+  /** The detection function (our detections; started by EventBridge). */
+  detect: z.number().int().min(1, 'must be at least 1 (0 would drop every detection)').default(10),
+  /** Each containment function and the rollback function. */
+  containment: z.number().int().min(1, 'must be at least 1 (0 would refuse every containment)').default(5),
+});
+export type ConcurrencyConfig = z.infer<typeof ConcurrencyConfig>;
+
+/** The functions with a reservation of `containment` each: every containment action, and the rollback. */
+export const CONTAINMENT_RESERVED = CONTAIN_TASKS.length + 1;
+
+/** What the configuration reserves in all: Slack, detection (when deployed), containment and rollback. */
+export function reservedConcurrency(config: Pick<ResponderConfig, 'concurrency' | 'detections'>): number {
+  const { slack, detect, containment } = config.concurrency;
+  return slack + (config.detections.enabled ? detect : 0) + CONTAINMENT_RESERVED * containment;
+}
+
 /** The GuardDuty finding types handled by default (DESIGN §3). */
 export const DEFAULT_FINDING_TYPES = [
   'Exfiltration:S3/',
@@ -186,10 +220,16 @@ export const ResponderConfig = z.strictObject({
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
   memberAccounts: z.array(AccountId).default([]),
   /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
+  /** Base name of the member roles: `<name>Read`, `<name>Contain`, `<name>Rollback` (DESIGN §8a). */
   memberRoleName: z
     .string()
-    .regex(/^[\w+=,.@-]{1,64}$/)
-    .default('S3ExfilResponderMember'),
+    .regex(
+      new RegExp(`^[\\w+=,.@-]{1,${MAX_MEMBER_ROLE_BASE_LENGTH}}$`),
+      `must be an IAM role name of at most ${MAX_MEMBER_ROLE_BASE_LENGTH} characters (a suffix of up to 8 is added)`,
+    )
+    .default(DEFAULT_MEMBER_ROLE_NAME),
+  /** Reserved concurrency of the Slack, detection, containment and rollback functions. */
+  concurrency: ConcurrencyConfig.default({ accountLimit: 1000, slack: 10, detect: 10, containment: 5 }),
   /** The CloudTrail data-event table the evidence branch queries (DESIGN §8); unset: that evidence is unavailable. */
   athena: AthenaConfig.optional(),
 });
@@ -209,6 +249,14 @@ export function parseConfig(raw: unknown): ResponderConfig {
   const config = parsed.data;
   if (config.approvalHeartbeat && config.approvalTimeout && config.approvalHeartbeat >= config.approvalTimeout) {
     throw new ConfigError('approvalHeartbeat', 'must be shorter than approvalTimeout');
+  }
+  const reserved = reservedConcurrency(config);
+  const unreserved = config.concurrency.accountLimit - reserved;
+  if (unreserved < MIN_UNRESERVED_CONCURRENCY) {
+    throw new ConfigError(
+      'concurrency',
+      `reserving ${reserved} of accountLimit ${config.concurrency.accountLimit} leaves ${unreserved} unreserved; Lambda requires at least ${MIN_UNRESERVED_CONCURRENCY} (reserve less, or raise the account's quota and accountLimit)`,
+    );
   }
   if (config.twoPersonRule && config.approvers.length < 2 && !config.approvers.some((id) => id.startsWith('S'))) {
     throw new ConfigError('approvers', 'the two-person rule needs at least two approvers (or a user group)');

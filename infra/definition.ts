@@ -80,8 +80,18 @@ export function buildDefinition(
     ...common,
     'response.$': '$.response',
   });
-  const reportFailure = invoke('writeReport', 'Report Failure', { ...common, 'failure.$': '$.failure' });
+  // The failure report goes beside the error, never over it: `Incident Failed` ends the execution
+  // with the error that was caught (a Fail state whose ErrorPath does not resolve ends as
+  // States.Runtime). When the report itself cannot be written, the execution still fails with the
+  // original error; the report's own error is kept beside it.
+  const reportFailure = invoke(
+    'writeReport',
+    'Report Failure',
+    { ...common, 'failure.$': '$.failure' },
+    { resultPath: '$.failureReport' },
+  );
   const failed = new sfn.Fail(scope, 'Incident Failed', { errorPath: '$.failure.Error', causePath: '$.failure.Cause' });
+  reportFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failureReportError' });
   respond.addCatch(reportFailure.next(failed), { errors: ['States.ALL'], resultPath: '$.failure' });
 
   const route = new sfn.Choice(scope, 'Route Registration')

@@ -10,59 +10,24 @@ import {
 } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { DEFAULT_MEMBER_ROLE_NAME, ROLE_SESSION_NAME } from '../handlers/shared/clients/accounts.js';
+import {
+  DEFAULT_MEMBER_ROLE_NAME,
+  type MemberRoleKind,
+  memberRoleNameFor,
+  ROLE_SESSION_NAME,
+} from '../handlers/shared/member-roles.js';
+import {
+  MAX_MEMBER_ROLE_BASE_LENGTH,
+  MAX_STACK_NAME_LENGTH,
+  MEMBER_ACTIONS,
+  MEMBER_KINDS,
+  MEMBER_TASKS,
+  type MemberScope,
+  taskRoleName,
+} from './member-roles.js';
 import { acknowledgeWildcards, justify } from './nag.js';
 
-/** What a member-account action is scoped to, as the administrator stack's tasks scope it (`infra/tasks.ts`). */
-export type MemberScope = 'user' | 'role' | 'bucket' | 'vpcEndpoint' | 'macieJob' | 'unscopable';
-
-/**
- * Every action a task may call in a member account, by what it is scoped to: exactly the actions
- * `infra/tasks.ts` grants the task roles that may assume the member role, minus what only ever
- * acts in the administrator account (the incident table, the functions' own logs and traces).
- * `test/infra/member-stack.test.ts` checks this against the synthesized administrator stack, so
- * the two cannot drift. Data-event queries (Athena) and the report never run in a member account.
- */
-export const MEMBER_ACTIONS = {
-  /** Enrichment (describePrincipal), key deactivation and the user side of session revocation and rollback. */
-  user: [
-    'iam:GetUser',
-    'iam:ListAccessKeys',
-    'iam:GetAccessKeyLastUsed',
-    'iam:ListMFADevices',
-    'iam:GetLoginProfile',
-    'iam:ListUserTags',
-    'iam:UpdateAccessKey',
-    'iam:GetUserPolicy',
-    'iam:PutUserPolicy',
-    'iam:DeleteUserPolicy',
-  ],
-  /** Enrichment (GetRole) and AWSRevokeOlderSessions on roles, and its rollback. */
-  role: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-  /** Bucket enrichment, the Sid-keyed bucket Deny, and its rollback. */
-  bucket: [
-    's3:GetBucketPolicy',
-    's3:GetBucketPublicAccessBlock',
-    's3:GetBucketVersioning',
-    's3:GetReplicationConfiguration',
-    's3:GetEncryptionConfiguration',
-    's3:GetBucketTagging',
-    's3:PutBucketPolicy',
-    's3:DeleteBucketPolicy',
-  ],
-  /** The Sid-keyed S3 VPC endpoint Deny, and its rollback. */
-  vpcEndpoint: ['ec2:ModifyVpcEndpoint'],
-  /** The one-time Macie classification job. */
-  macieJob: ['macie2:CreateClassificationJob'],
-  /** Reads AWS offers on `*` only. */
-  unscopable: [
-    'macie2:DescribeBuckets',
-    'macie2:ListFindings',
-    'macie2:GetFindings',
-    'cloudtrail:LookupEvents',
-    'ec2:DescribeVpcEndpoints',
-  ],
-} as const satisfies Record<MemberScope, readonly string[]>;
+export { MEMBER_ACTIONS, type MemberScope };
 
 /** Why each scope's resource holds a `*` (cdk-nag `AwsSolutions-IAM5`). */
 const WHY: Record<MemberScope, string> = {
@@ -75,7 +40,7 @@ const WHY: Record<MemberScope, string> = {
   unscopable: 'these APIs support no resource-level permissions (read-only)',
 };
 
-/** Everything that changes the member role itself: it may never widen, re-trust or remove itself. */
+/** Everything that changes a member role itself: none may widen, re-trust or remove itself or another. */
 const SELF_CHANGES = [
   'iam:AttachRolePolicy',
   'iam:DeleteRole',
@@ -91,21 +56,55 @@ const SELF_CHANGES = [
   'iam:UpdateRoleDescription',
 ];
 
+const SID: Record<MemberScope, string> = {
+  user: 'IamUsers',
+  role: 'IamRoles',
+  bucket: 'Buckets',
+  vpcEndpoint: 'VpcEndpoints',
+  macieJob: 'MacieJobs',
+  unscopable: 'UnscopableReads',
+};
+const LOGICAL_ID: Record<MemberRoleKind, string> = {
+  read: 'ReadRole',
+  contain: 'ContainRole',
+  rollback: 'RollbackRole',
+};
+const DESCRIPTION: Record<MemberRoleKind, string> = {
+  read: 's3-exfil-responder: enrich and plan in this account (read-only), on behalf of the responder stack',
+  contain: 's3-exfil-responder: contain incidents in this account, on behalf of the responder stack',
+  rollback: 's3-exfil-responder: undo containment in this account, on behalf of the responder stack',
+};
+
+/** Role names with their path from role ARNs: what `ProtectedRoleNames` takes. */
+export function protectedRoleNames(roleArns: readonly string[]): string[] {
+  return [...new Set(roleArns.map((arn) => arn.replace(/^arn:[^:]+:iam::\d{12}:role\//, '')))];
+}
+
+export interface MemberAccountStackProps extends StackProps {
+  /**
+   * The default of `ProtectedRoleNames`: the responder configuration's IR and break-glass role
+   * names (`protectedRoleNames(config.irRoleArns, config.breakGlassRoleArns)`).
+   * @default none (the member roles are protected whatever the parameter says)
+   */
+  readonly protectedRoleNames?: readonly string[];
+}
+
 /**
- * The member-account stack (DESIGN §8a): one IAM role, `MemberRoleName`, that the administrator
- * stack's task roles assume to contain an incident in this account, with exactly the permissions
- * those tasks use here (`MEMBER_ACTIONS`) and nothing else.
+ * The member-account stack (DESIGN §8a): one IAM role per kind of work (`MEMBER_ACTIONS`):
+ * `<MemberRoleName>Read` for enrichment and planning, `<MemberRoleName>Contain` for containment and
+ * `<MemberRoleName>Rollback` for its undo, each assumable only by the administrator stack's task
+ * roles of that kind, named exactly (`<ResponderStackName>-<Task>`, `infra/member-roles.ts`).
  *
  * Made for CloudFormation StackSets: no assets, no Lambda, no bootstrap version check (target
  * accounts need not be CDK-bootstrapped), no context; whatever differs per deployment is a
  * parameter. IAM is global: deploy one instance per account, in one Region.
  */
 export class MemberAccountStack extends Stack {
-  readonly role: iam.CfnRole;
+  readonly roles: Record<MemberRoleKind, iam.CfnRole>;
 
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
+  constructor(scope: Construct, id: string, props: MemberAccountStackProps = {}) {
     super(scope, id, {
-      description: 's3-exfil-responder member account: the role the responder assumes to contain incidents here',
+      description: 's3-exfil-responder member account: the roles the responder assumes to respond to incidents here',
       synthesizer: new BootstraplessSynthesizer(),
       analyticsReporting: false,
       ...props,
@@ -120,17 +119,18 @@ export class MemberAccountStack extends Stack {
     const responderStack = new CfnParameter(this, 'ResponderStackName', {
       type: 'String',
       default: 'S3ExfilResponder',
-      allowedPattern: '^[A-Za-z][A-Za-z0-9-]{0,127}$',
-      constraintDescription: 'must be a CloudFormation stack name',
+      allowedPattern: `^[A-Za-z][A-Za-z0-9-]{0,${MAX_STACK_NAME_LENGTH - 1}}$`,
+      constraintDescription: `must be a CloudFormation stack name of at most ${MAX_STACK_NAME_LENGTH} characters`,
       description:
-        "The responder stack's name in the administrator account: its task roles are named <name>-*, and only they may assume this role",
+        "The responder stack's name in the administrator account: its task roles are named <name>-<Task>, and only they may assume these roles",
     });
     const roleName = new CfnParameter(this, 'MemberRoleName', {
       type: 'String',
       default: DEFAULT_MEMBER_ROLE_NAME,
-      allowedPattern: '^[\\w+=,.@-]{1,64}$',
-      constraintDescription: 'must be an IAM role name',
-      description: "The role to create: the responder configuration's memberRoleName",
+      allowedPattern: `^[\\w+=,.@-]{1,${MAX_MEMBER_ROLE_BASE_LENGTH}}$`,
+      constraintDescription: `must be an IAM role name of at most ${MAX_MEMBER_ROLE_BASE_LENGTH} characters`,
+      description:
+        "The base name of the roles to create (<name>Read, <name>Contain, <name>Rollback): the responder configuration's memberRoleName",
     });
     const organization = new CfnParameter(this, 'OrganizationId', {
       type: 'String',
@@ -141,11 +141,11 @@ export class MemberAccountStack extends Stack {
     });
     const protectedRoles = new CfnParameter(this, 'ProtectedRoleNames', {
       type: 'CommaDelimitedList',
-      default: '',
+      default: (props.protectedRoleNames ?? []).join(','),
       allowedPattern: '^([\\w+=,.@*/-]{1,512})?$',
       constraintDescription: 'must be role names with their path (wildcards allowed), separated by commas',
       description:
-        "Optional: this account's incident-response and break-glass roles (names with their path, e.g. ir/IncidentResponder, BreakGlass*): the responder may never rewrite their policies",
+        "This account's incident-response and break-glass roles (names with their path, e.g. ir/IncidentResponder, BreakGlass*): the responder may never rewrite their policies (the member roles themselves are always protected)",
     });
     const hasProtectedRoles = new CfnCondition(this, 'HasProtectedRoleNames', {
       expression: Fn.conditionNot(Fn.conditionEquals(Fn.join('', protectedRoles.valueAsList), '')),
@@ -156,36 +156,9 @@ export class MemberAccountStack extends Stack {
 
     const { PARTITION: partition, ACCOUNT_ID: account } = Aws;
     const adminAccount = administrator.valueAsString;
-    const responderRoles = `arn:${partition}:iam::${adminAccount}:role/${responderStack.valueAsString}-*`;
-    const memberRole = `arn:${partition}:iam::${account}:role/${roleName.valueAsString}`;
-
-    // Trust: the administrator account, and there only the responder stack's roles (its task
-    // roles; the others hold no sts:AssumeRole), under the session name the adapters use
-    // (handlers/shared/clients/accounts.ts), so CloudTrail here names every session the same way.
-    // No sts:ExternalId: it guards against the confused deputy, a third party assuming roles on
-    // behalf of several customers. Here the caller is our own account, pinned by account and role
-    // ARN, and never acts for anyone else; an external id would be one more value to distribute
-    // and no added check (it is not a secret).
-    const conditions = (extra: Record<string, string>) => ({
-      ArnLike: { 'aws:PrincipalArn': responderRoles },
-      StringEquals: { 'sts:RoleSessionName': ROLE_SESSION_NAME, ...extra },
-    });
-    const trust = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'ResponderTaskRoles',
-          Effect: 'Allow',
-          Principal: { AWS: `arn:${partition}:iam::${adminAccount}:root` },
-          Action: 'sts:AssumeRole',
-          Condition: Fn.conditionIf(
-            hasOrganization.logicalId,
-            conditions({ 'aws:PrincipalOrgID': organization.valueAsString }),
-            conditions({}),
-          ),
-        },
-      ],
-    };
+    const stackName = responderStack.valueAsString;
+    const nameOf = (kind: MemberRoleKind) => memberRoleNameFor(roleName.valueAsString, kind);
+    const memberRoles = MEMBER_KINDS.map((kind) => `arn:${partition}:iam::${account}:role/${nameOf(kind)}`);
 
     const resources: Record<MemberScope, string[]> = {
       user: [`arn:${partition}:iam::${account}:user/*`],
@@ -195,81 +168,107 @@ export class MemberAccountStack extends Stack {
       macieJob: [`arn:${partition}:macie2:*:${account}:classification-job/*`],
       unscopable: ['*'],
     };
-    const sid: Record<MemberScope, string> = {
-      user: 'IamUsers',
-      role: 'IamRoles',
-      bucket: 'Buckets',
-      vpcEndpoint: 'VpcEndpoints',
-      macieJob: 'MacieJobs',
-      unscopable: 'UnscopableReads',
-    };
-    const allows = (Object.keys(MEMBER_ACTIONS) as MemberScope[]).map((scope) =>
-      justify(
+
+    // No self-escalation: a finding that names a member role, a responder role or a protected role
+    // must not let the responder rewrite it, even though the planner never targets them.
+    const noSelfEscalation = {
+      Version: '2012-10-17',
+      Statement: [
         new iam.PolicyStatement({
-          sid: sid[scope],
-          actions: [...MEMBER_ACTIONS[scope]],
-          resources: resources[scope],
-          conditions: scope === 'bucket' ? { StringEquals: { 'aws:ResourceAccount': account } } : undefined,
-        }),
-        WHY[scope],
-      ),
-    );
-    // No self-escalation: a finding that names this role or a responder role must not let the
-    // responder rewrite it, even though the planner never targets them.
-    const denies = [
-      new iam.PolicyStatement({
-        sid: 'NeverThisRole',
-        effect: iam.Effect.DENY,
-        actions: SELF_CHANGES,
-        resources: [memberRole],
-      }),
-      new iam.PolicyStatement({
-        sid: 'NeverTheResponderRoles',
-        effect: iam.Effect.DENY,
-        actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-        resources: [`arn:${partition}:iam::${account}:role/${responderStack.valueAsString}-*`],
-      }),
-    ];
-
-    this.role = new iam.CfnRole(this, 'MemberRole', {
-      roleName: roleName.valueAsString,
-      description: 's3-exfil-responder: contain incidents in this account, on behalf of the responder stack',
-      maxSessionDuration: 3600,
-      assumeRolePolicyDocument: trust,
-      policies: [
-        { policyName: 'Respond', policyDocument: new iam.PolicyDocument({ statements: allows, minimize: false }) },
-        {
-          policyName: 'NoSelfEscalation',
-          policyDocument: {
-            Version: '2012-10-17',
-            Statement: [
-              ...denies.map((statement) => statement.toStatementJson()),
-              // The IR and break-glass roles of this account, when named: a Deny only when there is a
-              // name (an empty list would make an empty ARN). Partition and account are wildcards:
-              // in a Deny they only widen what is refused, and the role acts in this account alone.
-              Fn.conditionIf(
-                hasProtectedRoles.logicalId,
-                {
-                  Sid: 'NeverTheProtectedRoles',
-                  Effect: 'Deny',
-                  Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-                  Resource: Fn.split(
-                    ',',
-                    Fn.join('', ['arn:*:iam::*:role/', Fn.join(',arn:*:iam::*:role/', protectedRoles.valueAsList)]),
-                  ),
-                },
-                Aws.NO_VALUE,
-              ),
-            ],
+          sid: 'NeverTheMemberRoles',
+          effect: iam.Effect.DENY,
+          actions: SELF_CHANGES,
+          resources: memberRoles,
+        }).toStatementJson(),
+        new iam.PolicyStatement({
+          sid: 'NeverTheResponderRoles',
+          effect: iam.Effect.DENY,
+          actions: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+          resources: [`arn:${partition}:iam::${account}:role/${stackName}-*`],
+        }).toStatementJson(),
+        // The IR and break-glass roles of this account, when named: a Deny only when there is a
+        // name (an empty list would make an empty ARN). Partition and account are wildcards:
+        // in a Deny they only widen what is refused, and the role acts in this account alone.
+        Fn.conditionIf(
+          hasProtectedRoles.logicalId,
+          {
+            Sid: 'NeverTheProtectedRoles',
+            Effect: 'Deny',
+            Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+            Resource: Fn.split(
+              ',',
+              Fn.join('', ['arn:*:iam::*:role/', Fn.join(',arn:*:iam::*:role/', protectedRoles.valueAsList)]),
+            ),
           },
-        },
+          Aws.NO_VALUE,
+        ),
       ],
-    });
-    acknowledgeWildcards(this.role, allows);
+    };
 
-    new CfnOutput(this, 'MemberRoleArn', {
-      value: this.role.attrArn,
-      description: 'The role the responder assumes in this account',
-    });
+    this.roles = Object.fromEntries(
+      MEMBER_KINDS.map((kind) => {
+        // Trust: the administrator account, and there exactly the task roles of this kind of work
+        // (by ARN, no wildcard), under the session name the adapters use
+        // (handlers/shared/clients/accounts.ts), so CloudTrail here names every session the same
+        // way. The ARNs are a condition, not the Principal: IAM would reject a Principal naming a
+        // role that does not exist yet (this stack may be deployed first) and would pin a
+        // replaced role's old id. No sts:ExternalId: it guards against the confused deputy, a
+        // third party assuming roles on behalf of several customers. Here the caller is our own
+        // account, pinned by account and role ARN, and never acts for anyone else.
+        const callers = MEMBER_TASKS[kind].map(
+          (task) => `arn:${partition}:iam::${adminAccount}:role/${taskRoleName(stackName, task)}`,
+        );
+        const conditions = (extra: Record<string, string>) => ({
+          ArnEquals: { 'aws:PrincipalArn': callers },
+          StringEquals: { 'sts:RoleSessionName': ROLE_SESSION_NAME, ...extra },
+        });
+        const trust = {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Sid: 'ResponderTaskRoles',
+              Effect: 'Allow',
+              Principal: { AWS: `arn:${partition}:iam::${adminAccount}:root` },
+              Action: 'sts:AssumeRole',
+              Condition: Fn.conditionIf(
+                hasOrganization.logicalId,
+                conditions({ 'aws:PrincipalOrgID': organization.valueAsString }),
+                conditions({}),
+              ),
+            },
+          ],
+        };
+        const actions: Partial<Record<MemberScope, readonly string[]>> = MEMBER_ACTIONS[kind];
+        const allows = (Object.keys(SID) as MemberScope[])
+          .filter((scope) => actions[scope] !== undefined)
+          .map((scope) =>
+            justify(
+              new iam.PolicyStatement({
+                sid: SID[scope],
+                actions: [...(actions[scope] ?? [])],
+                resources: resources[scope],
+                conditions: scope === 'bucket' ? { StringEquals: { 'aws:ResourceAccount': account } } : undefined,
+              }),
+              WHY[scope],
+            ),
+          );
+        const role = new iam.CfnRole(this, LOGICAL_ID[kind], {
+          roleName: nameOf(kind),
+          description: DESCRIPTION[kind],
+          maxSessionDuration: 3600,
+          assumeRolePolicyDocument: trust,
+          policies: [
+            { policyName: 'Respond', policyDocument: new iam.PolicyDocument({ statements: allows, minimize: false }) },
+            { policyName: 'NoSelfEscalation', policyDocument: noSelfEscalation },
+          ],
+        });
+        acknowledgeWildcards(role, allows);
+        new CfnOutput(this, `${LOGICAL_ID[kind]}Arn`, {
+          value: role.attrArn,
+          description: `The role the responder's ${MEMBER_TASKS[kind].join(', ')} assume in this account`,
+        });
+        return [kind, role];
+      }),
+    ) as Record<MemberRoleKind, iam.CfnRole>;
   }
 }

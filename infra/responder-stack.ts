@@ -1,6 +1,7 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ConfigError } from '../handlers/shared/errors.js';
 import { CONTAIN_TASKS, handlerDir, TASK_NAMES, type TaskName } from '../handlers/shared/task-names.js';
 import { guardDutyPatterns, type Playbook } from '../playbooks/define.js';
 import { type ResponderConfig, toSettings } from './config.js';
@@ -14,6 +15,7 @@ import { RollbackStateMachine } from './constructs/rollback-state-machine.js';
 import { SlackApproval, slackSecret } from './constructs/slack-approval.js';
 import { TaskFunction } from './constructs/task-function.js';
 import type { TaskFunctions } from './definition.js';
+import { MAX_STACK_NAME_LENGTH, memberKindOf, taskRoleName } from './member-roles.js';
 import { acknowledgeWildcards } from './nag.js';
 import { entryOf, type GrantContext, TASKS } from './tasks.js';
 
@@ -23,6 +25,8 @@ export interface ResponderStackProps extends StackProps {
 }
 
 const CONTAINMENT: readonly TaskName[] = CONTAIN_TASKS;
+/** The functions with their own reservation (`concurrency.containment` each): containment and its undo. */
+const RESERVED = new Set<TaskName>([...CONTAIN_TASKS, 'rollbackIncident']);
 
 const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, char: string) => char.toUpperCase());
 
@@ -59,6 +63,13 @@ export class ResponderStack extends Stack {
       protectedRoleArns: [...config.irRoleArns, ...config.breakGlassRoleArns],
     };
 
+    const members = config.memberAccounts.length > 0;
+    if (members && !Token.isUnresolved(this.stackName) && this.stackName.length > MAX_STACK_NAME_LENGTH) {
+      throw new ConfigError(
+        'memberAccounts',
+        `with member accounts the stack name "${this.stackName}" must be at most ${MAX_STACK_NAME_LENGTH} characters: its task roles are named <stack name>-<Task> (IAM allows 64)`,
+      );
+    }
     this.functions = Object.fromEntries(
       TASK_NAMES.map((task) => {
         const spec = TASKS[task];
@@ -67,6 +78,9 @@ export class ResponderStack extends Stack {
           description: spec.description,
           timeout: spec.timeout,
           environment: spec.environment?.(context),
+          reservedConcurrency: RESERVED.has(task) ? config.concurrency.containment : undefined,
+          // The member stack trusts these roles by exact ARN: their names must be known in advance.
+          roleName: members && memberKindOf(task) ? taskRoleName(this.stackName, task) : undefined,
         });
         const statements = spec.statements(context);
         for (const statement of statements) fn.role.addToPolicy(statement);
@@ -103,6 +117,7 @@ export class ResponderStack extends Stack {
         trustedAccounts: config.trustedAccounts,
         bulkDownloadThreshold: config.bulkDownloadThreshold,
         cloudTrailLogGroup: logGroup ? logs.LogGroup.fromLogGroupName(this, 'CloudTrailLogs', logGroup) : undefined,
+        reservedConcurrency: config.concurrency.detect,
       });
     }
 
@@ -118,6 +133,7 @@ export class ResponderStack extends Stack {
       secret,
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
       rollbackStateMachine: rollback.stateMachine,
+      reservedConcurrency: config.concurrency.slack,
     });
     new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });
     new CfnOutput(this, 'EvidenceBucketName', { value: evidence.bucket.bucketName });

@@ -4,9 +4,11 @@ import { Duration, type Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { memberRoleNameFor } from '../handlers/shared/member-roles.js';
 import { handlerDir, type TaskName } from '../handlers/shared/task-names.js';
 import type { DataEventsTarget } from './constructs/data-events-table.js';
 import type { Evidence } from './constructs/evidence.js';
+import { memberKindOf } from './member-roles.js';
 import { justify } from './nag.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -26,8 +28,9 @@ export interface GrantContext {
   readonly athena?: DataEventsTarget;
   /** The VPC endpoints whose policies may be restricted (only those). */
   readonly vpcEndpointIds: readonly string[];
-  /** Member accounts whose role the containment tasks may assume (DESIGN §8a). */
+  /** Member accounts whose roles the member-acting tasks may assume (DESIGN §8a). */
   readonly memberAccounts: readonly string[];
+  /** The base name of the member roles (`<base>Read`, `<base>Contain`, `<base>Rollback`). */
   readonly memberRoleName: string;
   /** The IR and break-glass roles: no task may rewrite their policies. */
   readonly protectedRoleArns: readonly string[];
@@ -87,19 +90,32 @@ function iamArns(context: GrantContext, kind: 'user' | 'role'): string[] {
   return [account, ...context.memberAccounts].map((id) => `arn:${partition}:iam::${id}:${kind}/*`);
 }
 
-/** Assuming the member-account role, only when member accounts are configured. */
-function memberRole(context: GrantContext): iam.PolicyStatement[] {
+/**
+ * Assuming the member role of the task's kind of work (read, contain or rollback) in each member
+ * account, only when member accounts are configured; enrichment and planning get the read-only role.
+ */
+function memberRole(context: GrantContext, task: TaskName): iam.PolicyStatement[] {
   if (context.memberAccounts.length === 0) return [];
   const { partition } = context.stack;
+  const name = memberRoleNameFor(context.memberRoleName, memberKind(task));
   return [
     statement(
       ['sts:AssumeRole'],
-      context.memberAccounts.map((id) => `arn:${partition}:iam::${id}:role/${context.memberRoleName}`),
+      context.memberAccounts.map((id) => `arn:${partition}:iam::${id}:role/${name}`),
     ),
   ];
 }
 
-const memberEnv = (context: GrantContext) => ({ MEMBER_ROLE_NAME: context.memberRoleName });
+/** The member role the task's adapters assume (`handlers/shared/clients/accounts.ts`). */
+const memberEnv = (task: TaskName) => (context: GrantContext) => ({
+  MEMBER_ROLE_NAME: memberRoleNameFor(context.memberRoleName, memberKind(task)),
+});
+
+function memberKind(task: TaskName) {
+  const kind = memberKindOf(task);
+  if (!kind) throw new Error(`${task} is not a member-acting task (infra/member-roles.ts)`);
+  return kind;
+}
 
 /** `ModifyVpcEndpoint` on exactly the configured endpoints (none configured: no grant at all). */
 function modifyEndpoints(c: GrantContext): iam.PolicyStatement[] {
@@ -210,9 +226,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         WHY_IAM_NAMES,
       ),
       justify(statement(['iam:GetRole'], iamArns(c, 'role')), WHY_IAM_NAMES),
-      ...memberRole(c),
+      ...memberRole(c, 'describePrincipal'),
     ],
-    environment: memberEnv,
+    environment: memberEnv('describePrincipal'),
   },
   describeBuckets: {
     description: 'Enrich: the affected buckets, their policies and configuration',
@@ -232,9 +248,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         ),
         WHY_BUCKETS,
       ),
-      ...memberRole(c),
+      ...memberRole(c, 'describeBuckets'),
     ],
-    environment: memberEnv,
+    environment: memberEnv('describeBuckets'),
   },
   assessSensitivity: {
     description: 'Enrich: Macie sensitivity of the affected buckets',
@@ -243,14 +259,17 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         statement(['macie2:DescribeBuckets', 'macie2:ListFindings', 'macie2:GetFindings'], ['*']),
         WHY_UNSCOPABLE,
       ),
-      ...memberRole(c),
+      ...memberRole(c, 'assessSensitivity'),
     ],
-    environment: memberEnv,
+    environment: memberEnv('assessSensitivity'),
   },
   collectManagementEvents: {
     description: 'Enrich: CloudTrail management events of the principal',
-    statements: (c) => [justify(statement(['cloudtrail:LookupEvents'], ['*']), WHY_UNSCOPABLE), ...memberRole(c)],
-    environment: memberEnv,
+    statements: (c) => [
+      justify(statement(['cloudtrail:LookupEvents'], ['*']), WHY_UNSCOPABLE),
+      ...memberRole(c, 'collectManagementEvents'),
+    ],
+    environment: memberEnv('collectManagementEvents'),
   },
   queryDataEvents: {
     description: 'Evidence: S3 data events of the principal (Athena), kept on the incident and posted to its thread',
@@ -275,9 +294,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     statements: (c) => [
       justify(statement(['s3:GetBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
       justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
-      ...memberRole(c),
+      ...memberRole(c, 'planContainment'),
     ],
-    environment: memberEnv,
+    environment: memberEnv('planContainment'),
   },
   requestApproval: {
     description: 'Post the plan to Slack and wait for a decision (task token kept in the store)',
@@ -289,9 +308,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
     statements: (c) => [
       justify(statement(['iam:ListAccessKeys', 'iam:UpdateAccessKey'], iamArns(c, 'user')), WHY_IAM_NAMES),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'deactivateAccessKey'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('deactivateAccessKey')(c) }),
   },
   revokeRoleSessions: {
     description: 'Contain: deny credentials issued before now (AWSRevokeOlderSessions)',
@@ -300,9 +319,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
       neverOurRoles(c),
       justify(statement(['iam:GetUserPolicy', 'iam:PutUserPolicy'], iamArns(c, 'user')), WHY_IAM_NAMES),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'revokeRoleSessions'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('revokeRoleSessions')(c) }),
   },
   startMacieJob: {
     description: 'Contain: start a one-time Macie classification job on the buckets',
@@ -315,9 +334,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         'job ids are assigned by Macie; scoped to classification jobs of this account',
       ),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'startMacieJob'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('startMacieJob')(c) }),
   },
   restrictVpcEndpoint: {
     description: 'Contain: merge Sid-keyed Denies into the S3 VPC endpoint policy',
@@ -325,18 +344,18 @@ export const TASKS: Record<TaskName, TaskSpec> = {
       justify(statement(['ec2:DescribeVpcEndpoints'], ['*']), WHY_UNSCOPABLE),
       ...modifyEndpoints(c),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'restrictVpcEndpoint'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('restrictVpcEndpoint')(c) }),
   },
   denyBucketAccess: {
     description: 'Contain: merge a Sid-keyed Deny into the bucket policy',
     statements: (c) => [
       justify(statement(['s3:GetBucketPolicy', 's3:PutBucketPolicy'], ALL_BUCKETS(c), inOurAccounts(c)), WHY_BUCKETS),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'denyBucketAccess'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('denyBucketAccess')(c) }),
   },
   rollbackIncident: {
     description: 'Undo an incident: remove our statements, our revoke-sessions policy, optionally reactivate keys',
@@ -370,9 +389,9 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         WHY_IAM_NAMES,
       ),
       storeAccess(c),
-      ...memberRole(c),
+      ...memberRole(c, 'rollbackIncident'),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...memberEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...memberEnv('rollbackIncident')(c) }),
   },
   writeReport: {
     description: 'Close the incident and write its report',

@@ -73,6 +73,12 @@ export interface DetectionsProps {
   readonly bulkDownloadThreshold?: number;
   /** The trail's log group; without it there is no GetObject metric filter and no alarm. @default none */
   readonly cloudTrailLogGroup?: logs.ILogGroup;
+  /**
+   * Concurrent executions reserved for the detection function, and its cap: how many events are
+   * processed (and executions started) at once; the excess waits in Lambda's event queue.
+   * @default 10
+   */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -119,6 +125,7 @@ export class Detections extends Construct {
         TRUSTED_ACCOUNTS: (props.trustedAccounts ?? []).join(','),
         BULK_DOWNLOAD_ALARM_PREFIX: DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX,
       },
+      reservedConcurrency: props.reservedConcurrency ?? 10,
     });
     const fn = this.function.fn;
     this.newTerms.grant(fn, 'dynamodb:PutItem', 'dynamodb:UpdateItem');

@@ -15,6 +15,8 @@ export interface SlackApprovalProps {
   readonly stateMachines: readonly sfn.IStateMachine[];
   /** What the Undo button starts: the handler may StartExecution on this machine and no other. */
   readonly rollbackStateMachine: sfn.IStateMachine;
+  /** Concurrent executions reserved for the endpoint, and its cap: a flood is throttled here, never elsewhere. */
+  readonly reservedConcurrency: number;
 }
 
 /**
@@ -36,6 +38,7 @@ export class SlackApproval extends Construct {
         SLACK_SECRET_ARN: props.secret.secretArn,
         ROLLBACK_STATE_MACHINE_ARN: props.rollbackStateMachine.stateMachineArn,
       },
+      reservedConcurrency: props.reservedConcurrency,
     });
     const role = this.function.role;
     role.addToPolicy(

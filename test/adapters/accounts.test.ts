@@ -46,7 +46,7 @@ describe('clientFor', () => {
     expect(configs).toEqual([{}, { region: 'eu-west-1' }]);
   });
 
-  it('assumes the member role in another account', async () => {
+  it('assumes the read-only member role in another account when the function was not told its role', async () => {
     sts.on(AssumeRoleCommand).resolves({
       Credentials: {
         AccessKeyId: 'ASIAMEMBER',
@@ -67,7 +67,7 @@ describe('clientFor', () => {
       sessionToken: 'session',
     });
     expect(sts.commandCalls(AssumeRoleCommand).map((call) => call.args[0].input)).toEqual([
-      { RoleArn: `arn:aws:iam::${MEMBER}:role/S3ExfilResponderMember`, RoleSessionName: 's3-exfil-responder' },
+      { RoleArn: `arn:aws:iam::${MEMBER}:role/S3ExfilResponderMemberRead`, RoleSessionName: 's3-exfil-responder' },
     ]);
   });
 

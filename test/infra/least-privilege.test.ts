@@ -129,11 +129,12 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
           resources: d.endpoints.map((id) => `arn:<Partition>:ec2:us-east-1:${HOME}:vpc-endpoint/${id}`),
         }
       : undefined;
-  const member: Entry | undefined =
+  /** Assuming the member role of the task's kind of work: read-only for enrichment and planning. */
+  const member = (kind: 'Read' | 'Contain' | 'Rollback'): Entry | undefined =>
     d.members.length > 0
       ? {
           actions: ['sts:AssumeRole'],
-          resources: d.members.map((account) => `arn:<Partition>:iam::${account}:role/S3ExfilResponderMember`),
+          resources: d.members.map((account) => `arn:<Partition>:iam::${account}:role/S3ExfilResponderMember${kind}`),
         }
       : undefined;
   const athena: Entry[] = d.athena
@@ -190,7 +191,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         why: WHY.iamNames,
       },
       { actions: ['iam:GetRole'], resources: iam('role'), why: WHY.iamNames },
-      member,
+      member('Read'),
     ),
     describeBuckets: lambdaRole(
       'DescribeBuckets',
@@ -202,7 +203,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         's3:GetEncryptionConfiguration',
         's3:GetReplicationConfiguration',
       ]),
-      member,
+      member('Read'),
     ),
     assessSensitivity: lambdaRole(
       'AssessSensitivity',
@@ -211,28 +212,33 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         resources: ['*'],
         why: WHY.unscopable,
       },
-      member,
+      member('Read'),
     ),
     collectManagementEvents: lambdaRole(
       'CollectManagementEvents',
       { actions: ['cloudtrail:LookupEvents'], resources: ['*'], why: WHY.unscopable },
-      member,
+      member('Read'),
     ),
     queryDataEvents: lambdaRole('QueryDataEvents', STORE, SLACK_SECRET, ...athena),
-    planContainment: lambdaRole('PlanContainment', ourBuckets(['s3:GetBucketPolicy']), describeEndpoints, member),
+    planContainment: lambdaRole(
+      'PlanContainment',
+      ourBuckets(['s3:GetBucketPolicy']),
+      describeEndpoints,
+      member('Read'),
+    ),
     requestApproval: lambdaRole('RequestApproval', STORE, SLACK_SECRET),
     deactivateAccessKey: lambdaRole(
       'DeactivateAccessKey',
       { actions: ['iam:ListAccessKeys', 'iam:UpdateAccessKey'], resources: iam('user'), why: WHY.iamNames },
       STORE,
-      member,
+      member('Contain'),
     ),
     revokeRoleSessions: lambdaRole(
       'RevokeRoleSessions',
       { actions: ['iam:GetRole', 'iam:GetRolePolicy', 'iam:PutRolePolicy'], resources: iam('role'), why: WHY.iamNames },
       { actions: ['iam:GetUserPolicy', 'iam:PutUserPolicy'], resources: iam('user'), why: WHY.iamNames },
       STORE,
-      member,
+      member('Contain'),
     ),
     startMacieJob: lambdaRole(
       'StartMacieJob',
@@ -242,15 +248,21 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         why: 'job ids are assigned by Macie; scoped to classification jobs of this account',
       },
       STORE,
-      member,
+      member('Contain'),
     ),
     denyBucketAccess: lambdaRole(
       'DenyBucketAccess',
       ourBuckets(['s3:GetBucketPolicy', 's3:PutBucketPolicy']),
       STORE,
-      member,
+      member('Contain'),
     ),
-    restrictVpcEndpoint: lambdaRole('RestrictVpcEndpoint', describeEndpoints, modifyEndpoints, STORE, member),
+    restrictVpcEndpoint: lambdaRole(
+      'RestrictVpcEndpoint',
+      describeEndpoints,
+      modifyEndpoints,
+      STORE,
+      member('Contain'),
+    ),
     rollbackIncident: lambdaRole(
       'RollbackIncident',
       ourBuckets(['s3:DeleteBucketPolicy', 's3:GetBucketPolicy', 's3:PutBucketPolicy']),
@@ -273,7 +285,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         why: WHY.iamNames,
       },
       STORE,
-      member,
+      member('Rollback'),
     ),
     writeReport: lambdaRole(
       'WriteReport',

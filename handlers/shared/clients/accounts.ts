@@ -1,7 +1,16 @@
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { requireEnv } from '../env.js';
 import { mapAwsError } from '../errors.js';
+import {
+  DEFAULT_MEMBER_ROLE_NAME,
+  MEMBER_ROLE_SUFFIX,
+  type MemberRoleKind,
+  memberRoleNameFor,
+  ROLE_SESSION_NAME,
+} from '../member-roles.js';
 import type { AccountScope } from '../ports.js';
+
+export { DEFAULT_MEMBER_ROLE_NAME, MEMBER_ROLE_SUFFIX, type MemberRoleKind, memberRoleNameFor, ROLE_SESSION_NAME };
 
 /** What an SDK v3 client accepts for its credentials: a provider of (temporary) keys. */
 export type AwsCredentialIdentityProvider = ReturnType<typeof fromTemporaryCredentials>;
@@ -11,10 +20,6 @@ export interface AccountClientConfig {
   region?: string;
   credentials?: AwsCredentialIdentityProvider;
 }
-
-/** The member role assumed in other accounts, and the session name CloudTrail records for it. */
-export const DEFAULT_MEMBER_ROLE_NAME = 'S3ExfilResponderMember';
-export const ROLE_SESSION_NAME = 's3-exfil-responder';
 
 interface AccountSettings {
   readonly homeAccountId: string;
@@ -33,7 +38,8 @@ function optionalEnv(name: string, fallback: string): string {
 function accountSettings(): AccountSettings {
   settings ??= {
     homeAccountId: requireEnv('HOME_ACCOUNT_ID'),
-    memberRoleName: optionalEnv('MEMBER_ROLE_NAME', DEFAULT_MEMBER_ROLE_NAME),
+    // Unset: the read-only role, so a function that was not told its role can never write.
+    memberRoleName: optionalEnv('MEMBER_ROLE_NAME', memberRoleNameFor(DEFAULT_MEMBER_ROLE_NAME, 'read')),
     partition: optionalEnv('AWS_PARTITION', 'aws'),
   };
   return settings;
@@ -55,8 +61,8 @@ function configFor(scope: AccountScope): AccountClientConfig {
 /**
  * The client of one service (`key`) for one account and Region (DESIGN §8a). The deployment's own
  * account (`HOME_ACCOUNT_ID`) uses the function's default credentials; any other account uses
- * credentials from assuming `arn:<AWS_PARTITION>:iam::<account>:role/<MEMBER_ROLE_NAME>`, so every
- * containment call acts in the finding's account. One client per key, account and Region is
+ * credentials from assuming `arn:<AWS_PARTITION>:iam::<account>:role/<MEMBER_ROLE_NAME>` (the member
+ * role of the function's kind of work), so every call acts in the finding's account. One client per key, account and Region is
  * kept for the life of the container; the environment is read on first use.
  */
 export function clientFor<C>(key: string, make: (config: AccountClientConfig) => C, scope: AccountScope): C {
