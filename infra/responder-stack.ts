@@ -8,6 +8,7 @@ import { DataEventsTable } from './constructs/data-events-table.js';
 import { Detections, detectionRoutes } from './constructs/detections.js';
 import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
+import { ForwardedEvents } from './constructs/forwarded-events.js';
 import { IncidentStore } from './constructs/incident-store.js';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
 import { RollbackStateMachine } from './constructs/rollback-state-machine.js';
@@ -105,6 +106,11 @@ export class ResponderStack extends Stack {
         cloudTrailLogGroup: logGroup ? logs.LogGroup.fromLogGroupName(this, 'CloudTrailLogs', logGroup) : undefined,
       });
     }
+
+    new ForwardedEvents(this, 'ForwardedEvents', {
+      organizationId: config.organizationId,
+      accounts: config.memberAccounts,
+    });
 
     const rollback = new RollbackStateMachine(this, 'Rollback', {
       rollbackFunction: this.functions.rollbackIncident.fn,
