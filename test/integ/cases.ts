@@ -167,12 +167,12 @@ function runPlaybook(assertions: IDeployAssert, stack: ResponderStack, input: st
   const done = assertions
     .awsApiCall('StepFunctions', 'describeExecution', { executionArn: start.getAttString('executionArn') }, [
       'status',
-      'output.registration.incidentId',
+      'output.incidentId',
     ])
     .assertAtPath('status', ExpectedResult.stringLikeRegexp('^SUCCEEDED$'))
     .waitForAssertions(WAIT);
   allowAssertions(done, ['states:DescribeExecution']);
-  return { done, incidentId: done.getAttString('output.registration.incidentId') };
+  return { done, incidentId: done.getAttString('output.incidentId') };
 }
 
 /** Rolls the incident back with the rollback state machine and waits for it to succeed. */
