@@ -232,6 +232,15 @@ export const ResponderConfig = z.strictObject({
   concurrency: ConcurrencyConfig.default({ accountLimit: 1000, slack: 10, detect: 10, containment: 5 }),
   /** The CloudTrail data-event table the evidence branch queries (DESIGN §8); unset: that evidence is unavailable. */
   athena: AthenaConfig.optional(),
+  /**
+   * The AWS Organizations id (`o-…`) whose accounts' regional forwarders may put events on the home
+   * Region's default event bus (`aws:PrincipalOrgID`). Unset: only this account and
+   * `memberAccounts`, by account.
+   */
+  organizationId: z
+    .string()
+    .regex(/^o-[a-z0-9]{10,32}$/, 'must be an AWS Organizations id such as o-a1b2c3d4e5')
+    .optional(),
 });
 export type ResponderConfig = z.infer<typeof ResponderConfig>;
 export type ResponderConfigInput = z.input<typeof ResponderConfig>;

@@ -9,6 +9,7 @@ import { DataEventsTable } from './constructs/data-events-table.js';
 import { Detections, detectionRoutes } from './constructs/detections.js';
 import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
+import { ForwardedEvents } from './constructs/forwarded-events.js';
 import { IncidentStore } from './constructs/incident-store.js';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
 import { RollbackStateMachine } from './constructs/rollback-state-machine.js';
@@ -120,6 +121,11 @@ export class ResponderStack extends Stack {
         reservedConcurrency: config.concurrency.detect,
       });
     }
+
+    new ForwardedEvents(this, 'ForwardedEvents', {
+      organizationId: config.organizationId,
+      accounts: config.memberAccounts,
+    });
 
     const rollback = new RollbackStateMachine(this, 'Rollback', {
       rollbackFunction: this.functions.rollbackIncident.fn,

@@ -20,13 +20,13 @@ export const denyBucketAccess = task({
     { item, incidentId, settings },
     ports: { s3: S3Port; store: IncidentStore; clock: Clock },
   ): Promise<ActionResult> {
-    const { accountId, bucket } = item;
+    const { accountId, region, bucket } = item;
     const statements = item.statements as Statement[];
     const outcome = await patchPolicy(
       {
         label: `bucket ${bucket}`,
-        read: () => ports.s3.getBucketPolicy({ accountId, bucket }),
-        write: (policy) => ports.s3.putBucketPolicy({ accountId, bucket, policy }),
+        read: () => ports.s3.getBucketPolicy({ accountId, region, bucket }),
+        write: (policy) => ports.s3.putBucketPolicy({ accountId, region, bucket, policy }),
         limit: BUCKET_POLICY_LIMIT_BYTES,
         measure: byteSize,
       },

@@ -55,8 +55,13 @@ function policyFacts(bucket: string, text: string | undefined): PolicyFacts {
 const unlessUnavailable = <T, R>(value: T | Unavailable, derive: (answered: T) => R): R | Unavailable =>
   isUnavailable(value) ? value : derive(value);
 
-async function describeBucket(s3: S3Port, bucket: string, context: OwnershipContext): Promise<BucketFacts> {
-  const scope = { accountId: context.accountId, bucket };
+async function describeBucket(
+  s3: S3Port,
+  bucket: string,
+  context: OwnershipContext,
+  region: string,
+): Promise<BucketFacts> {
+  const scope = { accountId: context.accountId, region, bucket };
   const [policy, block, versioning, replication, encryption, tags] = await Promise.all([
     attempt(() => s3.getBucketPolicy(scope)),
     attempt(() => s3.getPublicAccessBlock(scope)),
@@ -103,7 +108,9 @@ export const describeBuckets = task({
       knownBuckets: incident.buckets,
       trustedAccounts: settings.trustedAccounts,
     };
-    const buckets = await Promise.all(incident.buckets.map((bucket) => describeBucket(ports.s3, bucket, context)));
+    const buckets = await Promise.all(
+      incident.buckets.map((bucket) => describeBucket(ports.s3, bucket, context, incident.region)),
+    );
     return { status: 'ok', buckets };
   },
 });

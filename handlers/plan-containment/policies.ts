@@ -9,7 +9,7 @@ import {
 } from '../shared/policy/document.js';
 import { mergeStatements } from '../shared/policy/merge.js';
 import { bucketDenyStatement, denyNonVpcStatement, endpointDenyStatements } from '../shared/policy/statements.js';
-import type { S3Port } from '../shared/ports.js';
+import type { AccountScope, S3Port } from '../shared/ports.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
 import { protectedRoleArns } from '../shared/schemas/settings.js';
 import { denySubject, type Planner } from './draft.js';
@@ -120,7 +120,12 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
           }),
         );
       }
-      const sizes = await projectedSize(ports.s3, incident.accountId, bucket, statements);
+      const sizes = await projectedSize(
+        ports.s3,
+        { accountId: incident.accountId, region: incident.region },
+        bucket,
+        statements,
+      );
       const over =
         sizes.after > BUCKET_POLICY_LIMIT_BYTES ? ' — over the 20 KB limit: it will be refused, not written' : '';
       draft.items.push({
@@ -142,12 +147,12 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
 
 async function projectedSize(
   s3: S3Port,
-  accountId: string,
+  scope: AccountScope,
   bucket: string,
   statements: Parameters<typeof mergeStatements>[1],
 ) {
   try {
-    const text = await s3.getBucketPolicy({ accountId, bucket });
+    const text = await s3.getBucketPolicy({ ...scope, bucket });
     const merged = mergeStatements(parsePolicy(text, bucket), statements);
     return { before: text ? byteSize(text) : 0, after: byteSize(serializePolicy(merged.document)) };
   } catch (error) {

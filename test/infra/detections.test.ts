@@ -1,14 +1,13 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
-import { apiCallEvent } from '../../examples/src/detection-records.js';
-import { random } from '../../examples/src/records.js';
 import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX, type DetectionRule } from '../../handlers/detect/detection.js';
 import { ConfigError } from '../../handlers/shared/errors.js';
 import { parseConfig } from '../../infra/config.js';
 import type { DetectionRule as PlaybookDetectionRule } from '../../playbooks/define.js';
-import { ATTACKER, anonymous, bulkAlarm, copy, dataEvent, HOME, jane, replication } from '../support/detections.js';
+import { bulkAlarm } from '../support/detections.js';
 import { matchesPattern } from '../support/event-pattern.js';
+import { DETECTION_SAMPLES } from '../support/rule-samples.js';
 import { BASE_CONFIG, synthStack } from '../support/stack.js';
 
 type Built = Awaited<ReturnType<typeof synthStack>>;
@@ -54,79 +53,7 @@ function statementsOf(template: Template, roleId: string): { Action: string | st
   });
 }
 
-const next = random(77);
-const event = (record: Record<string, unknown>) => apiCallEvent(record, next);
-const inPlace = { bucket: 'customer-records', key: 'exports/customers-0001.csv.gz', account: HOME };
-const attackerKey = `arn:aws:kms:us-east-1:${ATTACKER}:key/9f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f`;
-const withParameters = (record: Record<string, unknown>, more: Record<string, unknown>) => ({
-  ...record,
-  requestParameters: { ...(record.requestParameters as Record<string, unknown>), ...more },
-});
-
-const SAMPLES: Record<DetectionRule, { match: [string, unknown][]; miss: [string, unknown][] }> = {
-  'cross-account-copy': {
-    match: [
-      ['a CopyObject', event(copy())],
-      ['an UploadPartCopy', event(copy({ eventName: 'UploadPartCopy', uploadId: 'abc', partNumber: 1 }))],
-      ['a PutBucketReplication', event(replication(ATTACKER))],
-    ],
-    miss: [
-      ['a refused CopyObject', event(copy({ errorCode: 'AccessDenied' }))],
-      ['a GetObject', event(dataEvent({ identity: jane }))],
-      ['a GuardDuty finding', { source: 'aws.guardduty', 'detail-type': 'GuardDuty Finding', detail: {} }],
-      ['a CopyObject of another service name', { ...event(copy()), source: 'aws.s3control' }],
-    ],
-  },
-  'external-kms-copy': {
-    match: [
-      ['an in-place copy with a key ARN', event(copy({ destination: inPlace, kmsKeyId: attackerKey }))],
-      [
-        'a PutObject with a key ARN',
-        event(
-          withParameters(dataEvent({ identity: jane, eventName: 'PutObject' }), {
-            'x-amz-server-side-encryption-aws-kms-key-id': attackerKey,
-          }),
-        ),
-      ],
-    ],
-    miss: [
-      ['a copy without SSE-KMS', event(copy({ destination: inPlace }))],
-      ['a copy naming a bare key id', event(copy({ destination: inPlace, kmsKeyId: '1234abcd-12ab-34cd-56ef' }))],
-      ['a refused copy', event(copy({ destination: inPlace, kmsKeyId: attackerKey, errorCode: 'AccessDenied' }))],
-      [
-        'a GetObject of an SSE-KMS object',
-        event(
-          withParameters(dataEvent({ identity: jane }), { 'x-amz-server-side-encryption-aws-kms-key-id': attackerKey }),
-        ),
-      ],
-    ],
-  },
-  'anonymous-rare-source': {
-    match: [
-      ['an anonymous GetObject', event(dataEvent({ identity: anonymous }))],
-      ['an anonymous ListObjects', event(dataEvent({ identity: anonymous, eventName: 'ListObjects' }))],
-      [
-        'an ANONYMOUS_PRINCIPAL DeleteObject',
-        event({
-          ...dataEvent({ eventName: 'DeleteObject' }),
-          userIdentity: { type: 'AWSAccount', principalId: 'ANONYMOUS_PRINCIPAL' },
-        }),
-      ],
-    ],
-    miss: [
-      ['an authenticated GetObject', event(dataEvent({ identity: jane }))],
-      ['an anonymous HeadObject', event(dataEvent({ identity: anonymous, eventName: 'HeadObject' }))],
-      ['a refused anonymous GetObject', event({ ...dataEvent({ identity: anonymous }), errorCode: 'AccessDenied' })],
-    ],
-  },
-  'bulk-download': {
-    match: [['our alarm going to ALARM', bulkAlarm()]],
-    miss: [
-      ['our alarm returning to OK', bulkAlarm({ value: 'OK' })],
-      ['another alarm', bulkAlarm({ alarmName: 'ServerCpuTooHigh' })],
-    ],
-  },
-};
+const SAMPLES = DETECTION_SAMPLES;
 
 describe('detection rules (EventBridge patterns matched against real-shaped events)', () => {
   it('deploys one rule per detection, each targeting the detection Lambda with a DLQ and retries', () => {
