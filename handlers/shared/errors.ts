@@ -134,7 +134,7 @@ export class SidConflict extends ResponderError {
     readonly sids: readonly string[],
   ) {
     super(
-      `${target} already holds a statement with Sid ${sids.join(', ')} that this incident did not write; ` +
+      `${target} already holds a statement with Sid ${Array.from(sids).join(', ')} that this incident did not write; ` +
         'nothing was written. Rename or remove that statement, then re-run the incident',
     );
   }
