@@ -44,12 +44,11 @@ export const deactivateAccessKey = task({
     });
     await ports.iam.updateAccessKey({ accountId, userName, accessKeyId, status: 'Inactive' });
     // IAM is eventually consistent: a re-read can still show Active for a while after the write.
-    let missing = false;
     const seen = await awaitVisible(
       async () => {
         const after = await find();
-        missing = after === undefined;
-        return after?.status === 'Inactive' ? 'visible' : missing ? 'lost' : 'stale';
+        if (!after) return 'lost';
+        return after.status === 'Inactive' ? 'visible' : 'stale';
       },
       { sleep: (milliseconds) => (ports.timer ?? systemTimer).sleep(milliseconds) },
     );
