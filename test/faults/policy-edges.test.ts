@@ -91,12 +91,17 @@ const partner = (sid: string, resource: string) => ({
 });
 type RawPolicy = { Version?: string; Statement: unknown[] };
 
+/** The raw policy of a scenario's bucket or endpoint, to edit before the run. */
+function rawPolicy(owner: { policy?: unknown } | undefined): RawPolicy {
+  if (!owner?.policy) throw new Error('the seed has no such policy');
+  return owner.policy as RawPolicy;
+}
+
 describe('statements that are not ours', () => {
   it('a statement someone else keeps under our exact Sid: SidConflict, the policy untouched, the report says what to do', async () => {
     const { sid } = await bucketDenySid();
     const run = await runFaults('user', [], (s) => {
-      const bucket = s.s3.buckets.find((candidate) => candidate.name === 'customer-records');
-      const policy = bucket?.policy as RawPolicy;
+      const policy = rawPolicy(s.s3.buckets.find((candidate) => candidate.name === 'customer-records'));
       policy.Statement.push(partner(sid, 'arn:aws:s3:::customer-records/shared/*'));
     });
 
@@ -113,8 +118,7 @@ describe('statements that are not ours', () => {
 
   it('a bucket policy without Version is contained and stays without Version', async () => {
     const run = await runFaults('user', [], (s) => {
-      const bucket = s.s3.buckets.find((candidate) => candidate.name === 'customer-records');
-      delete (bucket?.policy as RawPolicy).Version;
+      delete rawPolicy(s.s3.buckets.find((candidate) => candidate.name === 'customer-records')).Version;
     });
 
     expect(run.first.status).toBe('contained');
@@ -126,10 +130,13 @@ describe('statements that are not ours', () => {
     const { incidentId } = await bucketDenySid();
     const lookalike = `IR${incidentId.replace(/-/g, '')}PartnerReadAccess`;
     const scenario = baseScenario('endpoint', (s) => {
-      const bucket = s.s3.buckets.find((candidate) => candidate.name === 'customer-records');
-      (bucket?.policy as RawPolicy).Statement.push(partner(lookalike, 'arn:aws:s3:::customer-records/shared/*'));
-      const endpoint = s.vpcEndpoints.find((candidate) => candidate.id === ENDPOINT);
-      (endpoint?.policy as RawPolicy).Statement.push({ ...partner(lookalike, '*'), Principal: '*' });
+      rawPolicy(s.s3.buckets.find((candidate) => candidate.name === 'customer-records')).Statement.push(
+        partner(lookalike, 'arn:aws:s3:::customer-records/shared/*'),
+      );
+      rawPolicy(s.vpcEndpoints.find((candidate) => candidate.id === ENDPOINT)).Statement.push({
+        ...partner(lookalike, '*'),
+        Principal: '*',
+      });
     });
     const bucketBefore = structuredClone(scenario.s3.buckets.find((b) => b.name === 'customer-records')?.policy);
     const endpointBefore = structuredClone(scenario.vpcEndpoints.find((e) => e.id === ENDPOINT)?.policy);
