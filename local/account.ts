@@ -16,7 +16,7 @@ import { guardDutyPort } from './account/guardduty.js';
 import { iamPort } from './account/iam.js';
 import { maciePort } from './account/macie.js';
 import { evidencePort, s3Port } from './account/s3.js';
-import type { AccountState, MacieJob, UserState, WriteCall } from './account/state.js';
+import { type AccountState, Lag, type MacieJob, type UserState, type WriteCall } from './account/state.js';
 import type { FaultInjector } from './faults.js';
 import type { Scenario } from './scenario.js';
 
@@ -120,6 +120,7 @@ export class InMemoryAccount {
       writes: this.writes,
       enter: (call, scope) => this.enter(call, scope),
       fault: (call) => this.faults.check(call),
+      lag: new Lag((call) => this.faults.stale(call)),
     };
     this.iam = iamPort(state);
     this.ec2 = ec2Port(state);

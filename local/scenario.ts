@@ -83,13 +83,23 @@ const BucketConfiguration = {
     .optional(),
 };
 
-/** A fault injected at a port: `service:Operation` (SDK service id, lower case) or `service:*`. */
-export const Fault = z.object({
-  call: z.string().regex(/^[a-z0-9-]+:(\*|[A-Za-z.]+)$/, 'must be service:Operation or service:*'),
-  error: z.string().min(1),
-  times: z.number().int().positive().default(1),
-  message: z.string().optional(),
-});
+/**
+ * A fault injected at a port: `service:Operation` (SDK service id, lower case) or `service:*`.
+ * `kind` `error` (the default) fails the call with `error`; `stale` makes a read call answer what
+ * was there before the latest write to the same target (eventual consistency), `times` times.
+ */
+export const Fault = z
+  .object({
+    call: z.string().regex(/^[a-z0-9-]+:(\*|[A-Za-z.]+)$/, 'must be service:Operation or service:*'),
+    kind: z.enum(['error', 'stale']).optional(),
+    error: z.string().min(1).optional(),
+    times: z.number().int().positive().default(1),
+    message: z.string().optional(),
+  })
+  .refine((fault) => fault.kind === 'stale' || fault.error !== undefined, {
+    message: 'an error fault needs `error` (the AWS error code)',
+    path: ['error'],
+  });
 export type Fault = z.infer<typeof Fault>;
 
 /**

@@ -1,7 +1,10 @@
+import { systemTimer } from '../shared/clock.js';
 import { task } from '../shared/define-task.js';
 import { AccessKeyMismatch, LostUpdate } from '../shared/errors.js';
 import { maskKey } from '../shared/ids.js';
-import type { Clock, IamPort } from '../shared/ports.js';
+import { NOT_YET_VISIBLE } from '../shared/owned-sids.js';
+import { awaitVisible } from '../shared/policy/settle.js';
+import type { Clock, IamPort, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, DeactivateAccessKeyItem } from '../shared/schemas/plan.js';
@@ -10,12 +13,16 @@ import type { IncidentStore } from '../shared/store/types.js';
 /**
  * `UpdateAccessKey Inactive` for the finding's key only, after checking that the key belongs to
  * the user and is active. Never deletes a key, never touches another. An inactive key is `already`.
- * The prior status is saved first, so rollback can reactivate exactly this key.
+ * The prior status is saved first, so rollback can reactivate exactly this key. A re-read that
+ * still shows Active after the bounded backoff is reported "applied, not yet visible".
  */
 export const deactivateAccessKey = task({
   name: 'deactivateAccessKey',
   input: actionInput(DeactivateAccessKeyItem),
-  async run({ item, incidentId }, ports: { iam: IamPort; store: IncidentStore; clock: Clock }): Promise<ActionResult> {
+  async run(
+    { item, incidentId },
+    ports: { iam: IamPort; store: IncidentStore; clock: Clock; timer?: Timer },
+  ): Promise<ActionResult> {
     const { accountId, userName, accessKeyId } = item;
     const label = `Access key ${maskKey(accessKeyId)} of ${userName} deactivated`;
     const find = async () =>
@@ -36,12 +43,24 @@ export const deactivateAccessKey = task({
       savedAt: ports.clock.now().toISOString(),
     });
     await ports.iam.updateAccessKey({ accountId, userName, accessKeyId, status: 'Inactive' });
-    const after = await find();
-    if (after?.status !== 'Inactive') {
-      throw new LostUpdate(
-        `${maskKey(accessKeyId)} reads ${after?.status ?? 'missing'} after UpdateAccessKey Inactive`,
-      );
+    // IAM is eventually consistent: a re-read can still show Active for a while after the write.
+    const seen = await awaitVisible(
+      async () => {
+        const after = await find();
+        if (!after) return 'lost';
+        return after.status === 'Inactive' ? 'visible' : 'stale';
+      },
+      { sleep: (milliseconds) => (ports.timer ?? systemTimer).sleep(milliseconds) },
+    );
+    if (seen === 'lost') {
+      throw new LostUpdate(`${maskKey(accessKeyId)} is gone after UpdateAccessKey Inactive (deleted meanwhile?)`);
     }
-    return recordAction(ports, incidentId, { ...base, result: 'applied' }, label);
+    const visible = seen === 'visible';
+    return recordAction(
+      ports,
+      incidentId,
+      { ...base, result: 'applied', ...(visible ? {} : { visible: false, detail: NOT_YET_VISIBLE }) },
+      label,
+    );
   },
 });

@@ -1,7 +1,8 @@
 import { task } from '../shared/define-task.js';
+import { NOT_YET_VISIBLE, patchOptions } from '../shared/owned-sids.js';
 import { BUCKET_POLICY_LIMIT_BYTES, byteSize, type Statement } from '../shared/policy/document.js';
 import { patchPolicy } from '../shared/policy/patch.js';
-import type { Clock, S3Port } from '../shared/ports.js';
+import type { Clock, S3Port, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, DenyBucketAccessItem } from '../shared/schemas/plan.js';
@@ -18,10 +19,11 @@ export const denyBucketAccess = task({
   input: actionInput(DenyBucketAccessItem),
   async run(
     { item, incidentId, settings },
-    ports: { s3: S3Port; store: IncidentStore; clock: Clock },
+    ports: { s3: S3Port; store: IncidentStore; clock: Clock; timer?: Timer },
   ): Promise<ActionResult> {
     const { accountId, region, bucket } = item;
     const statements = item.statements as Statement[];
+    const options = await patchOptions(ports, incidentId, 'bucketPolicy', bucket);
     const outcome = await patchPolicy(
       {
         label: `bucket ${bucket}`,
@@ -40,6 +42,7 @@ export const denyBucketAccess = task({
           prior,
           savedAt: ports.clock.now().toISOString(),
         }),
+      options,
     );
     const label = `Bucket policy of ${bucket}: Deny ${statements.map((statement) => statement.Sid).join(', ')}`;
     return recordAction(
@@ -49,9 +52,12 @@ export const denyBucketAccess = task({
         action: 'denyBucketAccess',
         target: bucket,
         result: outcome.result,
-        detail: outcome.result === 'applied' ? `${outcome.size} bytes` : undefined,
+        detail: outcome.result === 'applied' ? detail(`${outcome.size} bytes`, outcome.visible) : undefined,
+        ...(outcome.visible ? {} : { visible: false }),
       },
       label,
     );
   },
 });
+
+const detail = (size: string, visible: boolean) => (visible ? size : `${size}; ${NOT_YET_VISIBLE}`);

@@ -1,8 +1,9 @@
 import { task } from '../shared/define-task.js';
 import { AwsResourceNotFound } from '../shared/errors.js';
+import { NOT_YET_VISIBLE, patchOptions } from '../shared/owned-sids.js';
 import { type Statement, VPCE_POLICY_LIMIT_CHARS } from '../shared/policy/document.js';
 import { patchPolicy } from '../shared/policy/patch.js';
-import type { Clock, Ec2Port } from '../shared/ports.js';
+import type { Clock, Ec2Port, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, RestrictVpcEndpointItem } from '../shared/schemas/plan.js';
@@ -20,10 +21,11 @@ export const restrictVpcEndpoint = task({
   input: actionInput(RestrictVpcEndpointItem),
   async run(
     { item, incidentId, settings },
-    ports: { ec2: Ec2Port; store: IncidentStore; clock: Clock },
+    ports: { ec2: Ec2Port; store: IncidentStore; clock: Clock; timer?: Timer },
   ): Promise<ActionResult> {
     const { accountId, region, vpcEndpointId } = item;
     const statements = item.statements as Statement[];
+    const options = await patchOptions(ports, incidentId, 'vpcEndpointPolicy', vpcEndpointId);
     const outcome = await patchPolicy(
       {
         label: `endpoint ${vpcEndpointId}`,
@@ -35,6 +37,7 @@ export const restrictVpcEndpoint = task({
         write: (policy) => ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy }),
         limit: VPCE_POLICY_LIMIT_CHARS,
         measure: (text) => text.length,
+        unit: 'characters',
         mustKeepAllow: true,
       },
       statements,
@@ -47,6 +50,7 @@ export const restrictVpcEndpoint = task({
           prior,
           savedAt: ports.clock.now().toISOString(),
         }),
+      options,
     );
     const label = `Endpoint policy of ${vpcEndpointId}: Deny ${statements.map((statement) => statement.Sid).join(', ')}`;
     return recordAction(
@@ -56,9 +60,12 @@ export const restrictVpcEndpoint = task({
         action: 'restrictVpcEndpoint',
         target: vpcEndpointId,
         result: outcome.result,
-        detail: outcome.result === 'applied' ? `${outcome.size} characters` : undefined,
+        detail: outcome.result === 'applied' ? detail(`${outcome.size} characters`, outcome.visible) : undefined,
+        ...(outcome.visible ? {} : { visible: false }),
       },
       label,
     );
   },
 });
+
+const detail = (size: string, visible: boolean) => (visible ? size : `${size}; ${NOT_YET_VISIBLE}`);

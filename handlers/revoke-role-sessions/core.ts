@@ -1,23 +1,34 @@
+import { systemTimer } from '../shared/clock.js';
 import { task } from '../shared/define-task.js';
-import { ActionNotApplicable } from '../shared/errors.js';
+import { ActionNotApplicable, LostUpdate } from '../shared/errors.js';
+import { NOT_YET_VISIBLE } from '../shared/owned-sids.js';
 import { parsePolicy, serializePolicy } from '../shared/policy/document.js';
+import { awaitVisible } from '../shared/policy/settle.js';
 import { revokeSessionsPolicy } from '../shared/policy/statements.js';
-import type { Clock, IamPort } from '../shared/ports.js';
+import type { Clock, IamPort, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, RevokeRoleSessionsItem } from '../shared/schemas/plan.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
+const ATTEMPTS = 3;
+
 /**
  * Revokes credentials issued before now: the `AWSRevokeOlderSessions` inline Deny on the role (or,
  * for an IAM user's temporary credentials, on the user), with `aws:TokenIssueTime` set at the moment
  * of containment. Refuses service-linked roles. The prior inline policy of that name is saved first;
- * a policy already carrying this incident's Sid means `already`.
+ * a policy already carrying this incident's Sid means `already`. After the write the policy is
+ * re-read with bounded backoff: still the exact prior document is "applied, not yet visible"; a
+ * third document without our Sid (someone wrote the same policy name meanwhile) is a lost update,
+ * written again (3 attempts, then `LostUpdate`). IAM `LimitExceeded` is `PolicyTooLarge`.
  */
 export const revokeRoleSessions = task({
   name: 'revokeRoleSessions',
   input: actionInput(RevokeRoleSessionsItem),
-  async run({ item, incidentId }, ports: { iam: IamPort; store: IncidentStore; clock: Clock }): Promise<ActionResult> {
+  async run(
+    { item, incidentId },
+    ports: { iam: IamPort; store: IncidentStore; clock: Clock; timer?: Timer },
+  ): Promise<ActionResult> {
     const { accountId, name, policyName, principalKind } = item;
     const target = { accountId, kind: principalKind, name, policyName };
     const base = { action: 'revokeRoleSessions' as const, target: item.target };
@@ -31,32 +42,55 @@ export const revokeRoleSessions = task({
         );
       }
     }
-    const prior = await ports.iam.getInlinePolicy(target);
-    if (
-      prior &&
-      parsePolicy(prior, `${name}/${policyName}`)?.Statement.some((statement) => statement.Sid === item.sid)
-    ) {
-      return recordAction(ports, incidentId, { ...base, result: 'already' }, label);
-    }
     const now = ports.clock
       .now()
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
     const document = revokeSessionsPolicy(now);
     for (const statement of document.Statement) statement.Sid = item.sid;
-    await ports.store.saveUndo(incidentId, {
-      kind: principalKind === 'role' ? 'roleInlinePolicy' : 'userInlinePolicy',
-      target: `${name}/${policyName}`,
-      accountId,
-      prior: prior ?? null,
-      savedAt: ports.clock.now().toISOString(),
-    });
-    await ports.iam.putInlinePolicy({ ...target, document: serializePolicy(document) });
-    return recordAction(
-      ports,
-      incidentId,
-      { ...base, result: 'applied', detail: `aws:TokenIssueTime before ${now}` },
-      label,
+    const text = serializePolicy(document);
+    const undoKind = principalKind === 'role' ? ('roleInlinePolicy' as const) : ('userInlinePolicy' as const);
+    const holdsOurs = (policy: string | undefined) =>
+      policy !== undefined &&
+      parsePolicy(policy, `${name}/${policyName}`)?.Statement.some((statement) => statement.Sid === item.sid) === true;
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+      const prior = await ports.iam.getInlinePolicy(target);
+      if (holdsOurs(prior)) {
+        return recordAction(ports, incidentId, { ...base, result: attempt === 1 ? 'already' : 'applied' }, label);
+      }
+      await ports.store.saveUndo(incidentId, {
+        kind: undoKind,
+        target: `${name}/${policyName}`,
+        accountId,
+        prior: prior ?? null,
+        savedAt: ports.clock.now().toISOString(),
+      });
+      await ports.store.addUndoSids(incidentId, undoKind, `${name}/${policyName}`, [item.sid]);
+      await ports.iam.putInlinePolicy({ ...target, document: text });
+      // IAM is eventually consistent: the exact prior document may still be read for a while.
+      const seen = await awaitVisible(
+        async () => {
+          const after = await ports.iam.getInlinePolicy(target);
+          if (after === prior) return 'stale';
+          return after !== undefined && holdsOurs(after) ? 'visible' : 'lost';
+        },
+        { sleep: (milliseconds) => (ports.timer ?? systemTimer).sleep(milliseconds) },
+      );
+      if (seen === 'lost') continue;
+      const detail = `aws:TokenIssueTime before ${now}`;
+      return recordAction(
+        ports,
+        incidentId,
+        {
+          ...base,
+          result: 'applied',
+          ...(seen === 'visible' ? { detail } : { detail: `${detail}; ${NOT_YET_VISIBLE}`, visible: false as const }),
+        },
+        label,
+      );
+    }
+    throw new LostUpdate(
+      `${policyName} of ${principalKind} ${name} kept changing under us (${ATTEMPTS} attempts); our statement is not in place`,
     );
   },
 });

@@ -1,6 +1,6 @@
 import { awsIamPort } from '../shared/clients/iam.js';
 import { dynamoStore } from '../shared/clients/store.js';
-import { systemClock } from '../shared/clock.js';
+import { systemClock, systemTimer } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
 import { revokeRoleSessions } from './core.js';
 
@@ -8,4 +8,5 @@ export const handler = lambdaHandler(revokeRoleSessions, () => ({
   iam: awsIamPort(),
   store: dynamoStore(),
   clock: systemClock,
+  timer: systemTimer,
 }));

@@ -1,11 +1,11 @@
 import * as z from 'zod';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
-import { isOurSid, maskKey } from '../shared/ids.js';
+import { maskKey } from '../shared/ids.js';
 import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/policy/document.js';
 import { removeStatements } from '../shared/policy/merge.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
-import type { IncidentStore, UndoEntry } from '../shared/store/types.js';
+import type { IncidentRecord, IncidentStore, UndoEntry } from '../shared/store/types.js';
 
 export const RollbackInput = z.object({
   incidentId: z.string().regex(/^\d{8}-[0-9a-f]{12}$/, 'must be an incident id'),
@@ -23,8 +23,8 @@ export interface RollbackStep {
 type RollbackPorts = { store: IncidentStore; s3: S3Port; ec2: Ec2Port; iam: IamPort; clock: Clock };
 
 /**
- * Undoes an incident's containment (DESIGN §5): removes exactly this incident's Sids from the
- * current bucket and endpoint policies (never restoring a stale backup over later edits), puts back
+ * Undoes an incident's containment (DESIGN §5): removes exactly the Sids recorded for this incident
+ * (never by prefix) from the current bucket and endpoint policies (never restoring a stale backup over later edits), puts back
  * or deletes the revoke-sessions policy, and reactivates deactivated keys only when asked.
  * Idempotent: a second run finds nothing of ours and reports `already`.
  */
@@ -40,7 +40,7 @@ export const rollbackIncident = task({
     const steps: RollbackStep[] = [];
     for (const entry of await ports.store.listUndo(incidentId)) {
       try {
-        steps.push(await undo(entry, incidentId, reactivateKeys, ports));
+        steps.push(await undo(entry, record, reactivateKeys, ports));
       } catch (error) {
         const e = error as Error;
         steps.push({ kind: entry.kind, target: entry.target, result: 'failed', detail: `${e.name}: ${e.message}` });
@@ -63,26 +63,59 @@ export const rollbackIncident = task({
 
 const NONE_OF_OURS = 'none of our statements are in the policy';
 
-/** The Sids this incident wrote that are in a document now. */
-function ourSids(document: PolicyDocument | undefined, incidentId: string): string[] {
-  return (document?.Statement ?? [])
-    .map((statement) => statement.Sid)
-    .filter((sid): sid is string => isOurSid(sid, incidentId));
+/**
+ * The Sids recorded for this incident in one target: those it recorded writing there (`sids` of
+ * the backup), or, for a backup saved before Sids were recorded, those its plan put there. Never
+ * a prefix match: `IR<incident>PartnerReadAccess` written by someone else is not ours.
+ */
+function recordedFor(entry: UndoEntry, record: IncidentRecord): Set<string> {
+  if (entry.sids) return new Set(entry.sids);
+  const items = [...(record.plan?.items ?? []), ...(record.decision?.approvedPlan ?? [])];
+  const sids = items.flatMap((item): string[] => {
+    switch (item.action) {
+      case 'denyBucketAccess':
+        return entry.kind === 'bucketPolicy' && item.bucket === entry.target ? item.statements.map((s) => s.Sid) : [];
+      case 'restrictVpcEndpoint':
+        return entry.kind === 'vpcEndpointPolicy' && item.vpcEndpointId === entry.target
+          ? item.statements.map((s) => s.Sid)
+          : [];
+      case 'revokeRoleSessions':
+        return entry.kind === (item.principalKind === 'role' ? 'roleInlinePolicy' : 'userInlinePolicy') &&
+          `${item.name}/${item.policyName}` === entry.target
+          ? [item.sid]
+          : [];
+      default:
+        return [];
+    }
+  });
+  return new Set(sids);
+}
+
+/** The recorded Sids that are in a document now. */
+function ourSids(document: PolicyDocument | undefined, recorded: ReadonlySet<string>): string[] {
+  return [
+    ...new Set(
+      (document?.Statement ?? [])
+        .map((statement) => statement.Sid)
+        .filter((sid): sid is string => sid !== undefined && recorded.has(sid)),
+    ),
+  ];
 }
 
 async function undo(
   entry: UndoEntry,
-  incidentId: string,
+  record: IncidentRecord,
   reactivateKeys: boolean,
   ports: RollbackPorts,
 ): Promise<RollbackStep> {
   const base = { kind: entry.kind, target: entry.target };
+  const recorded = recordedFor(entry, record);
   const accountId = entry.accountId;
   switch (entry.kind) {
     case 'bucketPolicy': {
       const bucket = entry.target;
       const current = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
-      const ours = ourSids(current, incidentId);
+      const ours = ourSids(current, recorded);
       if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
       const { document, removed } = removeStatements(current, ours);
       if (document.Statement.length === 0) {
@@ -104,7 +137,7 @@ async function undo(
       const vpcEndpointId = entry.target;
       const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, vpcEndpointId });
       const current = parsePolicy(endpoint?.policy, vpcEndpointId);
-      const ours = ourSids(current, incidentId);
+      const ours = ourSids(current, recorded);
       if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
       const { document, removed } = removeStatements(current, ours);
       const text =
@@ -122,7 +155,7 @@ async function undo(
         policyName,
       };
       const current = parsePolicy(await ports.iam.getInlinePolicy(target), entry.target);
-      if (!current?.Statement.some((statement) => isOurSid(statement.Sid, incidentId))) {
+      if (ourSids(current, recorded).length === 0) {
         return { ...base, result: 'already', detail: `${policyName} no longer holds this incident's statement` };
       }
       if (entry.prior) {

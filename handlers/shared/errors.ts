@@ -116,15 +116,46 @@ export type DecisionRejectionReason =
   | 'request-refreshed'
   | 'group-lookup-failed';
 
-/** The merged policy would exceed the service's size limit; nothing was written. */
+/**
+ * The merged policy would exceed the service's size limit, or the service refused the write for
+ * its size quota (IAM `LimitExceeded` on an inline policy: 10,240 characters for all of a role's
+ * inline policies, 2,048 for a user's, whitespace not counted). Nothing was written. Not retried:
+ * the same document is just as large on the next attempt.
+ */
 export class PolicyTooLarge extends ResponderError {
   override readonly name = 'PolicyTooLarge';
   constructor(
     readonly target: string,
-    readonly size: number,
+    /** The size we measured; undefined when the service refused without telling. */
+    readonly size: number | undefined,
     readonly limit: number,
+    readonly unit: 'bytes' | 'characters' = 'bytes',
   ) {
-    super(`policy for ${target} would be ${size} bytes, over the ${limit}-byte limit; nothing was written`);
+    const noun = unit === 'bytes' ? 'byte' : 'character';
+    super(
+      size === undefined
+        ? `policy for ${target} is over the ${limit}-${noun} limit; nothing was written`
+        : `policy for ${target} would be ${size} ${unit}, over the ${limit}-${noun} limit; nothing was written`,
+    );
+  }
+}
+
+/**
+ * A statement already in the policy uses one of our Sids and was not written by this incident:
+ * overwriting it would destroy someone else's statement, and rollback would later remove it.
+ * Nothing was written. Not retried. The statement's owner renames its Sid (or removes it), then
+ * the action is re-run.
+ */
+export class SidConflict extends ResponderError {
+  override readonly name = 'SidConflict';
+  constructor(
+    readonly target: string,
+    readonly sids: readonly string[],
+  ) {
+    super(
+      `${target} already holds a statement with Sid ${Array.from(sids).join(', ')} that this incident did not write; ` +
+        'nothing was written. Rename or remove that statement, then re-run the incident',
+    );
   }
 }
 
@@ -222,6 +253,11 @@ const THROTTLING = new Set([
   'LimitExceededException',
   'TransactionInProgressException',
 ]);
+/** IAM's quota error (query API `LimitExceeded`, SDK v3 `LimitExceededException`): a quota, never throttling. */
+const IAM_QUOTA = new Set(['LimitExceeded', 'LimitExceededException']);
+/** IAM's aggregate inline policy size quotas, in non-whitespace characters. */
+export const ROLE_INLINE_POLICY_LIMIT_CHARS = 10_240;
+export const USER_INLINE_POLICY_LIMIT_CHARS = 2_048;
 const ACCESS_DENIED = new Set([
   'AccessDenied',
   'AccessDeniedException',
@@ -259,6 +295,7 @@ export function mapAwsError(call: string, error: unknown): Error {
   const code = awsErrorCode(error);
   const text = error instanceof Error ? error.message : String(error);
   const message = `${call} failed: ${code}${text && text !== code ? `: ${text}` : ''}`;
+  if (call.startsWith('iam:') && IAM_QUOTA.has(code)) return iamQuota(call, message);
   if (THROTTLING.has(code) || isSdkThrottle(error)) return new AwsThrottling(message);
   if (DISABLED.has(code) || /not enabled|isn't enabled|is not subscribed/i.test(text)) {
     return new AwsServiceDisabled(message);
@@ -267,6 +304,22 @@ export function mapAwsError(call: string, error: unknown): Error {
   if (NOT_FOUND.has(code)) return new AwsResourceNotFound(message);
   if (TIMEOUT.has(code)) return new AwsTimeout(message);
   return new AwsServiceError(message);
+}
+
+/**
+ * IAM `LimitExceeded`: on an inline policy write it is the size quota (`PolicyTooLarge` with the
+ * limit); on any other call another quota (keys per user, …). Neither is retried.
+ */
+function iamQuota(call: string, message: string): Error {
+  const owner = call === 'iam:PutRolePolicy' ? 'role' : call === 'iam:PutUserPolicy' ? 'user' : undefined;
+  if (!owner) return new AwsServiceError(`${message} (an IAM quota; not retried)`);
+  const limit = owner === 'role' ? ROLE_INLINE_POLICY_LIMIT_CHARS : USER_INLINE_POLICY_LIMIT_CHARS;
+  return new PolicyTooLarge(
+    `the ${owner}'s inline policies, all together [${message}]`,
+    undefined,
+    limit,
+    'characters',
+  );
 }
 
 /** The AWS error code of an SDK or Node error: `name`, else `Code`/`code`. */

@@ -326,7 +326,13 @@ function containmentChecklist(input: ReportInput): Report['containment'] {
     const text = DONE_TEXT[item.action]?.(item.target) ?? `${ACTION_LABELS[item.action]}: ${item.target}`;
     const result = input.applied.find((entry) => entry.action === item.action && entry.target === item.target);
     if (result && (result.result === 'applied' || result.result === 'already')) {
-      lines.push({ done: true, text: result.result === 'already' ? `${text} (already in place)` : text });
+      const note =
+        result.result === 'already'
+          ? ' (already in place)'
+          : result.visible === false
+            ? ' (applied, not yet visible: AWS had not shown the change when last re-read)'
+            : '';
+      lines.push({ done: true, text: `${text}${note}` });
     } else if (result) {
       lines.push({
         done: false,

@@ -12,7 +12,11 @@ export function ec2Port(state: AccountState): Ec2Port {
         vpcEndpointId: args.vpcEndpointId,
         serviceName: state.endpointServices.get(args.vpcEndpointId) ?? '',
         type: 'Gateway',
-        policy: state.endpointPolicies.get(args.vpcEndpointId),
+        policy: state.lag.read(
+          'ec2:DescribeVpcEndpoints',
+          `endpoint:${args.vpcEndpointId}`,
+          state.endpointPolicies.get(args.vpcEndpointId),
+        ),
       };
     },
     modifyVpcEndpointPolicy: async (args) => {
@@ -23,6 +27,7 @@ export function ec2Port(state: AccountState): Ec2Port {
         );
       }
       JSON.parse(args.policy);
+      state.lag.wrote(`endpoint:${args.vpcEndpointId}`, state.endpointPolicies.get(args.vpcEndpointId));
       state.endpointPolicies.set(args.vpcEndpointId, args.policy);
       state.writes.push({ call: 'ec2:ModifyVpcEndpoint', target: args.vpcEndpointId });
     },

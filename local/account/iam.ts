@@ -1,6 +1,17 @@
-import { AwsAccessDenied, AwsResourceNotFound } from '../../handlers/shared/errors.js';
+import {
+  AwsAccessDenied,
+  AwsResourceNotFound,
+  mapAwsError,
+  ROLE_INLINE_POLICY_LIMIT_CHARS,
+  USER_INLINE_POLICY_LIMIT_CHARS,
+} from '../../handlers/shared/errors.js';
 import type { IamPort, InlinePolicyTarget } from '../../handlers/shared/ports.js';
 import type { AccountState, UserState } from './state.js';
+
+const inlineKey = (target: InlinePolicyTarget) => `${target.kind}:${target.name}/${target.policyName}`;
+
+/** IAM counts an inline policy's size in characters without whitespace, summed over the identity's inline policies. */
+const counted = (text: string) => text.replace(/\s/g, '').length;
 
 /** IAM of the in-memory account: users, roles, their access keys and inline policies. */
 export function iamPort(state: AccountState): IamPort {
@@ -38,7 +49,8 @@ export function iamPort(state: AccountState): IamPort {
       return user(args.userName).keys.map(({ accessKeyId, userName, status, createDate }) => ({
         accessKeyId,
         userName,
-        status,
+        status:
+          state.lag.read('iam:ListAccessKeys', `key:${accessKeyId}`, status) === 'Inactive' ? 'Inactive' : 'Active',
         createDate,
       }));
     },
@@ -69,23 +81,39 @@ export function iamPort(state: AccountState): IamPort {
       state.enter('iam:UpdateAccessKey', args);
       const key = user(args.userName).keys.find((candidate) => candidate.accessKeyId === args.accessKeyId);
       if (!key) throw new AwsResourceNotFound(`iam:UpdateAccessKey failed: NoSuchEntity: ${args.accessKeyId}`);
+      state.lag.wrote(`key:${args.accessKeyId}`, key.status);
       key.status = args.status;
       state.writes.push({ call: 'iam:UpdateAccessKey', target: args.accessKeyId });
     },
     getInlinePolicy: async (args) => {
-      state.enter(args.kind === 'role' ? 'iam:GetRolePolicy' : 'iam:GetUserPolicy', args);
-      return inline(args).get(args.policyName);
+      const call = args.kind === 'role' ? 'iam:GetRolePolicy' : 'iam:GetUserPolicy';
+      state.enter(call, args);
+      return state.lag.read(call, inlineKey(args), inline(args).get(args.policyName));
     },
     putInlinePolicy: async (args) => {
       const call = args.kind === 'role' ? 'iam:PutRolePolicy' : 'iam:PutUserPolicy';
       state.enter(call, args);
       JSON.parse(args.document);
-      inline(args).set(args.policyName, args.document);
+      const policies = inline(args);
+      const limit = args.kind === 'role' ? ROLE_INLINE_POLICY_LIMIT_CHARS : USER_INLINE_POLICY_LIMIT_CHARS;
+      const others = [...policies].filter(([name]) => name !== args.policyName).map(([, text]) => text);
+      const size = [...others, args.document].reduce((sum, text) => sum + counted(text), 0);
+      if (size > limit) {
+        throw mapAwsError(
+          call,
+          Object.assign(new Error(`Maximum policy size of ${limit} bytes exceeded for ${args.kind} ${args.name}`), {
+            name: 'LimitExceededException',
+          }),
+        );
+      }
+      state.lag.wrote(inlineKey(args), policies.get(args.policyName));
+      policies.set(args.policyName, args.document);
       state.writes.push({ call, target: `${args.name}/${args.policyName}` });
     },
     deleteInlinePolicy: async (args) => {
       const call = args.kind === 'role' ? 'iam:DeleteRolePolicy' : 'iam:DeleteUserPolicy';
       state.enter(call, args);
+      state.lag.wrote(inlineKey(args), inline(args).get(args.policyName));
       inline(args).delete(args.policyName);
       state.writes.push({ call, target: `${args.name}/${args.policyName}` });
     },

@@ -40,7 +40,7 @@ export function s3Port(state: AccountState): S3Port {
     getBucketPolicy: async (args) => {
       state.enter('s3:GetBucketPolicy', args);
       bucket(args.bucket);
-      const text = state.bucketPolicies.get(args.bucket);
+      const text = state.lag.read('s3:GetBucketPolicy', `bucket:${args.bucket}`, state.bucketPolicies.get(args.bucket));
       thirdPartyEdit(args.bucket);
       return text;
     },
@@ -48,12 +48,14 @@ export function s3Port(state: AccountState): S3Port {
       state.enter('s3:PutBucketPolicy', args);
       bucket(args.bucket);
       JSON.parse(args.policy);
+      state.lag.wrote(`bucket:${args.bucket}`, state.bucketPolicies.get(args.bucket));
       state.bucketPolicies.set(args.bucket, args.policy);
       state.writes.push({ call: 's3:PutBucketPolicy', target: args.bucket });
     },
     deleteBucketPolicy: async (args) => {
       state.enter('s3:DeleteBucketPolicy', args);
       bucket(args.bucket);
+      state.lag.wrote(`bucket:${args.bucket}`, state.bucketPolicies.get(args.bucket));
       state.bucketPolicies.set(args.bucket, undefined);
       state.writes.push({ call: 's3:DeleteBucketPolicy', target: args.bucket });
     },

@@ -50,4 +50,27 @@ export interface AccountState {
   enter(call: string, scope: AccountScope): void;
   /** Checks only an injected fault (a call that names no account). */
   fault(call: string): void;
+  /**
+   * Eventual consistency: `wrote` keeps what a target held before a write; `read` answers that
+   * prior value while a `stale` fault for the read call is due, else forgets it and answers `now`.
+   */
+  readonly lag: Lag;
+}
+
+/** What a target held before its latest write, until a read has shown the write. */
+export class Lag {
+  private readonly prior = new Map<string, string | undefined>();
+
+  constructor(private readonly stale: (call: string) => boolean) {}
+
+  wrote(key: string, before: string | undefined): void {
+    if (!this.prior.has(key)) this.prior.set(key, before);
+  }
+
+  read(call: string, key: string, now: string | undefined): string | undefined {
+    if (!this.prior.has(key)) return now;
+    if (this.stale(call)) return this.prior.get(key);
+    this.prior.delete(key);
+    return now;
+  }
 }

@@ -14,7 +14,14 @@ import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { resetClientCache } from '../../handlers/shared/clients/accounts.js';
 import { awsIamPort } from '../../handlers/shared/clients/iam.js';
-import { AwsAccessDenied, AwsResourceNotFound, AwsServiceError, AwsThrottling } from '../../handlers/shared/errors.js';
+import {
+  AwsAccessDenied,
+  AwsResourceNotFound,
+  AwsServiceError,
+  AwsThrottling,
+  PolicyTooLarge,
+  RETRYABLE_ERRORS,
+} from '../../handlers/shared/errors.js';
 
 const iam = mockClient(IAMClient);
 const ACCOUNT = '111111111111';
@@ -168,6 +175,25 @@ describe('awsIamPort inline policies', () => {
     const throttled = port.putInlinePolicy({ ...USER, document: POLICY });
     await expect(throttled).rejects.toBeInstanceOf(AwsThrottling);
     await expect(throttled).rejects.toThrow(/^iam:PutUserPolicy failed: Throttling/);
+  });
+
+  it('reports the inline policy size quota (LimitExceeded) as PolicyTooLarge with the limit, not as throttling', async () => {
+    iam
+      .on(PutRolePolicyCommand)
+      .rejects(serviceError('LimitExceededException', 'Maximum policy size of 10240 bytes exceeded for role app-role'));
+    iam.on(PutUserPolicyCommand).rejects(serviceError('LimitExceeded', 'Maximum policy size of 2048 bytes exceeded'));
+    const port = awsIamPort();
+
+    const role = await port.putInlinePolicy({ ...ROLE, document: POLICY }).catch((error: unknown) => error);
+    const user = await port.putInlinePolicy({ ...USER, document: POLICY }).catch((error: unknown) => error);
+
+    expect(role).toBeInstanceOf(PolicyTooLarge);
+    expect(role).toMatchObject({ name: 'PolicyTooLarge', limit: 10_240, unit: 'characters' });
+    expect((role as Error).message).toMatch(
+      /iam:PutRolePolicy failed: LimitExceededException.*over the 10240-character limit/,
+    );
+    expect(user).toMatchObject({ name: 'PolicyTooLarge', limit: 2_048, unit: 'characters' });
+    expect(RETRYABLE_ERRORS).not.toContain('PolicyTooLarge');
   });
 
   it('deletes a role policy and a user policy by name', async () => {

@@ -12,7 +12,7 @@ import { SEED } from './support.js';
  * switched off as well), and behind a policy slot that drops it on the way to S3.
  */
 
-const broken = vi.hoisted(() => ({ merge: false, guard: false }));
+const broken = vi.hoisted(() => ({ merge: false, guard: false, version: false }));
 
 vi.mock('../../handlers/shared/policy/merge.js', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../handlers/shared/policy/merge.js')>();
@@ -20,6 +20,7 @@ vi.mock('../../handlers/shared/policy/merge.js', async (importOriginal) => {
     ...real,
     mergeStatements: (current: PolicyDocument | undefined, ours: readonly Statement[]) => {
       const merged = real.mergeStatements(current, ours);
+      if (broken.version) return { ...merged, document: { Version: '2012-10-17', ...merged.document } };
       if (!broken.merge || !current?.Statement.length) return merged;
       return { ...merged, document: { ...merged.document, Statement: merged.document.Statement.slice(1) } };
     },
@@ -31,6 +32,7 @@ vi.mock('../../handlers/shared/policy/merge.js', async (importOriginal) => {
 afterEach(() => {
   broken.merge = false;
   broken.guard = false;
+  broken.version = false;
 });
 
 /** Runs the property (same generator, same seed as the corpus) without throwing. */
@@ -61,6 +63,7 @@ describe('the patcher property catches a patcher that drops an existing statemen
     expect(single).toEqual({
       outcome: 'applied',
       problems: ['1 existing statements, 0 kept', 'existing statement 0 changed, moved or dropped'],
+      visible: true,
     });
   });
 
@@ -70,6 +73,17 @@ describe('the patcher property catches a patcher that drops an existing statemen
     const single = await patch(patchPolicy, POLICY, 'bucket');
 
     expect(single).toEqual({ outcome: 'LostUpdate', problems: [] });
+  });
+
+  it('fails when the merge adds a Version to a policy that had none', async () => {
+    broken.version = true;
+
+    const result = await check(patchPolicy);
+    const single = await patch(patchPolicy, JSON.stringify({ Statement: JSON.parse(POLICY).Statement }), 'bucket');
+
+    expect(result.failed).toBe(true);
+    expect(String(result.errorInstance)).toMatch(/top-level Version added/);
+    expect(single).toMatchObject({ outcome: 'applied', problems: ['top-level Version added'] });
   });
 
   it('fails when the statement is dropped on the way to S3 (a slot wrapper)', async () => {

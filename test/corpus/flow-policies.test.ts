@@ -48,6 +48,12 @@ const POLICIES: [string, unknown, 'kept' | string][] = [
     `{"Version":"2012-10-17","Statement":[{"Sid":"D","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"*","Condition":${'{"a":'.repeat(3_000)}1${'}'.repeat(3_000)}}]}`,
     'InvalidPolicyDocument',
   ],
+  [
+    'no Version, with literal policy-variable text',
+    { Statement: [allow('Home', { Resource: 'arn:aws:s3:::customer-records/\u0024{aws:username}/*' })] },
+    'kept',
+  ],
+  ['Version 2008-10-17', { Version: '2008-10-17', Statement: [allow('Old')] }, 'kept'],
   ['exactly 20 KB', padTo(20_480), 'PolicyTooLarge'],
   ['20 KB less the room for ours', padTo(19_000), 'kept'],
 ];
@@ -75,11 +81,43 @@ describe('hostile existing bucket policies in a whole run, every plan approved',
       expect(deny).toMatchObject({ result: 'applied' });
       const kept = statementsOf(after);
       for (const statement of statementsOf(policy)) expect(kept.some((entry) => sameJson(entry, statement))).toBe(true);
+      const version = (typeof policy === 'string' ? JSON.parse(policy) : policy) as { Version?: string };
+      expect((after as { Version?: string }).Version).toBe(version.Version);
     } else {
       expect(deny).toMatchObject({ result: 'failed', error: expected });
       expect(NAMED_ERRORS.has(deny?.error ?? '')).toBe(true);
       expect(JSON.stringify(after)).toBe(JSON.stringify(typeof policy === 'string' ? parsedOrText(policy) : policy));
     }
+  });
+});
+
+describe('a statement someone else keeps under our exact Sid, in a whole run', () => {
+  it('fails the bucket Deny with SidConflict, leaves the policy as it was and says what to do', async () => {
+    const seed = variant('compromised-iam-user-key', (raw) => {
+      raw.events = raw.events.slice(0, 1);
+    });
+    const planned = (await run(seed, { kind: 'all' })).incidents[0]?.plan.find(
+      (item) => item.action === 'denyBucketAccess',
+    );
+    const sid = planned && 'statements' in planned ? planned.statements[0]?.Sid : undefined;
+    if (!sid) throw new Error('the seed plans no bucket Deny');
+    const policy = { Version: '2012-10-17', Statement: [allow('Keep'), allow(sid)] };
+    distinct.add(['sid-conflict', policy]);
+    const scenario = variant('compromised-iam-user-key', (raw) => {
+      (raw.s3.buckets[0] as { policy: unknown }).policy = policy;
+      raw.events = raw.events.slice(0, 1);
+    });
+
+    const result = await run(scenario, { kind: 'all' });
+
+    const incident = result.incidents[0];
+    expect(incident?.status).toBe('partially_contained');
+    expect(incident?.applied.find((entry) => entry.action === 'denyBucketAccess')).toMatchObject({
+      result: 'failed',
+      error: 'SidConflict',
+    });
+    expect(result.account.bucketPolicies['customer-records']).toEqual(policy);
+    expect(incident?.reportMarkdown).toContain('Rename or remove that statement, then re-run');
   });
 });
 

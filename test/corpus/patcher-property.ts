@@ -154,31 +154,51 @@ export async function patch(
   apply: Patch,
   before: string | undefined,
   target: Target,
-): Promise<{ outcome: string; problems: string[] }> {
+  staleReads = 0,
+): Promise<{ outcome: string; problems: string[]; visible?: boolean }> {
   let outcome = 'threw';
-  const problems = await patchProblems(apply, before, target, (value) => {
-    outcome = value;
-  });
-  return { outcome, problems };
+  let visible: boolean | undefined;
+  const problems = await patchProblems(
+    apply,
+    before,
+    target,
+    (value, seen) => {
+      outcome = value;
+      visible = seen;
+    },
+    staleReads,
+  );
+  return { outcome, problems, visible };
 }
 
+/**
+ * Patches `before` through an in-memory slot and judges the result. `staleReads`: how many reads
+ * after the write still answer the document from before it (eventual consistency).
+ */
 async function patchProblems(
   patch: Patch,
   before: string | undefined,
   target: Target,
-  report: (outcome: string) => void,
+  report: (outcome: string, visible?: boolean) => void,
+  staleReads: number,
 ): Promise<string[]> {
   let stored = before;
+  let staleLeft = 0;
   const writes: string[] = [];
   const ours = target === 'bucket' ? BUCKET_OURS : ENDPOINT_OURS;
   const limit = target === 'bucket' ? BUCKET_POLICY_LIMIT_BYTES : VPCE_POLICY_LIMIT_CHARS;
   const measure = target === 'bucket' ? byteSize : (text: string) => text.length;
   const slot = {
     label: `${target} corpus`,
-    read: async () => stored,
+    read: async () => {
+      if (staleLeft === 0) return stored;
+      staleLeft -= 1;
+      return before;
+    },
     write: async (text: string) => {
       writes.push(text);
       stored = text;
+      staleLeft = staleReads;
     },
     limit,
     measure,
@@ -186,7 +206,7 @@ async function patchProblems(
   };
   let result: Awaited<ReturnType<Patch>>;
   try {
-    result = await patch(slot, ours, [IR_ROLE], async () => undefined);
+    result = await patch(slot, ours, [IR_ROLE], async () => undefined, { sleep: async () => undefined });
   } catch (error) {
     const name = error instanceof Error ? error.name : typeof error;
     report(name);
@@ -194,7 +214,7 @@ async function patchProblems(
     if (writes.length > 0) problems.push(`threw ${name} after writing`);
     return problems;
   }
-  report(result.result);
+  report(result.result, result.visible);
   if (result.result === 'already') return writes.length === 0 ? [] : ['answered already after writing'];
   if (writes.length !== 1) return [`applied with ${writes.length} writes`];
   const original = storedStatements(before);
@@ -215,6 +235,11 @@ async function patchProblems(
   }
   for (const [field, value] of Object.entries(original.fields)) {
     if (!sameJson(written.fields[field], value)) problems.push(`top-level ${field} changed`);
+  }
+  // Version is kept as found: only a new policy (none stored) gets one.
+  const fresh = before === undefined || before.trim() === '';
+  for (const field of Object.keys(written.fields)) {
+    if (!(field in original.fields) && !(fresh && field === 'Version')) problems.push(`top-level ${field} added`);
   }
   const size = measure(writes[0] as string);
   if (size > limit) problems.push(`${size} over the ${limit} limit`);

@@ -29,6 +29,9 @@ const ofSize = (bytes: number) => {
   return doc([allow('Pad', { Comment: 'c'.repeat(bytes - Buffer.byteLength(base)) })]);
 };
 
+/** `${aws:username}` as literal text: a variable only under Version 2012-10-17. */
+const USERNAME_PATH = 'arn:aws:s3:::customer-records/\u0024{aws:username}/*';
+
 const HAND_PICKED: [string, string | undefined, 'kept' | string][] = [
   ['no policy', undefined, 'kept'],
   ['an empty string', '', 'kept'],
@@ -47,7 +50,20 @@ const HAND_PICKED: [string, string | undefined, 'kept' | string][] = [
   ['unicode Sids', doc([allow('bücket'), allow('日本語'), allow('🪣'), allow('\u202eevil')]), 'kept'],
   ['duplicate Sids', doc([allow('Same'), allow('Same', { Resource: '*' })]), 'kept'],
   ['SQL and markup in a Sid', doc([allow("x' OR '1'='1"), allow('<!channel>')]), 'kept'],
-  ['our Sid with other content', doc([allow('Keep'), { ...allow(SID), Effect: 'Deny' }]), 'kept'],
+  ['our Sid on a statement we did not write', doc([allow('Keep'), { ...allow(SID), Effect: 'Deny' }]), 'SidConflict'],
+  ['our Sid on an Allow', doc([allow(SID)]), 'SidConflict'],
+  ['our Sid twice', doc([allow(SID), allow(SID, { Resource: '*' })]), 'SidConflict'],
+  [
+    'a Sid that merely starts with our incident',
+    doc([allow(`${SID.replace('DenyPrincipal', '')}PartnerReadAccess`)]),
+    'kept',
+  ],
+  [
+    'no Version, with literal policy-variable text',
+    JSON.stringify({ Statement: [allow('Home', { Resource: USERNAME_PATH })] }),
+    'kept',
+  ],
+  ['Version 2008-10-17', doc([allow('Old')], { Version: '2008-10-17' }), 'kept'],
   ['unknown fields everywhere', doc([allow('A', { NotAField: { deep: [1, 2] } })], { Id: 'x', Extra: [null] }), 'kept'],
   ['no Version', JSON.stringify({ Statement: [allow('A')] }), 'kept'],
   ['exactly 20 KB', ofSize(20_480), 'PolicyTooLarge'],
@@ -85,6 +101,22 @@ describe('hostile existing policies through the patcher', () => {
     expect(problems).toEqual([]);
     expect(outcome).toMatch(/^(applied|already|[A-Z]\w+)$/);
   });
+
+  it.each(HAND_PICKED)(
+    '%s, read back stale after the write: written once, %s, reported honestly',
+    async (_label, text, expected) => {
+      distinct.add([text, 'bucket', 'stale']);
+
+      const briefly = await patch(patchPolicy, text, 'bucket', 2);
+      const long = await patch(patchPolicy, text, 'bucket', 1_000);
+
+      expect(briefly.problems).toEqual([]);
+      expect(long.problems).toEqual([]);
+      const kept = (outcome: string) => (outcome === 'applied' || outcome === 'already' ? 'kept' : outcome);
+      expect([kept(briefly.outcome), kept(long.outcome)]).toEqual([expected, expected]);
+      if (briefly.outcome === 'applied') expect([briefly.visible, long.visible]).toEqual([true, false]);
+    },
+  );
 
   it('generated policies: a valid merge keeping every statement, or a named error and no write', async () => {
     await fc.assert(

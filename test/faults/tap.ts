@@ -59,6 +59,13 @@ export class Tap {
     this.before = policyState(account);
   }
 
+  /** A stale read (eventual consistency) fires like a fault, until the tap is cleared. */
+  stale(call: string, stale: (call: string) => boolean): boolean {
+    if (this.cleared || !stale(call)) return false;
+    this.fired.push(call);
+    return true;
+  }
+
   check(call: string, check: (call: string) => void): void {
     this.calls.add(call);
     if (this.cleared) return;
@@ -92,6 +99,8 @@ export function tapAccounts(original: typeof AccountModule): typeof AccountModul
       if (tap) {
         const check = faults.check.bind(faults);
         faults.check = (call: string) => tap.check(call, check);
+        const stale = faults.stale.bind(faults);
+        faults.stale = (call: string) => tap.stale(call, stale);
       }
       super(scenario, faults);
       tap?.attach(this);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidPolicyDocument } from '../../handlers/shared/errors.js';
+import { InvalidPolicyDocument, SidConflict } from '../../handlers/shared/errors.js';
 import { parsePolicy, serializePolicy } from '../../handlers/shared/policy/document.js';
 import {
   droppedStatements,
@@ -29,6 +29,8 @@ const existing = {
     },
   ],
 } as const;
+/** `${aws:username}` as text: a variable only under Version 2012-10-17. */
+const USERNAME_VARIABLE = '\u0024{aws:username}';
 const ours = {
   Sid: 'IR20260223abcdef123456DenyPrincipal',
   Effect: 'Deny' as const,
@@ -54,14 +56,57 @@ describe('mergeStatements', () => {
     expect(twice.document.Statement.filter((statement) => statement.Sid === ours.Sid)).toHaveLength(1);
   });
 
-  it('rewrites our statement in place when it differs, without moving others', () => {
+  it('rewrites a statement this incident wrote in place when it differs, without moving others', () => {
     const first = mergeStatements(undefined, [ours, { ...ours, Sid: 'IROther' }]).document;
 
-    const { document, changed } = mergeStatements(first, [{ ...ours, Action: 's3:GetObject' }]);
+    const { document, changed } = mergeStatements(first, [{ ...ours, Action: 's3:GetObject' }], {
+      owns: (statement) => statement.Sid === ours.Sid,
+    });
 
     expect(changed).toEqual([ours.Sid]);
     expect(document.Statement.map((statement) => statement.Sid)).toEqual([ours.Sid, 'IROther']);
     expect(document.Statement[0]?.Action).toBe('s3:GetObject');
+  });
+
+  it('refuses a differing statement under our Sid that this incident did not write, naming the Sid', () => {
+    const theirs = { ...ours, Effect: 'Allow' as const, Principal: { AWS: 'arn:aws:iam::210987654321:root' } };
+    const current = parsePolicy(JSON.stringify({ ...existing, Statement: [...existing.Statement, theirs] }), 'b');
+
+    const merge = () => mergeStatements(current, [ours], { label: 'bucket b' });
+
+    expect(merge).toThrow(SidConflict);
+    expect(merge).toThrow(/bucket b already holds a statement with Sid IR20260223abcdef123456DenyPrincipal/);
+  });
+
+  it('refuses when our Sid is used twice, even if one of them is exactly ours', () => {
+    const twice = parsePolicy(JSON.stringify({ Statement: [ours, { ...ours, Action: 's3:GetObject' }] }), 'b');
+
+    expect(() => mergeStatements(twice, [ours], { owns: () => false })).toThrow(SidConflict);
+  });
+
+  it('keeps a policy without Version without one, so literal policy-variable text stays literal', () => {
+    const literal = {
+      Statement: [
+        {
+          Sid: 'Home',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 's3:GetObject',
+          Resource: `arn:aws:s3:::b/${USERNAME_VARIABLE}/*`,
+        },
+      ],
+    };
+
+    const { document } = mergeStatements(parsePolicy(JSON.stringify(literal), 'b'), [ours]);
+
+    expect(document).not.toHaveProperty('Version');
+    expect(document.Statement).toEqual([...literal.Statement, ours]);
+  });
+
+  it('keeps an old Version as found', () => {
+    const old = parsePolicy(JSON.stringify({ Version: '2008-10-17', Statement: [] }), 'b');
+
+    expect(mergeStatements(old, [ours]).document.Version).toBe('2008-10-17');
   });
 
   it('starts a new policy when the bucket has none', () => {

@@ -1,4 +1,4 @@
-import { InvalidPolicyDocument } from '../errors.js';
+import { InvalidPolicyDocument, SidConflict } from '../errors.js';
 import { emptyPolicy, type PolicyDocument, type Statement, sameJson } from './document.js';
 
 export interface MergeResult {
@@ -7,29 +7,59 @@ export interface MergeResult {
   readonly changed: string[];
 }
 
+export interface MergeOptions {
+  /**
+   * Whether a statement found under one of our Sids (and different from ours) is one this incident
+   * wrote earlier, so it may be rewritten in place (a re-run with a newer plan, a Deny extended to
+   * more principals). Default: never, so a differing statement under our Sid is a `SidConflict`.
+   */
+  readonly owns?: (existing: Statement) => boolean;
+  /** For messages: `bucket customer-records`. */
+  readonly label?: string;
+}
+
 /**
- * Merges our Sid-keyed statements into a policy: a statement whose Sid is already present is
- * rewritten in place only if it differs; a new one is appended. Every other statement, every
- * unknown field and the order are kept. Running it twice yields the same document.
+ * Merges our Sid-keyed statements into a policy: a statement whose Sid is already present is left
+ * alone when it is exactly ours, rewritten in place when `owns` says this incident wrote it, and
+ * otherwise refused with `SidConflict` (someone else's statement, never overwritten); a new one is
+ * appended. Every other statement, every unknown field and the order are kept, `Version` included:
+ * a policy without one stays without (adding `2012-10-17` would turn literal `${…}` text in others'
+ * statements into policy variables). Only a new policy gets `2012-10-17`. Idempotent.
  */
-export function mergeStatements(current: PolicyDocument | undefined, ours: readonly Statement[]): MergeResult {
+export function mergeStatements(
+  current: PolicyDocument | undefined,
+  ours: readonly Statement[],
+  options: MergeOptions = {},
+): MergeResult {
   const base = current ?? emptyPolicy();
   const statements = [...base.Statement];
   const changed: string[] = [];
+  const conflicts: string[] = [];
   for (const statement of ours) {
     const sid = statement.Sid;
     if (!sid) throw new InvalidPolicyDocument('a statement we write must have a Sid');
-    const index = statements.findIndex((existing) => existing.Sid === sid);
-    if (index === -1) {
+    const matches = statements.flatMap((existing, index) => (existing.Sid === sid ? [index] : []));
+    if (matches.length === 0) {
       statements.push(statement);
       changed.push(sid);
-    } else if (!sameJson(statements[index], statement)) {
+      continue;
+    }
+    const theirs = matches.filter((index) => {
+      const existing = statements[index] as Statement;
+      return !sameJson(existing, statement) && !options.owns?.(existing);
+    });
+    if (theirs.length > 0 || matches.length > 1) {
+      conflicts.push(sid);
+      continue;
+    }
+    const index = matches[0] as number;
+    if (!sameJson(statements[index], statement)) {
       statements[index] = statement;
       changed.push(sid);
     }
   }
-  const version = base.Version ?? '2012-10-17';
-  return { document: { ...base, Version: version, Statement: statements }, changed };
+  if (conflicts.length > 0) throw new SidConflict(options.label ?? 'the policy', conflicts);
+  return { document: { ...base, Statement: statements }, changed };
 }
 
 export interface RemoveResult {

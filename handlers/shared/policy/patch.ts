@@ -1,6 +1,7 @@
 import { LostUpdate, PolicyTooLarge, UnsafePolicy } from '../errors.js';
 import { type PolicyDocument, parsePolicy, type Statement, serializePolicy } from './document.js';
-import { droppedStatements, mergeStatements, missingSids } from './merge.js';
+import { droppedStatements, mergeStatements } from './merge.js';
+import { type Settle, settleWrite } from './settle.js';
 import { assertSafeDeny } from './statements.js';
 
 /** Where a resource policy lives, and its rules (a bucket policy, a VPC endpoint policy). */
@@ -12,34 +13,65 @@ export interface PolicySlot {
   readonly limit: number;
   /** The size the service counts against `limit` (bytes for S3, characters for VPC endpoints). */
   measure(text: string): number;
+  /** What `measure` counts, for messages. Default bytes. */
+  readonly unit?: 'bytes' | 'characters';
   /** Refuse a result without any Allow (a deny-only endpoint policy cuts all traffic). */
   readonly mustKeepAllow?: boolean;
+}
+
+/** What `patchPolicy` may be told beyond the slot; every field is optional. */
+export interface PatchOptions extends Settle {
+  /**
+   * Whether a statement found under one of our Sids was written by this incident (it may then be
+   * rewritten in place). Default: never; a differing statement under our Sid is a `SidConflict`.
+   */
+  readonly owns?: (existing: Statement) => boolean;
+  /**
+   * Records the Sids about to be written, after every check passed and before the write, so
+   * rollback removes exactly them (and later runs know these statements are ours).
+   */
+  readonly record?: (sids: string[]) => Promise<unknown>;
+}
+
+export interface PatchOutcome {
+  readonly result: 'applied' | 'already';
+  readonly size: number;
+  /**
+   * False when the write succeeded but the re-reads, through every backoff, still showed the exact
+   * prior document: AWS is eventually consistent, so this is "applied, not yet visible", not a failure.
+   */
+  readonly visible: boolean;
 }
 
 const ATTEMPTS = 3;
 
 /**
  * The one read-modify-write for resource policies (DESIGN §5): read, merge our Sid-keyed Deny
- * statements, refuse anything unsafe or over the size limit before writing, back up the exact prior
- * document (first backup wins), re-read to catch an edit made since, write, and re-read to catch a
- * write that lost ours. Other statements, unknown fields and the order are kept. Idempotent.
+ * statements, refuse anything unsafe, over the size limit or under a Sid someone else uses before
+ * writing, back up the exact prior document (first backup wins), re-read to catch an edit made
+ * since, write, and re-read until ours is visible. A re-read that still shows the exact prior
+ * document is eventual consistency (wait with bounded backoff, then report it not yet visible);
+ * one that shows a third document without ours is a lost update (re-read, re-merge, re-write, up
+ * to 3 times, then `LostUpdate`). Other statements, unknown fields, `Version` and the order are kept.
+ * Idempotent.
  */
 export async function patchPolicy(
   slot: PolicySlot,
   statements: readonly Statement[],
   protectedArns: readonly string[],
   backup: (prior: string | null) => Promise<unknown>,
-): Promise<{ result: 'applied' | 'already'; size: number }> {
+  options: PatchOptions = {},
+): Promise<PatchOutcome> {
   for (const statement of statements) assertSafeDeny(statement, protectedArns);
   const sids = statements.map((statement) => statement.Sid as string);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     const before = await slot.read();
     const current = parsePolicy(before, slot.label);
-    const { document, changed } = mergeStatements(current, statements);
+    const { document, changed } = mergeStatements(current, statements, { owns: options.owns, label: slot.label });
     const text = serializePolicy(document);
     const size = slot.measure(text);
-    if (changed.length === 0) return { result: 'already', size };
-    if (size > slot.limit) throw new PolicyTooLarge(slot.label, size, slot.limit);
+    if (changed.length === 0) return { result: 'already', size, visible: true };
+    if (size > slot.limit) throw new PolicyTooLarge(slot.label, size, slot.limit, slot.unit);
     if (droppedStatements(current, document, sids).length > 0) {
       throw new LostUpdate(`merge for ${slot.label} would drop an existing statement; nothing was written`);
     }
@@ -47,10 +79,12 @@ export async function patchPolicy(
       throw new UnsafePolicy(`${slot.label}: the result would hold no Allow and cut all traffic; nothing was written`);
     }
     await backup(before ?? null);
+    await options.record?.(sids);
     if ((await slot.read()) !== before) continue;
     await slot.write(text);
-    const after = parsePolicy(await slot.read(), slot.label);
-    if (missingSids(after, sids).length === 0) return { result: 'applied', size };
+    const seen = await settleWrite(slot, { before, statements }, options);
+    if (seen === 'lost') continue;
+    return { result: 'applied', size, visible: seen === 'visible' };
   }
   throw new LostUpdate(
     `the policy of ${slot.label} kept changing under us (${ATTEMPTS} attempts); our statement is not in place`,

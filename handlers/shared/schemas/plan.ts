@@ -104,6 +104,11 @@ export const ActionResult = z.object({
   result: ActionOutcome,
   error: z.string().optional(),
   detail: z.string().optional(),
+  /**
+   * False when the write succeeded but AWS (eventually consistent) still showed the prior state
+   * after every re-read: "applied, not yet visible". Absent otherwise.
+   */
+  visible: z.literal(false).optional(),
   at: z.string().optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;

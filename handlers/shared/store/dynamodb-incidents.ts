@@ -4,7 +4,7 @@ import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
 import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
-import type { IncidentRecord, IncidentStore, TimelineEvent, UndoEntry } from './types.js';
+import type { IncidentRecord, IncidentStore, TimelineEvent, UndoEntry, UndoKind } from './types.js';
 
 type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
 
@@ -17,6 +17,7 @@ type IncidentMethods =
   | 'listEvents'
   | 'saveUndo'
   | 'listUndo'
+  | 'addUndoSids'
   | 'recordAction'
   | 'listActions';
 
@@ -99,6 +100,21 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
 
   async listUndo(incidentId: string): Promise<UndoEntry[]> {
     return this.table.query<UndoEntry>(incidentId, 'UNDO#');
+  }
+
+  async addUndoSids(incidentId: string, kind: UndoKind, target: string, sids: readonly string[]): Promise<void> {
+    if (sids.length === 0) return;
+    const updated = await this.table.update(
+      { pk: incidentPk(incidentId), sk: `UNDO#${kind}#${target}` },
+      {
+        UpdateExpression: 'SET #sids = list_append(if_not_exists(#sids, :none), :sids)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#sids': 'sids' },
+        ExpressionAttributeValues: { ':none': [], ':sids': [...sids] },
+        ReturnValues: 'NONE',
+      },
+    );
+    if (!updated) throw new IncidentNotFound(`incident ${incidentId} has no saved prior state of ${kind} ${target}`);
   }
 
   async recordAction(incidentId: string, result: ActionResult): Promise<void> {

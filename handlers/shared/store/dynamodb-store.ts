@@ -98,6 +98,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.incidents.listUndo(...args);
   }
 
+  addUndoSids(...args: Args<'addUndoSids'>) {
+    return this.incidents.addUndoSids(...args);
+  }
+
   recordAction(...args: Args<'recordAction'>) {
     return this.incidents.recordAction(...args);
   }

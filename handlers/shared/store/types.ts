@@ -87,6 +87,12 @@ export interface UndoEntry {
   /** The exact prior document or status, or null when there was none. */
   readonly prior: string | null;
   readonly savedAt: string;
+  /**
+   * The Sids this incident wrote into the target's policy (recorded before each write, after the
+   * checks that no one else's statement uses them): what rollback removes, and the statements a
+   * later run may rewrite in place. May hold repeats; absent on entries saved before it existed.
+   */
+  readonly sids?: string[];
 }
 
 export type ClaimResult =
@@ -248,6 +254,11 @@ export interface IncidentStore {
   /** Saves the prior state once; a later call for the same kind and target returns 'exists' and keeps the first. */
   saveUndo(incidentId: string, entry: UndoEntry): Promise<'saved' | 'exists'>;
   listUndo(incidentId: string): Promise<UndoEntry[]>;
+  /**
+   * Adds Sids to the `sids` of the saved prior state of one target (saved first with `saveUndo`).
+   * Throws IncidentNotFound when there is no such entry.
+   */
+  addUndoSids(incidentId: string, kind: UndoKind, target: string, sids: readonly string[]): Promise<void>;
   recordAction(incidentId: string, result: ActionResult): Promise<void>;
   listActions(incidentId: string): Promise<ActionResult[]>;
   putApproval(record: ApprovalRecord): Promise<void>;
