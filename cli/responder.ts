@@ -1,14 +1,20 @@
 import '../local/polyfills.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
+import { isCommand, USAGE, wantsHelp } from './usage.js';
 
-const COMMANDS =
-  'normalize <file> | detect <file> [--trusted-accounts <id,…>] | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn> | rerun <incidentId|findingId|file> --state-machine <arn> [--detector <id>] | slack-preview --scenario <file> [--out <file>]';
+const COMMANDS = Object.values(USAGE)
+  .map((line) => line.replace(/^responder /, ''))
+  .join(' | ');
 
 /** The `responder` command (DESIGN §9, contracts §10). */
 async function main(argv: string[]): Promise<number> {
   process.env.RESPONDER_SILENT ??= '1';
   const [command, ...args] = argv;
   const write = (text: string) => process.stdout.write(`${text}\n`);
+  if (isCommand(command) && wantsHelp(args)) {
+    write(`usage: ${USAGE[command]}`);
+    return EXIT.ok;
+  }
   switch (command) {
     case 'normalize': {
       const { normalizeCommand } = await import('./commands/normalize.js');
@@ -35,12 +41,19 @@ async function main(argv: string[]): Promise<number> {
       write(await slackPreviewCommand(args));
       return EXIT.ok;
     }
-    case 'simulate': {
-      const { simulateCommand } = await import('./commands/simulate.js');
-      await simulateCommand(args, write);
+    case 'plan': {
+      const { planCommand } = await import('./commands/plan.js');
+      await planCommand(args, write);
       return EXIT.ok;
     }
+    case 'simulate': {
+      const { simulateCommand } = await import('./commands/simulate.js');
+      const result = await simulateCommand(args, write);
+      // Contract §10: 1 when any event ended `failed`; the result was printed all the same.
+      return result.incidents.some((incident) => incident.status === 'failed') ? EXIT.failure : EXIT.ok;
+    }
     case undefined:
+    case '-h':
     case '--help':
     case 'help':
       write(`usage: responder ${COMMANDS}`);

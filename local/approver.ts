@@ -17,6 +17,9 @@ export type ApprovePolicy =
 /** Parses `--approve`; an unknown action id is an error naming the valid ones. */
 export function parseApprove(value: string): ApprovePolicy {
   const text = value.trim();
+  if (text === '') {
+    throw new Error(`--approve is empty: use all, none, timeout or a list of ${ACTION_IDS.join(', ')}`);
+  }
   if (text === 'all' || text === 'none' || text === 'timeout') return { kind: text };
   const actions = text
     .split(',')

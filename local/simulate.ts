@@ -1,4 +1,7 @@
 import aslValidator from 'asl-validator';
+import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX } from '../handlers/detect/detection.js';
+import { InMemoryNewTermsStore } from '../handlers/detect/new-terms.js';
+import { type DetectionRoutes, handleDetectionEvent } from '../handlers/detect/start.js';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
 import { unconfiguredDataEventsPort } from '../handlers/shared/clients/data-events.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
@@ -17,18 +20,21 @@ import { type ChatRecord, RecordingChat } from './chat.js';
 import { SimClock, systemRandom } from './clock.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
 import { FaultInjector } from './faults.js';
+import { consoleInput, routeEvent, stackRules } from './route.js';
 import { type Approver, type EventLog, runExecution } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { type SlackApiMessage, SlackLog } from './slack-log.js';
 
 export const INCIDENT_TABLE = 'responder-incidents';
 
-/** One entry per arriving event (contract §10), plus `reason`/`error` extensions. */
+/** One entry per arriving event (contract §10), plus `reason`/`error`/`route` extensions. */
 export interface IncidentResult {
   incidentId: string | null;
   status: string;
   reason?: string;
   error?: string;
+  /** The stack's rule the event took: `guardduty`, `detection:<rule>`, `console`, or none (`unrouted`). */
+  route?: string;
   executionName: string;
   states: string[];
   transitions: number;
@@ -95,13 +101,6 @@ function eventTime(event: unknown): number | undefined {
   return undefined;
 }
 
-/** A scenario event `{"console": <input>}`: a manual run from the Step Functions console. */
-function consoleInput(event: unknown): { input: unknown } | undefined {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
-  const keys = Object.keys(event);
-  return keys.length === 1 && keys[0] === 'console' ? { input: (event as { console: unknown }).console } : undefined;
-}
-
 /**
  * What a scenario event starts the execution with: the event itself, or for `{"console": <input>}`
  * the input exactly as pasted into the console, except that an `incidentId` of `@<n>` names the
@@ -145,6 +144,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   });
   const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
   validateAsl(asl);
+  const rules = stackRules(playbook, config);
 
   const times = scenario.events
     .map((event) => eventTime(consoleInput(event)?.input ?? event))
@@ -215,25 +215,88 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       }
       return approver(request);
     };
+    const execute = async (input: unknown, executionName: string): Promise<EventResult> => {
+      const execution = await runExecution({
+        asl,
+        input,
+        executionName,
+        stateMachineArn,
+        ports,
+        broker,
+        clock,
+        approver: arrivingApprover,
+        onEvent: (entry) => options.onEvent?.(entry, clock),
+      });
+      return toResult(execution, executionName, account);
+    };
+    const detectionState = { newTerms: new InMemoryNewTermsStore() };
+    const detectionConfig = {
+      trustedAccounts: config.trustedAccounts,
+      bulkDownloadAlarmPrefix: DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX,
+      routes: Object.fromEntries(
+        Object.keys(rules.detections).map((rule) => [rule, stateMachineArn]),
+      ) as DetectionRoutes,
+    };
+    const startedNames = new Set<string>();
     const runEvent = async (index: number): Promise<void> => {
-      const input = executionInput(scenario.events[index], index, incidents);
-      const at = eventTime(input);
+      const result = await slackLog.during(index, () => routeAndRun(index));
+      incidents[index] = { ...result, slackMessages: slackLog.messagesOf(index) };
+    };
+    const routeAndRun = async (index: number): Promise<EventResult> => {
+      const event = scenario.events[index];
+      const at = eventTime(consoleInput(event)?.input ?? event);
       if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
       const executionName = `${slug}-${index + 1}`;
-      const execution = await slackLog.during(index, () =>
-        runExecution({
-          asl,
-          input,
-          executionName,
-          stateMachineArn,
-          ports,
-          broker,
-          clock,
-          approver: arrivingApprover,
-          onEvent: (entry) => options.onEvent?.(entry, clock),
-        }),
-      );
-      incidents[index] = { ...toResult(execution, executionName, account), slackMessages: slackLog.messagesOf(index) };
+      const route = routeEvent(event, rules);
+      if (route.kind === 'unrouted') {
+        return notRun('unrouted', 'no EventBridge rule of the stack matches this event', executionName);
+      }
+      if (route.kind !== 'detection') {
+        const input = executionInput(event, index, incidents);
+        return {
+          ...(await execute(input, executionName)),
+          route: route.kind === 'console' ? 'console' : 'guardduty',
+        };
+      }
+      const label = `detection:${route.rules.join(',')}`;
+      const started: EventResult[] = [];
+      let already = 0;
+      try {
+        ({ already } = await handleDetectionEvent(
+          event,
+          {
+            state: detectionState,
+            starter: {
+              start: async (_arn, name, input) => {
+                if (startedNames.has(name)) return 'already';
+                startedNames.add(name);
+                const suffix = started.length === 0 ? '' : `-${started.length + 1}`;
+                started.push(await execute(JSON.parse(input), `${executionName}${suffix}`));
+                return 'started';
+              },
+            },
+          },
+          detectionConfig,
+        ));
+      } catch (error) {
+        return {
+          ...notRun('failed', (error as Error).message, executionName),
+          error: (error as Error).name,
+          route: label,
+        };
+      }
+      return started[0]
+        ? { ...started[0], route: label }
+        : {
+            ...notRun(
+              'ignored',
+              already > 0
+                ? `matched ${label}: the playbook already ran for this detection (one execution per finding id)`
+                : `matched ${label}, but no detection fired`,
+              executionName,
+            ),
+            route: label,
+          };
     };
     while (next < scenario.events.length) await runEvent(next++);
     await options.inspect?.(store, incidents);
@@ -269,11 +332,25 @@ function reportFiles(account: InMemoryAccount): Map<string, string> {
 
 type Execution = Awaited<ReturnType<typeof runExecution>>;
 
-function toResult(
-  execution: Execution,
-  executionName: string,
-  account: InMemoryAccount,
-): Omit<IncidentResult, 'slackMessages'> {
+/** An event's entry before its Slack messages are added. */
+type EventResult = Omit<IncidentResult, 'slackMessages'>;
+
+/** The entry of an event that started no execution. */
+function notRun(status: string, reason: string, executionName: string): EventResult {
+  return {
+    incidentId: null,
+    status,
+    reason,
+    executionName,
+    states: [],
+    transitions: 0,
+    plan: [],
+    applied: [],
+    reportMarkdown: '',
+  };
+}
+
+function toResult(execution: Execution, executionName: string, account: InMemoryAccount): EventResult {
   const base = { executionName, states: execution.states, transitions: execution.transitions };
   const registration = execution.events.find(
     (event) => event.type === 'StateExited' && event.state?.name === 'Register Incident',

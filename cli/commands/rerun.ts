@@ -3,12 +3,10 @@ import { parseArgs } from 'node:util';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { parseExecutionInput } from '../../handlers/shared/schemas/execution-input.js';
 import { readText, UsageError } from '../io.js';
+import { regionOfStateMachine, USAGE } from '../usage.js';
 
-const USAGE =
-  'usage: responder rerun <incidentId|findingId|file> --state-machine <PlaybookStateMachineArn> [--detector <detectorId>]';
 const INCIDENT_ID = /^\d{8}-[0-9a-f]{12}$/;
 const FINDING_ID = /^[\w.:-]{1,300}$/;
-const STATE_MACHINE_ARN = /^arn:aws[a-z-]*:states:([a-z0-9-]+):\d{12}:stateMachine:[\w-]+$/;
 
 export interface RerunOptions {
   readonly client?: SFNClient;
@@ -33,8 +31,8 @@ export async function rerunCommand(args: string[], options: RerunOptions = {}): 
   });
   const [target, ...extra] = positionals;
   const stateMachineArn = values['state-machine'] ?? process.env.RESPONDER_STATE_MACHINE;
-  if (!target || extra.length > 0 || !stateMachineArn) throw new UsageError(USAGE);
-  const region = STATE_MACHINE_ARN.exec(stateMachineArn)?.[1];
+  if (!target || extra.length > 0 || !stateMachineArn) throw new UsageError(`usage: ${USAGE.rerun}`);
+  const region = regionOfStateMachine(stateMachineArn);
   if (!region) throw new UsageError(`"${stateMachineArn}" is not a state machine ARN`);
 
   const { input, label } = inputFor(target, values.detector);

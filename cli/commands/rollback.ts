@@ -1,8 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { UsageError } from '../io.js';
-
-const USAGE = 'usage: responder rollback <incidentId> --state-machine <RollbackStateMachineArn> [--reactivate-keys]';
+import { regionOfStateMachine, USAGE } from '../usage.js';
 
 export interface RollbackOptions {
   readonly client?: SFNClient;
@@ -27,13 +26,13 @@ export async function rollbackCommand(args: string[], options: RollbackOptions =
   });
   const [incidentId, ...extra] = positionals;
   const stateMachineArn = values['state-machine'] ?? process.env.RESPONDER_ROLLBACK_STATE_MACHINE;
-  if (!incidentId || extra.length > 0 || !stateMachineArn) throw new UsageError(USAGE);
+  if (!incidentId || extra.length > 0 || !stateMachineArn) throw new UsageError(`usage: ${USAGE.rollback}`);
   if (!/^\d{8}-[0-9a-f]{12}$/.test(incidentId))
     throw new UsageError(`"${incidentId}" is not an incident id (YYYYMMDD-<12 hex>)`);
-  if (!/^arn:aws[a-z-]*:states:[a-z0-9-]+:\d{12}:stateMachine:[\w-]+$/.test(stateMachineArn)) {
-    throw new UsageError(`"${stateMachineArn}" is not a state machine ARN`);
-  }
-  const client = options.client ?? new SFNClient({});
+  const region = regionOfStateMachine(stateMachineArn);
+  if (!region) throw new UsageError(`"${stateMachineArn}" is not a state machine ARN`);
+  // The rollback runs where its state machine lives, whatever the shell's default Region.
+  const client = options.client ?? new SFNClient({ region });
   const sleep = options.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms)));
   const stamp = (options.now ?? (() => new Date()))()
     .toISOString()

@@ -5,10 +5,9 @@ import { type ApprovePolicy, parseApprove } from '../../local/approver.js';
 import { loadScenario } from '../../local/scenario.js';
 import { type SimulateResult, simulate } from '../../local/simulate.js';
 import { UsageError } from '../io.js';
-import { chatBox, progressLine } from '../progress.js';
-
-const USAGE =
-  'usage: responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json] [--rollback [--reactivate-keys]] [--report-dir <dir>]';
+import { ProgressPrinter } from '../progress.js';
+import { USAGE } from '../usage.js';
+import { plannedActions } from './plan.js';
 
 /**
  * `responder simulate` (DESIGN §9). Text mode prints one progress line per state, the Slack
@@ -27,18 +26,30 @@ export async function simulateCommand(args: string[], write: (text: string) => v
     },
     strict: true,
   });
-  if (!values.scenario) throw new UsageError(USAGE);
+  if (!values.scenario) throw new UsageError(`usage: ${USAGE.simulate}`);
   let approve: ApprovePolicy;
   try {
-    approve = values.approve
-      ? parseApprove(values.approve)
-      : process.stdin.isTTY && !values.json
-        ? { kind: 'prompt' }
-        : { kind: 'all' };
+    // An empty --approve is a mistake, never "approve all".
+    approve =
+      values.approve !== undefined
+        ? parseApprove(values.approve)
+        : process.stdin.isTTY && !values.json
+          ? { kind: 'prompt' }
+          : { kind: 'all' };
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
   const scenario = loadScenario(values.scenario);
+  if (approve.kind === 'actions') {
+    // An action no plan holds would be recorded as a denial of everything: refuse it before the run.
+    const planned = await plannedActions(scenario);
+    const absent = approve.actions.filter((action) => !planned.has(action));
+    if (absent.length > 0) {
+      throw new UsageError(
+        `--approve: ${absent.join(', ')} is in no plan of this scenario (planned: ${[...planned].join(', ') || 'nothing'})`,
+      );
+    }
+  }
   const json = values.json === true;
   const say = (line: string) => {
     if (!json) write(line);
@@ -48,14 +59,18 @@ export async function simulateCommand(args: string[], write: (text: string) => v
   );
   if (!values.approve && approve.kind === 'all')
     say('  (no --approve and no terminal: approving every planned action, as in a drill)');
+  let printer: ProgressPrinter | undefined;
   const result = await simulate(scenario, {
     approve,
     rollback: values.rollback ? { reactivateKeys: values['reactivate-keys'] === true } : undefined,
     onEvent: (event, clock) => {
-      const line = progressLine(event, clock);
+      printer ??= new ProgressPrinter(clock);
+      const line = printer.state(event);
       if (line) say(line);
     },
-    onChat: (record, kind) => say(chatBox(record, kind)),
+    onChat: (record, kind) => {
+      if (printer) say(printer.chat(record, kind));
+    },
     onNote: (line) => say(`  ! ${line}`),
     onReportFiles: values['report-dir'] ? (files) => writeReports(values['report-dir'] as string, files) : undefined,
   });

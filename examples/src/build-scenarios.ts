@@ -2,9 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { crossAccountCopy as detectCrossAccountCopy } from '../../handlers/detect/cross-account-copy.js';
-import { detectionEnvelope } from '../../handlers/detect/envelope.js';
 import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
-import { copyEvent } from './detection-records.js';
+import { apiCallEvent, copyEvent } from './detection-records.js';
 import { guardDutyEvent, type Identity, managementEvent, random, s3DataEvent } from './records.js';
 
 /**
@@ -583,7 +582,8 @@ function assumedRole(): void {
 /**
  * Seed 001 (T1537): a leaked key of raj copies customer-records into a bucket of an account we do
  * not know, object by object and with a multipart copy. A copy into the trusted backup account the
- * same night is normal. Our cross-account-copy detection raises it; the event is its envelope.
+ * same night is normal. The events are the raw CloudTrail records as EventBridge delivers them: the
+ * stack's detection rule sends the copies through the detection handler, which starts the playbook.
  */
 function crossAccountCopyScenario(): void {
   const next = random(20260304);
@@ -678,10 +678,11 @@ function crossAccountCopyScenario(): void {
   }
   const first = detectCrossAccountCopy(dataEvents[2] as CloudTrailRecord, { trustedAccounts: [trusted] });
   if (!first) throw new Error('the first cross-account copy must be detected');
+  const eventIds = random(20260305);
   write('cross-account-copy.json', {
     name: 'cross-account-copy',
     description:
-      "Seed 001 (T1537): data-engineer-raj's leaked key copies customer-records into bucket ext-archive-7731 of untrusted account 444455556666. Our cross-account-copy detection starts the playbook with its detection envelope; a copy to the trusted backup account does not.",
+      "Seed 001 (T1537): data-engineer-raj's leaked key copies customer-records into bucket ext-archive-7731 of untrusted account 444455556666. The events are the raw CloudTrail records as EventBridge delivers them: the cross-account-copy rule sends the copies through our detection, which starts the playbook once and folds the later copies into the open incident; the copy to the trusted backup account fires nothing, and the listing matches no rule.",
     account: ACCOUNT,
     region: REGION,
     config: { ...baseConfig, trustedAccounts: [trusted] },
@@ -747,7 +748,7 @@ function crossAccountCopyScenario(): void {
     cloudtrail: { managementEvents: [], dataEvents },
     macie: { enabled: true, findings: [] },
     guardduty: { findings: [] },
-    events: [detectionEnvelope(first)],
+    events: dataEvents.map((record) => apiCallEvent(record, eventIds)),
     faults: [],
   });
 }

@@ -31,16 +31,21 @@ export const planContainment = task({
   },
 });
 
+/** Enrichment errors that mean Macie will not run a job for us here. */
+const MACIE_UNAVAILABLE = new Set(['AwsServiceDisabled', 'AwsAccessDenied']);
+
 const macieJobPlanner: Planner = async ({ incident, incidentId, enrichment }, _facts, draft) => {
   const sensitivity = enrichment.assessSensitivity as { status?: string; reason?: string; error?: string } | undefined;
   if (incident.buckets.length === 0) {
     draft.notPlanned.push({ action: 'startMacieJob', reason: 'the finding names no bucket' });
     return;
   }
-  if (sensitivity?.status === 'unavailable' && sensitivity.error === 'AwsServiceDisabled') {
+  // Enrichment already asked Macie: off, or refusing us, means the job would only be skipped.
+  if (sensitivity?.status === 'unavailable' && MACIE_UNAVAILABLE.has(sensitivity.error ?? '')) {
+    const why = sensitivity.error === 'AwsAccessDenied' ? 'access denied' : 'disabled';
     draft.notPlanned.push({
       action: 'startMacieJob',
-      reason: `Macie is not available: ${sensitivity.reason ?? 'disabled'}`,
+      reason: `Macie is not available: ${sensitivity.reason ?? why}`,
     });
     return;
   }

@@ -1,4 +1,5 @@
 import type { PrincipalFacts } from '../describe-principal/schema.js';
+import { collapseSourceIps } from '../shared/cidr.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
@@ -72,11 +73,11 @@ function principalArns(arn: string, confirmed: boolean): { principalArns: string
   return { principalArns: [arn, anyPath], label: `${arn} under any IAM path (IAM did not confirm it)` };
 }
 
+/** Anonymous callers by address: a flood collapses into /24 and /64 blocks, so the Deny stays small. */
 function bySourceIp(incident: Incident): DenySubject | undefined {
   if (incident.sourceIps.length === 0) return undefined;
-  return {
-    sourceIps: incident.sourceIps,
-    purpose: 'DenySourceIp',
-    label: `requests from ${incident.sourceIps.join(', ')}`,
-  };
+  const blocks = collapseSourceIps(incident.sourceIps);
+  const shown =
+    blocks.length > 10 ? `${blocks.slice(0, 10).join(', ')} and ${blocks.length - 10} more` : blocks.join(', ');
+  return { sourceIps: blocks, purpose: 'DenySourceIp', label: `requests from ${shown}` };
 }

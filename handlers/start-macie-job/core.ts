@@ -1,5 +1,5 @@
 import { task } from '../shared/define-task.js';
-import { AwsServiceDisabled } from '../shared/errors.js';
+import { AwsAccessDenied, AwsServiceDisabled } from '../shared/errors.js';
 import type { Clock, MaciePort } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
@@ -9,7 +9,9 @@ import type { IncidentStore } from '../shared/store/types.js';
 /**
  * Starts a ONE_TIME Macie classification job on the affected buckets and does not wait for it.
  * The client token comes from the incident and the buckets, so a re-run gets the same job back.
- * Macie off, or unable to see the buckets from this account, is `skipped` with the reason.
+ * Macie off, unable to see the buckets from this account, or refusing us (AccessDenied: Macie
+ * is then not ours to use here) is `skipped` with the reason: the service will not let us take
+ * the action, which is not a containment failure.
  */
 export const startMacieJob = task({
   name: 'startMacieJob',
@@ -39,8 +41,14 @@ export const startMacieJob = task({
       const detail = `job ${job.jobId}`;
       return recordAction(ports, incidentId, { ...base, result: previous ? 'already' : 'applied', detail }, label);
     } catch (error) {
-      if (!(error instanceof AwsServiceDisabled)) throw error;
-      return recordAction(ports, incidentId, { ...base, result: 'skipped', detail: error.message }, label);
+      if (error instanceof AwsServiceDisabled) {
+        return recordAction(ports, incidentId, { ...base, result: 'skipped', detail: error.message }, label);
+      }
+      if (error instanceof AwsAccessDenied) {
+        const detail = `Macie refused the job (AccessDenied): ${error.message}`;
+        return recordAction(ports, incidentId, { ...base, result: 'skipped', detail }, label);
+      }
+      throw error;
     }
   },
 });

@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { USAGE } from '../../cli/usage.js';
 import { guardDutyEvent, ROOT, withField } from '../support/fixtures.js';
 
 function responder(...args: string[]) {
@@ -106,6 +107,39 @@ describe('responder simulate --json (contract §10)', () => {
     expect(result.incidents[0]?.applied.every((entry) => entry.result === 'applied')).toBe(true);
   });
 
+  it('exits 1 when an event ended failed, and still prints the result object', () => {
+    const seed = JSON.parse(readFileSync(join(ROOT, 'examples/compromised-iam-user-key.json'), 'utf8'));
+    const scenario = file(JSON.stringify({ ...seed, events: [{ console: { hello: 'world' } }] }));
+
+    const { code, stdout } = responder('simulate', '--scenario', scenario, '--approve', 'all', '--json');
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).incidents[0]).toMatchObject({ status: 'failed', error: 'InvalidExecutionInput' });
+  });
+
+  it.each([
+    ['an empty --approve', [''], /^UsageError: --approve is empty/],
+    [
+      'an action that is in no plan',
+      ['restrictVpcEndpoint'],
+      /^UsageError: --approve: restrictVpcEndpoint is in no plan/,
+    ],
+  ])('refuses %s with exit 2 and one line, before anything runs', (_label, approve, message) => {
+    const { code, stdout, stderr } = responder(
+      'simulate',
+      '--scenario',
+      'examples/compromised-iam-user-key.json',
+      '--approve',
+      ...approve,
+      '--json',
+    );
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(message);
+  });
+
   it('refuses an unknown --approve action with exit 2', () => {
     const { code, stderr } = responder(
       'simulate',
@@ -117,5 +151,20 @@ describe('responder simulate --json (contract §10)', () => {
 
     expect(code).toBe(2);
     expect(stderr).toMatch(/unknown action nukeEverything/);
+  });
+});
+
+describe('responder <command> --help', () => {
+  it.each([
+    ['simulate', '--help'],
+    ['plan', '-h'],
+    ['rollback', '--help'],
+    ['detect', '-h'],
+  ])('%s %s prints that command usage and exits 0', (command, flag) => {
+    const { code, stdout, stderr } = responder(command, flag);
+
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toBe(`usage: ${USAGE[command as keyof typeof USAGE]}\n`);
   });
 });

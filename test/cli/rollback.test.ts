@@ -29,6 +29,19 @@ describe('responder rollback', () => {
     sfn.restore();
   });
 
+  it('calls the Region of the state machine ARN, not the default Region', async () => {
+    const sfn = mockClient(SFNClient);
+    const arn = 'arn:aws:states:eu-west-3:123456789012:stateMachine:RollbackStateMachine1A2B3C';
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `${arn}:exec` });
+    sfn.on(DescribeExecutionCommand).resolves({ status: 'SUCCEEDED', output: '{}' });
+
+    await rollbackCommand(['20260223-16e8db698d27', '--state-machine', arn], { sleep: async () => undefined });
+
+    const client = sfn.commandCalls(StartExecutionCommand)[0]?.thisValue as SFNClient;
+    expect(await client.config.region()).toBe('eu-west-3');
+    sfn.restore();
+  });
+
   it.each([
     [['not-an-id', '--state-machine', ARN], /not an incident id/],
     [['20260223-16e8db698d27', '--state-machine', 'arn:aws:iam::1:role/x'], /not a state machine ARN/],

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InMemoryAccount } from '../../local/account.js';
 import { FaultInjector } from '../../local/faults.js';
+import { consoleInput } from '../../local/route.js';
 import type { Scenario } from '../../local/scenario.js';
 import type { SimulateResult } from '../../local/simulate.js';
 import { run, variant } from '../support/simulate.js';
@@ -168,7 +169,8 @@ const GENERATED = fc.sample(refusedInput, { seed: SEED, numRuns: 50 });
 
 function scenarioOf(events: unknown[]): Scenario {
   return variant('compromised-iam-user-key', (raw) => {
-    raw.events = events;
+    // Execution inputs as a manual start gives them to the playbook, past the stack's rules.
+    raw.events = events.map((event) => (consoleInput(event) ? event : { console: event }));
     raw.guardduty = { detectorId: '12abc34d567e8fa901bc2d34e56789f0', findings: REFERENCED };
   });
 }

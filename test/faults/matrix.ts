@@ -217,13 +217,21 @@ export interface Expected {
   readonly source?: { readonly name: string; readonly status: SourceStatus };
   /** The action that ends `failed` with the fault's error (every other action: applied). */
   readonly failedAction?: ActionId;
+  /** The action the service refused to let us take: `skipped`, which is not a containment failure. */
+  readonly skippedAction?: ActionId;
 }
 
-export function expected(role: CallRole, fault: FaultSpec): Expected {
+/** Refusals that mean the service is not ours to use here: the action is skipped (DESIGN §10). */
+const SKIPPED_WHEN_REFUSED: Partial<Record<ActionId, readonly string[]>> = { startMacieJob: ['AwsAccessDenied'] };
+
+export function expected(role: CallRole, fault: Pick<FaultSpec, 'course' | 'mapped'>): Expected {
   const source = role.source && { name: role.source.name, status: role.source.degrades[fault.course] };
   // A refused read is absorbed by its first use when that use degrades instead of failing.
   const absorbed = fault.course === 'refused' && (role.source !== undefined || role.planning === true);
   const fails = fault.course !== 'transient' && !absorbed;
+  if (fails && role.action && SKIPPED_WHEN_REFUSED[role.action]?.includes(fault.mapped)) {
+    return { status: 'contained', source, skippedAction: role.action };
+  }
   if (fails && role.action) return { status: 'partially_contained', source, failedAction: role.action };
   if (fails && role.report) return { status: 'failed', source };
   return { status: 'contained', source };

@@ -249,6 +249,6 @@ describe('matchesPattern (the test oracle itself)', () => {
   });
 
   it('refuses operators it does not implement, so no test passes on them', () => {
-    expect(() => matchesPattern({ detail: { eventName: [{ suffix: 'Object' }] } }, event)).toThrow(/unsupported/);
+    expect(() => matchesPattern({ detail: { eventName: [{ contains: 'Object' }] } }, event)).toThrow(/unsupported/);
   });
 });

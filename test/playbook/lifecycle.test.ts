@@ -127,10 +127,13 @@ describe('correlation and dedupe', () => {
       s.events = [
         delivery(1, 0),
         {
-          source: 's3-exfil-responder.detection',
-          'detail-type': 'S3 Exfil Responder Detection',
-          time: '2026-02-23T04:25:00Z',
-          detail: { rule: 'cross-account-copy', incident },
+          // The detection handler's start of the playbook, with its envelope.
+          console: {
+            source: 's3-exfil-responder.detection',
+            'detail-type': 'S3 Exfil Responder Detection',
+            time: '2026-02-23T04:25:00Z',
+            detail: { rule: 'cross-account-copy', incident },
+          },
         },
       ];
     });
