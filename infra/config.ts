@@ -220,7 +220,7 @@ export function parseConfig(raw: unknown): ResponderConfig {
 export function toSettings(
   config: ResponderConfig,
   playbook: Playbook,
-  extra: { responderRoleArns: string[]; consoleRegion?: string },
+  extra: { responderRoleArns: string[]; consoleRegion?: string; homeAccountId?: string },
 ): Settings {
   const approvalTimeoutSeconds = config.approvalTimeout ?? playbook.approval.timeout.toSeconds();
   const heartbeatSeconds = config.approvalHeartbeat ?? playbook.approval.heartbeat.toSeconds();
@@ -249,5 +249,7 @@ export function toSettings(
     denyNonVpcAccess: config.denyNonVpcAccess,
     consoleRegion: extra.consoleRegion,
     correlationWindowMinutes: config.correlationWindowMinutes,
+    homeAccountId: extra.homeAccountId,
+    memberAccounts: config.memberAccounts,
   };
 }

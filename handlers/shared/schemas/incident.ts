@@ -32,6 +32,12 @@ export const Principal = z.object({
   sessionName: IamName.optional(),
   /** The type as the source reported it, kept when it maps to `Unknown`. */
   rawType: z.string().max(64).optional(),
+  /**
+   * Set when the identity lives in another account than the finding's (GuardDuty `remoteAccountDetails.accountId`, an attack
+   * sequence actor's `account.uid`, CloudTrail `userIdentity.accountId`), which may differ from the
+   * finding's. The ARNs above are built in this account.
+   */
+  accountId: AccountId.optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 
@@ -70,6 +76,17 @@ export const Incident = z.object({
   createdAt: z.iso.datetime().optional(),
   updatedAt: z.iso.datetime().optional(),
   ipDetails: z.array(IpDetail).max(1000).optional(),
+  /**
+   * Every principal the signal names, `principal` first (an attack sequence can name several).
+   * Absent when there is only `principal`.
+   */
+  principals: z.array(Principal).max(1000).optional(),
+  /** The caller's user agent, cut for display. */
+  userAgent: z.string().max(256).optional(),
+  /** A GuardDuty sample run as a drill (`acceptSampleFindings`): no action is applied. */
+  sample: z.boolean().optional(),
+  /** Sample placeholders that are no real identifier and were left out (`accessKeyId GeneratedFindingAccessKeyId`). */
+  placeholders: z.array(z.string().max(300)).max(50).optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 
