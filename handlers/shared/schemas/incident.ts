@@ -10,6 +10,12 @@ import {
   Region,
 } from './primitives.js';
 
+/**
+ * At most this many principals are carried per incident (an attack sequence names at most ten;
+ * more is a crafted finding): the incident travels in every state, capped at 256 KB.
+ */
+export const MAX_PRINCIPALS = 25;
+
 export const PrincipalType = z.enum([
   'IAMUser',
   'AssumedRole',
@@ -80,7 +86,9 @@ export const Incident = z.object({
    * Every principal the signal names, `principal` first (an attack sequence can name several).
    * Absent when there is only `principal`.
    */
-  principals: z.array(Principal).max(1000).optional(),
+  principals: z.array(Principal).max(MAX_PRINCIPALS).optional(),
+  /** How many more principals the source named than `principals` holds (they are reported, not planned). */
+  principalsOmitted: z.number().int().min(1).optional(),
   /** The caller's user agent, cut for display. */
   userAgent: z.string().max(256).optional(),
   /** A GuardDuty sample run as a drill (`acceptSampleFindings`): no action is applied. */

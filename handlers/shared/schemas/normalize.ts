@@ -8,7 +8,7 @@ import {
   isApiFinding,
   type RemoteIpDetails,
 } from './guardduty.js';
-import { Incident, type IpDetail, type Normalized, type Principal } from './incident.js';
+import { Incident, type IpDetail, MAX_PRINCIPALS, type Normalized, type Principal } from './incident.js';
 import { AccessKeyId, firstIssue, IamName, PrincipalId } from './primitives.js';
 import { screenFinding } from './sample.js';
 import { readSequence, type SequenceActor } from './sequence.js';
@@ -107,7 +107,8 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     ? toPrincipal(details, callerAccount, finding.accountId, partition, at('resource.accessKeyDetails'))
     : ({ type: 'Unknown' } as Principal);
   const actors = (story?.actors ?? []).map((actor) => actorPrincipal(actor, finding.accountId, partition));
-  const principals = uniquePrincipals([...(named.type === 'Unknown' && actors.length > 0 ? [] : [named]), ...actors]);
+  const everyone = uniquePrincipals([...(named.type === 'Unknown' && actors.length > 0 ? [] : [named]), ...actors]);
+  const principals = everyone.slice(0, MAX_PRINCIPALS);
   const principal = principals[0] ?? named;
   const buckets = [...new Set([...bucketsOf(finding), ...(story?.buckets ?? [])])];
   const candidate = {
@@ -130,6 +131,7 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     updatedAt: finding.updatedAt,
     ipDetails,
     ...(principals.length > 1 || sequence ? { principals } : {}),
+    ...(everyone.length > principals.length ? { principalsOmitted: everyone.length - principals.length } : {}),
     userAgent: userAgentOf(call?.userAgent),
     ...(screening.kind === 'drill' ? { sample: true, placeholders: screening.placeholders } : {}),
   };
