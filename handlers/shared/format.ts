@@ -12,3 +12,8 @@ export function formatBytes(bytes: number): string {
 
 /** `2026-02-23 02:47 UTC`: minutes are what responders compare. */
 export const utcMinute = (at: string): string => `${at.slice(0, 10)} ${at.slice(11, 16)} UTC`;
+
+/** Slack mrkdwn from data: `&`, `<` and `>` escaped, so `<!channel>` or `<url|label>` stay text. */
+export function escapeMrkdwn(text: string): string {
+  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+}

@@ -2,6 +2,9 @@ import type { AttackSequence } from './guardduty.js';
 import type { IpDetail } from './incident.js';
 import { AccountId, BucketName, IpAddress } from './primitives.js';
 
+/** `FindingResourceType` values of S3 (the SDK's enum), and the finding-level spelling. */
+const S3_TYPES = new Set(['S3_BUCKET', 'S3_OBJECT', 'S3Bucket']);
+
 /** An actor of an attack sequence, in the shape `accessKeyDetails` has, with the account it acted from. */
 export interface SequenceActor {
   readonly details: { accessKeyId?: string; principalId?: string; userName?: string; userType?: string };
@@ -39,7 +42,7 @@ export function readSequence(sequence: AttackSequence): {
     const type = resource.resourceType ?? '';
     const fromArn =
       resource.uid?.startsWith('arn:') && resource.uid.includes(':s3:::') ? resource.uid.split(':::')[1] : undefined;
-    if (type !== 'S3Bucket' && !fromArn) continue;
+    if (!S3_TYPES.has(type) && !fromArn) continue;
     const name = [resource.name, fromArn?.split('/')[0]].find((value) => BucketName.safeParse(value).success);
     if (name) buckets.add(name);
   }
