@@ -277,7 +277,7 @@ export function parseConfig(raw: unknown): ResponderConfig {
 export function toSettings(
   config: ResponderConfig,
   playbook: Playbook,
-  extra: { responderRoleArns: string[]; consoleRegion?: string },
+  extra: { responderRoleArns: string[]; consoleRegion?: string; homeAccountId?: string },
 ): Settings {
   const approvalTimeoutSeconds = config.approvalTimeout ?? playbook.approval.timeout.toSeconds();
   const heartbeatSeconds = config.approvalHeartbeat ?? playbook.approval.heartbeat.toSeconds();
@@ -306,5 +306,7 @@ export function toSettings(
     denyNonVpcAccess: config.denyNonVpcAccess,
     consoleRegion: extra.consoleRegion,
     correlationWindowMinutes: config.correlationWindowMinutes,
+    homeAccountId: extra.homeAccountId,
+    memberAccounts: config.memberAccounts,
   };
 }

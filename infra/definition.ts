@@ -94,6 +94,11 @@ export function buildDefinition(
   reportFailure.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.failureReportError' });
   respond.addCatch(reportFailure.next(failed), { errors: ['States.ALL'], resultPath: '$.failure' });
 
+  // The event is not needed after registration (the incident is): dropping it keeps a large
+  // finding (an attack sequence) from carrying its whole story through every state (256 KB).
+  const dropEvent = new sfn.Pass(scope, 'Drop Event', {
+    parameters: { 'settings.$': '$.settings', 'registration.$': '$.registration' },
+  });
   const route = new sfn.Choice(scope, 'Route Registration')
     .when(
       sfn.Condition.stringEquals('$.registration.status', 'ignored'),
@@ -105,7 +110,7 @@ export function buildDefinition(
     )
     .otherwise(respond.next(report));
 
-  return start.next(register).next(route);
+  return start.next(register).next(dropEvent).next(route);
 }
 
 type Invoke = (
@@ -331,7 +336,15 @@ function containMap(scope: Construct, contain: readonly ContainTask[], invoke: I
       detail: 'this playbook does not contain with this action',
     },
   });
-  const route = new sfn.Choice(scope, 'Route Action');
+  const drill = new sfn.Pass(scope, 'Action Skipped', {
+    parameters: {
+      'action.$': '$.item.action',
+      'target.$': '$.item.target',
+      result: 'skipped',
+      'detail.$': '$.item.skip',
+    },
+  });
+  const route = new sfn.Choice(scope, 'Route Action').when(sfn.Condition.isPresent('$.item.skip'), drill);
   for (const action of contain) {
     const state = invoke(action, stateName(action), {
       'item.$': '$.item',

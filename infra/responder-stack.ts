@@ -97,6 +97,7 @@ export class ResponderStack extends Stack {
       const settings = toSettings(config, playbook, {
         responderRoleArns: CONTAINMENT.map((task) => this.functions[task].role.roleArn),
         consoleRegion: this.region,
+        homeAccountId: this.account,
       });
       const machine = new PlaybookStateMachine(this, pascal(playbook.id), { playbook, functions, settings });
       const patterns = config.findingTypes ?? guardDutyPatterns(playbook);

@@ -141,6 +141,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   const settings = toSettings(config, playbook, {
     responderRoleArns: localResponderRoles(scenario.account),
     consoleRegion: scenario.region,
+    homeAccountId: scenario.account,
   });
   const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
   validateAsl(asl);

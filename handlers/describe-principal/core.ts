@@ -2,6 +2,7 @@ import { task } from '../shared/define-task.js';
 import { maskKey } from '../shared/ids.js';
 import type { AccessKeyInfo, IamPort } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
+import { isManagedAccount } from '../shared/schemas/settings.js';
 import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
 import { ownerOf } from './owner.js';
 import type { KeyFacts, MfaFacts, PrincipalFacts } from './schema.js';
@@ -18,8 +19,25 @@ export const RECENT_HOURS = 72;
 export const describePrincipal = task({
   name: 'describePrincipal',
   input: IncidentTaskInput,
-  async run({ incident }, ports: { iam: IamPort }): Promise<PrincipalFacts> {
+  async run({ incident, settings }, ports: { iam: IamPort }): Promise<PrincipalFacts> {
     const { principal } = incident;
+    const account = principal.accountId ?? incident.accountId;
+    if (!isManagedAccount(settings, account, incident.accountId)) {
+      return {
+        status: 'ok',
+        type: principal.type,
+        // What `aws:PrincipalArn` carries: the user's ARN, or the role's for a session. Not confirmed by IAM.
+        resolvedArn: principal.type === 'AssumedRole' ? principal.sessionIssuer : principal.arn,
+        identityLookup: {
+          status: 'unavailable',
+          reason: `account ${account} is not managed by this deployment`,
+          error: 'NotManaged',
+        },
+        otherKeys: [],
+        recentKeys: [],
+        notes: [`the caller is in account ${account}, which this deployment does not manage: not looked up in IAM`],
+      };
+    }
     if (principal.type === 'IAMUser' && principal.userName) {
       return describeUser(incident, principal.userName, ports.iam);
     }
@@ -38,7 +56,8 @@ export const describePrincipal = task({
 });
 
 async function describeUser(incident: Incident, userName: string, iam: IamPort): Promise<PrincipalFacts> {
-  const { principal, accountId } = incident;
+  const { principal } = incident;
+  const accountId = principal.accountId ?? incident.accountId;
   const notes: string[] = [];
   const since = Date.parse(incident.firstSeen) - RECENT_HOURS * 3600_000;
   const user = await attempt(() => iam.getUser({ accountId, userName }));
@@ -116,7 +135,8 @@ async function describeUser(incident: Incident, userName: string, iam: IamPort):
 }
 
 async function describeRole(incident: Incident, roleName: string, iam: IamPort): Promise<PrincipalFacts> {
-  const { principal, accountId } = incident;
+  const { principal } = incident;
+  const accountId = principal.accountId ?? incident.accountId;
   const notes: string[] = [];
   const role = await attempt(() => iam.getRole({ accountId, roleName }));
   if (role === undefined) notes.push(`IAM role ${roleName} no longer exists`);

@@ -1,7 +1,7 @@
 import { isAnonymous } from '../query-data-events/summarize.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import type { Principal } from '../shared/schemas/incident.js';
-import { AccessKeyId, IamName, PrincipalArn, PrincipalId } from '../shared/schemas/primitives.js';
+import { AccessKeyId, AccountId, IamName, PrincipalArn, PrincipalId } from '../shared/schemas/primitives.js';
 
 const valid = <T>(schema: { safeParse(value: unknown): { success: boolean; data?: T } }, value: unknown) => {
   const result = schema.safeParse(value);
@@ -14,15 +14,26 @@ const valid = <T>(schema: { safeParse(value: unknown): { success: boolean; data?
  * role ARN and `arn` the session ARN). Values that fail the identifier validators are left out
  * rather than rejected; an identity of another kind (another account's principal, Identity Center,
  * no identity at all) is `Unknown`, with the reported type kept in `rawType`.
+ *
+ * `userIdentity.accountId` is the account that owns the identity, which can differ from the
+ * record's `recipientAccountId`: then it is kept as the principal's `accountId` (the caller's
+ * account, DESIGN §3), and so is the account of an `AWSAccount` caller, of which only the account is known.
  */
 export function principalFromIdentity(record: CloudTrailRecord): Principal {
   const identity = record.userIdentity;
   if (isAnonymous(record)) return { type: 'Anonymous', principalId: 'ANONYMOUS_PRINCIPAL' };
   if (!identity) return { type: 'Unknown' };
+  const arn = valid<string>(PrincipalArn, identity.arn);
+  const owner = valid<string>(AccountId, identity.accountId) ?? arn?.split(':')[4];
+  const foreign =
+    owner !== undefined &&
+    (identity.type === 'AWSAccount' ||
+      (record.recipientAccountId !== undefined && owner !== record.recipientAccountId));
   const base = {
-    arn: valid<string>(PrincipalArn, identity.arn),
+    arn,
     accessKeyId: valid<string>(AccessKeyId, identity.accessKeyId),
     principalId: valid<string>(PrincipalId, identity.principalId),
+    ...(foreign ? { accountId: owner } : {}),
   };
   switch (identity.type) {
     case 'IAMUser':

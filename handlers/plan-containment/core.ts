@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { task } from '../shared/define-task.js';
 import type { Incident } from '../shared/schemas/incident.js';
-import type { ActionId, Plan } from '../shared/schemas/plan.js';
+import type { ActionId, Plan, PlanItem } from '../shared/schemas/plan.js';
+import { isManagedAccount } from '../shared/schemas/settings.js';
 import { credentialPlanners } from './credentials.js';
 import { type Draft, type Planner, type PlanPorts, principalFacts } from './draft.js';
 import { type InPlaceSplit, splitInPlace } from './in-place.js';
@@ -25,7 +26,10 @@ export const planContainment = task({
     for (const action of input.contain) {
       await PLANNERS[action](input, facts, draft, ports);
     }
-    draft.recommendations.push(...recommendationsFor(input.incident, facts));
+    draft.recommendations.push(...recommendationsFor(input.incident, facts), ...accountsToNotify(input));
+    draft.items = uniqueById(draft.items);
+    if (input.incident.sample)
+      draft.items = draft.items.map((item) => ({ ...item, skip: drillReason(input.incident) }));
     const split = await splitInPlace(draft.items, input.previouslyApplied, facts, ports);
     return { ...draft, ...split, count: split.pending.length };
   },
@@ -63,6 +67,50 @@ const macieJobPlanner: Planner = async ({ incident, incidentId, enrichment }, _f
     summary: `Start a one-time Macie classification job on ${buckets.join(', ')} (billed per GB scanned; not waited on)`,
   });
 };
+
+/** Two sessions of one role plan one revocation: the first item of an id stands. */
+function uniqueById(items: PlanItem[]): PlanItem[] {
+  const seen = new Set<string>();
+  return items.filter((item) => !seen.has(item.id) && seen.add(item.id) !== undefined);
+}
+
+function drillReason(incident: Incident): string {
+  const placeholders = incident.placeholders?.length ? ` (placeholders: ${incident.placeholders.join(', ')})` : '';
+  return `sample finding run as a drill: its identities and resources are GuardDuty placeholders${placeholders}`.slice(
+    0,
+    500,
+  );
+}
+
+/**
+ * The accounts to tell: callers in accounts this deployment does not manage are contained here by
+ * resource policy only. Also says when an attack sequence named more actors than were planned.
+ */
+function accountsToNotify({ incident, settings }: PlanContainmentInput): string[] {
+  const principals = incident.principals ?? [incident.principal];
+  const foreign = new Map<string, string[]>();
+  for (const principal of principals) {
+    const accountId = principal.accountId ?? incident.accountId;
+    if (isManagedAccount(settings, accountId, incident.accountId)) continue;
+    const who = principal.arn ?? principal.sessionIssuer ?? `a ${principal.type} principal`;
+    foreign.set(accountId, [...(foreign.get(accountId) ?? []), who]);
+  }
+  const lines = [...foreign].map(
+    ([accountId, who]) =>
+      `Notify the owner of account ${accountId} (not managed by this deployment): ${firstFew(who)} acted on ${incident.buckets.join(', ') || 'our resources'}. Only they can deactivate its keys or revoke its sessions; here it is denied by bucket and endpoint policy.`,
+  );
+  if (incident.principalsOmitted) {
+    lines.push(
+      `The attack sequence names ${incident.principalsOmitted} more actor(s) than were planned: review them in the finding (service.detection.sequence.actors).`,
+    );
+  }
+  return lines;
+}
+
+function firstFew(values: string[]): string {
+  const shown = values.slice(0, 3).join(', ');
+  return values.length > 3 ? `${shown} and ${values.length - 3} more` : shown;
+}
 
 const PLANNERS: Record<ActionId, Planner> = {
   ...credentialPlanners,

@@ -1,10 +1,58 @@
+import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey, statementSid } from '../shared/ids.js';
 import { REVOKE_SESSIONS_POLICY } from '../shared/policy/statements.js';
-import { protectedRoleArns } from '../shared/schemas/settings.js';
-import type { Planner } from './draft.js';
+import type { Principal } from '../shared/schemas/incident.js';
+import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
+import type { Draft, Planner, PlanPorts } from './draft.js';
+import type { PlanContainmentInput } from './schema.js';
 
-/** Credential actions: the finding's long-term key, or the sessions issued before containment. */
+/**
+ * Credential actions for every principal the signal names (an attack sequence can name several),
+ * each in the principal's own account, and only in an account we manage: the home account or a
+ * member account (DESIGN §3, §8a). A caller from anyone else's account is contained by the bucket
+ * and endpoint Deny alone; its account is named so that its owner can be told.
+ */
 export const credentialPlanners: Record<'deactivateAccessKey' | 'revokeRoleSessions', Planner> = {
+  deactivateAccessKey: (input, facts, draft, ports) => eachPrincipal('deactivateAccessKey', input, facts, draft, ports),
+  revokeRoleSessions: (input, facts, draft, ports) => eachPrincipal('revokeRoleSessions', input, facts, draft, ports),
+};
+
+async function eachPrincipal(
+  action: 'deactivateAccessKey' | 'revokeRoleSessions',
+  input: PlanContainmentInput,
+  facts: PrincipalFacts | undefined,
+  draft: Draft,
+  ports: PlanPorts,
+): Promise<void> {
+  const { incident, settings } = input;
+  const principals = incident.principals ?? [incident.principal];
+  for (const [index, principal] of principals.entries()) {
+    const accountId = principal.accountId ?? incident.accountId;
+    if (!isManagedAccount(settings, accountId, incident.accountId)) {
+      if (hasCredentials(principal)) {
+        draft.notPlanned.push({ action, target: targetOf(principal), reason: notManaged(accountId) });
+      }
+      continue;
+    }
+    const view = { ...input, incident: { ...incident, accountId, principal } };
+    await perPrincipal[action](view, index === 0 ? facts : undefined, draft, ports);
+  }
+}
+
+function hasCredentials(principal: Principal): boolean {
+  return principal.type === 'IAMUser' || principal.type === 'AssumedRole' || principal.type === 'FederatedUser';
+}
+
+function targetOf(principal: Principal): string {
+  return (principal.sessionIssuer ?? principal.arn ?? principal.accessKeyId ?? principal.type).slice(0, 256);
+}
+
+/** Why a credential action is not planned for a caller in another organization's account. */
+export function notManaged(accountId: string): string {
+  return `the caller is in account ${accountId}, which this deployment does not manage (neither home nor memberAccounts): only its owner can act on its credentials; notify account ${accountId}`;
+}
+
+const perPrincipal: Record<'deactivateAccessKey' | 'revokeRoleSessions', Planner> = {
   async deactivateAccessKey({ incident }, facts, draft) {
     const { principal } = incident;
     const key = principal.accessKeyId;

@@ -1,7 +1,7 @@
 import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { collapseSourceIps } from '../shared/cidr.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
-import type { Incident } from '../shared/schemas/incident.js';
+import type { Incident, Principal } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import { ok } from '../shared/schemas/task-input.js';
 import type { PlanContainmentInput } from './schema.js';
@@ -29,14 +29,54 @@ export function principalFacts(value: unknown): PrincipalFacts | undefined {
 
 export interface DenySubject {
   principalArns?: string[];
+  /** Every principal of these accounts (`aws:PrincipalAccount`): callers of which only the account is known. */
+  principalAccounts?: string[];
   sourceIps?: string[];
   purpose: string;
   label: string;
 }
 
-/** Whom a bucket Deny names: the principal's ARN as `aws:PrincipalArn` sees it, or the source addresses. */
-export function denySubject(incident: Incident, facts: PrincipalFacts | undefined): DenySubject | undefined {
-  const { principal } = incident;
+/**
+ * Whom a bucket Deny names: the principals' ARNs as `aws:PrincipalArn` sees them (every principal
+ * of an attack sequence; IAM facts describe the first), else the caller's account when that is all
+ * we know and it is not one of ours (`isOurs`: the home, member and finding accounts are never
+ * denied whole), else the source addresses.
+ */
+export function denySubject(
+  incident: Incident,
+  facts: PrincipalFacts | undefined,
+  isOurs: (accountId: string) => boolean = (accountId) => accountId === incident.accountId,
+): DenySubject | undefined {
+  const principals = incident.principals ?? [incident.principal];
+  const arns: string[] = [];
+  const labels: string[] = [];
+  const accounts = new Set<string>();
+  for (const [index, principal] of principals.entries()) {
+    const named = arnOf(principal, index === 0 ? facts : undefined);
+    if (named) {
+      arns.push(...named.principalArns.filter((arn) => !arns.includes(arn)));
+      labels.push(named.label);
+    } else if (principal.accountId && !isOurs(principal.accountId)) {
+      accounts.add(principal.accountId);
+    }
+  }
+  if (arns.length > 0) {
+    const label =
+      labels.length > 3 ? `${labels.slice(0, 3).join('; ')} and ${labels.length - 3} more` : labels.join('; ');
+    return { principalArns: arns, purpose: 'DenyPrincipal', label };
+  }
+  if (accounts.size > 0) {
+    const list = [...accounts];
+    return {
+      principalAccounts: list,
+      purpose: 'DenyAccount',
+      label: `every principal of account ${list.join(', ')} (only the caller's account is known)`,
+    };
+  }
+  return bySourceIp(incident);
+}
+
+function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {
   const resolved = facts?.resolvedArn;
   const confirmed = facts !== undefined && facts.identityLookup === undefined;
   switch (principal.type) {
@@ -44,16 +84,16 @@ export function denySubject(incident: Incident, facts: PrincipalFacts | undefine
     case 'FederatedUser':
     case 'Root': {
       const arn = resolved ?? principal.arn;
-      return arn ? { ...principalArns(arn, confirmed), purpose: 'DenyPrincipal' } : bySourceIp(incident);
+      return arn ? principalArns(arn, confirmed) : undefined;
     }
     case 'AssumedRole': {
       const arn = resolved ?? principal.sessionIssuer;
-      if (!arn) return bySourceIp(incident);
+      if (!arn) return undefined;
       const subject = principalArns(arn, confirmed);
-      return { ...subject, purpose: 'DenyPrincipal', label: `every session of ${subject.label}` };
+      return { ...subject, label: `every session of ${subject.label}` };
     }
     default:
-      return bySourceIp(incident);
+      return undefined;
   }
 }
 

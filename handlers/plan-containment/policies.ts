@@ -11,7 +11,7 @@ import { mergeStatements } from '../shared/policy/merge.js';
 import { bucketDenyStatement, denyNonVpcStatement, endpointDenyStatements } from '../shared/policy/statements.js';
 import type { AccountScope, S3Port } from '../shared/ports.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
-import { protectedRoleArns } from '../shared/schemas/settings.js';
+import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import { denySubject, type Planner } from './draft.js';
 
 /** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
@@ -24,13 +24,18 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       });
       return;
     }
-    const subject = denySubject(incident, facts);
+    const subject = denySubject(
+      incident,
+      facts,
+      (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
+    );
     const exempt = protectedRoleArns(settings);
     const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
     for (const vpcEndpointId of settings.vpcEndpointIds) {
       const statements = endpointDenyStatements({
         sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
         principalArns,
+        principalAccounts: principalArns?.length ? undefined : subject?.principalAccounts,
         allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],
         exemptArns: exempt,
       });
@@ -71,13 +76,17 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         sizeBefore: before,
         sizeAfter: after,
         limit: VPCE_POLICY_LIMIT_CHARS,
-        summary: `Add ${statements.map((statement) => statement.Sid).join(', ')} to the policy of ${vpcEndpointId}: ${principalArns?.length ? `deny ${principalArns.join(', ')}, and ` : ''}deny S3 requests to buckets outside accounts ${[incident.accountId, ...settings.trustedAccounts].join(', ')}; the existing Allow is kept (${note ?? `${before} → ${after} characters of 20480`})${over}`,
+        summary: `Add ${statements.map((statement) => statement.Sid).join(', ')} to the policy of ${vpcEndpointId}: ${principalArns?.length ? `deny ${principalArns.join(', ')}, and ` : subject?.principalAccounts ? `deny ${subject.label}, and ` : ''}deny S3 requests to buckets outside accounts ${[incident.accountId, ...settings.trustedAccounts].join(', ')}; the existing Allow is kept (${note ?? `${before} → ${after} characters of 20480`})${over}`,
       });
     }
   },
 
   async denyBucketAccess({ incident, incidentId, settings }, facts, draft, ports) {
-    const subject = denySubject(incident, facts);
+    const subject = denySubject(
+      incident,
+      facts,
+      (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
+    );
     if (!subject) {
       draft.notPlanned.push({
         action: 'denyBucketAccess',
@@ -105,6 +114,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         bucket,
         partition: incident.partition,
         principalArns: subject.principalArns,
+        principalAccounts: subject.principalAccounts,
         sourceIps: subject.sourceIps,
         exemptArns: exempt,
       });

@@ -4,6 +4,7 @@ import { makeIncidentId } from '../shared/ids.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
+import { clip } from '../shared/schemas/display.js';
 import {
   asExecutionInputError,
   type FindingReferenceInput,
@@ -41,15 +42,40 @@ export const registerIncident = task({
   name: 'registerIncident',
   input: RegisterIncidentInputSchema,
   async run(input, ports: RegisterPorts): Promise<Registration> {
-    const parsed = parseExecutionInput(input.event);
-    if (parsed.form === 'rerun') return rerun(parsed.incidentId, input, ports);
-    const normalized = await signalOf(parsed, input, ports);
+    const normalized = await readSignal(input, ports);
+    if ('rerun' in normalized) return rerun(normalized.rerun, input, ports);
     if (normalized.status === 'ignored') {
       return { status: 'ignored', reason: normalized.reason, incident: normalized.incident, previouslyApplied: [] };
     }
     return register(normalized.incident, input, ports);
   },
 });
+
+/**
+ * Recognizes and normalizes the input. A signal rejected as invalid (only its type, ids or account
+ * can make it so) is also said in the Slack channel, not only in an alarm: someone meant it to be
+ * looked at. The execution still fails with the error.
+ */
+async function readSignal(input: RegisterIncidentInput, ports: RegisterPorts): Promise<Normalized | { rerun: string }> {
+  try {
+    const parsed = parseExecutionInput(input.event);
+    if (parsed.form === 'rerun') return { rerun: parsed.incidentId };
+    return await signalOf(parsed, input, ports);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'InvalidExecutionInput') await tellRejected(error, input, ports);
+    throw error;
+  }
+}
+
+async function tellRejected(error: Error, input: RegisterIncidentInput, ports: RegisterPorts): Promise<void> {
+  const problem = clip(error.message.split('; accepted inputs')[0] ?? error.message, 500);
+  const text = `:warning: A signal was rejected and not responded to (execution ${mrkdwn(input.executionName)}): ${mrkdwn(problem)}`;
+  try {
+    await ports.chat.post({ channel: input.settings.slackChannel, message: { text } });
+  } catch (failure) {
+    log.warn('rejection message failed', { error: (failure as Error).name });
+  }
+}
 
 /** The normalized signal of every form but a re-run. */
 async function signalOf(
@@ -317,7 +343,7 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
   await ports.store.addEvent(incidentId, {
     at: ports.clock.now().toISOString(),
     kind: 'rerun',
-    text: `Re-run requested (execution ${input.executionName}): re-planned from the current state; the incident was ${record.status}`,
+    text: `Re-run requested (execution ${mrkdwn(input.executionName)}): re-planned from the current state; the incident was ${record.status}`,
     data: { executionName: input.executionName, previousStatus: record.status },
   });
   return {

@@ -23,8 +23,8 @@ afterAll(() => expectAtLeast(distinct, PLAN.flow));
 type Outcome = Expected | 'named error';
 
 const DETAIL = EVENT.detail as Record<string, unknown>;
-const finding = (id: string, path: string, value: unknown) =>
-  setPath({ ...DETAIL, id }, path, value) as Record<string, unknown>;
+const finding = (id: string, path: string, value: unknown, also: Record<string, unknown> = {}) =>
+  setPath({ ...DETAIL, ...also, id }, path, value) as Record<string, unknown>;
 
 /** Findings GetFindings answers for `{findingId, detectorId}` references below. */
 const REFERENCED = [
@@ -32,7 +32,8 @@ const REFERENCED = [
   finding('ref-sql-user', 'resource.accessKeyDetails.userName', "jane' OR '1'='1"),
   finding('ref-ec2', 'type', 'Recon:EC2/PortProbeUnprotectedPort'),
   finding('ref-sample', 'service.additionalInfo', { value: '{"sample":true}', type: 'default' }),
-  finding('ref-1mb-title', 'title', ONE_MB),
+  // Display fields never reject a finding (they are cut); an invalid id alongside still does.
+  finding('ref-1mb-title', 'title', ONE_MB, { accountId: 'not-an-account' }),
 ];
 
 const HAND_PICKED: [string, unknown, Outcome][] = [
@@ -94,9 +95,22 @@ const HAND_PICKED: [string, unknown, Outcome][] = [
     'InvalidExecutionInput',
   ],
   [
-    'a 1 MB country',
-    setPath(EVENT, 'detail.service.action.awsApiCallAction.remoteIpDetails.country.countryName', ONE_MB),
+    'a 1 MB country beside an invalid account',
+    setPath(
+      setPath(EVENT, 'detail.service.action.awsApiCallAction.remoteIpDetails.country.countryName', ONE_MB),
+      'detail.accountId',
+      '12345',
+    ),
     'InvalidExecutionInput',
+  ],
+  [
+    'a 1 MB country on a sample finding',
+    setPath(
+      setPath(EVENT, 'detail.service.action.awsApiCallAction.remoteIpDetails.country.countryName', ONE_MB),
+      'detail.service.additionalInfo',
+      { sample: true },
+    ),
+    'ignored',
   ],
   ['severity "8"', setPath(EVENT, 'detail.severity', '8'), 'InvalidExecutionInput'],
   ['count -1', setPath(EVENT, 'detail.service.count', -1), 'InvalidExecutionInput'],

@@ -9,6 +9,8 @@ export interface BucketDenySpec {
   readonly principalArns?: readonly string[];
   /** Or deny requests from these addresses (anonymous callers have no principal ARN). */
   readonly sourceIps?: readonly string[];
+  /** Or every principal of these accounts (`aws:PrincipalAccount`): a caller of whom only the account is known. */
+  readonly principalAccounts?: readonly string[];
   /** Never denied: IR roles, break-glass roles and the responder's own roles. */
   readonly exemptArns: readonly string[];
 }
@@ -23,10 +25,14 @@ export function bucketDenyStatement(spec: BucketDenySpec): Statement {
   const condition: Record<string, Record<string, unknown>> = {};
   if (spec.principalArns && spec.principalArns.length > 0) {
     condition.ArnEquals = { 'aws:PrincipalArn': [...spec.principalArns] };
+  } else if (spec.principalAccounts && spec.principalAccounts.length > 0) {
+    condition.StringEquals = { 'aws:PrincipalAccount': [...spec.principalAccounts] };
   } else if (spec.sourceIps && spec.sourceIps.length > 0) {
     condition.IpAddress = { 'aws:SourceIp': spec.sourceIps.map(toCidr) };
   } else {
-    throw new UnsafePolicy(`refusing to build ${spec.sid}: a deny needs a principal ARN or source addresses`);
+    throw new UnsafePolicy(
+      `refusing to build ${spec.sid}: a deny needs a principal ARN, a principal account or source addresses`,
+    );
   }
   if (spec.exemptArns.length > 0) condition.ArnNotLike = { 'aws:PrincipalArn': [...spec.exemptArns] };
   const statement: Statement = {
@@ -90,6 +96,8 @@ export const AWS_OWNED_BUCKET_OBJECTS = [
 export interface EndpointDenySpec {
   readonly sidPrefix: string;
   readonly principalArns?: readonly string[];
+  /** Every principal of these accounts, when only the caller's account is known. */
+  readonly principalAccounts?: readonly string[];
   /** Accounts whose buckets may be reached through the endpoint (ours and the trusted ones). */
   readonly allowedAccounts: readonly string[];
   readonly exemptArns: readonly string[];
@@ -114,6 +122,15 @@ export function endpointDenyStatements(spec: EndpointDenySpec): Statement[] {
       Action: 's3:*',
       Resource: '*',
       Condition: { ArnEquals: { 'aws:PrincipalArn': [...spec.principalArns] }, ...exempt },
+    });
+  } else if (spec.principalAccounts && spec.principalAccounts.length > 0) {
+    statements.push({
+      Sid: `${spec.sidPrefix}DenyAccount`,
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 's3:*',
+      Resource: '*',
+      Condition: { StringEquals: { 'aws:PrincipalAccount': [...spec.principalAccounts] }, ...exempt },
     });
   }
   statements.push({

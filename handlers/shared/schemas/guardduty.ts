@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { DISPLAY_LIMITS, displayText } from './display.js';
 import { AccessKeyId, AccountId, BucketName, IpAddress, PrincipalId, Region, Timestamp } from './primitives.js';
 
 /**
@@ -8,16 +9,26 @@ import { AccessKeyId, AccountId, BucketName, IpAddress, PrincipalId, Region, Tim
 const RemoteIpDetails = z.looseObject({
   ipAddressV4: IpAddress.optional(),
   ipAddressV6: IpAddress.optional(),
-  country: z.looseObject({ countryName: z.string().optional(), countryCode: z.string().optional() }).optional(),
-  city: z.looseObject({ cityName: z.string().optional() }).optional(),
+  country: z
+    .looseObject({
+      countryName: displayText(DISPLAY_LIMITS.country),
+      countryCode: displayText(DISPLAY_LIMITS.country),
+    })
+    .optional()
+    .catch(undefined),
+  city: z
+    .looseObject({ cityName: displayText(DISPLAY_LIMITS.city) })
+    .optional()
+    .catch(undefined),
   organization: z
     .looseObject({
-      asn: z.union([z.string(), z.number()]).optional(),
-      asnOrg: z.string().optional(),
-      isp: z.string().optional(),
-      org: z.string().optional(),
+      asn: displayText(DISPLAY_LIMITS.asn),
+      asnOrg: displayText(DISPLAY_LIMITS.organization),
+      isp: displayText(DISPLAY_LIMITS.organization),
+      org: displayText(DISPLAY_LIMITS.organization),
     })
-    .optional(),
+    .optional()
+    .catch(undefined),
 });
 export type RemoteIpDetails = z.infer<typeof RemoteIpDetails>;
 
@@ -26,6 +37,12 @@ const AwsApiCallAction = z.looseObject({
   serviceName: z.string().optional(),
   callerType: z.string().optional(),
   remoteIpDetails: RemoteIpDetails.optional(),
+  /** The caller's account when it is not the finding's (another account's principal). */
+  remoteAccountDetails: z
+    .looseObject({ accountId: AccountId.optional(), affiliated: z.boolean().optional() })
+    .optional(),
+  /** `{fullUserAgent, userAgentCategory}` (the API form keeps `FullUserAgent`); display only, read by `userAgentOf`. */
+  userAgent: z.unknown().optional(),
   affectedResources: z.record(z.string(), z.string()).optional(),
 });
 
@@ -50,6 +67,51 @@ const AdditionalInfo = z.looseObject({
   type: z.string().optional(),
 });
 
+/**
+ * An attack sequence's story (`service.detection.sequence`, the SDK's `Sequence`): who acted
+ * (`actors[].user`), on what (`resources[]`), from where (`endpoints[]`). GuardDuty caps each list
+ * far lower; the bounds here only keep a crafted finding from exhausting memory.
+ */
+const SequenceUser = z.looseObject({
+  name: z.string().max(256).optional(),
+  uid: z.string().max(256).optional(),
+  credentialUid: z.string().max(256).optional(),
+  type: z.string().max(64).optional(),
+  account: z.looseObject({ uid: AccountId.optional(), name: displayText(DISPLAY_LIMITS.title) }).optional(),
+});
+const SequenceResource = z.looseObject({
+  uid: z.string().max(2048).optional(),
+  name: z.string().max(2048).optional(),
+  accountId: z.string().max(64).optional(),
+  resourceType: z.string().max(64).optional(),
+  region: z.string().max(64).optional(),
+});
+const SequenceEndpoint = z.looseObject({
+  id: z.string().max(256).optional(),
+  ip: z.string().max(64).optional(),
+  location: z
+    .looseObject({ city: displayText(DISPLAY_LIMITS.city), country: displayText(DISPLAY_LIMITS.country) })
+    .optional()
+    .catch(undefined),
+  autonomousSystem: z
+    .looseObject({ name: displayText(DISPLAY_LIMITS.organization), number: displayText(DISPLAY_LIMITS.asn) })
+    .optional()
+    .catch(undefined),
+});
+export const AttackSequence = z.looseObject({
+  uid: z.string().max(512).optional(),
+  description: displayText(DISPLAY_LIMITS.description),
+  actors: z
+    .array(z.looseObject({ id: z.string().max(512).optional(), user: SequenceUser.optional() }))
+    .max(5000)
+    .optional(),
+  resources: z.array(SequenceResource).max(5000).optional(),
+  endpoints: z.array(SequenceEndpoint).max(5000).optional(),
+  signals: z.array(z.unknown()).max(5000).optional(),
+  sequenceIndicators: z.array(z.unknown()).max(5000).optional(),
+});
+export type AttackSequence = z.infer<typeof AttackSequence>;
+
 export const GuardDutyFinding = z.looseObject({
   schemaVersion: z.string().optional(),
   accountId: AccountId,
@@ -59,8 +121,8 @@ export const GuardDutyFinding = z.looseObject({
   arn: z.string().optional(),
   type: z.string().regex(/^[\w:/.+-]{1,200}$/, 'must be a finding type such as Exfiltration:S3/AnomalousBehavior'),
   severity: z.number().min(0).max(10),
-  title: z.string().max(1024).optional(),
-  description: z.string().optional(),
+  title: displayText(DISPLAY_LIMITS.title),
+  description: displayText(DISPLAY_LIMITS.description),
   createdAt: Timestamp.optional(),
   updatedAt: Timestamp.optional(),
   resource: z
@@ -81,6 +143,7 @@ export const GuardDutyFinding = z.looseObject({
         })
         .optional(),
       additionalInfo: AdditionalInfo.optional(),
+      detection: z.looseObject({ sequence: AttackSequence.optional() }).optional(),
       archived: z.boolean().optional(),
       count: z.number().int().min(0).optional(),
       eventFirstSeen: Timestamp.optional(),

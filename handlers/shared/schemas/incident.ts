@@ -10,6 +10,12 @@ import {
   Region,
 } from './primitives.js';
 
+/**
+ * At most this many principals are carried per incident (an attack sequence names at most ten;
+ * more is a crafted finding): the incident travels in every state, capped at 256 KB.
+ */
+export const MAX_PRINCIPALS = 25;
+
 export const PrincipalType = z.enum([
   'IAMUser',
   'AssumedRole',
@@ -32,6 +38,12 @@ export const Principal = z.object({
   sessionName: IamName.optional(),
   /** The type as the source reported it, kept when it maps to `Unknown`. */
   rawType: z.string().max(64).optional(),
+  /**
+   * Set when the identity lives in another account than the finding's (GuardDuty `remoteAccountDetails.accountId`, an attack
+   * sequence actor's `account.uid`, CloudTrail `userIdentity.accountId`), which may differ from the
+   * finding's. The ARNs above are built in this account.
+   */
+  accountId: AccountId.optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 
@@ -70,6 +82,19 @@ export const Incident = z.object({
   createdAt: z.iso.datetime().optional(),
   updatedAt: z.iso.datetime().optional(),
   ipDetails: z.array(IpDetail).max(1000).optional(),
+  /**
+   * Every principal the signal names, `principal` first (an attack sequence can name several).
+   * Absent when there is only `principal`.
+   */
+  principals: z.array(Principal).max(MAX_PRINCIPALS).optional(),
+  /** How many more principals the source named than `principals` holds (they are reported, not planned). */
+  principalsOmitted: z.number().int().min(1).optional(),
+  /** The caller's user agent, cut for display. */
+  userAgent: z.string().max(256).optional(),
+  /** A GuardDuty sample run as a drill (`acceptSampleFindings`): no action is applied. */
+  sample: z.boolean().optional(),
+  /** Sample placeholders that are no real identifier and were left out (`accessKeyId GeneratedFindingAccessKeyId`). */
+  placeholders: z.array(z.string().max(300)).max(50).optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 

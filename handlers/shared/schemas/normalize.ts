@@ -1,15 +1,17 @@
 import * as z from 'zod';
 import { InvalidFinding } from '../errors.js';
+import { clip, DISPLAY_LIMITS } from './display.js';
 import {
   camelizeApiFinding,
   GuardDutyEvent,
   GuardDutyFinding,
   isApiFinding,
   type RemoteIpDetails,
-  readAdditionalInfo,
 } from './guardduty.js';
-import { Incident, type IpDetail, type Normalized, type Principal } from './incident.js';
-import { firstIssue, IamName } from './primitives.js';
+import { Incident, type IpDetail, MAX_PRINCIPALS, type Normalized, type Principal } from './incident.js';
+import { AccessKeyId, firstIssue, IamName, PrincipalId } from './primitives.js';
+import { screenFinding } from './sample.js';
+import { readSequence, type SequenceActor } from './sequence.js';
 
 export interface NormalizeOptions {
   /** Finding-type patterns in scope (`Exfiltration:S3/` is a prefix; a full type matches exactly). Default: any S3 type. */
@@ -50,6 +52,10 @@ export function normalizeFindings(input: unknown, options: NormalizeOptions = {}
     return list.map((finding, index) => fromFinding(camelizeApiFinding(finding), `Findings[${index}]`, options));
   }
   if ('detail-type' in record || ('source' in record && 'detail' in record)) {
+    if (record.source === 'aws.guardduty') {
+      const early = screenFinding(record.detail, options.acceptSampleFindings === true);
+      if (early.kind === 'ignored') return [{ status: 'ignored', reason: early.reason }];
+    }
     const envelope = GuardDutyEvent.safeParse(record);
     if (!envelope.success) {
       const { path, message } = firstIssue(envelope.error);
@@ -71,7 +77,11 @@ export function normalizeFindings(input: unknown, options: NormalizeOptions = {}
 }
 
 function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): Normalized {
-  const parsed = GuardDutyFinding.safeParse(raw);
+  // Samples and archived findings are recognized before anything else is validated: a sample's
+  // placeholders (`GeneratedFindingAccessKeyId`, bucket `bucketName`) are no identifiers.
+  const screening = screenFinding(raw, options.acceptSampleFindings === true);
+  if (screening.kind === 'ignored') return { status: 'ignored', reason: screening.reason };
+  const parsed = GuardDutyFinding.safeParse(screening.kind === 'drill' ? screening.finding : raw);
   if (!parsed.success) {
     const { path, message } = firstIssue(parsed.error, prefix);
     throw new InvalidFinding(path, message);
@@ -79,15 +89,28 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
   const finding = parsed.data;
   const at = (field: string) => (prefix ? `${prefix}.${field}` : field);
   const partition = finding.partition ?? 'aws';
-  const info = readAdditionalInfo(finding.service?.additionalInfo);
-  const remote = finding.service?.action?.awsApiCallAction?.remoteIpDetails;
-  const ipDetails = remote ? toIpDetails(remote) : [];
+  const call = finding.service?.action?.awsApiCallAction;
+  const sequence = finding.service?.detection?.sequence;
+  const story = sequence ? readSequence(sequence) : undefined;
+  const remote = call?.remoteIpDetails;
+  const ipDetails = uniqueByIp([...(remote ? toIpDetails(remote) : []), ...(story?.ipDetails ?? [])]);
   const createdAt = finding.createdAt ?? finding.updatedAt;
   const firstSeen = finding.service?.eventFirstSeen ?? createdAt;
   const lastSeen = finding.service?.eventLastSeen ?? finding.updatedAt ?? firstSeen;
   if (!firstSeen || !lastSeen) {
     throw new InvalidFinding(at('service.eventFirstSeen'), 'is required when createdAt and updatedAt are absent');
   }
+  // The caller's account: GuardDuty names it in remoteAccountDetails when it is not the finding's.
+  const callerAccount = call?.remoteAccountDetails?.accountId ?? finding.accountId;
+  const details = finding.resource?.accessKeyDetails;
+  const named = details
+    ? toPrincipal(details, callerAccount, finding.accountId, partition, at('resource.accessKeyDetails'))
+    : ({ type: 'Unknown' } as Principal);
+  const actors = (story?.actors ?? []).map((actor) => actorPrincipal(actor, finding.accountId, partition));
+  const everyone = uniquePrincipals([...(named.type === 'Unknown' && actors.length > 0 ? [] : [named]), ...actors]);
+  const principals = everyone.slice(0, MAX_PRINCIPALS);
+  const principal = principals[0] ?? named;
+  const buckets = [...new Set([...bucketsOf(finding), ...(story?.buckets ?? [])])];
   const candidate = {
     source: 'guardduty' as const,
     findingId: finding.id,
@@ -95,8 +118,8 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     severity: finding.severity,
     accountId: finding.accountId,
     region: finding.region,
-    principal: toPrincipal(finding, partition, at('resource.accessKeyDetails')),
-    buckets: bucketsOf(finding),
+    principal,
+    buckets,
     sourceIps: ipDetails.map((detail) => detail.ip),
     firstSeen,
     lastSeen,
@@ -107,6 +130,10 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     createdAt,
     updatedAt: finding.updatedAt,
     ipDetails,
+    ...(principals.length > 1 || sequence ? { principals } : {}),
+    ...(everyone.length > principals.length ? { principalsOmitted: everyone.length - principals.length } : {}),
+    userAgent: userAgentOf(call?.userAgent),
+    ...(screening.kind === 'drill' ? { sample: true, placeholders: screening.placeholders } : {}),
   };
   const checked = Incident.safeParse(candidate);
   if (!checked.success) {
@@ -114,19 +141,11 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     throw new InvalidFinding(prefix ? `${prefix} (normalized ${path})` : `(normalized ${path})`, message);
   }
   const incident = checked.data;
-  const reason = ignoreReason(finding, info, options);
+  const reason = ignoreReason(finding, options);
   return reason ? { status: 'ignored', reason, incident } : { status: 'accepted', incident };
 }
 
-function ignoreReason(
-  finding: GuardDutyFinding,
-  info: Record<string, unknown>,
-  options: NormalizeOptions,
-): string | undefined {
-  if (info.sample === true && !options.acceptSampleFindings) {
-    return 'sample finding (service.additionalInfo.sample is true); set acceptSampleFindings to run a drill';
-  }
-  if (finding.service?.archived === true) return 'archived finding (service.archived is true)';
+function ignoreReason(finding: GuardDutyFinding, options: NormalizeOptions): string | undefined {
   if (!finding.type.includes(':S3/')) return `finding type ${finding.type} is not an S3 finding`;
   if (options.findingTypes && !matchesFindingType(finding.type, options.findingTypes)) {
     return `finding type ${finding.type} is not in the configured findingTypes`;
@@ -152,32 +171,88 @@ function bucketsOf(finding: GuardDutyFinding): string[] {
 function toIpDetails(remote: RemoteIpDetails): IpDetail[] {
   const ip = remote.ipAddressV4 ?? remote.ipAddressV6;
   if (!ip) return [];
-  const asn = remote.organization?.asn;
   return [
     {
       ip,
       country: remote.country?.countryName ?? remote.country?.countryCode,
       city: remote.city?.cityName,
-      asn: asn === undefined ? undefined : String(asn),
+      asn: remote.organization?.asn,
       org: remote.organization?.asnOrg ?? remote.organization?.org ?? remote.organization?.isp,
     },
   ];
 }
 
-const ANONYMOUS_IDS = new Set(['ANONYMOUS_PRINCIPAL', 'anonymous']);
+function uniqueByIp(details: IpDetail[]): IpDetail[] {
+  const seen = new Set<string>();
+  return details.filter((detail) => !seen.has(detail.ip) && seen.add(detail.ip) !== undefined);
+}
+
+/** `userAgent` as current findings carry it (`{fullUserAgent}`; the API form keeps `FullUserAgent`), or a plain string. */
+function userAgentOf(value: unknown): string | undefined {
+  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  const text = typeof value === 'string' ? value : (record?.fullUserAgent ?? record?.FullUserAgent);
+  if (typeof text !== 'string') return undefined;
+  return clip(text, DISPLAY_LIMITS.userAgent) || undefined;
+}
 
 /**
- * Maps GuardDuty's `accessKeyDetails` onto a principal. For an assumed role GuardDuty reports the
- * role name as `userName` and `AROA…:<session>` as `principalId`; the session ARN and the role ARN
- * (the session issuer) are derived from them. An unrecognized type is kept as `Unknown`.
+ * An attack sequence's actor as a principal, in the account it acted from. An actor whose name,
+ * ids or account fail the identifier rules is kept as `Unknown` (never acted on) rather than
+ * rejecting the whole sequence: the other actors are still contained.
  */
-function toPrincipal(finding: GuardDutyFinding, partition: string, path: string): Principal {
-  const details = finding.resource?.accessKeyDetails;
-  const account = finding.accountId;
-  if (!details) return { type: 'Unknown' };
+function actorPrincipal(actor: SequenceActor, findingAccount: string, partition: string): Principal {
+  const account = actor.accountId ?? findingAccount;
+  const details = { ...actor.details };
+  if (details.userType === 'AssumedRole' && details.userName?.includes('/')) {
+    const [role, session] = details.userName.split('/');
+    details.userName = role;
+    if (session && !details.principalId?.includes(':'))
+      details.principalId = `${details.principalId ?? 'AROA'}:${session}`;
+  }
+  const checked = {
+    accessKeyId: AccessKeyId.safeParse(details.accessKeyId).success ? details.accessKeyId : undefined,
+    principalId: PrincipalId.safeParse(details.principalId).success ? details.principalId : undefined,
+    userName: details.userName,
+    userType: details.userType,
+  };
+  try {
+    return toPrincipal(checked, account, findingAccount, partition, 'service.detection.sequence.actors');
+  } catch {
+    return { type: 'Unknown', rawType: details.userType?.slice(0, 64) };
+  }
+}
+
+/** The same identity named twice (by GuardDuty's access key details and an actor) is one principal. */
+function uniquePrincipals(principals: Principal[]): Principal[] {
+  const seen = new Set<string>();
+  return principals.filter((principal) => {
+    const key = principal.arn ?? principal.sessionIssuer ?? principal.accessKeyId ?? JSON.stringify(principal);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+const ANONYMOUS_IDS = new Set(['ANONYMOUS_PRINCIPAL', 'anonymous']);
+
+type AccessKeyDetails = { accessKeyId?: string; principalId?: string; userName?: string; userType?: string };
+
+/**
+ * Maps GuardDuty's `accessKeyDetails` onto a principal in the caller's `account`. For an assumed
+ * role GuardDuty reports the role name as `userName` and `AROA…:<session>` as `principalId`; the
+ * session ARN and the role ARN (the session issuer) are derived from them. An unrecognized type is
+ * kept as `Unknown`.
+ */
+function toPrincipal(
+  details: AccessKeyDetails,
+  account: string,
+  findingAccount: string,
+  partition: string,
+  path: string,
+): Principal {
   const { accessKeyId, principalId, userType } = details;
   const userName = details.userName;
-  const base = { accessKeyId, principalId };
+  const base = { accessKeyId, principalId, ...(account !== findingAccount ? { accountId: account } : {}) };
   const name = (value: string | undefined) => {
     if (value === undefined) return undefined;
     const result = IamName.safeParse(value);

@@ -27,6 +27,11 @@ const Base = z.object({
   region: Region,
   /** One line a responder reads in Slack and in the report. */
   summary: z.string().max(1000),
+  /**
+   * Set when the item must not be applied, with the reason: a sample finding's drill plans on
+   * placeholders. The Contain state records it `skipped` with this reason and calls nothing.
+   */
+  skip: z.string().max(500).optional(),
 });
 
 export const DeactivateAccessKeyItem = Base.extend({

@@ -43,10 +43,25 @@ export const Settings = z.object({
    * the open incident (`CORRELATION#` in the store) instead of opening another.
    */
   correlationWindowMinutes: z.number().int().positive().default(60),
+  /** The deployment's own account. Unset (a local run): the finding's account is home. */
+  homeAccountId: AccountId.optional(),
+  /** Accounts the responder acts in through the member role (DESIGN §8a). */
+  memberAccounts: z.array(AccountId).optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 
 /** Every role our denies must never apply to: IR, break-glass and the responder's own roles. */
 export function protectedRoleArns(settings: Settings): string[] {
   return [...new Set([...settings.irRoleArns, ...settings.breakGlassRoleArns, ...settings.responderRoleArns])];
+}
+
+/**
+ * Whether we may act on identities in `accountId`: the home account or a member account (DESIGN
+ * §8a). `findingAccountId` stands in for home when the settings do not name it. Anyone else's
+ * principals are contained by resource policy only, and their account is told to the responder.
+ */
+export function isManagedAccount(settings: Settings, accountId: string, findingAccountId: string): boolean {
+  return (
+    accountId === (settings.homeAccountId ?? findingAccountId) || (settings.memberAccounts ?? []).includes(accountId)
+  );
 }
