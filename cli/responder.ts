@@ -2,7 +2,7 @@ import '../local/polyfills.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
 
 const COMMANDS =
-  'normalize <file> | detect <file> [--trusted-accounts <id,…>] | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn> | rerun <incidentId|findingId|file> --state-machine <arn> [--detector <id>] | slack-preview --scenario <file> [--out <file>]';
+  'normalize <file> | detect <file|dir>… [--trusted-accounts <id,…>] [--ndjson] [--strict] | simulate --scenario <file> [--approve …] [--json] [--rollback] | rollback <incidentId> --state-machine <arn> | rerun <incidentId|findingId|file> --state-machine <arn> [--detector <id>] | slack-preview --scenario <file> [--out <file>]';
 
 /** The `responder` command (DESIGN §9, contracts §10). */
 async function main(argv: string[]): Promise<number> {
@@ -17,8 +17,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'detect': {
       const { detectCommand } = await import('./commands/detect.js');
-      write(await detectCommand(args));
-      return EXIT.ok;
+      return detectCommand(args);
     }
     case 'rollback': {
       const { rollbackCommand } = await import('./commands/rollback.js');

@@ -56,3 +56,80 @@ export const CloudTrailRecord = z.looseObject({
   eventCategory: z.string().optional(),
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
+
+type Check = (value: unknown) => boolean;
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const optional =
+  (check: Check): Check =>
+  (value) =>
+    value === undefined || check(value);
+const isString: Check = (value) => typeof value === 'string';
+const isBoolean: Check = (value) => typeof value === 'boolean';
+/** An object whose listed fields pass their checks (other fields are kept, as `looseObject` keeps them). */
+const fields =
+  (checks: Record<string, Check>): Check =>
+  (value) => {
+    if (!isObject(value)) return false;
+    for (const key in checks) if (!(checks[key] as Check)(value[key])) return false;
+    return true;
+  };
+const strings = (...keys: string[]): Record<string, Check> =>
+  Object.fromEntries(keys.map((key) => [key, optional(isString)]));
+/** `z.record` takes plain objects only; anything else here goes to the schema, which decides. */
+const isPlainObject = (value: unknown): boolean => {
+  if (!isObject(value)) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+};
+const recordOrNull = optional((value) => value === null || isPlainObject(value));
+
+const identityShape = fields({
+  ...strings('type', 'principalId', 'arn', 'accountId', 'accessKeyId', 'userName', 'invokedBy'),
+  sessionContext: optional(
+    fields({
+      sessionIssuer: optional(fields(strings('type', 'principalId', 'arn', 'accountId', 'userName'))),
+      attributes: optional(fields(strings('creationDate', 'mfaAuthenticated'))),
+    }),
+  ),
+});
+const resourceShape = fields(strings('type', 'ARN', 'accountId'));
+const recordShape = fields({
+  ...strings(
+    'eventVersion',
+    'awsRegion',
+    'sourceIPAddress',
+    'userAgent',
+    'errorCode',
+    'errorMessage',
+    'requestID',
+    'eventID',
+    'eventType',
+    'recipientAccountId',
+    'eventCategory',
+  ),
+  eventTime: isString,
+  eventSource: isString,
+  eventName: isString,
+  userIdentity: optional(identityShape),
+  requestParameters: recordOrNull,
+  responseElements: recordOrNull,
+  additionalEventData: recordOrNull,
+  readOnly: optional(isBoolean),
+  managementEvent: optional(isBoolean),
+  resources: optional((value) => {
+    if (!Array.isArray(value)) return false;
+    for (let index = 0; index < value.length; index += 1) if (!resourceShape(value[index])) return false;
+    return true;
+  }),
+});
+
+/**
+ * True only when `CloudTrailRecord.safeParse(value)` succeeds (for any value from `JSON.parse`,
+ * exactly when it does), without copying the record: the detectors read millions of records, and
+ * the schema's parse copies each one. A record this refuses goes to the schema, which decides and
+ * names the field.
+ */
+export function isCloudTrailRecord(value: unknown): value is CloudTrailRecord {
+  return recordShape(value);
+}
