@@ -14,7 +14,7 @@ import { parseScenario } from '../local/scenario.js';
 import { localConfig, type SimulateResult, simulate } from '../local/simulate.js';
 import { loadPlaybooks } from '../playbooks/index.js';
 import { benchBundles, bundleTable, SLACK_BUDGET_MS } from './bundles.js';
-import { benchDetect } from './detect.js';
+import { detectSection } from './detect.js';
 
 /**
  * `npm run bench`: prints figures (and writes bench/results.json). Nothing here asserts a time;
@@ -52,6 +52,7 @@ record(
   bundles.slack.requestMs,
   'ms',
 );
+/** Adds a row to the printed table and a figure to bench/results.json. */
 function record(label: string, key: string, value: number, unit: string, digits = 0): void {
   results[key] = value;
   rows.push([label, `${value.toFixed(digits)} ${unit}`]);
@@ -246,13 +247,8 @@ record(
   'registrations/s',
 );
 
-const detected = await benchDetect();
-record(
-  `detect, ${detected.records} mixed records (NDJSON)`,
-  'detectRecordsPerSecond',
-  (detected.records / detected.ms) * 1000,
-  'records/s',
-);
+// Sections: each takes `record` and adds its rows (one line each).
+await detectSection(record);
 
 console.log(bundleTable(bundles.handlers, RUNS));
 console.log();

@@ -1,7 +1,8 @@
+import { readFileSync, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import { InvalidFinding } from '../handlers/shared/errors.js';
 import { UsageError } from './io.js';
 
@@ -43,6 +44,32 @@ export async function filesOf(paths: readonly string[]): Promise<string[]> {
   return files;
 }
 
+/** A file up to this size (as text) is read in one go, as CloudTrail's own are (a few MB each); a larger one streams. */
+const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+
+const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
+
+/**
+ * The whole text of a file no larger than `limit` (gzip's trailer gives the text's size; a file
+ * that inflates past the limit anyway, or does not inflate, is left to the stream), else undefined.
+ */
+function wholeTextOf(file: string, limit: number): string | undefined {
+  let raw: Buffer;
+  try {
+    if (statSync(file).size > limit) return undefined;
+    raw = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!isGzip(raw)) return raw.toString('utf8');
+  if (raw.length < 18 || raw.readUInt32LE(raw.length - 4) > limit) return undefined;
+  try {
+    return gunzipSync(raw, { maxOutputLength: limit }).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** The text of a file, decompressed when it is gzip (by its first bytes, whatever its name), chunk by chunk. */
 async function* textOf(file: string): AsyncGenerator<string> {
   const handle = await open(file).catch((error: NodeJS.ErrnoException) => {
@@ -52,7 +79,7 @@ async function* textOf(file: string): AsyncGenerator<string> {
   await handle.read(head, 0, 2, 0);
   const raw = handle.createReadStream({ start: 0, highWaterMark: 1 << 20 });
   let source: NodeJS.ReadableStream = raw;
-  if (head[0] === 0x1f && head[1] === 0x8b) {
+  if (isGzip(head)) {
     const gunzip = createGunzip({ chunkSize: 1 << 20 });
     raw.on('error', (error) => gunzip.destroy(error));
     source = raw.pipe(gunzip);
@@ -84,12 +111,18 @@ function parse(text: string, line?: number): Piece {
 }
 
 /**
- * The JSON values of a file as they are read. A file whose first line is JSON on its own (NDJSON,
- * and CloudTrail's files, which are one line) is read line by line, so memory stays flat however
- * long it is; any other file is one JSON document, read whole, and if it is not JSON but has several
- * lines, each line is tried on its own. A file that breaks off (a truncated `.gz`) ends with an error.
+ * The JSON values of a file. A file of up to `WHOLE_FILE_BYTES` of text (CloudTrail's own files) is
+ * one JSON document, or, failing that, NDJSON whose lines are tried one by one. A larger file
+ * streams: if its first line is JSON on its own (NDJSON) it is read line by line, so memory stays
+ * flat however long it is; otherwise it is one document, read whole. A file that breaks off (a
+ * truncated `.gz`) gives what was read, then an error.
  */
-export async function* piecesOf(file: string): AsyncGenerator<Piece> {
+export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES): AsyncGenerator<Piece> {
+  const whole = wholeTextOf(file, wholeFileBytes);
+  if (whole !== undefined) {
+    yield* wholeDocument(whole);
+    return;
+  }
   const reader = new LineReader();
   try {
     for await (const chunk of textOf(file)) yield* reader.chunk(chunk);
@@ -152,11 +185,15 @@ class LineReader {
 /** A file that is one JSON document; failing that, NDJSON whose bad lines are named by number. */
 function* wholeDocument(text: string): Generator<Piece> {
   let documentError: unknown;
+  let value: unknown;
   try {
-    yield { value: JSON.parse(text) as unknown };
-    return;
+    value = JSON.parse(text);
   } catch (error) {
     documentError = error;
+  }
+  if (documentError === undefined) {
+    yield { value };
+    return;
   }
   const lines = text.split(/\r?\n/);
   if (lines.filter((entry) => entry.trim() !== '').length < 2) {
