@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { type DetectOutput, detectCommand } from '../../cli/commands/detect.js';
+import { piecesOf } from '../../cli/detect-input.js';
 import { writeCloudTrailArchive, writeDigest } from '../../examples/src/cloudtrail-archive.js';
 import { mixedDetectionRecords } from '../../examples/src/detection-records.js';
 import { copy, dataEvent } from '../support/detections.js';
@@ -173,5 +174,34 @@ describe('responder detect on a batch with malformed parts', () => {
     ]);
     expect(stderr).toContain(`cut.ndjson.gz: (input): cannot read the rest of the file: unexpected end of file`);
     expect(readFileSync(join(root, 'more', 'fine.json'), 'utf8')).toContain('GetObject');
+  });
+});
+
+describe('reading a file too large to read whole', () => {
+  const read = async (file: string, wholeFileBytes?: number) => {
+    const pieces: unknown[] = [];
+    for await (const piece of piecesOf(file, wholeFileBytes)) {
+      pieces.push('error' in piece ? { error: piece.error.message, line: piece.line } : piece);
+    }
+    return pieces;
+  };
+
+  it('streams NDJSON line by line and a document whole, with the same values and errors as a whole read', async () => {
+    const root = tempDir();
+    const ndjson = join(root, 'lines.ndjson.gz');
+    const lines = [JSON.stringify(copy()), '', '{"eventName": ', JSON.stringify({ Records: [dataEvent()] })];
+    writeFileSync(ndjson, gzipSync(`${lines.join('\r\n')}\n`));
+    const pretty = join(root, 'pretty.json');
+    writeFileSync(pretty, JSON.stringify({ Records: [copy(), dataEvent()] }, null, 2));
+    const broken = join(root, 'broken.json');
+    writeFileSync(broken, '{"Records": [\n{"eventName": "X"\n');
+
+    for (const file of [ndjson, pretty, broken]) {
+      const streamed = await read(file, 0);
+
+      expect(streamed).toEqual(await read(file));
+      expect(streamed.length).toBeGreaterThan(0);
+    }
+    expect((await read(ndjson, 0)).map((piece) => (piece as { line?: number }).line)).toEqual([1, 3, 4]);
   });
 });
