@@ -1,7 +1,7 @@
 import { InvalidFinding } from '../shared/errors.js';
 import { CloudTrailRecord, isCloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import { firstIssue } from '../shared/schemas/primitives.js';
-import { ANONYMOUS_EVENTS, anonymousRareSource } from './anonymous-rare-source.js';
+import { anonymousCall, anonymousRareSource } from './anonymous-rare-source.js';
 import { ALARM_DETAIL_TYPE, AlarmStateChange, bulkDownload } from './bulk-download.js';
 import { CROSS_ACCOUNT_COPY_EVENTS, crossAccountCopy } from './cross-account-copy.js';
 import type { DetectConfig, Detection } from './detection.js';
@@ -132,20 +132,19 @@ export function parseDetectText(text: string): unknown {
   }
 }
 
-/** The source and calls the record rules read: every rule returns nothing for any other record. */
+/** The calls the copy and KMS rules read (on S3 only): every rule returns nothing for any other record. */
 const RULE_SOURCE = 's3.amazonaws.com';
-const RULE_EVENTS: ReadonlySet<string> = new Set([
-  ...CROSS_ACCOUNT_COPY_EVENTS,
-  ...KMS_WRITE_EVENTS,
-  ...ANONYMOUS_EVENTS,
-]);
+const WRITE_EVENTS: ReadonlySet<string> = new Set([...CROSS_ACCOUNT_COPY_EVENTS, ...KMS_WRITE_EVENTS]);
 
 /**
- * False when no rule can fire on the item, decided from `eventSource` and `eventName` alone (each
- * rule checks both first), so the bulk of an archive costs one comparison a record.
+ * False when no rule can fire on the item, decided from `eventSource`, `eventName` and, for reads,
+ * whether the caller is anonymous (each rule checks these first), so the bulk of an archive, the
+ * reads of known principals, costs a few comparisons a record.
  */
 export function mayFire(item: Item): boolean {
-  return 'alarm' in item || (item.record.eventSource === RULE_SOURCE && RULE_EVENTS.has(item.record.eventName));
+  if ('alarm' in item) return true;
+  const { record } = item;
+  return (record.eventSource === RULE_SOURCE && WRITE_EVENTS.has(record.eventName)) || anonymousCall(record);
 }
 
 /**
