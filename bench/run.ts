@@ -14,7 +14,7 @@ import { parseScenario } from '../local/scenario.js';
 import { localConfig, type SimulateResult, simulate } from '../local/simulate.js';
 import { loadPlaybooks } from '../playbooks/index.js';
 import { benchBundles, bundleTable, SLACK_BUDGET_MS } from './bundles.js';
-import { benchDetect } from './detect.js';
+import { detectSection } from './detect.js';
 import { benchSlackDoor, DOOR_BUDGET_MS } from './slack-door.js';
 
 /**
@@ -53,6 +53,7 @@ record(
   bundles.slack.requestMs,
   'ms',
 );
+/** Adds a row to the printed table and a figure to bench/results.json. */
 function record(label: string, key: string, value: number, unit: string, digits = 0): void {
   results[key] = value;
   rows.push([label, `${value.toFixed(digits)} ${unit}`]);
@@ -247,13 +248,8 @@ record(
   'registrations/s',
 );
 
-const detected = await benchDetect();
-record(
-  `detect, ${detected.records} mixed records (NDJSON)`,
-  'detectRecordsPerSecond',
-  (detected.records / detected.ms) * 1000,
-  'records/s',
-);
+// Sections: each takes `record` and adds its rows (one line each).
+await detectSection(record);
 
 for (const [index, door] of (await benchSlackDoor()).entries()) {
   const label = `Slack door, ${door.label}: ${door.statusCode} (median; max ${door.maxMs.toFixed(1)} ms; budget ${DOOR_BUDGET_MS} ms)`;

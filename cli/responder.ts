@@ -23,8 +23,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'detect': {
       const { detectCommand } = await import('./commands/detect.js');
-      write(await detectCommand(args));
-      return EXIT.ok;
+      return detectCommand(args);
     }
     case 'rollback': {
       const { rollbackCommand } = await import('./commands/rollback.js');

@@ -41,6 +41,12 @@ export function anonymousTermKey(record: CloudTrailRecord): string | undefined {
   return `anonymous#${recordAccount(record) ?? 'unknown'}#${record.eventName}#${ip}`;
 }
 
+/** A successful anonymous call of one of the watched kinds on S3: what the rule looks at further. */
+export function anonymousCall(record: CloudTrailRecord): boolean {
+  if (record.eventSource !== 's3.amazonaws.com' || !succeeded(record)) return false;
+  return (ANONYMOUS_EVENTS as readonly string[]).includes(record.eventName) && isAnonymous(record);
+}
+
 /**
  * Unauthenticated access by a rare source (seed 003, a new-terms rule): an anonymous principal
  * (`AWSAccount`/`anonymous`, or `ANONYMOUS_PRINCIPAL`) successfully calls GetObject, PutObject,
@@ -51,8 +57,7 @@ export async function anonymousRareSource(
   record: CloudTrailRecord,
   newTerms: NewTermsStore,
 ): Promise<Detection | undefined> {
-  if (record.eventSource !== 's3.amazonaws.com' || !succeeded(record)) return undefined;
-  if (!(ANONYMOUS_EVENTS as readonly string[]).includes(record.eventName) || !isAnonymous(record)) return undefined;
+  if (!anonymousCall(record)) return undefined;
   const key = anonymousTermKey(record);
   const at = new Date(record.eventTime);
   if (!key || Number.isNaN(at.getTime())) return undefined;

@@ -1,0 +1,207 @@
+import { readFileSync, statSync } from 'node:fs';
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { createGunzip, gunzipSync } from 'node:zlib';
+import { InvalidFinding } from '../handlers/shared/errors.js';
+import { UsageError } from './io.js';
+
+/** Files a directory walk reads: JSON, NDJSON (`.ndjson`, `.jsonl`), and the `.gz` of each. */
+const RECORD_FILE = /\.(json|ndjson|jsonl)(\.gz)?$/i;
+/** CloudTrail delivers these beside the logs; they hold digests and Insights events, not records. */
+const NOT_RECORDS = new Set(['CloudTrail-Digest', 'CloudTrail-Insight']);
+
+const byName = (a: { name: string }, b: { name: string }) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
+async function walk(dir: string, files: string[]): Promise<void> {
+  const entries = (await readdir(dir, { withFileTypes: true })).sort(byName);
+  for (const entry of entries) {
+    if (entry.name.startsWith('.')) continue;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (!NOT_RECORDS.has(entry.name)) await walk(path, files);
+    } else if (RECORD_FILE.test(entry.name) && (entry.isFile() || (await stat(path)).isFile())) {
+      files.push(path);
+    }
+  }
+}
+
+/**
+ * The files to read, in order: each file named, and each directory's record files, recursively,
+ * in name order (so a CloudTrail archive, `AWSLogs/<account>/CloudTrail/<region>/yyyy/mm/dd/`,
+ * reads day after day within each Region). Digest and Insights folders are passed over.
+ */
+export async function filesOf(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    try {
+      if ((await stat(path)).isDirectory()) await walk(path, files);
+      else files.push(path);
+    } catch (error) {
+      throw new UsageError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    }
+  }
+  return files;
+}
+
+/** A file up to this size (as text) is read in one go, as CloudTrail's own are (a few MB each); a larger one streams. */
+const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+
+const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
+
+/**
+ * The whole text of a file no larger than `limit` (gzip's trailer gives the text's size; a file
+ * that inflates past the limit anyway, or does not inflate, is left to the stream), else undefined.
+ */
+function wholeTextOf(file: string, limit: number): string | undefined {
+  let raw: Buffer;
+  try {
+    if (statSync(file).size > limit) return undefined;
+    raw = readFileSync(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  if (!isGzip(raw)) return raw.toString('utf8');
+  if (raw.length < 18 || raw.readUInt32LE(raw.length - 4) > limit) return undefined;
+  try {
+    return gunzipSync(raw, { maxOutputLength: limit }).toString('utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+/** The text of a file, decompressed when it is gzip (by its first bytes, whatever its name), chunk by chunk. */
+async function* textOf(file: string): AsyncGenerator<string> {
+  const handle = await open(file).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot read ${file}: ${error.code ?? error.message}`);
+  });
+  const head = Buffer.alloc(2);
+  await handle.read(head, 0, 2, 0);
+  const raw = handle.createReadStream({ start: 0, highWaterMark: 1 << 20 });
+  let source: NodeJS.ReadableStream = raw;
+  if (isGzip(head)) {
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    raw.on('error', (error) => gunzip.destroy(error));
+    source = raw.pipe(gunzip);
+  }
+  const decoder = new StringDecoder('utf8');
+  try {
+    for await (const chunk of source) yield decoder.write(chunk as Buffer);
+    yield decoder.end();
+  } finally {
+    raw.destroy();
+  }
+}
+
+/** One JSON value of a file, or why a part of it is not JSON; `line` is set for line-by-line files. */
+export type Piece =
+  | { readonly value: unknown; readonly line?: number }
+  | { readonly error: InvalidFinding; readonly line?: number };
+
+function notJson(error: unknown): InvalidFinding {
+  return new InvalidFinding('(input)', `not valid JSON: ${(error as Error).message}`);
+}
+
+function parse(text: string, line?: number): Piece {
+  try {
+    return { value: JSON.parse(text) as unknown, line };
+  } catch (error) {
+    return { error: notJson(error), line };
+  }
+}
+
+/**
+ * The JSON values of a file. A file of up to `WHOLE_FILE_BYTES` of text (CloudTrail's own files) is
+ * one JSON document, or, failing that, NDJSON whose lines are tried one by one. A larger file
+ * streams: if its first line is JSON on its own (NDJSON) it is read line by line, so memory stays
+ * flat however long it is; otherwise it is one document, read whole. A file that breaks off (a
+ * truncated `.gz`) gives what was read, then an error.
+ */
+export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES): AsyncGenerator<Piece> {
+  const whole = wholeTextOf(file, wholeFileBytes);
+  if (whole !== undefined) {
+    yield* wholeDocument(whole);
+    return;
+  }
+  const reader = new LineReader();
+  try {
+    for await (const chunk of textOf(file)) yield* reader.chunk(chunk);
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+    yield { error: new InvalidFinding('(input)', `cannot read the rest of the file: ${(error as Error).message}`) };
+    return;
+  }
+  yield* reader.end();
+}
+
+/** Splits text into lines as it comes; decides on the first non-blank line whether the file is line by line. */
+class LineReader {
+  private mode: 'first' | 'lines' | 'document' = 'first';
+  private readonly document: string[] = [];
+  private partial: string[] = [];
+  private line = 0;
+
+  *chunk(chunk: string): Generator<Piece> {
+    if (this.mode !== 'lines') this.document.push(chunk);
+    let from = 0;
+    while (this.mode !== 'document') {
+      const end = chunk.indexOf('\n', from);
+      if (end === -1) {
+        this.partial.push(chunk.slice(from));
+        return;
+      }
+      this.partial.push(chunk.slice(from, end));
+      from = end + 1;
+      const piece = this.take(this.partial.join(''));
+      this.partial = [];
+      if (piece) yield piece;
+    }
+  }
+
+  *end(): Generator<Piece> {
+    if (this.mode !== 'document') {
+      const piece = this.take(this.partial.join(''));
+      if (piece) yield piece;
+    }
+    if (this.mode === 'first') yield { error: new InvalidFinding('(input)', 'not valid JSON: the file is empty') };
+    if (this.mode === 'document') yield* wholeDocument(this.document.join(''));
+  }
+
+  private take(text: string): Piece | undefined {
+    this.line += 1;
+    if (text.trim() === '') return undefined;
+    const piece = parse(text, this.line);
+    if (this.mode === 'lines') return piece;
+    if ('error' in piece) {
+      this.mode = 'document';
+      return undefined;
+    }
+    this.mode = 'lines';
+    this.document.length = 0;
+    return piece;
+  }
+}
+
+/** A file that is one JSON document; failing that, NDJSON whose bad lines are named by number. */
+function* wholeDocument(text: string): Generator<Piece> {
+  let documentError: unknown;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    documentError = error;
+  }
+  if (documentError === undefined) {
+    yield { value };
+    return;
+  }
+  const lines = text.split(/\r?\n/);
+  if (lines.filter((entry) => entry.trim() !== '').length < 2) {
+    yield { error: notJson(documentError) };
+    return;
+  }
+  for (let index = 0; index < lines.length; index += 1) {
+    const entry = lines[index] as string;
+    if (entry.trim() !== '') yield parse(entry, index + 1);
+  }
+}
