@@ -55,6 +55,7 @@ async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, 
         return holds(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[]);
       }
       case 'revokeRoleSessions':
+      case 'revokeUserSessions':
       case 'startMacieJob':
         return true;
     }

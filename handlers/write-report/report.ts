@@ -266,6 +266,7 @@ const DONE_TEXT: Record<string, (target: string) => string> = {
   deactivateAccessKey: (target) => `Access key ${maskKey(target)} deactivated`,
   denyBucketAccess: (target) => `Bucket policy of ${target} denies the principal`,
   revokeRoleSessions: (target) => `Sessions of ${target} issued before containment revoked`,
+  revokeUserSessions: (target) => `Sessions minted from the leaked key of ${target} before containment revoked`,
   startMacieJob: (target) => `Macie classification job ${target} started`,
   restrictVpcEndpoint: (target) =>
     `VPC endpoint policy of ${target} denies the principal and copies out of trusted accounts`,
