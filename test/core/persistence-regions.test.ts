@@ -8,6 +8,7 @@ import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.
 import type { Principal } from '../../handlers/shared/schemas/incident.js';
 import { persistenceOf } from '../../handlers/shared/schemas/persistence.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
+import { approvalMessage } from '../../handlers/slack/approval-message.js';
 import { SimClock } from '../../local/clock.js';
 import { parseScenario } from '../../local/scenario.js';
 import { account, dynaliteStore } from '../support/ports.js';
@@ -411,5 +412,50 @@ describe('revokeUserSessions, applied by the revoke-sessions task', () => {
     ]);
     expect(rollback.steps.map((step) => step.result)).toEqual(['applied']);
     expect(acct.userInline.get('developer-jane')?.has('AWSRevokeOlderSessions')).toBe(false);
+  });
+});
+
+describe('the approval message names the footholds', () => {
+  it('names each created key with its user, time and source, and each other change with what to do', () => {
+    const message = approvalMessage({
+      incidentId: INCIDENT_ID,
+      incident: incident('eu-west-1'),
+      plan: { items: [], recommendations: [], notPlanned: [] },
+      enrichment: {
+        collectManagementEvents: {
+          status: 'ok',
+          total: 3,
+          notable: [],
+          persistence: {
+            createdKeys: [
+              {
+                userName: 'svc-backup',
+                accessKeyId: 'AKIA3EXAMPLEBACKUP99',
+                eventTime: '2026-02-23T02:52:48Z',
+                sourceIp: ATTACKER_IP,
+              },
+            ],
+            changes: [
+              {
+                eventName: 'PutRolePolicy',
+                eventTime: '2026-02-23T02:56:00Z',
+                target: 'role/<!channel>',
+                remedy: 'Delete inline policy x of role <!channel> (DeleteRolePolicy) unless expected',
+              },
+            ],
+          },
+        },
+      },
+      nonce: 'n',
+      deadline: '2026-02-24T04:20:00Z',
+      now: NOW,
+    });
+
+    const text = JSON.stringify(message.blocks);
+    expect(text).toContain(
+      `Key created with these credentials: AKIA...UP99 of IAM user svc-backup, 2026-02-23T02:52:48Z from ${ATTACKER_IP}`,
+    );
+    expect(text).toContain('PutRolePolicy on role/&lt;!channel&gt;, 2026-02-23T02:56:00Z');
+    expect(text).not.toContain('<!channel>');
   });
 });
