@@ -1,9 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectManagementEvents, lookupRegions } from '../../handlers/collect-management-events/core.js';
 import { planContainment } from '../../handlers/plan-containment/core.js';
+import { restrictVpcEndpoint } from '../../handlers/restrict-vpc-endpoint/core.js';
 import { revokeRoleSessions } from '../../handlers/revoke-role-sessions/core.js';
 import { rollbackIncident } from '../../handlers/rollback-incident/core.js';
 import { runTask } from '../../handlers/shared/define-task.js';
+import { statementSid } from '../../handlers/shared/ids.js';
+import { endpointDenyStatements } from '../../handlers/shared/policy/statements.js';
 import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
 import type { Principal } from '../../handlers/shared/schemas/incident.js';
 import { persistenceOf } from '../../handlers/shared/schemas/persistence.js';
@@ -457,5 +460,71 @@ describe('the approval message names the footholds', () => {
     );
     expect(text).toContain('PutRolePolicy on role/&lt;!channel&gt;, 2026-02-23T02:56:00Z');
     expect(text).not.toContain('<!channel>');
+  });
+});
+
+describe('a VPC endpoint outside the scenario Region', () => {
+  let store: IncidentStore;
+  let stop: () => Promise<void>;
+  beforeAll(async () => {
+    ({ store, stop } = await dynaliteStore('endpoint-region'));
+  });
+  afterAll(async () => stop());
+
+  it('is restricted in its own Region, and rollback removes our statements there', async () => {
+    const endpoint = 'vpce-0a1b2c3d4e5f60718';
+    const input = parseScenario({
+      account: ACCOUNT,
+      region: 'us-east-1',
+      vpcEndpoints: [{ id: endpoint, serviceName: 'com.amazonaws.eu-west-1.s3', region: 'eu-west-1', policy: null }],
+      events: [{}],
+    });
+    const { account: acct, clock } = account(input);
+    const id = '20260223-0000000b13b2';
+    await store.createIncident({
+      incidentId: id,
+      status: 'containing',
+      createdAt: NOW,
+      updatedAt: NOW,
+      executionName: 'e',
+      incident: incident('eu-west-1'),
+      findingIds: ['f0c8a2b1d3e4f5a6b7c8d9e0f1a2b3c4'],
+    });
+    const settings = testSettings({ vpcEndpointIds: [endpoint] });
+    const item = {
+      id: `restrictVpcEndpoint:${endpoint}`,
+      action: 'restrictVpcEndpoint',
+      target: endpoint,
+      accountId: ACCOUNT,
+      region: 'eu-west-1',
+      summary: 's',
+      vpcEndpointId: endpoint,
+      statements: endpointDenyStatements({
+        sidPrefix: statementSid(id, 'Vpce'),
+        principalArns: [`arn:aws:iam::${ACCOUNT}:user/developer-jane`],
+        allowedAccounts: [ACCOUNT],
+        exemptArns: [...settings.irRoleArns, ...settings.responderRoleArns],
+      }),
+      sizeBefore: 0,
+      sizeAfter: 0,
+      limit: 20480,
+    };
+    const ports = { iam: acct.iam, s3: acct.s3, ec2: acct.ec2, store, clock };
+    const sids = () =>
+      (JSON.parse(acct.endpointPolicies.get(endpoint) ?? '{}') as { Statement: { Sid?: string }[] }).Statement.map(
+        (statement) => statement.Sid,
+      );
+
+    const applied = await runTask(restrictVpcEndpoint, { item, incidentId: id, settings }, ports);
+    const during = sids();
+    const rollback = await runTask(rollbackIncident, { incidentId: id }, ports);
+
+    expect(applied.result).toBe('applied');
+    expect(during.filter((sid) => sid?.startsWith('IR'))).toHaveLength(2);
+    expect(rollback.steps.map((step) => step.result)).toEqual(['applied']);
+    expect(sids().filter((sid) => sid?.startsWith('IR'))).toEqual([]);
+    expect(
+      await acct.ec2.describeVpcEndpoint({ accountId: ACCOUNT, region: 'us-east-1', vpcEndpointId: endpoint }),
+    ).toBeUndefined();
   });
 });
