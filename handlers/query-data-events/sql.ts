@@ -217,18 +217,23 @@ LIMIT ${TOP}`,
     q(
       'crossAccountCopies',
       `WITH copies AS (
-  SELECT ${BUCKET_NAME} AS destination_bucket, recipientaccountid, resources
+  SELECT ${BUCKET_NAME} AS destination_bucket, recipientaccountid, resources, eventname, eventid,
+    json_extract_scalar(requestparameters, '$.uploadId') AS upload_id,
+    regexp_extract(json_extract_scalar(requestparameters, '$["x-amz-copy-source-range"]'), '^bytes=(\\d+)-(\\d+)$') AS copy_range
   FROM ${from}
   ${where.sql}
     AND eventname IN ('CopyObject', 'UploadPartCopy')
     AND ${NO_ERROR}
 ), resolved AS (
   SELECT destination_bucket, recipientaccountid,
+    CASE WHEN eventname = 'UploadPartCopy' THEN coalesce(upload_id, eventid) ELSE eventid END AS copied_object,
+    coalesce(try(CAST(regexp_extract(copy_range, '(\\d+)$', 1) AS BIGINT) - CAST(regexp_extract(copy_range, '=(\\d+)', 1) AS BIGINT) + 1), 0) AS range_bytes,
     element_at(filter(resources, r -> r.type = 'AWS::S3::Bucket' AND r.arn = concat('arn:aws:s3:::', destination_bucket)), 1).accountid AS destination_account
   FROM copies
   WHERE coalesce(destination_bucket, '') <> ''
 )
-SELECT destination_bucket, min(destination_account) AS destination_account, count(*) AS event_count
+SELECT destination_bucket, min(destination_account) AS destination_account, count(*) AS event_count,
+  count(DISTINCT copied_object) AS objects, sum(range_bytes) AS bytes
 FROM resolved
 WHERE coalesce(destination_account, '') <> '' AND destination_account IS DISTINCT FROM recipientaccountid
 GROUP BY destination_bucket

@@ -42,6 +42,14 @@ function touchesBuckets(record: CloudTrailRecord, buckets: readonly string[]): b
   );
 }
 
+/** The length of a `bytes=first-last` copy range; 0 when there is none or it does not parse. */
+export function rangeBytes(range: unknown): number {
+  const match = typeof range === 'string' ? /^bytes=(\d+)-(\d+)$/.exec(range.trim()) : null;
+  if (!match) return 0;
+  const length = Number(match[2]) - Number(match[1]) + 1;
+  return Number.isSafeInteger(length) && length > 0 ? length : 0;
+}
+
 function number(value: unknown): number {
   const parsed = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : 0;
   return Number.isFinite(parsed) ? parsed : 0;
@@ -78,7 +86,11 @@ export function summarizeDataEvents(records: readonly CloudTrailRecord[], query:
   const byEvent = new Map<string, number>();
   const ips = new Map<string, number>();
   const agents = new Map<string, number>();
-  const copies = new Map<string, { destinationBucket: string; destinationAccount?: string; count: number }>();
+  const copies = new Map<
+    string,
+    { destinationBucket: string; destinationAccount?: string; count: number; objects: number; bytes: number }
+  >();
+  const uploads = new Set<string>();
   let objectsRead = 0;
   let bytesOut = 0;
   let first: string | undefined;
@@ -110,8 +122,16 @@ export function summarizeDataEvents(records: readonly CloudTrailRecord[], query:
           destinationBucket: destination,
           destinationAccount: account,
           count: 0,
+          objects: 0,
+          bytes: 0,
         };
         copy.count += 1;
+        // A multipart copy is one object however many parts; its bytes are the parts' ranges.
+        const uploadId = record.requestParameters?.uploadId;
+        const upload = `${destination}|${typeof uploadId === 'string' ? uploadId : record.eventID}`;
+        if (record.eventName === 'CopyObject' || !uploads.has(upload)) copy.objects += 1;
+        if (record.eventName === 'UploadPartCopy') uploads.add(upload);
+        copy.bytes += rangeBytes(record.requestParameters?.['x-amz-copy-source-range']);
         copies.set(destination, copy);
       }
     }

@@ -186,7 +186,7 @@ export function buildReport(input: ReportInput): Report {
       macieSeverity: highestSeverity(sensitivity?.buckets ?? []),
       crossAccountCopies: (dataEvents?.crossAccountCopies ?? []).map(
         (copy) =>
-          `${copy.count} to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
+          `${copy.objects ?? copy.count} object(s)${copy.bytes ? `, at least ${copy.bytes} bytes` : ''} in ${copy.count} copy call(s) to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
       ),
       bucketWarnings: (ok<DescribeBucketsOutput>(input.enrichment.describeBuckets)?.buckets ?? []).flatMap(
         (bucket) => bucket.warnings,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectManagementEvents, lookupRegions } from '../../handlers/collect-management-events/core.js';
 import { planContainment } from '../../handlers/plan-containment/core.js';
+import { rangeBytes, summarizeDataEvents } from '../../handlers/query-data-events/summarize.js';
 import { restrictVpcEndpoint } from '../../handlers/restrict-vpc-endpoint/core.js';
 import { revokeRoleSessions } from '../../handlers/revoke-role-sessions/core.js';
 import { rollbackIncident } from '../../handlers/rollback-incident/core.js';
@@ -526,5 +527,62 @@ describe('a VPC endpoint outside the scenario Region', () => {
     expect(
       await acct.ec2.describeVpcEndpoint({ accountId: ACCOUNT, region: 'us-east-1', vpcEndpointId: endpoint }),
     ).toBeUndefined();
+  });
+});
+
+describe('a cross-account copy in the data-event summary', () => {
+  /** `UploadPartCopy` or `CopyObject` into a bucket of account 999999999999, as S3 data events record it. */
+  const copy = (eventName: string, n: number, extra: Record<string, unknown>) =>
+    record(
+      jane(STOLEN),
+      eventName,
+      `2026-02-23T03:1${n % 10}:00Z`,
+      'us-east-1',
+      {
+        bucketName: 'attacker-drop',
+        key: 'dump/customers.csv',
+        Host: 'attacker-drop.s3.us-east-1.amazonaws.com',
+        'x-amz-copy-source': 'customer-records/exports/customers.csv',
+        ...extra,
+      },
+      {
+        eventSource: 's3.amazonaws.com',
+        managementEvent: false,
+        eventCategory: 'Data',
+        readOnly: false,
+        resources: [
+          { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::attacker-drop/dump/customers.csv' },
+          { accountId: '999999999999', type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::attacker-drop' },
+          { type: 'AWS::S3::Object', ARN: 'arn:aws:s3:::customer-records/exports/customers.csv' },
+          { accountId: ACCOUNT, type: 'AWS::S3::Bucket', ARN: 'arn:aws:s3:::customer-records' },
+        ],
+      },
+    );
+
+  it('counts a multipart copy as one object with the bytes of its part ranges, beside the calls', () => {
+    const part = 8 * 1024 * 1024;
+    const records = [
+      ...Array.from({ length: 8 }, (_, index) =>
+        copy('UploadPartCopy', index, {
+          partNumber: String(index + 1),
+          uploadId: 'VXBsb2FkIElEIGZvciBlbHZpbmcncyBteS1tb3ZpZS5tMnRzIHVwbG9hZA',
+          'x-amz-copy-source-range': `bytes=${index * part}-${(index + 1) * part - 1}`,
+        }),
+      ),
+      copy('CopyObject', 9, {}),
+    ];
+
+    const summary = summarizeDataEvents(records, {
+      accessKeyId: STOLEN,
+      buckets: ['customer-records'],
+      startTime: '2026-02-23T00:00:00Z',
+      endTime: NOW,
+    });
+
+    expect(summary.crossAccountCopies).toEqual([
+      { destinationBucket: 'attacker-drop', destinationAccount: '999999999999', count: 9, objects: 2, bytes: 8 * part },
+    ]);
+    expect(rangeBytes('bytes=0-9')).toBe(10);
+    expect(rangeBytes('bytes=9-0')).toBe(0);
   });
 });
