@@ -136,7 +136,8 @@ function whereClause(query: DataEventsQuery, accountPartition?: string): Where {
     conditions.push(
       `(${BUCKET_NAME} IN (${placeholders(buckets.length)}) OR coalesce(arrays_overlap(transform(resources, r -> split_part(r.arn, '/', 1)), ARRAY[${placeholders(buckets.length)}]), false))`,
     );
-    parameters.push(...buckets, ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`));
+    const partition = partitionOf(query);
+    parameters.push(...buckets, ...buckets.map((bucket) => `arn:${partition}:s3:::${bucket}`));
   }
   if (accountPartition !== undefined) {
     conditions.unshift('account = ?');
@@ -146,6 +147,11 @@ function whereClause(query: DataEventsQuery, accountPartition?: string): Where {
 }
 
 /** True when the query names no principal: no event can match, so there is nothing to run. */
+/** The query's partition, checked to be one (it is written into the SQL text). */
+function partitionOf(query: DataEventsQuery): string {
+  return safe('query.partition', query.partition ?? 'aws', (v) => /^aws(-[a-z]+)*$/.test(v), 'an AWS partition');
+}
+
 export function selectsNothing(query: DataEventsQuery): boolean {
   return !query.principalArn && !query.accessKeyId && !query.sourceIps?.length;
 }
@@ -228,7 +234,7 @@ LIMIT ${TOP}`,
   SELECT destination_bucket, recipientaccountid,
     CASE WHEN eventname = 'UploadPartCopy' THEN coalesce(upload_id, eventid) ELSE eventid END AS copied_object,
     coalesce(try(CAST(regexp_extract(copy_range, '(\\d+)$', 1) AS BIGINT) - CAST(regexp_extract(copy_range, '=(\\d+)', 1) AS BIGINT) + 1), 0) AS range_bytes,
-    element_at(filter(resources, r -> r.type = 'AWS::S3::Bucket' AND r.arn = concat('arn:aws:s3:::', destination_bucket)), 1).accountid AS destination_account
+    element_at(filter(resources, r -> r.type = 'AWS::S3::Bucket' AND r.arn = concat('arn:${partitionOf(args.query)}:s3:::', destination_bucket)), 1).accountid AS destination_account
   FROM copies
   WHERE coalesce(destination_bucket, '') <> ''
 )

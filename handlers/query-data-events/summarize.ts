@@ -35,11 +35,7 @@ function touchesBuckets(record: CloudTrailRecord, buckets: readonly string[]): b
   if (buckets.length === 0) return true;
   const bucket = bucketOf(record);
   if (bucket && buckets.includes(bucket)) return true;
-  return (record.resources ?? []).some((resource) =>
-    buckets.some(
-      (name) => resource.ARN === `arn:aws:s3:::${name}` || resource.ARN?.startsWith(`arn:aws:s3:::${name}/`),
-    ),
-  );
+  return (record.resources ?? []).some((resource) => buckets.some((name) => s3ArnBucket(resource.ARN) === name));
 }
 
 /** The length of a `bytes=first-last` copy range; 0 when there is none or it does not parse. */
@@ -48,6 +44,11 @@ export function rangeBytes(range: unknown): number {
   if (!match) return 0;
   const length = Number(match[2]) - Number(match[1]) + 1;
   return Number.isSafeInteger(length) && length > 0 ? length : 0;
+}
+
+/** The bucket of an S3 bucket or object ARN in any partition (`arn:aws-cn:s3:::name/key` → `name`). */
+function s3ArnBucket(arn: string | undefined): string | undefined {
+  return arn ? /^arn:[a-z-]+:s3:::([^/]+)(?:\/|$)/.exec(arn)?.[1] : undefined;
 }
 
 function number(value: unknown): number {
@@ -115,7 +116,7 @@ export function summarizeDataEvents(records: readonly CloudTrailRecord[], query:
     if (COPY_EVENTS.has(record.eventName)) {
       const destination = bucketOf(record);
       const account = (record.resources ?? []).find(
-        (resource) => resource.type === 'AWS::S3::Bucket' && resource.ARN === `arn:aws:s3:::${destination}`,
+        (resource) => resource.type === 'AWS::S3::Bucket' && s3ArnBucket(resource.ARN) === destination,
       )?.accountId;
       if (destination && account && account !== record.recipientAccountId) {
         const copy = copies.get(destination) ?? {

@@ -192,6 +192,8 @@ export interface CloudTrailPort {
 }
 
 export interface DataEventsQuery {
+  /** The incident's partition, for S3 ARNs (`arn:<partition>:s3:::bucket`). @default 'aws' */
+  readonly partition?: string;
   readonly principalArn?: string;
   readonly accessKeyId?: string;
   readonly sourceIps?: readonly string[];

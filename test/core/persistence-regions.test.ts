@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectManagementEvents, lookupRegions } from '../../handlers/collect-management-events/core.js';
 import { planContainment } from '../../handlers/plan-containment/core.js';
+import { buildDataEventQueries } from '../../handlers/query-data-events/sql.js';
 import { rangeBytes, summarizeDataEvents } from '../../handlers/query-data-events/summarize.js';
 import { restrictVpcEndpoint } from '../../handlers/restrict-vpc-endpoint/core.js';
 import { revokeRoleSessions } from '../../handlers/revoke-role-sessions/core.js';
@@ -584,5 +585,40 @@ describe('a cross-account copy in the data-event summary', () => {
     ]);
     expect(rangeBytes('bytes=0-9')).toBe(10);
     expect(rangeBytes('bytes=9-0')).toBe(0);
+  });
+});
+
+describe('the partition comes from the incident', () => {
+  it('writes AWS-owned bucket ARNs and data-event bucket ARNs in the incident’s partition', () => {
+    const [perimeter] = endpointDenyStatements({
+      sidPrefix: 'IR20260223b6c8a1f2e3d4Vpce',
+      partition: 'aws-cn',
+      allowedAccounts: [ACCOUNT],
+      exemptArns: [],
+    });
+    const queries = buildDataEventQueries({
+      database: 'security',
+      table: 'cloudtrail_logs',
+      query: {
+        partition: 'aws-us-gov',
+        accessKeyId: STOLEN,
+        buckets: ['customer-records'],
+        startTime: '2026-02-23T00:00:00Z',
+        endTime: NOW,
+      },
+    });
+
+    const owned = (perimeter?.NotResource ?? []) as string[];
+    expect(owned.length).toBeGreaterThan(10);
+    expect(owned.every((arn) => arn.startsWith('arn:aws-cn:s3:::'))).toBe(true);
+    expect(queries[0]?.parameters).toContain("'arn:aws-us-gov:s3:::customer-records'");
+    expect(queries.every((query) => !query.sql.includes('arn:aws:'))).toBe(true);
+    expect(() =>
+      buildDataEventQueries({
+        database: 'security',
+        table: 'cloudtrail_logs',
+        query: { partition: "aws', 'x", buckets: [], startTime: '2026-02-23T00:00:00Z', endTime: NOW },
+      }),
+    ).toThrow(/query\.partition/);
   });
 });
