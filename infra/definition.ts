@@ -5,7 +5,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { RETRYABLE_ERRORS } from '../handlers/shared/errors.js';
 import type { Settings } from '../handlers/shared/schemas/settings.js';
-import { type ContainTask, stateName, type TaskName } from '../handlers/shared/task-names.js';
+import { actionsOfTask, type ContainTask, stateName, type TaskName } from '../handlers/shared/task-names.js';
 import type { Playbook } from '../playbooks/define.js';
 
 /** Lambda service errors worth retrying (Step Functions best practice). */
@@ -352,7 +352,8 @@ function containMap(scope: Construct, contain: readonly ContainTask[], invoke: I
       'settings.$': '$.settings',
     });
     state.addCatch(failedAction, { errors: ['States.ALL'], resultPath: '$.failure' });
-    route.when(sfn.Condition.stringEquals('$.item.action', action), state);
+    const served = actionsOfTask(action).map((id) => sfn.Condition.stringEquals('$.item.action', id));
+    route.when(served.length === 1 ? (served[0] as sfn.Condition) : sfn.Condition.or(...served), state);
   }
   route.otherwise(unsupported);
   map.itemProcessor(route);

@@ -58,6 +58,7 @@ export class InMemoryAccount {
   readonly bucketPolicies = new Map<string, string | undefined>();
   readonly endpointPolicies = new Map<string, string | undefined>();
   readonly endpointServices = new Map<string, string>();
+  readonly endpointRegions = new Map<string, string>();
   readonly roleInline = new Map<string, Map<string, string>>();
   readonly userInline = new Map<string, Map<string, string>>();
   readonly evidenceObjects = new Map<string, { body: string; contentType: string }>();
@@ -103,7 +104,9 @@ export class InMemoryAccount {
     for (const bucket of scenario.s3.buckets) this.bucketPolicies.set(bucket.name, asText(bucket.policy));
     for (const endpoint of scenario.vpcEndpoints) {
       this.endpointPolicies.set(endpoint.id, asText(endpoint.policy) ?? DEFAULT_ENDPOINT_POLICY);
-      this.endpointServices.set(endpoint.id, endpoint.serviceName ?? `com.amazonaws.${scenario.region}.s3`);
+      const region = endpoint.region ?? scenario.region;
+      this.endpointRegions.set(endpoint.id, region);
+      this.endpointServices.set(endpoint.id, endpoint.serviceName ?? `com.amazonaws.${region}.s3`);
     }
 
     const state: AccountState = {
@@ -113,6 +116,7 @@ export class InMemoryAccount {
       bucketPolicies: this.bucketPolicies,
       endpointPolicies: this.endpointPolicies,
       endpointServices: this.endpointServices,
+      endpointRegions: this.endpointRegions,
       roleInline: this.roleInline,
       userInline: this.userInline,
       evidenceObjects: this.evidenceObjects,

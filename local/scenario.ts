@@ -166,7 +166,15 @@ export const Scenario = z.object({
     })
     .default({ buckets: [] }),
   vpcEndpoints: z
-    .array(z.object({ id: z.string(), serviceName: z.string().optional(), policy: PolicyValue.default(null) }))
+    .array(
+      z.object({
+        id: z.string(),
+        serviceName: z.string().optional(),
+        /** The endpoint's Region (default: the scenario's): EC2 answers for it only there. */
+        region: Region.optional(),
+        policy: PolicyValue.default(null),
+      }),
+    )
     .default([]),
   cloudtrail: z
     .object({

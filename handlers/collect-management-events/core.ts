@@ -4,10 +4,12 @@ import { taskPacer } from '../shared/pacer.js';
 import type { Clock, CloudTrailPort, Timer } from '../shared/ports.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import type { Principal } from '../shared/schemas/incident.js';
+import { PERSISTENCE_EVENTS, type Persistence, persistenceOf } from '../shared/schemas/persistence.js';
 import { IncidentTaskInput, type Unavailable } from '../shared/schemas/task-input.js';
 
 /** Management events that matter after a credential leak: new keys, policy and logging changes. */
 export const NOTABLE_EVENTS = new Set([
+  ...PERSISTENCE_EVENTS,
   'CreateAccessKey',
   'UpdateAccessKey',
   'CreateLoginProfile',
@@ -68,10 +70,11 @@ export interface ManagementEvent {
   readonly target?: string;
 }
 
-/** One lookup attribute's pages: how many were read, and whether the bound cut it short. */
+/** One lookup attribute's pages in one Region: how many were read, and whether the bound cut it short. */
 export type LookupSummary = {
   readonly attribute: LookupAttributeKey;
   readonly value: string;
+  readonly region: string;
   readonly pages: number;
   readonly records: number;
 } & ({ readonly status: 'ok'; readonly truncated: boolean } | Unavailable);
@@ -93,6 +96,11 @@ export interface ManagementEvents {
   /** Notable events, oldest first (at most MAX_NOTABLE; `notableOmitted` counts the rest). */
   readonly notable: ManagementEvent[];
   readonly notableOmitted: number;
+  /**
+   * The footholds the compromised credentials left: keys they created (each its own plan item to
+   * deactivate) and console passwords, users, roles and policy changes (named with what to do).
+   */
+  readonly persistence: Persistence;
   readonly notes: string[];
 }
 
@@ -139,51 +147,53 @@ export const collectManagementEvents = task({
     let duplicates = 0;
     let otherIdentities = 0;
     let firstFailure: Error | undefined;
-    for (const lookup of lookups) {
-      let pages = 0;
-      let records = 0;
-      let nextToken: string | undefined;
-      let failure: Error | undefined;
-      try {
-        do {
-          await pace();
-          const page = await ports.cloudtrail.lookupEvents({
-            accountId: incident.accountId,
-            region: incident.region,
-            attribute: lookup,
-            startTime: window.startTime,
-            endTime: window.endTime,
-            nextToken,
-          });
-          pages += 1;
-          records += page.records.length;
-          for (const record of page.records) {
-            if (lookup.key === 'Username' && !sameIdentity(record, incident.principal)) {
-              otherIdentities += 1;
-              continue;
+    for (const region of lookupRegions(incident.region)) {
+      for (const lookup of lookups) {
+        let pages = 0;
+        let records = 0;
+        let nextToken: string | undefined;
+        let failure: Error | undefined;
+        try {
+          do {
+            await pace(region);
+            const page = await ports.cloudtrail.lookupEvents({
+              accountId: incident.accountId,
+              region,
+              attribute: lookup,
+              startTime: window.startTime,
+              endTime: window.endTime,
+              nextToken,
+            });
+            pages += 1;
+            records += page.records.length;
+            for (const record of page.records) {
+              if (lookup.key === 'Username' && !sameIdentity(record, incident.principal)) {
+                otherIdentities += 1;
+                continue;
+              }
+              const id = eventKey(record);
+              const seen = found.get(id);
+              if (!seen) found.set(id, { record, attributes: [lookup.key] });
+              else if (!seen.attributes.includes(lookup.key)) {
+                seen.attributes.push(lookup.key);
+                duplicates += 1;
+              }
             }
-            const id = eventKey(record);
-            const seen = found.get(id);
-            if (!seen) found.set(id, { record, attributes: [lookup.key] });
-            else if (!seen.attributes.includes(lookup.key)) {
-              seen.attributes.push(lookup.key);
-              duplicates += 1;
-            }
-          }
-          nextToken = page.nextToken;
-        } while (nextToken && pages < MAX_PAGES_PER_LOOKUP);
-      } catch (error) {
-        failure = error instanceof Error ? error : new Error(String(error));
-      }
-      const base = { attribute: lookup.key, value: lookup.value, pages, records };
-      if (failure) {
-        // Transient: the state machine retries the whole task (every lookup is a read).
-        if ((RETRYABLE_ERRORS as readonly string[]).includes(failure.name)) throw failure;
-        firstFailure ??= failure;
-        summaries.push({ ...base, status: 'unavailable', reason: failure.message, error: failure.name });
-        notes.push(`the ${lookup.key} lookup failed after ${pages} page(s): ${failure.message}`);
-      } else {
-        summaries.push({ ...base, status: 'ok', truncated: Boolean(nextToken) });
+            nextToken = page.nextToken;
+          } while (nextToken && pages < MAX_PAGES_PER_LOOKUP);
+        } catch (error) {
+          failure = error instanceof Error ? error : new Error(String(error));
+        }
+        const base = { attribute: lookup.key, value: lookup.value, region, pages, records };
+        if (failure) {
+          // Transient: the state machine retries the whole task (every lookup is a read).
+          if ((RETRYABLE_ERRORS as readonly string[]).includes(failure.name)) throw failure;
+          firstFailure ??= failure;
+          summaries.push({ ...base, status: 'unavailable', reason: failure.message, error: failure.name });
+          notes.push(`the ${lookup.key} lookup in ${region} failed after ${pages} page(s): ${failure.message}`);
+        } else {
+          summaries.push({ ...base, status: 'ok', truncated: Boolean(nextToken) });
+        }
       }
     }
     // Nothing at all could be read: fail, so the flow reports the source as unavailable and why.
@@ -218,10 +228,46 @@ export const collectManagementEvents = task({
         .slice(0, TOP_EVENT_NAMES),
       notable: notable.slice(0, MAX_NOTABLE),
       notableOmitted: Math.max(0, notable.length - MAX_NOTABLE),
+      persistence: attackerFootholds(events, incident.principal.accessKeyId, notes),
       notes,
     };
   },
 });
+
+/**
+ * The Regions whose event history holds the incident's management events: its own, and the one
+ * where the partition's global services (IAM, STS's global endpoint, CloudFront) record theirs
+ * (us-east-1 since 2021-11-22; the first Region of the China and GovCloud partitions).
+ */
+export function lookupRegions(region: string): string[] {
+  const global = region.startsWith('cn-') ? 'cn-north-1' : region.startsWith('us-gov-') ? 'us-gov-west-1' : 'us-east-1';
+  return region === global ? [region] : [region, global];
+}
+
+/**
+ * The footholds among the principal's events that the compromised credentials made: calls signed
+ * with the finding's key, or with a key those calls created (followed in time order). Without a key
+ * in the finding, every event of the principal counts. Other credentials of the same identity are
+ * left to the report's event list: their owner may be innocent.
+ */
+function attackerFootholds(
+  events: readonly { record: CloudTrailRecord }[],
+  findingKey: string | undefined,
+  notes: string[],
+): Persistence {
+  const attackerKeys = new Set(findingKey ? [findingKey] : []);
+  const records: CloudTrailRecord[] = [];
+  for (const { record } of events) {
+    const key = record.userIdentity?.accessKeyId;
+    if (findingKey && !(key && attackerKeys.has(key))) continue;
+    records.push(record);
+    const created = persistenceOf([record]).createdKeys[0];
+    if (created) attackerKeys.add(created.accessKeyId);
+  }
+  const { omitted, ...persistence } = persistenceOf(records);
+  if (omitted > 0) notes.push(`${omitted} more foothold(s) left out of the list (review them in CloudTrail)`);
+  return persistence;
+}
 
 /**
  * The lookups for a principal: its access key, and the name CloudTrail records as the event's user
@@ -308,6 +354,7 @@ function empty(window: ManagementEvents['window'], notes: string[]): ManagementE
     byEventName: [],
     notable: [],
     notableOmitted: 0,
+    persistence: { createdKeys: [], changes: [] },
     notes,
   };
 }

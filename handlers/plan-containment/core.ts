@@ -4,11 +4,14 @@ import { task } from '../shared/define-task.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionId, Plan, PlanItem } from '../shared/schemas/plan.js';
 import { isManagedAccount } from '../shared/schemas/settings.js';
+import { actionsOfTask } from '../shared/task-names.js';
 import { credentialPlanners } from './credentials.js';
 import { type Draft, type Planner, type PlanPorts, principalFacts } from './draft.js';
 import { type InPlaceSplit, splitInPlace } from './in-place.js';
+import { planCreatedKeys } from './persistence.js';
 import { policyPlanners } from './policies.js';
 import { PlanContainmentInput } from './schema.js';
+import { revokeUserSessionsPlanner } from './user-sessions.js';
 
 /**
  * Computes the exact containment plan: which key, which statements in which policy, the resulting
@@ -23,8 +26,10 @@ export const planContainment = task({
   async run(input, ports: PlanPorts): Promise<Plan & InPlaceSplit & { count: number }> {
     const draft: Draft = { items: [], notPlanned: [], recommendations: [] };
     const facts = principalFacts(input.enrichment.describePrincipal);
-    for (const action of input.contain) {
+    for (const action of [...new Set(input.contain.flatMap(actionsOfTask))]) {
       await PLANNERS[action](input, facts, draft, ports);
+      // Keys the compromised credentials created are deactivated too, each its own item.
+      if (action === 'deactivateAccessKey') planCreatedKeys(input, draft);
     }
     draft.recommendations.push(...recommendationsFor(input.incident, facts), ...accountsToNotify(input));
     draft.items = uniqueById(draft.items);
@@ -116,6 +121,7 @@ const PLANNERS: Record<ActionId, Planner> = {
   ...credentialPlanners,
   startMacieJob: macieJobPlanner,
   ...policyPlanners,
+  revokeUserSessions: revokeUserSessionsPlanner,
 };
 
 function recommendationsFor(incident: Incident, facts: PrincipalFacts | undefined): string[] {

@@ -42,8 +42,15 @@ async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, 
     text !== undefined && mergeStatements(parsePolicy(text, target), statements).changed.length === 0;
   try {
     switch (item.action) {
-      case 'deactivateAccessKey':
-        return facts?.findingKey?.accessKeyId === item.accessKeyId && facts.findingKey.status === 'Inactive';
+      case 'deactivateAccessKey': {
+        // The user's keys as enrichment read them; a key of another user (one the credentials
+        // created) is not read at planning, so its earlier result is taken, as for revoked sessions.
+        const known = [facts?.findingKey, ...(facts?.otherKeys ?? [])].find(
+          (key) => key?.accessKeyId === item.accessKeyId,
+        );
+        if (known) return known.status === 'Inactive';
+        return item.accessKeyId !== facts?.findingKey?.accessKeyId && facts?.userName !== item.userName;
+      }
       case 'denyBucketAccess':
         return holds(
           await ports.s3.getBucketPolicy({ ...scope, bucket: item.bucket }),
@@ -55,6 +62,7 @@ async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, 
         return holds(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[]);
       }
       case 'revokeRoleSessions':
+      case 'revokeUserSessions':
       case 'startMacieJob':
         return true;
     }

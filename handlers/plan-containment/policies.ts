@@ -34,6 +34,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
     for (const vpcEndpointId of settings.vpcEndpointIds) {
       const statements = endpointDenyStatements({
         sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
+        partition: incident.partition,
         principalArns,
         principalAccounts: principalArns?.length ? undefined : subject?.principalAccounts,
         allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],

@@ -29,6 +29,7 @@ export const queryDataEvents = task({
         accountId: incident.accountId,
         region: incident.region,
         query: {
+          partition: incident.partition,
           principalArn: principal.type === 'AssumedRole' ? principal.sessionIssuer : principal.arn,
           accessKeyId: principal.accessKeyId,
           sourceIps: principal.type === 'Anonymous' ? incident.sourceIps : undefined,

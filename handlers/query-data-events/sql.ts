@@ -136,7 +136,8 @@ function whereClause(query: DataEventsQuery, accountPartition?: string): Where {
     conditions.push(
       `(${BUCKET_NAME} IN (${placeholders(buckets.length)}) OR coalesce(arrays_overlap(transform(resources, r -> split_part(r.arn, '/', 1)), ARRAY[${placeholders(buckets.length)}]), false))`,
     );
-    parameters.push(...buckets, ...buckets.map((bucket) => `arn:aws:s3:::${bucket}`));
+    const partition = partitionOf(query);
+    parameters.push(...buckets, ...buckets.map((bucket) => `arn:${partition}:s3:::${bucket}`));
   }
   if (accountPartition !== undefined) {
     conditions.unshift('account = ?');
@@ -146,6 +147,11 @@ function whereClause(query: DataEventsQuery, accountPartition?: string): Where {
 }
 
 /** True when the query names no principal: no event can match, so there is nothing to run. */
+/** The query's partition, checked to be one (it is written into the SQL text). */
+function partitionOf(query: DataEventsQuery): string {
+  return safe('query.partition', query.partition ?? 'aws', (v) => /^aws(-[a-z]+)*$/.test(v), 'an AWS partition');
+}
+
 export function selectsNothing(query: DataEventsQuery): boolean {
   return !query.principalArn && !query.accessKeyId && !query.sourceIps?.length;
 }
@@ -217,18 +223,23 @@ LIMIT ${TOP}`,
     q(
       'crossAccountCopies',
       `WITH copies AS (
-  SELECT ${BUCKET_NAME} AS destination_bucket, recipientaccountid, resources
+  SELECT ${BUCKET_NAME} AS destination_bucket, recipientaccountid, resources, eventname, eventid,
+    json_extract_scalar(requestparameters, '$.uploadId') AS upload_id,
+    regexp_extract(json_extract_scalar(requestparameters, '$["x-amz-copy-source-range"]'), '^bytes=(\\d+)-(\\d+)$') AS copy_range
   FROM ${from}
   ${where.sql}
     AND eventname IN ('CopyObject', 'UploadPartCopy')
     AND ${NO_ERROR}
 ), resolved AS (
   SELECT destination_bucket, recipientaccountid,
-    element_at(filter(resources, r -> r.type = 'AWS::S3::Bucket' AND r.arn = concat('arn:aws:s3:::', destination_bucket)), 1).accountid AS destination_account
+    CASE WHEN eventname = 'UploadPartCopy' THEN coalesce(upload_id, eventid) ELSE eventid END AS copied_object,
+    coalesce(try(CAST(regexp_extract(copy_range, '(\\d+)$', 1) AS BIGINT) - CAST(regexp_extract(copy_range, '=(\\d+)', 1) AS BIGINT) + 1), 0) AS range_bytes,
+    element_at(filter(resources, r -> r.type = 'AWS::S3::Bucket' AND r.arn = concat('arn:${partitionOf(args.query)}:s3:::', destination_bucket)), 1).accountid AS destination_account
   FROM copies
   WHERE coalesce(destination_bucket, '') <> ''
 )
-SELECT destination_bucket, min(destination_account) AS destination_account, count(*) AS event_count
+SELECT destination_bucket, min(destination_account) AS destination_account, count(*) AS event_count,
+  count(DISTINCT copied_object) AS objects, sum(range_bytes) AS bytes
 FROM resolved
 WHERE coalesce(destination_account, '') <> '' AND destination_account IS DISTINCT FROM recipientaccountid
 GROUP BY destination_bucket

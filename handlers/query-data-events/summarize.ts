@@ -35,11 +35,20 @@ function touchesBuckets(record: CloudTrailRecord, buckets: readonly string[]): b
   if (buckets.length === 0) return true;
   const bucket = bucketOf(record);
   if (bucket && buckets.includes(bucket)) return true;
-  return (record.resources ?? []).some((resource) =>
-    buckets.some(
-      (name) => resource.ARN === `arn:aws:s3:::${name}` || resource.ARN?.startsWith(`arn:aws:s3:::${name}/`),
-    ),
-  );
+  return (record.resources ?? []).some((resource) => buckets.some((name) => s3ArnBucket(resource.ARN) === name));
+}
+
+/** The length of a `bytes=first-last` copy range; 0 when there is none or it does not parse. */
+export function rangeBytes(range: unknown): number {
+  const match = typeof range === 'string' ? /^bytes=(\d+)-(\d+)$/.exec(range.trim()) : null;
+  if (!match) return 0;
+  const length = Number(match[2]) - Number(match[1]) + 1;
+  return Number.isSafeInteger(length) && length > 0 ? length : 0;
+}
+
+/** The bucket of an S3 bucket or object ARN in any partition (`arn:aws-cn:s3:::name/key` → `name`). */
+function s3ArnBucket(arn: string | undefined): string | undefined {
+  return arn ? /^arn:[a-z-]+:s3:::([^/]+)(?:\/|$)/.exec(arn)?.[1] : undefined;
 }
 
 function number(value: unknown): number {
@@ -78,7 +87,11 @@ export function summarizeDataEvents(records: readonly CloudTrailRecord[], query:
   const byEvent = new Map<string, number>();
   const ips = new Map<string, number>();
   const agents = new Map<string, number>();
-  const copies = new Map<string, { destinationBucket: string; destinationAccount?: string; count: number }>();
+  const copies = new Map<
+    string,
+    { destinationBucket: string; destinationAccount?: string; count: number; objects: number; bytes: number }
+  >();
+  const uploads = new Set<string>();
   let objectsRead = 0;
   let bytesOut = 0;
   let first: string | undefined;
@@ -103,15 +116,23 @@ export function summarizeDataEvents(records: readonly CloudTrailRecord[], query:
     if (COPY_EVENTS.has(record.eventName)) {
       const destination = bucketOf(record);
       const account = (record.resources ?? []).find(
-        (resource) => resource.type === 'AWS::S3::Bucket' && resource.ARN === `arn:aws:s3:::${destination}`,
+        (resource) => resource.type === 'AWS::S3::Bucket' && s3ArnBucket(resource.ARN) === destination,
       )?.accountId;
       if (destination && account && account !== record.recipientAccountId) {
         const copy = copies.get(destination) ?? {
           destinationBucket: destination,
           destinationAccount: account,
           count: 0,
+          objects: 0,
+          bytes: 0,
         };
         copy.count += 1;
+        // A multipart copy is one object however many parts; its bytes are the parts' ranges.
+        const uploadId = record.requestParameters?.uploadId;
+        const upload = `${destination}|${typeof uploadId === 'string' ? uploadId : record.eventID}`;
+        if (record.eventName === 'CopyObject' || !uploads.has(upload)) copy.objects += 1;
+        if (record.eventName === 'UploadPartCopy') uploads.add(upload);
+        copy.bytes += rangeBytes(record.requestParameters?.['x-amz-copy-source-range']);
         copies.set(destination, copy);
       }
     }

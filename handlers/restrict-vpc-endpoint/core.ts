@@ -47,6 +47,7 @@ export const restrictVpcEndpoint = task({
           kind: 'vpcEndpointPolicy',
           target: vpcEndpointId,
           accountId,
+          region,
           prior,
           savedAt: ports.clock.now().toISOString(),
         }),

@@ -1,3 +1,4 @@
+import * as z from 'zod';
 import { systemTimer } from '../shared/clock.js';
 import { task } from '../shared/define-task.js';
 import { ActionNotApplicable, LostUpdate } from '../shared/errors.js';
@@ -8,7 +9,7 @@ import { revokeSessionsPolicy } from '../shared/policy/statements.js';
 import type { Clock, IamPort, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
-import { type ActionResult, RevokeRoleSessionsItem } from '../shared/schemas/plan.js';
+import { type ActionResult, RevokeRoleSessionsItem, RevokeUserSessionsItem } from '../shared/schemas/plan.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
 const ATTEMPTS = 3;
@@ -20,19 +21,24 @@ const ATTEMPTS = 3;
  * a policy already carrying this incident's Sid means `already`. After the write the policy is
  * re-read with bounded backoff: still the exact prior document is "applied, not yet visible"; a
  * third document without our Sid (someone wrote the same policy name meanwhile) is a lost update,
- * written again (3 attempts, then `LostUpdate`). IAM `LimitExceeded` is `PolicyTooLarge`.
+ * written again (3 attempts, then `LostUpdate`). IAM `LimitExceeded` is `PolicyTooLarge`. It also
+ * applies `revokeUserSessions` (the same Deny on an IAM user whose long-term key leaked: sessions
+ * minted from the key outlive its deactivation), so that action needs no function of its own.
  */
 export const revokeRoleSessions = task({
   name: 'revokeRoleSessions',
-  input: actionInput(RevokeRoleSessionsItem),
+  input: actionInput(z.discriminatedUnion('action', [RevokeRoleSessionsItem, RevokeUserSessionsItem])),
   async run(
     { item, incidentId },
     ports: { iam: IamPort; store: IncidentStore; clock: Clock; timer?: Timer },
   ): Promise<ActionResult> {
     const { accountId, name, policyName, principalKind } = item;
     const target = { accountId, kind: principalKind, name, policyName };
-    const base = { action: 'revokeRoleSessions' as const, target: item.target };
-    const label = `Sessions of ${principalKind} ${name} issued before containment revoked`;
+    const base = { action: item.action, target: item.target };
+    const label =
+      item.action === 'revokeUserSessions'
+        ? `Sessions minted from the leaked key of user ${name} before containment revoked`
+        : `Sessions of ${principalKind} ${name} issued before containment revoked`;
     if (principalKind === 'role') {
       const role = await ports.iam.getRole({ accountId, roleName: name });
       if (!role) throw new ActionNotApplicable(`role ${name} no longer exists; nothing was changed`);

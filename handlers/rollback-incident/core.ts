@@ -40,7 +40,7 @@ export const rollbackIncident = task({
     const steps: RollbackStep[] = [];
     for (const entry of await ports.store.listUndo(incidentId)) {
       try {
-        steps.push(await undo(entry, record, reactivateKeys, ports));
+        steps.push(await undo(entry, record, reactivateKeys, ports, record.incident.region));
       } catch (error) {
         const e = error as Error;
         steps.push({ kind: entry.kind, target: entry.target, result: 'failed', detail: `${e.name}: ${e.message}` });
@@ -107,6 +107,7 @@ async function undo(
   record: IncidentRecord,
   reactivateKeys: boolean,
   ports: RollbackPorts,
+  incidentRegion: string,
 ): Promise<RollbackStep> {
   const base = { kind: entry.kind, target: entry.target };
   const recorded = recordedFor(entry, record);
@@ -135,14 +136,16 @@ async function undo(
     }
     case 'vpcEndpointPolicy': {
       const vpcEndpointId = entry.target;
-      const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, vpcEndpointId });
+      // The endpoint's own Region (saved with the backup; older backups: the incident's, where it was planned).
+      const region = entry.region ?? incidentRegion;
+      const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId });
       const current = parsePolicy(endpoint?.policy, vpcEndpointId);
       const ours = ourSids(current, recorded);
       if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
       const { document, removed } = removeStatements(current, ours);
       const text =
         document.Statement.length > 0 ? serializePolicy(document) : (entry.prior ?? serializePolicy(document));
-      await ports.ec2.modifyVpcEndpointPolicy({ accountId, vpcEndpointId, policy: text });
+      await ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy: text });
       return { ...base, result: 'applied', detail: `removed ${removed.join(', ')}` };
     }
     case 'roleInlinePolicy':

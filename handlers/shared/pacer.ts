@@ -23,10 +23,10 @@ export function rateLimiter(perSecond: number, timing: PacerTiming): (key?: stri
 }
 
 /** A task's pacer: its Clock tells the time and its Timer waits (simulated time locally, a fake in tests). */
-export function taskPacer(ports: { clock: Clock; timer: Timer }, perSecond: number): () => Promise<void> {
+export function taskPacer(ports: { clock: Clock; timer: Timer }, perSecond: number): (key?: string) => Promise<void> {
   const limit = rateLimiter(perSecond, {
     now: () => ports.clock.now().getTime(),
     sleep: (milliseconds) => ports.timer.sleep(milliseconds),
   });
-  return () => limit();
+  return (key?: string) => limit(key);
 }

@@ -192,6 +192,8 @@ export interface CloudTrailPort {
 }
 
 export interface DataEventsQuery {
+  /** The incident's partition, for S3 ARNs (`arn:<partition>:s3:::bucket`). @default 'aws' */
+  readonly partition?: string;
   readonly principalArn?: string;
   readonly accessKeyId?: string;
   readonly sourceIps?: readonly string[];
@@ -210,7 +212,19 @@ export interface DataEventsSummary {
   readonly byEventName: { eventName: string; count: number }[];
   readonly sourceIps: { ip: string; count: number }[];
   readonly userAgents: { userAgent: string; count: number }[];
-  readonly crossAccountCopies: { destinationBucket: string; destinationAccount?: string; count: number }[];
+  /**
+   * Copies into buckets of other accounts. `count` is copy calls (each UploadPartCopy part is one);
+   * `objects` the objects copied (a CopyObject, or one multipart upload however many parts);
+   * `bytes` what the part ranges (`x-amz-copy-source-range`) add up to: CloudTrail records no size
+   * for a whole-object copy, so it is a lower bound.
+   */
+  readonly crossAccountCopies: {
+    destinationBucket: string;
+    destinationAccount?: string;
+    count: number;
+    objects?: number;
+    bytes?: number;
+  }[];
 }
 
 export interface DataEventsPort {

@@ -23,6 +23,17 @@ export const CONTAIN_TASKS = [
 ] as const satisfies readonly ActionId[];
 export type ContainTask = (typeof CONTAIN_TASKS)[number];
 
+/** Actions without a task of their own, and the task that applies each (no extra function to deploy). */
+const SERVED_BY: Partial<Record<ActionId, ContainTask>> = { revokeUserSessions: 'revokeRoleSessions' };
+
+/** The actions a containment task applies: its own, then any it serves (`revokeUserSessions` by `revokeRoleSessions`). */
+export function actionsOfTask(task: ActionId): ActionId[] {
+  const served = Object.entries(SERVED_BY)
+    .filter(([, by]) => by === task)
+    .map(([action]) => action as ActionId);
+  return [task, ...served];
+}
+
 /** Tasks every playbook runs, in flow order. */
 export const FLOW_TASKS = ['registerIncident', 'planContainment', 'requestApproval', 'writeReport'] as const;
 export type FlowTask = (typeof FLOW_TASKS)[number];

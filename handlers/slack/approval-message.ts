@@ -7,7 +7,7 @@ import { mrkdwn, mrkdwnCode } from '../shared/render/escape.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import { ok } from '../shared/schemas/task-input.js';
-import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
+import { ACTION_IDS, ACTION_LABELS, escapeMrkdwn, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
 import { planItemLines } from './plan-lines.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
@@ -104,6 +104,7 @@ function evidenceText(enrichment: Record<string, unknown>): string {
     lines.push(
       `• Management events: ${management.total} in the window${notable.length ? `; notable: ${mrkdwn([...new Set(notable)].join(', '))}` : ''}`,
     );
+    lines.push(...persistenceLines(management.persistence));
   }
   for (const [source, value] of Object.entries(enrichment)) {
     const entry = value as { status?: string; reason?: string } | undefined;
@@ -114,6 +115,21 @@ function evidenceText(enrichment: Record<string, unknown>): string {
     }
   }
   return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}\n_Data-event evidence follows in the thread._`;
+}
+
+/** The footholds the credentials left, one line each: created keys (each a plan item), then what to do about the rest. */
+function persistenceLines(persistence: ManagementEvents['persistence'] | undefined): string[] {
+  const from = (ip: string | undefined) => (ip ? ` from ${ip}` : '');
+  return [
+    ...(persistence?.createdKeys ?? []).map(
+      (key) =>
+        `• ⚠ Key created with these credentials: ${maskKey(key.accessKeyId)} of IAM user ${escapeMrkdwn(key.userName)}, ${key.eventTime}${from(key.sourceIp)} (deactivation planned below)`,
+    ),
+    ...(persistence?.changes ?? []).map(
+      (change) =>
+        `• ⚠ ${change.eventName} on ${escapeMrkdwn(change.target)}, ${change.eventTime}${from(change.sourceIp)}: ${escapeMrkdwn(change.remedy)}`,
+    ),
+  ];
 }
 
 /**

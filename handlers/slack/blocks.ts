@@ -23,6 +23,7 @@ export const ACTION_LABELS: Record<ActionId, string> = {
   startMacieJob: 'Start a Macie classification job',
   denyBucketAccess: 'Deny the principal in the bucket policy',
   restrictVpcEndpoint: 'Restrict the VPC endpoint policy',
+  revokeUserSessions: 'Revoke sessions minted from the leaked key',
 };
 
 /** Action ids of Block Kit elements; the interaction handler listens on these. */

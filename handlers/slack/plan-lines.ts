@@ -63,6 +63,14 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
           'the role itself keeps working for new sessions',
         ],
       };
+    case 'revokeUserSessions':
+      return {
+        title: `Revoke sessions minted from the key of user ${item.name}`,
+        lines: [
+          `inline policy ${item.policyName}, Sid ${item.sid}: Deny * to session credentials issued before now (aws:TokenIssueTime)`,
+          `GetSessionToken/GetFederationToken sessions outlive the key's deactivation (up to 36 h); ${item.size} of ${item.limit} characters`,
+        ],
+      };
     case 'startMacieJob':
       return {
         title: `Start Macie job ${mrkdwn(item.jobName)}`,

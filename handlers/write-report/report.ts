@@ -4,6 +4,7 @@ import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey } from '../shared/ids.js';
 import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
+import type { Persistence } from '../shared/schemas/persistence.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import { isUnavailable, ok } from '../shared/schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
@@ -162,7 +163,15 @@ export function buildReport(input: ReportInput): Report {
       kind: 'approval',
     });
   }
-  const management = ok<{ notable: ManagementEvent[] }>(input.enrichment.collectManagementEvents);
+  const management = ok<{ notable: ManagementEvent[]; persistence?: Persistence }>(
+    input.enrichment.collectManagementEvents,
+  );
+  // Footholds named with what to do are not repeated as generic "review" steps.
+  const named = new Set(
+    [...(management?.persistence?.createdKeys ?? []), ...(management?.persistence?.changes ?? [])].map(
+      (entry) => entry.eventId ?? '',
+    ),
+  );
   for (const event of management?.notable ?? []) {
     timeline.push({
       at: event.eventTime,
@@ -224,7 +233,7 @@ export function buildReport(input: ReportInput): Report {
       macieSeverity: highestSeverity(sensitivity?.buckets ?? []),
       crossAccountCopies: (dataEvents?.crossAccountCopies ?? []).map(
         (copy) =>
-          `${copy.count} to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
+          `${copy.objects ?? copy.count} object(s)${copy.bytes ? `, at least ${copy.bytes} bytes` : ''} in ${copy.count} copy call(s) to ${copy.destinationBucket}${copy.destinationAccount ? ` (account ${copy.destinationAccount})` : ''}`,
       ),
       bucketWarnings: (ok<DescribeBucketsOutput>(input.enrichment.describeBuckets)?.buckets ?? []).flatMap(
         (bucket) => bucket.warnings,
@@ -236,8 +245,9 @@ export function buildReport(input: ReportInput): Report {
     containment: containmentChecklist(input),
     nextSteps: [
       ...(input.plan?.recommendations ?? []),
+      ...persistenceSteps(management?.persistence),
       ...(management?.notable ?? [])
-        .filter((event) => !event.errorCode)
+        .filter((event) => !event.errorCode && !named.has(event.eventId ?? ''))
         .map(
           (event) =>
             `Review the ${event.eventName} made with these credentials at ${event.eventTime}: it may give the attacker persistence.`,
@@ -313,10 +323,26 @@ const DONE_TEXT: Record<string, (target: string) => string> = {
   deactivateAccessKey: (target) => `Access key ${maskKey(target)} deactivated`,
   denyBucketAccess: (target) => `Bucket policy of ${target} denies the principal`,
   revokeRoleSessions: (target) => `Sessions of ${target} issued before containment revoked`,
+  revokeUserSessions: (target) => `Sessions minted from the leaked key of ${target} before containment revoked`,
   startMacieJob: (target) => `Macie classification job ${target} started`,
   restrictVpcEndpoint: (target) =>
     `VPC endpoint policy of ${target} denies the principal and copies out of trusted accounts`,
 };
+
+/** The footholds the credentials left, as next steps: who, which key or what, when, from where, and what to do. */
+function persistenceSteps(persistence: Persistence | undefined): string[] {
+  const from = (ip: string | undefined) => (ip ? ` from ${ip}` : '');
+  return [
+    ...(persistence?.createdKeys ?? []).map(
+      (key) =>
+        `Access key ${maskKey(key.accessKeyId)} of IAM user ${key.userName} was created with these credentials at ${key.eventTime}${from(key.sourceIp)}: deactivate it (its own containment item) and delete it once its owner confirms nobody else uses it.`,
+    ),
+    ...(persistence?.changes ?? []).map(
+      (change) =>
+        `${change.eventName} on ${change.target} at ${change.eventTime}${from(change.sourceIp)}: ${change.remedy}.`,
+    ),
+  ];
+}
 
 /** One line per planned action (and per action considered but not planned), `[x]` only when it took effect. */
 function containmentChecklist(input: ReportInput): Report['containment'] {

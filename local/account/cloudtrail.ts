@@ -22,7 +22,12 @@ function cloudTrailUsername(identity: CloudTrailRecord['userIdentity']): string 
   }
 }
 
-/** CloudTrail LookupEvents over the scenario's management events, newest first, in pages of 50. */
+/**
+ * CloudTrail LookupEvents over the scenario's management events, newest first, in pages of 50.
+ * As in AWS, each Region's event history holds only the events recorded there (a record's
+ * `awsRegion`; IAM and STS global-endpoint events are in us-east-1): a lookup sees the Region it
+ * asks, the scenario's Region when it names none.
+ */
 export function cloudTrailPort(state: AccountState): CloudTrailPort {
   return {
     lookupEvents: async (args) => {
@@ -30,8 +35,10 @@ export function cloudTrailPort(state: AccountState): CloudTrailPort {
       const start = Date.parse(args.startTime);
       const end = Date.parse(args.endTime);
       const { key, value } = args.attribute;
+      const region = args.region ?? state.scenario.region;
       const matching = state.scenario.cloudtrail.managementEvents
         .filter((record) => {
+          if ((record.awsRegion ?? state.scenario.region) !== region) return false;
           const at = Date.parse(record.eventTime);
           if (at < start || at > end) return false;
           const identity = record.userIdentity;

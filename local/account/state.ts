@@ -41,6 +41,8 @@ export interface AccountState {
   readonly bucketPolicies: Map<string, string | undefined>;
   readonly endpointPolicies: Map<string, string | undefined>;
   readonly endpointServices: Map<string, string>;
+  /** Each endpoint's Region: EC2 is regional, so it answers for an endpoint only in that Region. */
+  readonly endpointRegions: Map<string, string>;
   readonly roleInline: Map<string, Map<string, string>>;
   readonly userInline: Map<string, Map<string, string>>;
   readonly evidenceObjects: Map<string, { body: string; contentType: string }>;

@@ -55,8 +55,8 @@ const RESULTS: Record<string, Table> = {
   sourceIps: { columns: ['source_ip', 'event_count'], rows: [['185.0.2.10', '1300']] },
   userAgents: { columns: ['user_agent', 'event_count'], rows: [['aws-cli/2.15.0', '1300']] },
   crossAccountCopies: {
-    columns: ['destination_bucket', 'destination_account', 'event_count'],
-    rows: [['attacker-drop', '999999999999', '25']],
+    columns: ['destination_bucket', 'destination_account', 'event_count', 'objects', 'bytes'],
+    rows: [['attacker-drop', '999999999999', '25', '3', '104857600']],
   },
 };
 
@@ -226,7 +226,15 @@ describe('athenaDataEventsPort', () => {
       ],
       sourceIps: [{ ip: '185.0.2.10', count: 1300 }],
       userAgents: [{ userAgent: 'aws-cli/2.15.0', count: 1300 }],
-      crossAccountCopies: [{ destinationBucket: 'attacker-drop', destinationAccount: '999999999999', count: 25 }],
+      crossAccountCopies: [
+        {
+          destinationBucket: 'attacker-drop',
+          destinationAccount: '999999999999',
+          count: 25,
+          objects: 3,
+          bytes: 104857600,
+        },
+      ],
     });
   });
 

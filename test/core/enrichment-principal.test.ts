@@ -397,8 +397,24 @@ describe('collectManagementEvents', () => {
 
     expect(result.window).toEqual({ startTime: '2026-02-20T03:00:00.000Z', endTime: NOW });
     expect(result.lookups).toEqual([
-      { attribute: 'AccessKeyId', value: OLD_KEY, pages: 1, records: 2, status: 'ok', truncated: false },
-      { attribute: 'Username', value: 'developer-jane', pages: 1, records: 4, status: 'ok', truncated: false },
+      {
+        attribute: 'AccessKeyId',
+        value: OLD_KEY,
+        region: REGION,
+        pages: 1,
+        records: 2,
+        status: 'ok',
+        truncated: false,
+      },
+      {
+        attribute: 'Username',
+        value: 'developer-jane',
+        region: REGION,
+        pages: 1,
+        records: 4,
+        status: 'ok',
+        truncated: false,
+      },
     ]);
     expect(result).toMatchObject({ total: 3, duplicates: 2, otherIdentities: 1, truncated: false });
     expect(result.byEventName).toEqual([
@@ -557,6 +573,7 @@ describe('collectManagementEvents', () => {
     expect(partial.lookups[1]).toEqual({
       attribute: 'Username',
       value: 'developer-jane',
+      region: REGION,
       pages: 0,
       records: 0,
       status: 'unavailable',

@@ -31,9 +31,12 @@ describe('containment scenarios (issue 4)', () => {
     expect(kept.account.accessKeys.AKIA3EXAMPLEJNE7WXYZ).toBe('Inactive');
     expect(restored.account.accessKeys).toEqual(before.account.accessKeys);
     expect(restored.account.bucketPolicies).toEqual(before.account.bucketPolicies);
+    // The finding's key, the key it created, the bucket Deny and the user's revoke-sessions policy.
     expect(restored.rollback?.[0]?.steps.map((step) => [step.kind, step.result])).toEqual([
       ['accessKey', 'applied'],
+      ['accessKey', 'applied'],
       ['bucketPolicy', 'applied'],
+      ['userInlinePolicy', 'applied'],
     ]);
   });
 
@@ -226,7 +229,12 @@ describe('containment scenarios (issue 4)', () => {
 
     const result = await run(input);
 
-    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual(['deactivateAccessKey', 'denyBucketAccess']);
+    expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual([
+      'deactivateAccessKey',
+      'deactivateAccessKey',
+      'revokeUserSessions',
+      'denyBucketAccess',
+    ]);
     expect(result.incidents[0]?.reportMarkdown).toMatch(/not planned: Macie is not available/);
     expect(result.account.macieJobs).toEqual([]);
   });

@@ -16,7 +16,10 @@ describe('the cross-account copy example: raw CloudTrail events routed like the 
     const report = incident?.reportMarkdown ?? '';
     expect(report).toContain('Detection Source: Detection S3ExfilResponder:S3/CrossAccountCopy');
     expect(report).toMatch(/^Finding: T1537 Transfer Data to Cloud Account: .*444455556666/m);
-    expect(report).toContain('Cross-account copies: 8 to ext-archive-7731 (account 444455556666)');
+    // 8 copy calls: the multipart parts of one upload count as one object.
+    expect(report).toContain(
+      'Cross-account copies: 6 object(s) in 8 copy call(s) to ext-archive-7731 (account 444455556666)',
+    );
     expect(incident?.applied.every((entry) => entry.result === 'applied')).toBe(true);
   });
 

@@ -153,6 +153,8 @@ describe('data-event evidence: counted right, never in the way of the approval',
     expect(incident?.states).toContain('Request Approval');
     expect(incident?.applied.map((entry) => [entry.action, entry.result])).toEqual([
       ['deactivateAccessKey', 'applied'],
+      ['deactivateAccessKey', 'applied'],
+      ['revokeUserSessions', 'applied'],
       ['denyBucketAccess', 'applied'],
     ]);
     const report = incident?.reportMarkdown ?? '';

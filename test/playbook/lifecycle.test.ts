@@ -189,6 +189,8 @@ describe('manual re-run from the console', () => {
     expect(rerun).toMatchObject({ incidentId: first?.incidentId, status: 'contained' });
     expect(rerun?.applied.map((entry) => [entry.action, entry.result])).toEqual([
       ['deactivateAccessKey', 'already'],
+      ['deactivateAccessKey', 'already'],
+      ['revokeUserSessions', 'already'],
       ['startMacieJob', 'already'],
       ['denyBucketAccess', 'already'],
     ]);
@@ -214,6 +216,8 @@ describe('manual re-run from the console', () => {
     expect(rerun?.states).toContain('Approve Items In Place');
     expect(rerun?.applied.map((entry) => [entry.action, entry.result])).toEqual([
       ['deactivateAccessKey', 'applied'],
+      ['deactivateAccessKey', 'already'],
+      ['revokeUserSessions', 'already'],
       ['startMacieJob', 'already'],
       ['denyBucketAccess', 'already'],
     ]);

@@ -19,21 +19,27 @@ async function untouched() {
 }
 
 describe('every path of the s3-exfiltration playbook, executed locally', () => {
-  it('approve all: contained, only the finding key deactivated, one IR deny added to the original policy', async () => {
+  it('approve all: contained, the finding key and the key it created deactivated, its sessions revoked, one IR deny added', async () => {
     const result = await run(scenario('compromised-iam-user-key'));
 
     const [first, second] = result.incidents;
     expect(first?.status).toBe('contained');
-    expect(first?.applied.map((entry) => [entry.action, entry.result])).toEqual([
-      ['deactivateAccessKey', 'applied'],
-      ['startMacieJob', 'applied'],
-      ['denyBucketAccess', 'applied'],
+    expect(first?.applied.map((entry) => [entry.action, entry.target, entry.result])).toEqual([
+      ['deactivateAccessKey', KEY, 'applied'],
+      ['deactivateAccessKey', 'AKIA3EXAMPLEBACKUP99', 'applied'],
+      ['revokeUserSessions', 'user/developer-jane', 'applied'],
+      ['startMacieJob', expect.any(String), 'applied'],
+      ['denyBucketAccess', BUCKET, 'applied'],
     ]);
+    expect(Object.keys(result.account.userInlinePolicies['developer-jane'] ?? {})).toContain('AWSRevokeOlderSessions');
+    expect(first?.reportMarkdown).toMatch(
+      /Access key AKIA\.\.\.UP99 of IAM user svc-backup was created with these credentials at 2026-02-23T02:52:48Z from/,
+    );
     expect(result.account.macieJobs).toEqual([expect.objectContaining({ jobType: 'ONE_TIME', buckets: [BUCKET] })]);
     expect(result.account.accessKeys).toEqual({
       [KEY]: 'Inactive',
       AKIA3EXAMPLEJNECI001: 'Active',
-      AKIA3EXAMPLEBACKUP99: 'Active',
+      AKIA3EXAMPLEBACKUP99: 'Inactive',
     });
     const policy = result.account.bucketPolicies[BUCKET] as { Statement: { Sid?: string }[] };
     expect(policy.Statement.slice(0, 2)).toEqual(ORIGINAL_STATEMENTS.Statement);
@@ -179,6 +185,8 @@ describe('every path of the s3-exfiltration playbook, executed locally', () => {
     expect(result.incidents[0]?.status).toBe('planned');
     expect(result.incidents[0]?.plan.map((item) => item.action)).toEqual([
       'deactivateAccessKey',
+      'deactivateAccessKey',
+      'revokeUserSessions',
       'startMacieJob',
       'denyBucketAccess',
     ]);

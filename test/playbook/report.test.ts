@@ -21,6 +21,7 @@ const DONE = {
   deactivateAccessKey: (target: string) => `Access key ${maskKey(target)} deactivated`,
   startMacieJob: (target: string) => `Macie classification job ${target} started`,
   denyBucketAccess: (target: string) => `Bucket policy of ${target} denies the principal`,
+  revokeUserSessions: (target: string) => `Sessions minted from the leaked key of ${target} before containment revoked`,
 } as const;
 
 function positions(lines: string[], patterns: RegExp[]): number[] {
@@ -58,8 +59,17 @@ describe('the investigation report follows the seed’s format', () => {
   });
 
   const policies: [string, ApprovePolicy, string[]][] = [
-    ['all approved', { kind: 'all' }, ['deactivateAccessKey', 'startMacieJob', 'denyBucketAccess']],
-    ['only the key', { kind: 'actions', actions: ['deactivateAccessKey'] }, ['deactivateAccessKey']],
+    [
+      'all approved',
+      { kind: 'all' },
+      ['deactivateAccessKey', 'deactivateAccessKey', 'revokeUserSessions', 'startMacieJob', 'denyBucketAccess'],
+    ],
+    // The finding's key and the key its holder created for another user.
+    [
+      'only the keys',
+      { kind: 'actions', actions: ['deactivateAccessKey'] },
+      ['deactivateAccessKey', 'deactivateAccessKey'],
+    ],
     ['denied', { kind: 'none' }, []],
   ];
   it.each(policies)('%s: one [x] per applied action and a reason on every [ ]', async (_, approve, expected) => {
@@ -75,7 +85,8 @@ describe('the investigation report follows the seed’s format', () => {
     expect(applied.map((entry) => entry.action)).toEqual(expected);
     expect(checked).toEqual(applied.map((entry) => `  [x] ${DONE[entry.action as keyof typeof DONE](entry.target)}`));
     for (const line of checklist.filter((entry) => entry.startsWith('  [ ] '))) expect(line).toMatch(/ - \S/);
-    expect(checklist).toHaveLength(5); // every action of the playbook is accounted for
+    // Every planned item and every action not planned is accounted for: 5 items, 2 not planned.
+    expect(checklist).toHaveLength(7);
   });
 
   it('a failed action is an unchecked line that names the error', async () => {

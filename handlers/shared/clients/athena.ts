@@ -163,6 +163,8 @@ export function assembleSummary(results: Record<DataEventsQueryName, Row[]>): Da
       destinationBucket: row.destination_bucket ?? '',
       destinationAccount: text(row.destination_account),
       count: number(row.event_count),
+      objects: number(row.objects),
+      bytes: number(row.bytes),
     })),
   };
 }

@@ -93,8 +93,15 @@ export const AWS_OWNED_BUCKET_OBJECTS = [
   'arn:aws:s3:::ec2-windows-*/*',
 ];
 
+/** The AWS-owned bucket objects in a partition's ARNs (`aws`, `aws-cn`, `aws-us-gov`…). */
+export function awsOwnedBucketObjects(partition: string): string[] {
+  return AWS_OWNED_BUCKET_OBJECTS.map((arn) => arn.replace(/^arn:aws:/, `arn:${partition}:`));
+}
+
 export interface EndpointDenySpec {
   readonly sidPrefix: string;
+  /** The incident's partition, for the AWS-owned bucket ARNs. @default 'aws' */
+  readonly partition?: string;
   readonly principalArns?: readonly string[];
   /** Every principal of these accounts, when only the caller's account is known. */
   readonly principalAccounts?: readonly string[];
@@ -138,7 +145,7 @@ export function endpointDenyStatements(spec: EndpointDenySpec): Statement[] {
     Effect: 'Deny',
     Principal: '*',
     Action: 's3:*',
-    NotResource: [...AWS_OWNED_BUCKET_OBJECTS],
+    NotResource: awsOwnedBucketObjects(spec.partition ?? 'aws'),
     Condition: { StringNotEquals: { 's3:ResourceAccount': [...spec.allowedAccounts] }, ...exempt },
   });
   for (const statement of statements) assertSafeDeny(statement, spec.exemptArns);

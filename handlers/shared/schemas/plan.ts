@@ -8,6 +8,7 @@ export const ACTION_IDS = [
   'startMacieJob',
   'denyBucketAccess',
   'restrictVpcEndpoint',
+  'revokeUserSessions',
 ] as const;
 export const ActionId = z.enum(ACTION_IDS);
 export type ActionId = z.infer<typeof ActionId>;
@@ -60,6 +61,22 @@ export const RevokeRoleSessionsItem = Base.extend({
   sid: z.string().regex(/^IR[A-Za-z0-9]+$/),
 });
 
+/**
+ * For an IAM user whose long-term (AKIA) key leaked: the same `aws:TokenIssueTime` Deny on the user,
+ * since session credentials minted from the key (`GetSessionToken`, `GetFederationToken`) outlive
+ * its deactivation by up to 36 hours. Applied by the revoke-sessions task.
+ */
+export const RevokeUserSessionsItem = Base.extend({
+  action: z.literal('revokeUserSessions'),
+  principalKind: z.literal('user'),
+  name: IamName,
+  policyName: z.literal('AWSRevokeOlderSessions'),
+  sid: z.string().regex(/^IR[A-Za-z0-9]+$/),
+  /** The policy's size as IAM counts it (no whitespace), against the 2,048 characters all of a user's inline policies share. */
+  size: z.number().int().min(0),
+  limit: z.number().int().positive(),
+});
+
 export const StartMacieJobItem = Base.extend({
   action: z.literal('startMacieJob'),
   buckets: z.array(BucketName).min(1).max(1000),
@@ -82,6 +99,7 @@ export const PlanItem = z.discriminatedUnion('action', [
   StartMacieJobItem,
   DenyBucketAccessItem,
   RestrictVpcEndpointItem,
+  RevokeUserSessionsItem,
 ]);
 export type PlanItem = z.infer<typeof PlanItem>;
 export type DenyBucketAccessItem = z.infer<typeof DenyBucketAccessItem>;
@@ -89,6 +107,7 @@ export type DeactivateAccessKeyItem = z.infer<typeof DeactivateAccessKeyItem>;
 export type RevokeRoleSessionsItem = z.infer<typeof RevokeRoleSessionsItem>;
 export type StartMacieJobItem = z.infer<typeof StartMacieJobItem>;
 export type RestrictVpcEndpointItem = z.infer<typeof RestrictVpcEndpointItem>;
+export type RevokeUserSessionsItem = z.infer<typeof RevokeUserSessionsItem>;
 
 export const Plan = z.object({
   items: z.array(PlanItem),

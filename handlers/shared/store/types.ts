@@ -84,6 +84,8 @@ export interface UndoEntry {
   readonly kind: UndoKind;
   readonly target: string;
   readonly accountId: string;
+  /** The Region of a regional resource (a VPC endpoint), so rollback reaches the same one. */
+  readonly region?: string;
   /** The exact prior document or status, or null when there was none. */
   readonly prior: string | null;
   readonly savedAt: string;
