@@ -115,6 +115,8 @@ export const MATRIX: Readonly<Record<string, CallRole>> = {
   'iam:GetAccessKeyLastUsed': { base: 'user', source: { name: SOURCES.principal, degrades: PART } },
   'iam:ListUserTags': { base: 'user', source: { name: SOURCES.principal, degrades: PART } },
   'iam:UpdateAccessKey': { base: 'user', action: 'deactivateAccessKey' },
+  'iam:GetUserPolicy': { base: 'user', action: 'revokeUserSessions' },
+  'iam:PutUserPolicy': { base: 'user', action: 'revokeUserSessions' },
   's3:GetBucketPolicy': {
     base: 'user',
     source: { name: SOURCES.buckets, degrades: PART },
