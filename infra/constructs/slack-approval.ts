@@ -63,10 +63,12 @@ export class SlackApproval extends Construct {
       }),
     );
     this.url = this.function.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
-    new CfnOutput(this, 'InteractionUrl', {
+    const output = new CfnOutput(this, 'InteractionUrl', {
       value: this.url.url,
       description: 'Slack app: Interactivity and Shortcuts, Request URL',
     });
+    // The deploy guide names this output: keep its name free of the construct path's hash.
+    output.overrideLogicalId('InteractionUrl');
   }
 }
 

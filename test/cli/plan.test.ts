@@ -35,7 +35,7 @@ describe('responder plan (dry run)', () => {
   it('prints the statements and sizes as text without --json', async () => {
     const printed = (await plan('--scenario', 'examples/compromised-iam-user-key.json')).join('\n');
 
-    expect(printed).toMatch(/^Event 1: 3 action\(s\) would be put to the approvers/m);
+    expect(printed).toMatch(/^Event 1: 5 action\(s\) would be put to the approvers/m);
     expect(printed).toMatch(/policy size \d+ -> \d+ of 20480/);
     expect(printed).toContain('+ IR2026022316e8db698d27DenyPrincipal');
     expect(printed).toMatch(/^Event 2: linked/m);

@@ -149,6 +149,7 @@ describe('an attack sequence', () => {
 
     expect(result.items.map((item) => item.id)).toEqual([
       'deactivateAccessKey:AKIA3EXAMPLEJNE7WXYZ',
+      'revokeUserSessions:user/developer-jane',
       expect.stringMatching(/^startMacieJob:/),
       'denyBucketAccess:customer-records',
       'denyBucketAccess:payroll-exports',

@@ -34,7 +34,12 @@ describe('an action the service will not let us take is skipped, not a containme
 
     const [incident] = result.incidents;
     expect(incident?.status).toBe('contained');
-    expect(incident?.plan.map((item) => item.action)).toEqual(['deactivateAccessKey', 'denyBucketAccess']);
+    expect(incident?.plan.map((item) => item.action)).toEqual([
+      'deactivateAccessKey',
+      'deactivateAccessKey',
+      'revokeUserSessions',
+      'denyBucketAccess',
+    ]);
     expect(incident?.reportMarkdown).toMatch(/Macie is not available/);
   });
 
