@@ -11,7 +11,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     exclude: ['**/node_modules/**', ...DEEP_TESTS],
-    setupFiles: ['local/polyfills.ts'],
+    setupFiles: ['local/polyfills.ts', 'test/support/setup-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
