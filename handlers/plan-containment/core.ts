@@ -11,7 +11,6 @@ import { type InPlaceSplit, splitInPlace } from './in-place.js';
 import { planCreatedKeys } from './persistence.js';
 import { policyPlanners } from './policies.js';
 import { PlanContainmentInput } from './schema.js';
-import { revokeUserSessionsPlanner } from './user-sessions.js';
 
 /**
  * Computes the exact containment plan: which key, which statements in which policy, the resulting
@@ -121,7 +120,6 @@ const PLANNERS: Record<ActionId, Planner> = {
   ...credentialPlanners,
   startMacieJob: macieJobPlanner,
   ...policyPlanners,
-  revokeUserSessions: revokeUserSessionsPlanner,
 };
 
 function recommendationsFor(incident: Incident, facts: PrincipalFacts | undefined): string[] {

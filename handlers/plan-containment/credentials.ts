@@ -5,6 +5,7 @@ import type { Principal } from '../shared/schemas/incident.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Draft, Planner, PlanPorts } from './draft.js';
 import type { PlanContainmentInput } from './schema.js';
+import { revokeUserSessionsPlanner } from './user-sessions.js';
 
 /**
  * Credential actions for every principal the signal names (an attack sequence can name several),
@@ -12,13 +13,16 @@ import type { PlanContainmentInput } from './schema.js';
  * member account (DESIGN §3, §8a). A caller from anyone else's account is contained by the bucket
  * and endpoint Deny alone; its account is named so that its owner can be told.
  */
-export const credentialPlanners: Record<'deactivateAccessKey' | 'revokeRoleSessions', Planner> = {
+export const credentialPlanners: Record<CredentialAction, Planner> = {
   deactivateAccessKey: (input, facts, draft, ports) => eachPrincipal('deactivateAccessKey', input, facts, draft, ports),
   revokeRoleSessions: (input, facts, draft, ports) => eachPrincipal('revokeRoleSessions', input, facts, draft, ports),
+  revokeUserSessions: (input, facts, draft, ports) => eachPrincipal('revokeUserSessions', input, facts, draft, ports),
 };
 
+type CredentialAction = 'deactivateAccessKey' | 'revokeRoleSessions' | 'revokeUserSessions';
+
 async function eachPrincipal(
-  action: 'deactivateAccessKey' | 'revokeRoleSessions',
+  action: CredentialAction,
   input: PlanContainmentInput,
   facts: PrincipalFacts | undefined,
   draft: Draft,
@@ -52,7 +56,8 @@ export function notManaged(accountId: string): string {
   return `the caller is in account ${accountId}, which this deployment does not manage (neither home nor memberAccounts): only its owner can act on its credentials; notify account ${accountId}`;
 }
 
-const perPrincipal: Record<'deactivateAccessKey' | 'revokeRoleSessions', Planner> = {
+const perPrincipal: Record<CredentialAction, Planner> = {
+  revokeUserSessions: revokeUserSessionsPlanner,
   async deactivateAccessKey({ incident }, facts, draft) {
     const { principal } = incident;
     const key = principal.accessKeyId;

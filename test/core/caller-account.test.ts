@@ -5,7 +5,7 @@ import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { Plan, PlanItem } from '../../handlers/shared/schemas/plan.js';
-import { readJson, scenario, withField } from '../support/fixtures.js';
+import { guardDutyEvent, readJson, scenario, withField } from '../support/fixtures.js';
 import { account } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
@@ -66,6 +66,25 @@ describe('a caller from an account we do not manage', () => {
       'aws:PrincipalArn': [`arn:aws:iam::${OUTSIDER}:role/Admin`, `arn:aws:iam::${OUTSIDER}:role/*/Admin`],
     });
     expect(result.recommendations.join('\n')).toMatch(new RegExp(`Notify the owner of account ${OUTSIDER}`));
+  });
+
+  it('an IAM user of that account with a leaked long-term key: no key or session action on our same-named user', async () => {
+    const event = withField(guardDutyEvent(), 'detail.service.action.awsApiCallAction.remoteAccountDetails', {
+      accountId: OUTSIDER,
+      affiliated: false,
+    });
+    const { incident } = normalizeFinding(event);
+    if (!incident) throw new Error('no incident');
+
+    const { result } = await plan(incident);
+
+    expect(result.items.map((item) => item.action)).toEqual(['startMacieJob', 'denyBucketAccess']);
+    for (const action of ['deactivateAccessKey', 'revokeUserSessions'])
+      expect(result.notPlanned).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ action, reason: expect.stringContaining(`account ${OUTSIDER}`) }),
+        ]),
+      );
   });
 
   it('is never looked up in IAM under our account', async () => {
