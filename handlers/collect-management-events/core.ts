@@ -141,6 +141,8 @@ export const collectManagementEvents = task({
       return empty(window, notes);
     }
 
+    // The identity's own account: a same-named user or role of another account is someone else.
+    const principalAccount = incident.principal.accountId ?? incident.accountId;
     const pace = taskPacer(ports, LOOKUPS_PER_SECOND);
     const summaries: LookupSummary[] = [];
     const found = new Map<string, { record: CloudTrailRecord; attributes: LookupAttributeKey[] }>();
@@ -167,7 +169,7 @@ export const collectManagementEvents = task({
             pages += 1;
             records += page.records.length;
             for (const record of page.records) {
-              if (lookup.key === 'Username' && !sameIdentity(record, incident.principal)) {
+              if (lookup.key === 'Username' && !sameIdentity(record, incident.principal, principalAccount)) {
                 otherIdentities += 1;
                 continue;
               }
@@ -293,10 +295,14 @@ export function lookupsFor(principal: Principal): Lookup[] {
 const sessionNameOf = (arn: string | undefined) =>
   arn && /:assumed-role\/[^/]+\/[^/]+$/.test(arn) ? arn.split('/').at(-1) : undefined;
 
-/** Whether a record the user-name lookup found was made by the principal itself (same user, same role). */
-function sameIdentity(record: CloudTrailRecord, principal: Principal): boolean {
+/**
+ * Whether a record the user-name lookup found was made by the principal itself: same account (when
+ * the record names one), and the same user, role or federated user.
+ */
+function sameIdentity(record: CloudTrailRecord, principal: Principal, accountId: string): boolean {
   const identity = record.userIdentity;
   if (!identity) return false;
+  if (identity.accountId !== undefined && identity.accountId !== accountId) return false;
   if (principal.accessKeyId && identity.accessKeyId === principal.accessKeyId) return true;
   if (principal.type === 'IAMUser') return identity.type === 'IAMUser' && identity.userName === principal.userName;
   if (principal.type === 'AssumedRole') {

@@ -19,7 +19,18 @@ export function persistenceFound(input: PlanContainmentInput): Persistence {
  */
 export function planCreatedKeys(input: PlanContainmentInput, draft: Draft): void {
   const { incident } = input;
-  for (const created of persistenceFound(input).createdKeys) {
+  const found = persistenceFound(input).createdKeys;
+  // Without the finding's key nothing proves who signed the CreateAccessKey: name the keys, plan none.
+  if (!incident.principal.accessKeyId) {
+    for (const created of found)
+      draft.notPlanned.push({
+        action: 'deactivateAccessKey',
+        target: created.accessKeyId,
+        reason: `created by ${created.userName}'s credentials at ${created.eventTime}, but the finding names no key to prove it was the attacker: review it`,
+      });
+    return;
+  }
+  for (const created of found) {
     const id = `deactivateAccessKey:${created.accessKeyId}`;
     if (draft.items.some((item) => item.id === id)) continue;
     if (!AccessKeyId.safeParse(created.accessKeyId).success || !IamName.safeParse(created.userName).success) {

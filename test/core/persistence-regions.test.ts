@@ -302,6 +302,28 @@ describe('persistence left by the compromised credentials', () => {
   });
 });
 
+describe('the identity the user-name lookup finds', () => {
+  it('a same-named user of another account is someone else: none of our user’s events or keys are counted', async () => {
+    const ours = createAccessKey(OWNERS_OTHER_KEY, 'svc-backup', 'AKIA3EXAMPLEBACKUP99', '2026-02-23T02:52:48Z');
+    const { account: acct } = world('us-east-1', [ours]);
+    const caller: Principal = {
+      type: 'IAMUser',
+      userName: 'developer-jane',
+      accountId: '444455556666',
+      arn: 'arn:aws:iam::444455556666:user/developer-jane',
+    };
+
+    const result = await runTask(
+      collectManagementEvents,
+      { incidentId: INCIDENT_ID, settings: testSettings(), incident: incident('us-east-1', caller) },
+      { cloudtrail: acct.cloudtrail, ...timing() },
+    );
+
+    expect(result.notable).toEqual([]);
+    expect(result.persistence.createdKeys).toEqual([]);
+  });
+});
+
 describe('planning for a leaked long-term key', () => {
   const plan = (principal: Principal, createdKeys: unknown[] = []) =>
     runTask(
@@ -350,6 +372,31 @@ describe('planning for a leaked long-term key', () => {
     expect(sessions?.action === 'revokeUserSessions' && sessions.size).toBeLessThan(300);
     expect(sessions?.summary).toMatch(/GetSessionToken\/GetFederationToken/);
     expect(sessions?.summary.split('\n')).toHaveLength(1);
+  });
+
+  it('without the finding’s key, keys the user’s credentials created are named for review, not planned', async () => {
+    const { accessKeyId: _key, ...keyless } = janePrincipal;
+
+    const result = await plan(keyless, [
+      {
+        userName: 'svc-backup',
+        accessKeyId: 'AKIA3EXAMPLEBACKUP99',
+        eventTime: '2026-02-23T02:52:48Z',
+        sourceIp: ATTACKER_IP,
+        createdWith: OWNERS_OTHER_KEY,
+      },
+    ]);
+
+    expect(result.items.map((item) => item.id)).not.toContain('deactivateAccessKey:AKIA3EXAMPLEBACKUP99');
+    expect(result.notPlanned).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'deactivateAccessKey',
+          target: 'AKIA3EXAMPLEBACKUP99',
+          reason: expect.stringMatching(/review it$/),
+        }),
+      ]),
+    );
   });
 
   it('offers no user-session revocation for a role session', async () => {
