@@ -7,7 +7,7 @@ import { mrkdwn, mrkdwnCode } from '../shared/render/escape.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import { ok } from '../shared/schemas/task-input.js';
-import { ACTION_IDS, ACTION_LABELS, escapeMrkdwn, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
+import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
 import { planItemLines } from './plan-lines.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
@@ -119,15 +119,15 @@ function evidenceText(enrichment: Record<string, unknown>): string {
 
 /** The footholds the credentials left, one line each: created keys (each a plan item), then what to do about the rest. */
 function persistenceLines(persistence: ManagementEvents['persistence'] | undefined): string[] {
-  const from = (ip: string | undefined) => (ip ? ` from ${ip}` : '');
+  const from = (ip: string | undefined) => (ip ? ` from ${mrkdwn(ip)}` : '');
   return [
     ...(persistence?.createdKeys ?? []).map(
       (key) =>
-        `• ⚠ Key created with these credentials: ${maskKey(key.accessKeyId)} of IAM user ${escapeMrkdwn(key.userName)}, ${key.eventTime}${from(key.sourceIp)} (deactivation planned below)`,
+        `• ⚠ Key created with these credentials: ${mrkdwn(maskKey(key.accessKeyId))} of IAM user ${mrkdwn(key.userName)}, ${mrkdwn(key.eventTime)}${from(key.sourceIp)} (see the plan)`,
     ),
     ...(persistence?.changes ?? []).map(
       (change) =>
-        `• ⚠ ${change.eventName} on ${escapeMrkdwn(change.target)}, ${change.eventTime}${from(change.sourceIp)}: ${escapeMrkdwn(change.remedy)}`,
+        `• ⚠ ${mrkdwn(change.eventName)} on ${mrkdwn(change.target)}, ${mrkdwn(change.eventTime)}${from(change.sourceIp)}: ${mrkdwn(change.remedy)}`,
     ),
   ];
 }

@@ -65,7 +65,7 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
       };
     case 'revokeUserSessions':
       return {
-        title: `Revoke sessions minted from the key of user ${item.name}`,
+        title: `Revoke sessions minted from the key of user ${mrkdwn(item.name)}`,
         lines: [
           `inline policy ${item.policyName}, Sid ${item.sid}: Deny * to session credentials issued before now (aws:TokenIssueTime)`,
           `GetSessionToken/GetFederationToken sessions outlive the key's deactivation (up to 36 h); ${item.size} of ${item.limit} characters`,

@@ -15,7 +15,8 @@ describe('one escaper per target', () => {
   });
 
   it('mrkdwn keeps formatting characters at word edges from pairing, and leaves those inside names alone', () => {
-    expect(mrkdwn('*bold* _it_')).toBe(`${ZWSP}*bold*${ZWSP} ${ZWSP}_it_${ZWSP}`);
+    expect(mrkdwn('*bold* _it_')).toBe(`${ZWSP}*${ZWSP}bold${ZWSP}*${ZWSP} ${ZWSP}_${ZWSP}it${ZWSP}_${ZWSP}`);
+    expect(mrkdwn('**x** *_y_*').replace(/\u200b[*_~`]\u200b/g, '')).toBe('x y');
     expect(mrkdwn('arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0a1b')).toBe(
       'arn:aws:iam::111122223333:role/AWSReservedSSO_Admin_0a1b',
     );

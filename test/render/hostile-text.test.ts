@@ -40,10 +40,8 @@ function mrkdwnTexts(message: SlackApiMessage): string[] {
  */
 function markup(text: string): string[] {
   const angle = text.match(/<[^>]*>/g) ?? [];
-  const live = text.replace(/\u200b[*_~`]|[*_~`]\u200b/g, ' ');
-  const formatting = [...live.matchAll(/(?:^|[^\p{L}\p{N}])([*_~`])|([*_~`])(?=$|[^\p{L}\p{N}])/gu)].map(
-    (match) => match[1] ?? match[2] ?? '',
-  );
+  const live = text.replace(/\u200b[*_~`]\u200b/g, ' ');
+  const formatting = [...live.matchAll(/(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu)].map((match) => match[0]);
   return [...angle, ...formatting].sort();
 }
 

@@ -12,24 +12,22 @@ export function oneLine(text: string): string {
   return text.replace(BREAKS_AND_CONTROLS, ' ');
 }
 
-/** A Slack formatting character at the edge of a word, where it could open or close bold, italic, strike or code. */
-const FORMATTING_EDGE = /(^|[^\p{L}\p{N}])([*_~`])|([*_~`])(?=$|[^\p{L}\p{N}])/gu;
+/** A Slack formatting character at the edge of a word (no letter or digit before it, or none after it). */
+const FORMATTING_EDGE = /(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu;
 const ZERO_WIDTH_SPACE = '\u200b';
 
 /**
  * Text for Slack mrkdwn, on one line: `&`, `<` and `>` escaped (so `<!channel>`, `<@U…>` and
- * `<url|label>` stay text), line breaks removed, and a zero-width space put beside a `*`, `_`, `~` or
- * backtick at the edge of a word so data cannot open formatting. Characters inside a word (the `_`
- * of `AWSReservedSSO_Admin`) are left as they are, so names still copy exactly.
+ * `<url|label>` stay text), line breaks removed, and zero-width spaces put around a `*`, `_`, `~` or
+ * backtick at the edge of a word so data cannot open or close formatting. Characters inside a word
+ * (the `_` of `AWSReservedSSO_Admin`) are left as they are, so names still copy exactly.
  */
 export function mrkdwn(text: string): string {
   return oneLine(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replace(FORMATTING_EDGE, (_match, before: string | undefined, leading: string | undefined, trailing?: string) =>
-      leading !== undefined ? `${before ?? ''}${ZERO_WIDTH_SPACE}${leading}` : `${trailing}${ZERO_WIDTH_SPACE}`,
-    );
+    .replace(FORMATTING_EDGE, (mark) => `${ZERO_WIDTH_SPACE}${mark}${ZERO_WIDTH_SPACE}`);
 }
 
 /**
