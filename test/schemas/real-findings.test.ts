@@ -261,6 +261,19 @@ describe('attack sequences', () => {
     expect(result.incident?.principals?.[1]).toMatchObject({ type: 'Unknown' });
   });
 
+  it('keep an actor that names no account as Unknown: never assumed to be in the finding’s account', () => {
+    const event = withField(
+      fixture('attack-sequence-compromised-data-event'),
+      'detail.service.detection.sequence.actors.1.user.account',
+      undefined,
+    );
+
+    const result = normalizeFinding(event);
+
+    expect(result.status).toBe('accepted');
+    expect(result.incident?.principals?.[1]).toMatchObject({ type: 'Unknown' });
+  });
+
   it(`carry at most ${MAX_PRINCIPALS} principals and count the rest`, () => {
     const event = withField(
       fixture('attack-sequence-compromised-data-event'),

@@ -197,12 +197,14 @@ function userAgentOf(value: unknown): string | undefined {
 
 /**
  * An attack sequence's actor as a principal, in the account it acted from. An actor whose name,
- * ids or account fail the identifier rules is kept as `Unknown` (never acted on) rather than
- * rejecting the whole sequence: the other actors are still contained.
+ * ids or account fail the identifier rules, or that names no account at all, is kept as `Unknown`
+ * (never acted on) rather than rejecting the whole sequence: the other actors are still contained.
+ * An actor without an account is never assumed to be ours: a same-named identity of ours is innocent.
  */
 function actorPrincipal(actor: SequenceActor, findingAccount: string, partition: string): Principal {
-  const account = actor.accountId ?? findingAccount;
   const details = { ...actor.details };
+  const account = actor.accountId;
+  if (account === undefined) return { type: 'Unknown', rawType: details.userType?.slice(0, 64) };
   if (details.userType === 'AssumedRole' && details.userName?.includes('/')) {
     const [role, session] = details.userName.split('/');
     details.userName = role;
