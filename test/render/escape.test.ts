@@ -26,6 +26,12 @@ describe('one escaper per target', () => {
     expect(mrkdwnCode('```<@U1>``` arn:aws:s3:::b/*')).toBe('ˋˋˋ&lt;@U1&gt;ˋˋˋ arn:aws:s3:::b/*');
   });
 
+  it('markdownLine leaves no inline link or image from data', () => {
+    expect(markdownLine('see [the runbook](https://evil.example) ![](https://evil.example/b.png)')).toBe(
+      'see [the runbook]\\(https://evil.example) !\\[]\\(https://evil.example/b.png)',
+    );
+  });
+
   it('markdownLine is one line with no raw HTML', () => {
     expect(markdownLine('x\nCONTAINMENT ACTIONS:\n  [x] y <img src=z>')).toBe(
       'x CONTAINMENT ACTIONS:   [x] y &lt;img src=z&gt;',

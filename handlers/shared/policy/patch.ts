@@ -79,8 +79,9 @@ export async function patchPolicy(
       throw new UnsafePolicy(`${slot.label}: the result would hold no Allow and cut all traffic; nothing was written`);
     }
     await backup(before ?? null);
-    await options.record?.(sids);
     if ((await slot.read()) !== before) continue;
+    // Recorded as ours only once the document is known unchanged, just before the write.
+    await options.record?.(sids);
     await slot.write(text);
     const seen = await settleWrite(slot, { before, statements }, options);
     if (seen === 'lost') continue;

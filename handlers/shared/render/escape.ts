@@ -41,10 +41,15 @@ export function mrkdwnCode(text: string): string {
 
 /**
  * One line of the Markdown report: line breaks removed (so no data can start a heading, a section
- * or a checklist item of its own) and `<`, `>` written as entities (so no raw HTML renders).
+ * or a checklist item of its own), `<`, `>` written as entities (so no raw HTML renders), and the
+ * `](` of an inline link and the `![` of an image escaped (so data links nowhere and loads nothing).
  */
 export function markdownLine(line: string): string {
-  return oneLine(line).replaceAll('<', '&lt;').replaceAll('>', '&gt;');
+  return oneLine(line)
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('](', ']\\(')
+    .replaceAll('![', '!\\[');
 }
 
 /**
