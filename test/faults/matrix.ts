@@ -257,29 +257,7 @@ export interface CaseRun {
  * of the incident, keeping the account's state before, after the fault and at the end.
  */
 export async function runCase(base: Base, call: string, fault: Pick<FaultSpec, 'code' | 'times'>): Promise<CaseRun> {
-  const scenario = baseScenario(base, (s) => {
-    s.faults = [{ call, error: fault.code, times: fault.times }];
-    s.events = [...s.events, RERUN];
-  });
-  const tap = tapFor(scenario);
-  let ended = 0;
-  let undo: UndoEntry[] = [];
-  const result = await simulate(scenario, {
-    approve: { kind: 'all' },
-    onEvent: (event) => {
-      if (event.type !== 'ExecutionSucceeded' && event.type !== 'ExecutionFailed') return;
-      ended += 1;
-      if (ended === scenario.events.length - 1) tap.clear();
-    },
-    inspect: async (store, incidents) => {
-      const incidentId = incidents[0]?.incidentId;
-      undo = incidentId ? await store.listUndo(incidentId) : [];
-    },
-  });
-  const first = result.incidents[0];
-  const rerun = result.incidents.at(-1);
-  if (!first || !rerun || !tap.before || !tap.afterFault) throw new Error(`the run of ${call} did not complete`);
-  return { scenario, tap, first, rerun, before: tap.before, afterFault: tap.afterFault, final: tap.now(), undo };
+  return runFaults(base, [{ call, error: fault.code, times: fault.times }]);
 }
 
 /**
@@ -313,7 +291,8 @@ export async function runFaults(
   });
   const first = result.incidents[0];
   const rerun = result.incidents.at(-1);
-  if (!first || !rerun || !tap.before || !tap.afterFault) throw new Error(`the run of ${base} did not complete`);
+  if (!first || !rerun || !tap.before || !tap.afterFault)
+    throw new Error(`the run of ${base} with ${faults.map((f) => f.call).join(', ')} did not complete`);
   return { scenario, tap, first, rerun, before: tap.before, afterFault: tap.afterFault, final: tap.now(), undo };
 }
 
