@@ -217,6 +217,13 @@ export const ResponderConfig = z.strictObject({
     .min(1, 'must be at least 1 minute')
     .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
     .default(60),
+  /** An incident with no new signal for this many minutes closes automatically (default 7 days). */
+  autoCloseAfterMinutes: z
+    .number()
+    .int()
+    .min(60, 'must be at least 60 minutes')
+    .max(90 * 24 * 60, 'must be at most 129600 minutes (90 days)')
+    .default(7 * 24 * 60),
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
   memberAccounts: z.array(AccountId).default([]),
   /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
@@ -306,6 +313,7 @@ export function toSettings(
     denyNonVpcAccess: config.denyNonVpcAccess,
     consoleRegion: extra.consoleRegion,
     correlationWindowMinutes: config.correlationWindowMinutes,
+    autoCloseAfterMinutes: config.autoCloseAfterMinutes,
     homeAccountId: extra.homeAccountId,
     memberAccounts: config.memberAccounts,
   };

@@ -19,6 +19,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     dryRun: false,
     denyNonVpcAccess: false,
     correlationWindowMinutes: 60,
+    autoCloseAfterMinutes: 7 * 24 * 60,
     ...overrides,
   };
 }

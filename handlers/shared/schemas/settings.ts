@@ -43,6 +43,12 @@ export const Settings = z.object({
    * the open incident (`CORRELATION#` in the store) instead of opening another.
    */
   correlationWindowMinutes: z.number().int().positive().default(60),
+  /** An incident with no new signal for this many minutes closes automatically (`lifecycle.ts`). */
+  autoCloseAfterMinutes: z
+    .number()
+    .int()
+    .positive()
+    .default(7 * 24 * 60),
   /** The deployment's own account. Unset (a local run): the finding's account is home. */
   homeAccountId: AccountId.optional(),
   /** Accounts the responder acts in through the member role (DESIGN §8a). */

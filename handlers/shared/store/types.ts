@@ -1,3 +1,4 @@
+import type { Closure } from '../lifecycle.js';
 import type { DataEventsSummary } from '../ports.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
@@ -61,6 +62,10 @@ export interface IncidentRecord {
   readonly report?: { markdownKey: string; jsonKey: string; htmlKey?: string };
   readonly error?: { error: string; cause: string };
   readonly closedAt?: string;
+  /** Set once the incident is closed (`lifecycle.ts`); its status keeps the last containment status. */
+  readonly closure?: Closure;
+  /** When the latest signal folded into it arrived (its creation when none has). */
+  readonly lastSignalAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
   readonly previousIncidentId?: string;
 }
