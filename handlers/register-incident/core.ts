@@ -198,10 +198,10 @@ async function open(
 ): Promise<Registration> {
   const at = now.toISOString();
   const correlation = await correlate(
-    { keys: correlationKeys(incident), incidentId, now, windowMinutes: input.settings.correlationWindowMinutes },
+    { keys: correlationKeys(incident), incidentId, now, windowMinutes: input.settings.autoCloseAfterMinutes },
     ports.store,
   );
-  if (correlation.kind === 'fold') return foldInto(correlation.record, incident, input, at, ports);
+  if (correlation.kind === 'fold') return foldInto(correlation.record, incident, at, ports);
   const previousIncidentId = correlation.previousIncidentId;
   await ports.store.createIncident({
     incidentId,
@@ -270,14 +270,13 @@ async function linkDuplicate(
 async function foldInto(
   target: IncidentRecord,
   incident: Incident,
-  input: RegisterIncidentInput,
   at: string,
   ports: RegisterPorts,
 ): Promise<Registration> {
   const { incidentId } = target;
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket within ${input.settings.correlationWindowMinutes} min; no new approval`;
+  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket while it is open; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
@@ -290,7 +289,7 @@ async function foldInto(
     status: 'linked',
     incidentId,
     incident,
-    reason: `folded into open incident ${incidentId}: same principal and bucket within ${input.settings.correlationWindowMinutes} minutes`,
+    reason: `folded into open incident ${incidentId}: same principal and bucket`,
     previouslyApplied: [],
   };
 }

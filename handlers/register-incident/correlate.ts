@@ -1,8 +1,9 @@
 import { StoreConflict } from '../shared/errors.js';
+import { isOpen } from '../shared/lifecycle.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { IncidentRecord, IncidentStatus, IncidentStore } from '../shared/store/types.js';
 
-/** Statuses of an incident still being handled: a signal for its principal and bucket folds into it. */
+/** Statuses of an incident whose containment phase is still running. */
 export const OPEN_STATUSES: ReadonlySet<IncidentStatus> = new Set(['open', 'awaiting_approval', 'containing']);
 
 /**
@@ -102,7 +103,7 @@ export async function correlate(
         break;
       }
       const holder = await store.getIncident(claim.incidentId);
-      if (holder && OPEN_STATUSES.has(holder.status)) {
+      if (holder && isOpen(holder, args.now, args.windowMinutes)) {
         for (const mine of claimed) {
           await store.handOverCorrelation({ key: mine, from: args.incidentId, to: holder.incidentId, expiresAt, now });
         }

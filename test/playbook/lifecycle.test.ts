@@ -102,7 +102,7 @@ describe('correlation and dedupe', () => {
     const [first, second] = result.incidents;
     expect([first?.status, second?.status]).toEqual(['contained', 'linked']);
     expect(second?.incidentId).toBe(first?.incidentId);
-    expect(second?.reason).toMatch(/folded into open incident .* same principal and bucket within 60 minutes/);
+    expect(second?.reason).toMatch(/folded into open incident .* same principal and bucket/);
     expect(requested(result)).toBe(1);
     expect(record?.findingIds).toEqual([FINDING, other]);
     expect(first?.reportMarkdown).toMatch(/Folded in: GuardDuty Exfiltration:S3\/MaliciousIPCaller/);
@@ -145,7 +145,7 @@ describe('correlation and dedupe', () => {
     expect(requested(result)).toBe(1);
   });
 
-  it('a closed incident and a new finding: a new incident that references the previous one', async () => {
+  it('a contained incident stays open: a later finding for the same principal and bucket is linked, not asked again', async () => {
     let record: IncidentRecord | undefined;
     const other = 'c0ffee00c0ffee00c0ffee00c0ffee00';
     const input = variant('compromised-iam-user-key', (s) => {
@@ -154,20 +154,22 @@ describe('correlation and dedupe', () => {
     const result = await simulate(input, {
       approve: { kind: 'all' },
       inspect: async (store, incidents) => {
-        record = await store.getIncident(incidents[1]?.incidentId as string);
+        record = await store.getIncident(incidents[0]?.incidentId as string);
       },
     });
 
     const [first, second] = result.incidents;
-    expect([first?.status, second?.status]).toEqual(['contained', 'contained']);
-    expect(second?.incidentId).not.toBe(first?.incidentId);
-    expect(record?.previousIncidentId).toBe(first?.incidentId);
-    expect(second?.reportMarkdown).toContain(
-      `Follows incident ${first?.incidentId} (contained) for the same principal and bucket`,
+    expect([first?.status, second?.status]).toEqual(['contained', 'linked']);
+    expect(second?.incidentId).toBe(first?.incidentId);
+    expect(record?.findingIds).toEqual([FINDING, other]);
+    expect(record?.lastSignalAt).toBeDefined();
+    expect(requested(result)).toBe(1);
+    const ours = Object.values(result.account.bucketPolicies).flatMap((policy) =>
+      ((policy as { Statement?: { Sid?: string }[] } | null)?.Statement ?? []).filter((statement) =>
+        statement.Sid?.startsWith('IR'),
+      ),
     );
-    expect(requested(result)).toBe(2);
-    // The key is already off; the new incident adds its own statement next to the first one's.
-    expect(second?.applied.find((entry) => entry.action === 'deactivateAccessKey')?.result).toBe('already');
+    expect(ours).toHaveLength(1);
   });
 });
 

@@ -32,9 +32,13 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
   async appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord> {
     const key = incidentKey(incidentId);
     const updated = await this.table.update(key, {
-      UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now',
+      UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now, #lastSignalAt = :now',
       ConditionExpression: 'attribute_exists(pk) AND NOT contains(#findingIds, :findingId)',
-      ExpressionAttributeNames: { '#findingIds': 'findingIds', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeNames: {
+        '#findingIds': 'findingIds',
+        '#updatedAt': 'updatedAt',
+        '#lastSignalAt': 'lastSignalAt',
+      },
       ExpressionAttributeValues: { ':one': [findingId], ':findingId': findingId, ':now': now },
       ReturnValues: 'ALL_NEW',
     });
