@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { task } from '../shared/define-task.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionId, Plan, PlanItem } from '../shared/schemas/plan.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount } from '../shared/schemas/settings.js';
 import { actionsOfTask } from '../shared/task-names.js';
 import { credentialPlanners } from './credentials.js';

@@ -1,7 +1,7 @@
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey, statementSid } from '../shared/ids.js';
 import { REVOKE_SESSIONS_POLICY } from '../shared/policy/statements.js';
 import type { Principal } from '../shared/schemas/incident.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Draft, Planner, PlanPorts } from './draft.js';
 import type { PlanContainmentInput } from './schema.js';

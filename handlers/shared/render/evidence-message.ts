@@ -1,8 +1,8 @@
-import { formatBytes, utcMinute } from '../shared/format.js';
-import type { ChatMessage, ChatPort } from '../shared/ports.js';
-import { mrkdwn } from '../shared/render/escape.js';
-import type { DataEvidence, IncidentRecord } from '../shared/store/types.js';
-import { firstLines, truncate } from './blocks.js';
+import { formatBytes, utcMinute } from '../format.js';
+import type { ChatMessage, ChatPort } from '../ports.js';
+import type { DataEvidence, IncidentRecord } from '../store/types.js';
+import { mrkdwn } from './escape.js';
+import { firstLines, truncate } from './slack-blocks.js';
 
 const TOP = 5;
 

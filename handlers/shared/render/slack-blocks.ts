@@ -1,5 +1,5 @@
-import type { ChatMessage } from '../shared/ports.js';
-import type { ActionId, Decision } from '../shared/schemas/plan.js';
+import type { ChatMessage } from '../ports.js';
+import type { ActionId, Decision } from '../schemas/plan.js';
 
 /**
  * Slack limits (Block Kit reference): at most 50 blocks a message, 3,000 characters per section

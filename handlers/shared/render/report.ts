@@ -1,14 +1,14 @@
-import type { ManagementEvent } from '../collect-management-events/core.js';
-import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
-import type { PrincipalFacts } from '../describe-principal/schema.js';
-import { maskKey } from '../shared/ids.js';
-import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
-import type { Incident } from '../shared/schemas/incident.js';
-import type { Persistence } from '../shared/schemas/persistence.js';
-import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
-import { isUnavailable, ok } from '../shared/schemas/task-input.js';
-import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
-import { ACTION_LABELS } from '../slack/blocks.js';
+import type { ManagementEvent } from '../../collect-management-events/core.js';
+import type { DescribeBucketsOutput } from '../../describe-buckets/core.js';
+import { maskKey } from '../ids.js';
+import type { BucketSensitivity, DataEventsSummary } from '../ports.js';
+import type { Incident } from '../schemas/incident.js';
+import type { Persistence } from '../schemas/persistence.js';
+import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
+import type { PrincipalFacts } from '../schemas/principal-facts.js';
+import { isUnavailable, ok } from '../schemas/task-input.js';
+import type { IncidentStatus, TimelineEvent } from '../store/types.js';
+import { ACTION_LABELS } from './slack-blocks.js';
 
 /** What a timeline entry is: the attacker's activity, a signal reaching us, the approval, or a change we made. */
 export type TimelineKind = 'activity' | 'signal' | 'approval' | 'action' | 'note';

@@ -1,14 +1,14 @@
-import type { ManagementEvents } from '../collect-management-events/core.js';
-import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
-import type { PrincipalFacts } from '../describe-principal/schema.js';
-import { maskKey } from '../shared/ids.js';
-import type { BucketSensitivity, ChatMessage } from '../shared/ports.js';
-import { mrkdwn, mrkdwnCode } from '../shared/render/escape.js';
-import type { Incident } from '../shared/schemas/incident.js';
-import type { Plan, PlanItem } from '../shared/schemas/plan.js';
-import { ok } from '../shared/schemas/task-input.js';
-import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './blocks.js';
+import type { ManagementEvents } from '../../collect-management-events/core.js';
+import type { DescribeBucketsOutput } from '../../describe-buckets/core.js';
+import { maskKey } from '../ids.js';
+import type { BucketSensitivity, ChatMessage } from '../ports.js';
+import type { Incident } from '../schemas/incident.js';
+import type { Plan, PlanItem } from '../schemas/plan.js';
+import type { PrincipalFacts } from '../schemas/principal-facts.js';
+import { ok } from '../schemas/task-input.js';
+import { mrkdwn, mrkdwnCode } from './escape.js';
 import { planItemLines } from './plan-lines.js';
+import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './slack-blocks.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
 const MAX_PLAN_SECTIONS = 20;

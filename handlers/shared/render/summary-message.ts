@@ -1,7 +1,7 @@
-import type { ChatMessage } from '../shared/ports.js';
-import { mrkdwn } from '../shared/render/escape.js';
-import type { Report } from '../write-report/report.js';
-import { section, truncate } from './blocks.js';
+import type { ChatMessage } from '../ports.js';
+import { mrkdwn } from './escape.js';
+import type { Report } from './report.js';
+import { section, truncate } from './slack-blocks.js';
 
 /** ` · <url|HTML report with timeline>`; the URL is ours (bucket and key), never text from a finding. */
 function htmlLink(html: { location: string; url?: string } | undefined): string {
