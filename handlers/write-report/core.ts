@@ -6,7 +6,7 @@ import { undoButton } from '../shared/render/slack-views.js';
 import { summaryMessage } from '../shared/render/summary-message.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import type { IncidentStatus, IncidentStore } from '../shared/store/types.js';
-import { createUndoRequest } from '../slack/undo.js';
+import { createUndoRequest } from '../shared/undo-request.js';
 
 /** How long the Undo button in the closing message works: a week. */
 const UNDO_WINDOW_MS = 7 * 24 * 3600_000;

@@ -1,8 +1,8 @@
-import type { ManagementEvents } from '../../collect-management-events/core.js';
-import type { DescribeBucketsOutput } from '../../describe-buckets/core.js';
 import { maskKey } from '../ids.js';
 import type { BucketSensitivity, ChatMessage } from '../ports.js';
+import type { DescribeBucketsOutput } from '../schemas/bucket-facts.js';
 import type { Incident } from '../schemas/incident.js';
+import type { ManagementEvents } from '../schemas/management-events.js';
 import type { Plan, PlanItem } from '../schemas/plan.js';
 import type { PrincipalFacts } from '../schemas/principal-facts.js';
 import { ok } from '../schemas/task-input.js';

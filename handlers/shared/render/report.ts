@@ -1,8 +1,8 @@
-import type { ManagementEvent } from '../../collect-management-events/core.js';
-import type { DescribeBucketsOutput } from '../../describe-buckets/core.js';
 import { maskKey } from '../ids.js';
 import type { BucketSensitivity, DataEventsSummary } from '../ports.js';
+import type { DescribeBucketsOutput } from '../schemas/bucket-facts.js';
 import type { Incident } from '../schemas/incident.js';
+import type { ManagementEvent } from '../schemas/management-events.js';
 import type { Persistence } from '../schemas/persistence.js';
 import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
 import type { PrincipalFacts } from '../schemas/principal-facts.js';

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type Detection, DetectionRule } from '../../detect/detection.js';
+import { type Detection, DetectionRule } from './detection.js';
 import { Incident } from './incident.js';
 
 export const DETECTION_SOURCE = 's3-exfil-responder.detection';
