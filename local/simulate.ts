@@ -142,6 +142,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     responderRoleArns: localResponderRoles(scenario.account),
     consoleRegion: scenario.region,
     homeAccountId: scenario.account,
+    dataEventsTable: scenario.cloudtrail.athenaTable,
   });
   const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
   validateAsl(asl);

@@ -2,6 +2,7 @@ import { task } from '../shared/define-task.js';
 import { RETRYABLE_ERRORS } from '../shared/errors.js';
 import { taskPacer } from '../shared/pacer.js';
 import type { Clock, CloudTrailPort, Timer } from '../shared/ports.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import type { Principal } from '../shared/schemas/incident.js';
 import type {
@@ -88,7 +89,7 @@ export const collectManagementEvents = task({
     if (wanted < oldest) notes.push(`CloudTrail event history keeps 90 days: the window starts at ${window.startTime}`);
     const lookups = lookupsFor(incident.principal);
     if (lookups.length === 0)
-      notes.push(`no access key or user name to look up for a ${incident.principal.type} principal`);
+      notes.push(`no access key or user name to look up for ${principalOfType(incident.principal.type)}`);
     if (lookups.length === 0 || window.startTime >= window.endTime) {
       if (lookups.length > 0) notes.push('the window is empty (the activity is older than CloudTrail event history)');
       return empty(window, notes);

@@ -2,6 +2,7 @@ import { task } from '../shared/define-task.js';
 import { maskKey } from '../shared/ids.js';
 import { ownerOf } from '../shared/owner.js';
 import type { AccessKeyInfo, IamPort } from '../shared/ports.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { KeyFacts, MfaFacts, PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount } from '../shared/schemas/settings.js';
@@ -50,7 +51,7 @@ export const describePrincipal = task({
       resolvedArn: principal.arn,
       otherKeys: [],
       recentKeys: [],
-      notes: [`no IAM identity to describe for a ${principal.type} principal`],
+      notes: [`no IAM identity to describe for ${principalOfType(principal.type)}`],
     };
   },
 });

@@ -62,7 +62,13 @@ export const requestApproval = task({
       approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
     });
-    const message = approvalMessage({ ...input, nonce, deadline, now: now.toISOString() });
+    const message = approvalMessage({
+      ...input,
+      nonce,
+      deadline,
+      now: now.toISOString(),
+      dataEventsTable: settings.dataEventsTable !== false,
+    });
     if (record.slack) {
       await ports.chat.update({ ref: record.slack, message });
       await ports.chat.post({

@@ -9,6 +9,7 @@ import { ok } from '../schemas/task-input.js';
 import { mrkdwn, mrkdwnCode } from './escape.js';
 import { planItemLines } from './plan-lines.js';
 import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './slack-blocks.js';
+import { principalTypeWords, readableReason } from './words.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
 const MAX_PLAN_SECTIONS = 20;
@@ -25,6 +26,8 @@ export interface ApprovalView {
   readonly now: string;
   /** The execution, for the console link. */
   readonly executionArn?: string;
+  /** An Athena table over S3 data events is configured, so data-event evidence follows in the thread (default true). */
+  readonly dataEventsTable?: boolean;
 }
 
 const SOURCE_LABELS: Record<string, string> = {
@@ -71,7 +74,7 @@ function principalText(view: ApprovalView): string {
     ].filter((part): part is string => Boolean(part));
     return where.length ? `${mrkdwn(detail.ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(detail.ip);
   });
-  return `*Principal* ${mrkdwn(arn)} (${mrkdwn(principal.type)})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+  return `*Principal* ${mrkdwn(arn)} (${mrkdwn(principalTypeWords(principal.type))})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
 }
 
 function bucketsText(view: ApprovalView): string {
@@ -88,7 +91,7 @@ function bucketsText(view: ApprovalView): string {
   return `*Buckets*\n${lines.join('\n') || 'none named'}`;
 }
 
-function evidenceText(enrichment: Record<string, unknown>): string {
+function evidenceText(enrichment: Record<string, unknown>, dataEventsTable: boolean): string {
   const lines: string[] = [];
   const principal = ok<PrincipalFacts>(enrichment.describePrincipal);
   if (principal?.recentKeys.length) {
@@ -107,14 +110,16 @@ function evidenceText(enrichment: Record<string, unknown>): string {
     lines.push(...persistenceLines(management.persistence));
   }
   for (const [source, value] of Object.entries(enrichment)) {
-    const entry = value as { status?: string; reason?: string } | undefined;
+    const entry = value as { status?: string; reason?: string; error?: string } | undefined;
     if (entry?.status === 'unavailable') {
-      lines.push(
-        `• ${mrkdwn(SOURCE_LABELS[source] ?? source)}: unavailable (${mrkdwn(entry.reason ?? 'no reason given')})`,
-      );
+      const reason = readableReason(entry.reason, entry.error, source);
+      lines.push(`• ${mrkdwn(SOURCE_LABELS[source] ?? source)}: unavailable (${mrkdwn(reason)})`);
     }
   }
-  return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}\n_Data-event evidence follows in the thread._`;
+  const followUp = dataEventsTable
+    ? '\n_Data-event evidence follows in the thread._'
+    : '\n_No data-event evidence: no Athena table over S3 data events is configured._';
+  return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}${followUp}`;
 }
 
 /** The footholds the credentials left, one line each: created keys (each a plan item), then what to do about the rest. */
@@ -155,14 +160,17 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
     text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
     value: action,
   }));
-  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(entry.reason)}`);
+  const notPlanned = listed(
+    plan.notPlanned,
+    (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(readableReason(entry.reason))}`,
+  );
   const inPlace = listed(plan.inPlace ?? [], (item) => `✓ ${planItemLines(item).title}`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context) }] },
     section(principalText(view)),
     section(bucketsText(view)),
-    section(evidenceText(view.enrichment)),
+    section(evidenceText(view.enrichment, view.dataEventsTable !== false)),
     { type: 'divider' },
     section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
     ...items,
