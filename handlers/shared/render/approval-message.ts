@@ -1,15 +1,12 @@
-import { maskKey } from '../ids.js';
-import type { BucketSensitivity, ChatMessage } from '../ports.js';
-import type { DescribeBucketsOutput } from '../schemas/bucket-facts.js';
+import type { ChatMessage } from '../ports.js';
 import type { Incident } from '../schemas/incident.js';
-import type { ManagementEvents } from '../schemas/management-events.js';
 import type { Plan, PlanItem } from '../schemas/plan.js';
-import type { PrincipalFacts } from '../schemas/principal-facts.js';
-import { ok } from '../schemas/task-input.js';
-import { mrkdwn, mrkdwnCode } from './escape.js';
+import { mrkdwn, mrkdwnCode, oneLine } from './escape.js';
 import { planItemLines } from './plan-lines.js';
 import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './slack-blocks.js';
-import { principalTypeWords, readableReason } from './words.js';
+import { type IncidentView, incidentView } from './view-model.js';
+
+export { severityLabel } from './view-model.js';
 
 /** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
 const MAX_PLAN_SECTIONS = 20;
@@ -30,20 +27,6 @@ export interface ApprovalView {
   readonly dataEventsTable?: boolean;
 }
 
-const SOURCE_LABELS: Record<string, string> = {
-  describePrincipal: 'Principal and keys',
-  describeBuckets: 'Bucket facts',
-  assessSensitivity: 'Macie sensitivity',
-  collectManagementEvents: 'Management events',
-};
-
-export function severityLabel(severity: number): string {
-  if (severity >= 9) return 'CRITICAL';
-  if (severity >= 7) return 'HIGH';
-  if (severity >= 4) return 'MEDIUM';
-  return 'LOW';
-}
-
 function ago(from: string, now: string): string {
   const minutes = Math.max(0, Math.round((Date.parse(now) - Date.parse(from)) / 60_000));
   if (minutes < 120) return `${minutes} min ago`;
@@ -58,83 +41,50 @@ export function executionLink(executionArn: string): string {
   return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
 }
 
-function principalText(view: ApprovalView): string {
-  const { principal } = view.incident;
-  const facts = ok<PrincipalFacts>(view.enrichment.describePrincipal);
-  const arn = facts?.resolvedArn ?? principal.arn ?? principal.sessionIssuer ?? principal.principalId ?? 'unknown';
-  const key = principal.accessKeyId
-    ? ` · key ${mrkdwn(maskKey(principal.accessKeyId))}${facts?.findingKey?.lastUsedDate ? ` (last used ${mrkdwn(facts.findingKey.lastUsedDate)})` : ''}`
+function principalText(view: IncidentView): string {
+  const { subject } = view;
+  const key = subject.accessKey
+    ? ` · key ${mrkdwn(subject.accessKey)}${subject.keyLastUsed ? ` (last used ${mrkdwn(subject.keyLastUsed)})` : ''}`
     : '';
-  const ips = listed(view.incident.ipDetails ?? view.incident.sourceIps.map((ip) => ({ ip })), (detail) => {
-    const where = [
-      'city' in detail ? detail.city : undefined,
-      'country' in detail ? detail.country : undefined,
-      'org' in detail ? detail.org : undefined,
-      'asn' in detail && detail.asn ? `AS${detail.asn}` : undefined,
-    ].filter((part): part is string => Boolean(part));
-    return where.length ? `${mrkdwn(detail.ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(detail.ip);
-  });
-  return `*Principal* ${mrkdwn(arn)} (${mrkdwn(principalTypeWords(principal.type))})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+  const ips = listed(subject.sourceIps, ({ ip, where }) =>
+    where.length ? `${mrkdwn(ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(ip),
+  );
+  return `*Principal* ${mrkdwn(subject.arn)} (${mrkdwn(subject.type)})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
 }
 
-function bucketsText(view: ApprovalView): string {
-  const sensitivity = ok<{ buckets: BucketSensitivity[] }>(view.enrichment.assessSensitivity)?.buckets ?? [];
-  const lines = listed(view.incident.buckets, (bucket) => {
-    const macie = sensitivity.find((entry) => entry.bucket === bucket);
-    const parts = [
-      macie?.sensitivityScore !== undefined ? `sensitivity ${macie.sensitivityScore}/100` : undefined,
-      macie?.highestSeverity ? `Macie ${macie.highestSeverity}` : undefined,
-      macie?.sensitiveDataTypes.length ? macie.sensitiveDataTypes.join('; ') : undefined,
-    ].filter((part): part is string => Boolean(part));
-    return `• ${mrkdwn(bucket)}${parts.length ? `: ${parts.map(mrkdwn).join(' · ')}` : ''}`;
-  });
+function bucketsText(view: IncidentView): string {
+  const lines = listed(
+    view.buckets,
+    ({ name, sensitivity }) =>
+      `• ${mrkdwn(name)}${sensitivity.length ? `: ${sensitivity.map(mrkdwn).join(' · ')}` : ''}`,
+  );
   return `*Buckets*\n${lines.join('\n') || 'none named'}`;
 }
 
-function evidenceText(enrichment: Record<string, unknown>, dataEventsTable: boolean): string {
-  const lines: string[] = [];
-  const principal = ok<PrincipalFacts>(enrichment.describePrincipal);
-  if (principal?.recentKeys.length) {
-    lines.push(`• Keys created recently (persistence?): ${mrkdwn(principal.recentKeys.map(maskKey).join(', '))}`);
-  }
-  if (principal?.mfa && 'enabled' in principal.mfa && !principal.mfa.enabled) lines.push('• The user has no MFA');
-  const buckets = ok<DescribeBucketsOutput>(enrichment.describeBuckets);
-  for (const warning of (buckets?.buckets ?? []).flatMap((bucket) => bucket.warnings))
-    lines.push(`• ⚠ ${mrkdwn(warning)}`);
-  const management = ok<ManagementEvents>(enrichment.collectManagementEvents);
-  if (management) {
-    const notable = management.notable.map((event) => event.eventName);
-    lines.push(
-      `• Management events: ${management.total} in the window${notable.length ? `; notable: ${mrkdwn([...new Set(notable)].join(', '))}` : ''}`,
-    );
-    lines.push(...persistenceLines(management.persistence));
-  }
-  for (const [source, value] of Object.entries(enrichment)) {
-    const entry = value as { status?: string; reason?: string; error?: string } | undefined;
-    if (entry?.status === 'unavailable') {
-      const reason = readableReason(entry.reason, entry.error, source);
-      lines.push(`• ${mrkdwn(SOURCE_LABELS[source] ?? source)}: unavailable (${mrkdwn(reason)})`);
-    }
-  }
+function evidenceText(view: IncidentView, dataEventsTable: boolean): string {
+  const lines = [
+    ...view.findings.map((line) => `• ${line.warning ? '⚠ ' : ''}${mrkdwn(line.text)}`),
+    ...view.unavailableSources.map((entry) => `• ${mrkdwn(entry.source)}: unavailable (${mrkdwn(entry.reason)})`),
+  ];
   const followUp = dataEventsTable
     ? '\n_Data-event evidence follows in the thread._'
     : '\n_No data-event evidence: no Athena table over S3 data events is configured._';
   return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}${followUp}`;
 }
 
-/** The footholds the credentials left, one line each: created keys (each a plan item), then what to do about the rest. */
-function persistenceLines(persistence: ManagementEvents['persistence'] | undefined): string[] {
-  const from = (ip: string | undefined) => (ip ? ` from ${mrkdwn(ip)}` : '');
-  return [
-    ...(persistence?.createdKeys ?? []).map(
-      (key) =>
-        `• ⚠ Key created with these credentials: ${mrkdwn(maskKey(key.accessKeyId))} of IAM user ${mrkdwn(key.userName)}, ${mrkdwn(key.eventTime)}${from(key.sourceIp)} (see the plan)`,
-    ),
-    ...(persistence?.changes ?? []).map(
-      (change) =>
-        `• ⚠ ${mrkdwn(change.eventName)} on ${mrkdwn(change.target)}, ${mrkdwn(change.eventTime)}${from(change.sourceIp)}: ${mrkdwn(change.remedy)}`,
-    ),
-  ];
+/** The view model of an incident awaiting its decision (no events, decision or results yet). */
+function approvalView(view: ApprovalView): IncidentView {
+  return incidentView({
+    incidentId: view.incidentId,
+    incident: view.incident,
+    status: 'awaiting_approval',
+    now: view.now,
+    events: [],
+    enrichment: view.enrichment,
+    evidence: {},
+    plan: view.plan,
+    applied: [],
+  });
 }
 
 /**
@@ -143,10 +93,11 @@ function persistenceLines(persistence: ManagementEvents['persistence'] | undefin
  * buttons carrying only the nonce, and a link to the execution. Fits Slack's limits whatever the
  * size of the incident: long lists end "…and N more".
  */
-export function approvalMessage(view: ApprovalView): ChatMessage {
-  const { incident, plan } = view;
-  const title = truncate(`${severityLabel(incident.severity)} · ${incident.findingType}`, SLACK_LIMITS.headerText);
-  const context = `Account ${mrkdwn(incident.accountId)} · ${mrkdwn(incident.region)} · first seen ${ago(incident.firstSeen, view.now)} · count ${incident.count} · severity ${incident.severity} · incident ${mrkdwn(view.incidentId)}`;
+export function approvalMessage(input: ApprovalView): ChatMessage {
+  const view = approvalView(input);
+  const { finding, plan } = view;
+  const title = truncate(`${finding.severityLabel} · ${oneLine(finding.type)}`, SLACK_LIMITS.headerText);
+  const context = `Account ${mrkdwn(view.account)} · ${mrkdwn(view.region)} · first seen ${ago(finding.firstSeen, input.now)} · count ${finding.count} · severity ${finding.severity} · incident ${mrkdwn(view.incidentId)}`;
   const items = plan.items.slice(0, MAX_PLAN_SECTIONS).map((item) => {
     const { title: itemTitle, lines } = planItemLines(item);
     const heading = `*${truncate(itemTitle, 300)}*\n`;
@@ -160,17 +111,14 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
     text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
     value: action,
   }));
-  const notPlanned = listed(
-    plan.notPlanned,
-    (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(readableReason(entry.reason))}`,
-  );
-  const inPlace = listed(plan.inPlace ?? [], (item) => `✓ ${planItemLines(item).title}`);
+  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(entry.reason)}`);
+  const inPlace = listed(plan.inPlace, (item) => `✓ ${planItemLines(item).title}`);
   const blocks: unknown[] = [
     { type: 'header', text: { type: 'plain_text', text: title } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context) }] },
     section(principalText(view)),
     section(bucketsText(view)),
-    section(evidenceText(view.enrichment, view.dataEventsTable !== false)),
+    section(evidenceText(view, input.dataEventsTable !== false)),
     { type: 'divider' },
     section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
     ...items,
@@ -189,28 +137,28 @@ export function approvalMessage(view: ApprovalView): ChatMessage {
           action_id: ACTION_IDS.approve,
           style: 'primary',
           text: { type: 'plain_text', text: 'Approve selected' },
-          value: view.nonce,
+          value: input.nonce,
         },
         {
           type: 'button',
           action_id: ACTION_IDS.deny,
           style: 'danger',
           text: { type: 'plain_text', text: 'Deny' },
-          value: view.nonce,
+          value: input.nonce,
         },
-        ...(view.executionArn
+        ...(input.executionArn
           ? [
               {
                 type: 'button',
                 action_id: 'open_execution',
                 text: { type: 'plain_text', text: 'Execution' },
-                url: executionLink(view.executionArn),
+                url: executionLink(input.executionArn),
               },
             ]
           : []),
       ],
     },
-    { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${view.deadline}.` }] },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${input.deadline}.` }] },
   ];
   return { text: `${title}: approval needed for incident ${view.incidentId}`, blocks };
 }

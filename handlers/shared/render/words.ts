@@ -46,7 +46,6 @@ export function clip(text: string, limit: number): string {
 const SERVICE_DISABLED: Record<string, string> = {
   assessSensitivity: 'Macie is not enabled in this account',
   startMacieJob: 'Macie is not enabled in this account',
-  queryDataEvents: 'no Athena table over S3 data events is configured',
 };
 
 /** Longest reason shown to a person; the execution history keeps the whole cause. */
