@@ -284,7 +284,13 @@ export function parseConfig(raw: unknown): ResponderConfig {
 export function toSettings(
   config: ResponderConfig,
   playbook: Playbook,
-  extra: { responderRoleArns: string[]; consoleRegion?: string; homeAccountId?: string },
+  extra: {
+    responderRoleArns: string[];
+    consoleRegion?: string;
+    homeAccountId?: string;
+    /** Whether data-event evidence can be queried; default: `athena` is configured. */
+    dataEventsTable?: boolean;
+  },
 ): Settings {
   const approvalTimeoutSeconds = config.approvalTimeout ?? playbook.approval.timeout.toSeconds();
   const heartbeatSeconds = config.approvalHeartbeat ?? playbook.approval.heartbeat.toSeconds();
@@ -316,5 +322,6 @@ export function toSettings(
     autoCloseAfterMinutes: config.autoCloseAfterMinutes,
     homeAccountId: extra.homeAccountId,
     memberAccounts: config.memberAccounts,
+    ...((extra.dataEventsTable ?? config.athena !== undefined) ? {} : { dataEventsTable: false }),
   };
 }

@@ -3,7 +3,7 @@ import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX } from '../handlers/detect/detection
 import { InMemoryNewTermsStore } from '../handlers/detect/new-terms.js';
 import { type DetectionRoutes, handleDetectionEvent } from '../handlers/detect/start.js';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
-import { unconfiguredDataEventsPort } from '../handlers/shared/clients/data-events.js';
+import { unconfiguredDataEventsPort } from '../handlers/shared/data-events-unconfigured.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
 import { causeMessage, InvalidScenario } from '../handlers/shared/errors.js';
 import type { DataEventsPort } from '../handlers/shared/ports.js';
@@ -142,6 +142,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
     responderRoleArns: localResponderRoles(scenario.account),
     consoleRegion: scenario.region,
     homeAccountId: scenario.account,
+    dataEventsTable: scenario.cloudtrail.athenaTable,
   });
   const asl = renderAsl(playbook, settings, { account: scenario.account, region: scenario.region });
   validateAsl(asl);

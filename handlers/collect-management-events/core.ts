@@ -2,10 +2,17 @@ import { task } from '../shared/define-task.js';
 import { RETRYABLE_ERRORS } from '../shared/errors.js';
 import { taskPacer } from '../shared/pacer.js';
 import type { Clock, CloudTrailPort, Timer } from '../shared/ports.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import type { Principal } from '../shared/schemas/incident.js';
+import type {
+  LookupAttributeKey,
+  LookupSummary,
+  ManagementEvent,
+  ManagementEvents,
+} from '../shared/schemas/management-events.js';
 import { PERSISTENCE_EVENTS, type Persistence, persistenceOf } from '../shared/schemas/persistence.js';
-import { IncidentTaskInput, type Unavailable } from '../shared/schemas/task-input.js';
+import { IncidentTaskInput } from '../shared/schemas/task-input.js';
 
 /** Management events that matter after a credential leak: new keys, policy and logging changes. */
 export const NOTABLE_EVENTS = new Set([
@@ -49,60 +56,7 @@ const RETENTION_MARGIN_MS = 3600_000;
 export const MAX_NOTABLE = 100;
 const TOP_EVENT_NAMES = 25;
 
-export type LookupAttributeKey = 'AccessKeyId' | 'Username';
-
-/** A notable management event of the principal. The report reads eventTime, eventName, sourceIp, errorCode. */
-export interface ManagementEvent {
-  readonly eventTime: string;
-  readonly eventName: string;
-  readonly eventSource?: string;
-  readonly sourceIp?: string;
-  readonly userAgent?: string;
-  readonly errorCode?: string;
-  readonly eventId?: string;
-  /** The access key the call was signed with. */
-  readonly accessKeyId?: string;
-  /** Signed with the finding's access key (not another key or session of the same identity). */
-  readonly byAccessKey: boolean;
-  /** Which lookups returned it (both when the key and the user name found it). */
-  readonly attributes: LookupAttributeKey[];
-  /** What it acted on, from its request parameters: a user, role, bucket, trail or detector. */
-  readonly target?: string;
-}
-
-/** One lookup attribute's pages in one Region: how many were read, and whether the bound cut it short. */
-export type LookupSummary = {
-  readonly attribute: LookupAttributeKey;
-  readonly value: string;
-  readonly region: string;
-  readonly pages: number;
-  readonly records: number;
-} & ({ readonly status: 'ok'; readonly truncated: boolean } | Unavailable);
-
-export interface ManagementEvents {
-  readonly status: 'ok';
-  readonly window: { startTime: string; endTime: string };
-  readonly lookups: LookupSummary[];
-  /** Distinct events of the principal (after merging the lookups). */
-  readonly total: number;
-  /** Events both lookups returned, counted once in `total`. */
-  readonly duplicates: number;
-  /** Events the user-name lookup returned that another identity of the same name made; left out. */
-  readonly otherIdentities: number;
-  /** A lookup stopped at MAX_PAGES_PER_LOOKUP with more pages left. */
-  readonly truncated: boolean;
-  /** The principal's events by name, most frequent first (at most 25 names). */
-  readonly byEventName: { eventName: string; count: number }[];
-  /** Notable events, oldest first (at most MAX_NOTABLE; `notableOmitted` counts the rest). */
-  readonly notable: ManagementEvent[];
-  readonly notableOmitted: number;
-  /**
-   * The footholds the compromised credentials left: keys they created (each its own plan item to
-   * deactivate) and console passwords, users, roles and policy changes (named with what to do).
-   */
-  readonly persistence: Persistence;
-  readonly notes: string[];
-}
+export type { LookupAttributeKey, LookupSummary, ManagementEvent, ManagementEvents };
 
 interface Lookup {
   readonly key: LookupAttributeKey;
@@ -135,7 +89,7 @@ export const collectManagementEvents = task({
     if (wanted < oldest) notes.push(`CloudTrail event history keeps 90 days: the window starts at ${window.startTime}`);
     const lookups = lookupsFor(incident.principal);
     if (lookups.length === 0)
-      notes.push(`no access key or user name to look up for a ${incident.principal.type} principal`);
+      notes.push(`no access key or user name to look up for ${principalOfType(incident.principal.type)}`);
     if (lookups.length === 0 || window.startTime >= window.endTime) {
       if (lookups.length > 0) notes.push('the window is empty (the activity is older than CloudTrail event history)');
       return empty(window, notes);

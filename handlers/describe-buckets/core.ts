@@ -1,43 +1,12 @@
 import { task } from '../shared/define-task.js';
 import { BUCKET_POLICY_LIMIT_BYTES, byteSize, parsePolicy } from '../shared/policy/document.js';
-import type { BucketVersioningInfo, PublicAccessBlockInfo, S3Port } from '../shared/ports.js';
+import type { S3Port } from '../shared/ports.js';
+import type { BucketFacts, DescribeBucketsOutput, PolicyFacts } from '../shared/schemas/bucket-facts.js';
 import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
-import {
-  type EncryptionFacts,
-  encryptionFacts,
-  type NotConfigured,
-  type OwnershipContext,
-  type ReplicationFacts,
-  replicationFacts,
-} from './facts.js';
+import { encryptionFacts, type OwnershipContext, replicationFacts } from './facts.js';
 
 export type { EncryptionFacts, NotConfigured, ReplicationFacts, ReplicationRuleFacts } from './facts.js';
-
-export type PolicyFacts =
-  | { present: false }
-  | { present: true; bytes: number; limit: number; statements: number; parseError?: string };
-
-/**
- * One bucket's facts. Each part is read on its own: a part S3 refuses (AccessDenied, throttling…)
- * is `Unavailable` and the others still answer.
- */
-export interface BucketFacts {
-  readonly bucket: string;
-  readonly policy: PolicyFacts | Unavailable;
-  readonly publicAccessBlock: ({ configured: true } & PublicAccessBlockInfo) | NotConfigured | Unavailable;
-  readonly versioning: BucketVersioningInfo | Unavailable;
-  readonly replication: ReplicationFacts | Unavailable;
-  readonly encryption: EncryptionFacts | Unavailable;
-  /** Key → value (`{}` when the bucket has no tags), wrapped so a tag named `status` is never mistaken for Unavailable. */
-  readonly tags: { values: Record<string, string> } | Unavailable;
-  /** The notes of what may move data out of the account: cross-account replication, a foreign KMS key. */
-  readonly warnings: string[];
-}
-
-export interface DescribeBucketsOutput {
-  readonly status: 'ok';
-  readonly buckets: BucketFacts[];
-}
+export type { BucketFacts, DescribeBucketsOutput, PolicyFacts };
 
 function policyFacts(bucket: string, text: string | undefined): PolicyFacts {
   if (text === undefined) return { present: false };

@@ -1,41 +1,13 @@
 import type { BucketEncryptionInfo, BucketReplicationInfo, ReplicationRuleInfo } from '../shared/ports.js';
+import type {
+  DestinationOwner,
+  EncryptionFacts,
+  NotConfigured,
+  ReplicationFacts,
+  ReplicationRuleFacts,
+} from '../shared/schemas/bucket-facts.js';
 
-/** A bucket setting S3 reports as absent. */
-export interface NotConfigured {
-  readonly configured: false;
-}
-
-/** Whose bucket a replication rule writes to, as far as the rule and the incident tell. */
-export type DestinationOwner = 'this-account' | 'other-account' | 'unknown';
-
-export interface ReplicationRuleFacts extends ReplicationRuleInfo {
-  readonly destinationOwner: DestinationOwner;
-  /** The rule copies objects to another account, or to a bucket not known to be ours: an exfiltration path. */
-  readonly crossAccount: boolean;
-  /** Why the rule is flagged (cross-account rules only). */
-  readonly note?: string;
-}
-
-export type ReplicationFacts =
-  | {
-      readonly configured: true;
-      readonly role?: string;
-      readonly rules: ReplicationRuleFacts[];
-      /** The rules with `crossAccount`, the ones to look at first. */
-      readonly crossAccountRules: ReplicationRuleFacts[];
-    }
-  | NotConfigured;
-
-export type EncryptionFacts =
-  | (BucketEncryptionInfo & {
-      readonly configured: true;
-      /** The account of the KMS key, when the key is given as an ARN. */
-      readonly kmsKeyAccount?: string;
-      /** The default KMS key belongs to another account than the bucket's. */
-      readonly foreignKmsKey: boolean;
-      readonly note?: string;
-    })
-  | NotConfigured;
+export type { DestinationOwner, EncryptionFacts, NotConfigured, ReplicationFacts, ReplicationRuleFacts };
 
 /** What the derivations need to know about the incident. */
 export interface OwnershipContext {

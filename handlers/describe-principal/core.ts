@@ -1,11 +1,12 @@
 import { task } from '../shared/define-task.js';
 import { maskKey } from '../shared/ids.js';
+import { ownerOf } from '../shared/owner.js';
 import type { AccessKeyInfo, IamPort } from '../shared/ports.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { Incident } from '../shared/schemas/incident.js';
+import type { KeyFacts, MfaFacts, PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount } from '../shared/schemas/settings.js';
 import { attempt, IncidentTaskInput, isUnavailable, type Unavailable } from '../shared/schemas/task-input.js';
-import { ownerOf } from './owner.js';
-import type { KeyFacts, MfaFacts, PrincipalFacts } from './schema.js';
 
 /** A key or a console password created this long before the first activity, or later, is flagged. */
 export const RECENT_HOURS = 72;
@@ -50,7 +51,7 @@ export const describePrincipal = task({
       resolvedArn: principal.arn,
       otherKeys: [],
       recentKeys: [],
-      notes: [`no IAM identity to describe for a ${principal.type} principal`],
+      notes: [`no IAM identity to describe for ${principalOfType(principal.type)}`],
     };
   },
 });

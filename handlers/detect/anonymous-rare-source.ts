@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { isAnonymous } from '../query-data-events/summarize.js';
+import { isAnonymous } from '../shared/queries/data-events-summary.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import {
   bucketOrUndefined,

@@ -1,4 +1,4 @@
-import { isAnonymous } from '../query-data-events/summarize.js';
+import { isAnonymous } from '../shared/queries/data-events-summary.js';
 import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
 import type { Principal } from '../shared/schemas/incident.js';
 import { AccessKeyId, AccountId, IamName, PrincipalArn, PrincipalId } from '../shared/schemas/primitives.js';

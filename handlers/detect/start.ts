@@ -4,10 +4,10 @@ import * as z from 'zod';
 import { requireEnv } from '../shared/env.js';
 import { mapAwsError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
+import { detectionEnvelope } from '../shared/schemas/detection-envelope.js';
 import { AccountId } from '../shared/schemas/primitives.js';
 import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX, type DetectConfig, type Detection, DetectionRule } from './detection.js';
 import { type DetectState, detect } from './dispatch.js';
-import { detectionEnvelope } from './envelope.js';
 
 /**
  * The execution name of a detection: the same for every delivery of the same finding (at most 80

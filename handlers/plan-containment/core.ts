@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { task } from '../shared/define-task.js';
+import { principalOfType, readableReason } from '../shared/render/words.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { ActionId, Plan, PlanItem } from '../shared/schemas/plan.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount } from '../shared/schemas/settings.js';
 import { actionsOfTask } from '../shared/task-names.js';
 import { credentialPlanners } from './credentials.js';
@@ -53,7 +54,10 @@ const macieJobPlanner: Planner = async ({ incident, incidentId, enrichment }, _f
     const why = sensitivity.error === 'AwsAccessDenied' ? 'access denied' : 'disabled';
     draft.notPlanned.push({
       action: 'startMacieJob',
-      reason: `Macie is not available: ${sensitivity.reason ?? why}`,
+      reason:
+        sensitivity.error === 'AwsServiceDisabled'
+          ? readableReason(sensitivity.reason, sensitivity.error, 'assessSensitivity')
+          : `Macie is not available: ${sensitivity.reason ? readableReason(sensitivity.reason, sensitivity.error) : why}`,
     });
     return;
   }
@@ -96,7 +100,7 @@ function accountsToNotify({ incident, settings }: PlanContainmentInput): string[
   for (const principal of principals) {
     const accountId = principal.accountId ?? incident.accountId;
     if (isManagedAccount(settings, accountId, incident.accountId)) continue;
-    const who = principal.arn ?? principal.sessionIssuer ?? `a ${principal.type} principal`;
+    const who = principal.arn ?? principal.sessionIssuer ?? principalOfType(principal.type);
     foreign.set(accountId, [...(foreign.get(accountId) ?? []), who]);
   }
   const lines = [...foreign].map(

@@ -1,7 +1,8 @@
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { maskKey, statementSid } from '../shared/ids.js';
 import { REVOKE_SESSIONS_POLICY } from '../shared/policy/statements.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { Principal } from '../shared/schemas/incident.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Draft, Planner, PlanPorts } from './draft.js';
 import type { PlanContainmentInput } from './schema.js';
@@ -157,7 +158,7 @@ const perPrincipal: Record<CredentialAction, Planner> = {
     }
     draft.notPlanned.push({
       action: 'revokeRoleSessions',
-      reason: `no session credentials to revoke for a ${principal.type} principal${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,
+      reason: `no session credentials to revoke for ${principalOfType(principal.type)}${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,
     });
   },
 };

@@ -1,8 +1,8 @@
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import { collapseSourceIps } from '../shared/cidr.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident, Principal } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { ok } from '../shared/schemas/task-input.js';
 import type { PlanContainmentInput } from './schema.js';
 

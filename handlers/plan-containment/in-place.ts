@@ -1,8 +1,8 @@
-import type { PrincipalFacts } from '../describe-principal/schema.js';
 import type { Statement } from '../shared/policy/document.js';
 import { parsePolicy } from '../shared/policy/document.js';
 import { mergeStatements } from '../shared/policy/merge.js';
 import type { ActionResult, PlanItem } from '../shared/schemas/plan.js';
+import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import type { PlanPorts } from './draft.js';
 
 /** The plan split for the decision: what needs approval, and what a re-run finds still in effect. */

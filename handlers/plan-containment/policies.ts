@@ -10,6 +10,7 @@ import {
 import { mergeStatements } from '../shared/policy/merge.js';
 import { bucketDenyStatement, denyNonVpcStatement, endpointDenyStatements } from '../shared/policy/statements.js';
 import type { AccountScope, S3Port } from '../shared/ports.js';
+import { principalOfType } from '../shared/render/words.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import { denySubject, type Planner } from './draft.js';
@@ -91,7 +92,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
     if (!subject) {
       draft.notPlanned.push({
         action: 'denyBucketAccess',
-        reason: `no principal ARN or source address to deny for a ${incident.principal.type} principal`,
+        reason: `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
       });
       return;
     }

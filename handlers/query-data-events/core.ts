@@ -2,9 +2,9 @@ import { task } from '../shared/define-task.js';
 import { RETRYABLE_ERRORS } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, DataEventsPort, DataEventsSummary } from '../shared/ports.js';
+import { shareDataEvidence } from '../shared/render/evidence-message.js';
 import { IncidentTaskInput } from '../shared/schemas/task-input.js';
 import type { DataEvidence, IncidentStore } from '../shared/store/types.js';
-import { shareDataEvidence } from '../slack/evidence.js';
 
 const LOOKBACK_HOURS = 72;
 const RETRYABLE: ReadonlySet<string> = new Set(RETRYABLE_ERRORS);

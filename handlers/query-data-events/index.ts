@@ -1,8 +1,8 @@
 import { athenaDataEventsPort } from '../shared/clients/athena.js';
-import { unconfiguredDataEventsPort } from '../shared/clients/data-events.js';
 import { lazySlackChat } from '../shared/clients/slack-secret.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
+import { unconfiguredDataEventsPort } from '../shared/data-events-unconfigured.js';
 import { lambdaHandler } from '../shared/define-task.js';
 import { queryDataEvents } from './core.js';
 

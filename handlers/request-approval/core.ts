@@ -1,11 +1,11 @@
-import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
+import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
+import { approvalMessage } from '../shared/render/approval-message.js';
+import { shareDataEvidence } from '../shared/render/evidence-message.js';
+import { reminderMessage } from '../shared/render/slack-blocks.js';
 import type { IncidentStore } from '../shared/store/types.js';
-import { approvalMessage } from '../slack/approval-message.js';
-import { reminderMessage } from '../slack/blocks.js';
-import { shareDataEvidence } from '../slack/evidence.js';
 import { RequestApprovalInput } from './schema.js';
 
 /**
@@ -62,7 +62,13 @@ export const requestApproval = task({
       approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
     });
-    const message = approvalMessage({ ...input, nonce, deadline, now: now.toISOString() });
+    const message = approvalMessage({
+      ...input,
+      nonce,
+      deadline,
+      now: now.toISOString(),
+      dataEventsTable: settings.dataEventsTable !== false,
+    });
     if (record.slack) {
       await ports.chat.update({ ref: record.slack, message });
       await ports.chat.post({

@@ -5,6 +5,7 @@ import { maskKey } from '../shared/ids.js';
 import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/policy/document.js';
 import { removeStatements } from '../shared/policy/merge.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
+import { counted } from '../shared/render/words.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../shared/store/types.js';
 
 export const RollbackInput = z.object({
@@ -131,7 +132,7 @@ async function undo(
       return {
         ...base,
         result: 'applied',
-        detail: `removed ${removed.join(', ')}; ${document.Statement.length} other statements kept`,
+        detail: `removed ${removed.join(', ')}; ${counted(document.Statement.length, 'other statement')} kept`,
       };
     }
     case 'vpcEndpointPolicy': {

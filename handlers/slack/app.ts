@@ -2,13 +2,13 @@ import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type ViewS
 import { DecisionRejected } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { RollbackStarterPort } from '../shared/ports.js';
+import { ACTION_IDS } from '../shared/render/slack-blocks.js';
+import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from '../shared/render/slack-views.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
-import { ACTION_IDS } from './blocks.js';
 import { type DecidePorts, decide, noCommonActionText } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
 import { undo } from './undo.js';
-import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from './views.js';
 
 export interface SlackPorts extends DecidePorts {
   readonly rollback: RollbackStarterPort;

@@ -1,9 +1,9 @@
 import { DecisionRejected, IncidentNotFound, TaskTokenStale } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, TaskCallbackPort } from '../shared/ports.js';
+import { decidedMessage } from '../shared/render/slack-blocks.js';
 import type { Decision } from '../shared/schemas/plan.js';
 import type { ApprovalRecord, IncidentStore } from '../shared/store/types.js';
-import { decidedMessage } from './blocks.js';
 import { checkDecision, type DecisionRequest } from './decision.js';
 
 export interface DecidePorts {

@@ -1,19 +1,19 @@
-import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
+import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
+import { undoButton } from '../shared/render/slack-views.js';
+import { summaryMessage } from '../shared/render/summary-message.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import type { IncidentStatus, IncidentStore } from '../shared/store/types.js';
-import { summaryMessage } from '../slack/summary-message.js';
-import { createUndoRequest } from '../slack/undo.js';
-import { undoButton } from '../slack/views.js';
+import { createUndoRequest } from '../shared/undo-request.js';
 
 /** How long the Undo button in the closing message works: a week. */
 const UNDO_WINDOW_MS = 7 * 24 * 3600_000;
 
-import { renderHtmlReport } from './html.js';
-import { renderReport } from './render.js';
-import { buildReport } from './report.js';
+import { renderHtmlReport } from '../shared/render/html-report.js';
+import { renderReport } from '../shared/render/markdown-report.js';
+import { buildReport } from '../shared/render/report.js';
 import { WriteReportInput } from './schema.js';
 import { incidentStatus } from './status.js';
 

@@ -1,5 +1,5 @@
-import { summarizeDataEvents } from '../../handlers/query-data-events/summarize.js';
 import type { CloudTrailPort, DataEventsPort } from '../../handlers/shared/ports.js';
+import { summarizeDataEvents } from '../../handlers/shared/queries/data-events-summary.js';
 import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
 import type { AccountState } from './state.js';
 

@@ -1,6 +1,6 @@
-import { summarizeSensitivity } from '../../handlers/assess-sensitivity/summarize.js';
 import { AwsServiceDisabled } from '../../handlers/shared/errors.js';
 import type { MaciePort } from '../../handlers/shared/ports.js';
+import { summarizeSensitivity } from '../../handlers/shared/sensitivity.js';
 import type { AccountState } from './state.js';
 
 /** Macie of the in-memory account: the scenario's bucket metadata and findings, and one-time jobs. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { athenaString, buildDataEventQueries, partitionRange } from '../../handlers/query-data-events/sql.js';
 import type { DataEventsQuery } from '../../handlers/shared/ports.js';
+import { athenaString, buildDataEventQueries, partitionRange } from '../../handlers/shared/queries/data-events-sql.js';
 
 const base: DataEventsQuery = {
   principalArn: 'arn:aws:iam::111111111111:user/alice',

@@ -12,10 +12,10 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { buildDataEventQueries } from '../../handlers/query-data-events/sql.js';
 import { resetClientCache } from '../../handlers/shared/clients/accounts.js';
 import { athenaDataEventsPort, clientRequestToken, MAX_START_ATTEMPTS } from '../../handlers/shared/clients/athena.js';
 import type { DataEventsQuery } from '../../handlers/shared/ports.js';
+import { buildDataEventQueries } from '../../handlers/shared/queries/data-events-sql.js';
 
 const athena = mockClient(AthenaClient);
 const ACCOUNT = '111111111111';

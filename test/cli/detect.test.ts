@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { apiCallEvent, mixedDetectionRecords } from '../../examples/src/detection-records.js';
 import { random } from '../../examples/src/records.js';
-import { DetectionEnvelope } from '../../handlers/detect/envelope.js';
+import { DetectionEnvelope } from '../../handlers/shared/schemas/detection-envelope.js';
 import { parseScenario } from '../../local/scenario.js';
 import { bulkAlarm, copy, dataEvent, jane, PARTNER } from '../support/detections.js';
 import { ROOT, readJson } from '../support/fixtures.js';

@@ -7,7 +7,6 @@ import { type AlarmStateChange, bulkDownload } from '../../handlers/detect/bulk-
 import { copySourceBucket, crossAccountCopy } from '../../handlers/detect/cross-account-copy.js';
 import type { DetectConfig } from '../../handlers/detect/detection.js';
 import { detect } from '../../handlers/detect/dispatch.js';
-import { DETECTION_DETAIL_TYPE, DETECTION_SOURCE, DetectionEnvelope } from '../../handlers/detect/envelope.js';
 import { externalKmsCopy, kmsKeyAccount } from '../../handlers/detect/external-kms-copy.js';
 import { principalFromIdentity } from '../../handlers/detect/identity.js';
 import { InMemoryNewTermsStore, type NewTermsStore } from '../../handlers/detect/new-terms.js';
@@ -15,6 +14,11 @@ import { DynamoNewTermsStore } from '../../handlers/detect/new-terms-dynamodb.js
 import { executionName, handleDetectionEvent, type PlaybookStarter } from '../../handlers/detect/start.js';
 import { InvalidFinding } from '../../handlers/shared/errors.js';
 import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
+import {
+  DETECTION_DETAIL_TYPE,
+  DETECTION_SOURCE,
+  DetectionEnvelope,
+} from '../../handlers/shared/schemas/detection-envelope.js';
 import { startDynalite } from '../../local/dynalite.js';
 import {
   ATTACKER,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { athenaString, buildDataEventQueries } from '../../handlers/query-data-events/sql.js';
 import type { DataEventsQuery } from '../../handlers/shared/ports.js';
+import { athenaString, buildDataEventQueries } from '../../handlers/shared/queries/data-events-sql.js';
 import { PLAN } from './plan.js';
 import { Distinct, expectAtLeast, hostileString, INJECTIONS, outcomeSync, runs, UNICODE } from './support.js';
 

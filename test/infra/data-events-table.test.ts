@@ -1,8 +1,8 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDataEventQueries } from '../../handlers/query-data-events/sql.js';
 import { ConfigError } from '../../handlers/shared/errors.js';
+import { buildDataEventQueries } from '../../handlers/shared/queries/data-events-sql.js';
 import { type AthenaConfig, parseConfig, type ResponderConfigInput } from '../../infra/config.js';
 import { BASE_CONFIG, synthStack } from '../support/stack.js';
 

@@ -235,7 +235,7 @@ describe('containment scenarios (issue 4)', () => {
       'revokeUserSessions',
       'denyBucketAccess',
     ]);
-    expect(result.incidents[0]?.reportMarkdown).toMatch(/not planned: Macie is not available/);
+    expect(result.incidents[0]?.reportMarkdown).toMatch(/not planned: Macie is not enabled in this account/);
     expect(result.account.macieJobs).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ownerOf } from '../../handlers/describe-principal/owner.js';
+import { ownerOf } from '../../handlers/shared/owner.js';
 import { run, variant } from '../support/simulate.js';
 
 const OWNER = 'U024BE7LH';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { escapeHtml, renderHtmlReport } from '../../handlers/write-report/html.js';
-import type { Report } from '../../handlers/write-report/report.js';
+import { escapeHtml, renderHtmlReport } from '../../handlers/shared/render/html-report.js';
+import type { Report } from '../../handlers/shared/render/report.js';
 import { simulate } from '../../local/simulate.js';
 import { HOSTILE_TEXT, hostileSeedScenario, reportJsonOf } from '../support/hostile-report.js';
 

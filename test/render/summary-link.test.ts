@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { summaryMessage } from '../../handlers/slack/summary-message.js';
-import type { Report } from '../../handlers/write-report/report.js';
+import type { Report } from '../../handlers/shared/render/report.js';
+import { summaryMessage } from '../../handlers/shared/render/summary-message.js';
 
 const REPORT = {
   title: 'S3 Data Exfiltration Investigation Report',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { slackPreviewCommand } from '../../cli/commands/slack-preview.js';
+import { approvalMessage } from '../../handlers/shared/render/approval-message.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { PlanItem } from '../../handlers/shared/schemas/plan.js';
-import { approvalMessage } from '../../handlers/slack/approval-message.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { slackLimitViolations } from '../support/slack-limits.js';
 

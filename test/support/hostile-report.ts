@@ -1,4 +1,4 @@
-import type { Report } from '../../handlers/write-report/report.js';
+import type { Report } from '../../handlers/shared/render/report.js';
 import type { Scenario } from '../../local/scenario.js';
 import { variant } from './simulate.js';
 

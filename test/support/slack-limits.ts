@@ -1,4 +1,4 @@
-import { SLACK_LIMITS } from '../../handlers/slack/blocks.js';
+import { SLACK_LIMITS } from '../../handlers/shared/render/slack-blocks.js';
 
 type Json = Record<string, unknown>;
 

@@ -8,12 +8,6 @@ import {
   StopQueryExecutionCommand,
 } from '@aws-sdk/client-athena';
 import {
-  buildDataEventQueries,
-  type DataEventsQueryName,
-  type DataEventsSql,
-  selectsNothing,
-} from '../../query-data-events/sql.js';
-import {
   AwsResourceNotFound,
   AwsServiceError,
   AwsThrottling,
@@ -23,6 +17,12 @@ import {
   RETRYABLE_ERRORS,
 } from '../errors.js';
 import type { AccountScope, DataEventsPort, DataEventsSummary } from '../ports.js';
+import {
+  buildDataEventQueries,
+  type DataEventsQueryName,
+  type DataEventsSql,
+  selectsNothing,
+} from '../queries/data-events-sql.js';
 import { clientFor } from './accounts.js';
 
 export interface AthenaDataEventsConfig {

@@ -7,9 +7,9 @@ import {
   ListFindingsCommand,
   Macie2Client,
 } from '@aws-sdk/client-macie2';
-import { summarizeSensitivity } from '../../assess-sensitivity/summarize.js';
 import { AwsServiceDisabled, AwsServiceError, awsErrorCode, mapAwsError } from '../errors.js';
 import type { AccountScope, MaciePort } from '../ports.js';
+import { summarizeSensitivity } from '../sensitivity.js';
 import { clientFor } from './accounts.js';
 
 /** ListFindings pages read at most: 250 findings is plenty to name a bucket's sensitive data types. */

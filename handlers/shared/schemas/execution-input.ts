@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { DetectionRule } from '../../detect/detection.js';
-import { DETECTION_DETAIL_TYPE, DETECTION_SOURCE, DetectionEnvelope } from '../../detect/envelope.js';
 import { InvalidExecutionInput } from '../errors.js';
+import { DetectionRule } from './detection.js';
+import { DETECTION_DETAIL_TYPE, DETECTION_SOURCE, DetectionEnvelope } from './detection-envelope.js';
 import { Incident } from './incident.js';
 import { AccountId, firstIssue, Region } from './primitives.js';
 

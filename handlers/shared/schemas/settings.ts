@@ -49,6 +49,11 @@ export const Settings = z.object({
     .int()
     .positive()
     .default(7 * 24 * 60),
+  /**
+   * False when no Athena table over S3 data events is configured (`athena` in the config): the
+   * approval message then does not promise data-event evidence. Absent means configured.
+   */
+  dataEventsTable: z.boolean().optional(),
   /** The deployment's own account. Unset (a local run): the finding's account is home. */
   homeAccountId: AccountId.optional(),
   /** Accounts the responder acts in through the member role (DESIGN §8a). */

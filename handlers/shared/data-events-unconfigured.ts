@@ -1,5 +1,5 @@
-import { AwsServiceDisabled } from '../errors.js';
-import type { DataEventsPort } from '../ports.js';
+import { AwsServiceDisabled } from './errors.js';
+import type { DataEventsPort } from './ports.js';
 
 /**
  * The data-events port when no Athena table over the CloudTrail data events is configured: it says

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { Unavailable } from '../shared/schemas/task-input.js';
+import { Unavailable } from './task-input.js';
 
 const KeyFacts = z.object({
   accessKeyId: z.string(),

@@ -1,4 +1,4 @@
-import type { BucketSensitivity } from '../shared/ports.js';
+import type { BucketSensitivity } from './ports.js';
 
 const SEVERITY_RANK: Record<string, number> = { Low: 1, Medium: 2, High: 3, Critical: 4 };
 

@@ -1,5 +1,6 @@
-import type { ChatMessage } from '../shared/ports.js';
-import type { ActionId, Decision } from '../shared/schemas/plan.js';
+import type { ChatMessage } from '../ports.js';
+import type { ActionId, Decision } from '../schemas/plan.js';
+import { mrkdwn } from './escape.js';
 
 /**
  * Slack limits (Block Kit reference): at most 50 blocks a message, 3,000 characters per section
@@ -61,10 +62,8 @@ export function reminderMessage(args: { approvers: string[]; deadline: string; n
   return { text: `${mentions} still waiting for a decision; it expires ${args.deadline}.` };
 }
 
-/** Text a person typed, safe in mrkdwn: `<!channel>` or a link cannot be smuggled in. */
-export function escapeMrkdwn(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;');
-}
+/** Text a person typed, safe in mrkdwn: `<!channel>`, a link or formatting cannot be smuggled in. */
+export const escapeMrkdwn = mrkdwn;
 
 /** The approval message after the decision: who decided what and when, buttons removed. */
 export function decidedMessage(args: { incidentId: string; decision: Decision; title: string }): ChatMessage {
@@ -76,6 +75,7 @@ export function decidedMessage(args: { incidentId: string; decision: Decision; t
   const text =
     decision.outcome === 'approved'
       ? `Approved by ${who} at ${decision.decidedAt}: ${actions.join('; ')}`
-      : `Denied by ${who} at ${decision.decidedAt}${decision.reason ? `: ${escapeMrkdwn(decision.reason)}` : ''}`;
-  return { text: `${args.title}: ${text}`, blocks: [section(`*${args.title}*\n${text}`)] };
+      : `Denied by ${who} at ${decision.decidedAt}${decision.reason ? `: ${mrkdwn(decision.reason)}` : ''}`;
+  const title = mrkdwn(args.title);
+  return { text: `${title}: ${text}`, blocks: [section(`*${title}*\n${text}`)] };
 }

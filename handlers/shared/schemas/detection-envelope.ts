@@ -1,6 +1,6 @@
 import * as z from 'zod';
-import { Incident } from '../shared/schemas/incident.js';
 import { type Detection, DetectionRule } from './detection.js';
+import { Incident } from './incident.js';
 
 export const DETECTION_SOURCE = 's3-exfil-responder.detection';
 export const DETECTION_DETAIL_TYPE = 'S3 Exfil Responder Detection';

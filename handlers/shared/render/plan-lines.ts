@@ -1,6 +1,6 @@
-import { maskKey } from '../shared/ids.js';
-import { mrkdwn } from '../shared/render/escape.js';
-import type { PlanItem } from '../shared/schemas/plan.js';
+import { maskKey } from '../ids.js';
+import type { PlanItem } from '../schemas/plan.js';
+import { mrkdwn } from './escape.js';
 
 /** Characters of one statement line in the compact diff: enough to read, never a wall. */
 const STATEMENT_LINE = 400;

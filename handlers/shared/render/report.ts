@@ -1,14 +1,15 @@
-import type { ManagementEvent } from '../collect-management-events/core.js';
-import type { DescribeBucketsOutput } from '../describe-buckets/core.js';
-import type { PrincipalFacts } from '../describe-principal/schema.js';
-import { maskKey } from '../shared/ids.js';
-import type { BucketSensitivity, DataEventsSummary } from '../shared/ports.js';
-import type { Incident } from '../shared/schemas/incident.js';
-import type { Persistence } from '../shared/schemas/persistence.js';
-import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
-import { isUnavailable, ok } from '../shared/schemas/task-input.js';
-import type { IncidentStatus, TimelineEvent } from '../shared/store/types.js';
-import { ACTION_LABELS } from '../slack/blocks.js';
+import { maskKey } from '../ids.js';
+import type { BucketSensitivity, DataEventsSummary } from '../ports.js';
+import type { DescribeBucketsOutput } from '../schemas/bucket-facts.js';
+import type { Incident } from '../schemas/incident.js';
+import type { ManagementEvent } from '../schemas/management-events.js';
+import type { Persistence } from '../schemas/persistence.js';
+import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
+import type { PrincipalFacts } from '../schemas/principal-facts.js';
+import { isUnavailable, ok } from '../schemas/task-input.js';
+import type { IncidentStatus, TimelineEvent } from '../store/types.js';
+import { ACTION_LABELS } from './slack-blocks.js';
+import { readableReason } from './words.js';
 
 /** What a timeline entry is: the attacker's activity, a signal reaching us, the approval, or a change we made. */
 export type TimelineKind = 'activity' | 'signal' | 'approval' | 'action' | 'note';
@@ -79,7 +80,8 @@ export interface Report {
     bucketWarnings: string[];
     unavailable: string[];
   };
-  readonly containment: { done: boolean; text: string; reason?: string }[];
+  /** Planned items first, then the actions considered and not planned (`notPlanned`), each with its reason. */
+  readonly containment: { done: boolean; text: string; reason?: string; notPlanned?: boolean }[];
   readonly nextSteps: string[];
   readonly metrics: { timeToDetectMinutes?: number; timeToApprovalMinutes?: number; timeToContainMinutes?: number };
   readonly evidenceSources: { source: string; status: string; reason?: string }[];
@@ -263,9 +265,16 @@ export function buildReport(input: ReportInput): Report {
       const name = SOURCE_NAMES[source] ?? source;
       const parts = entry?.status === 'ok' ? unavailableParts(value) : [];
       if (parts.length > 0) return { source: name, status: 'partial', reason: parts.join('; ') };
-      return { source: name, status: entry?.status ?? 'missing', reason: entry?.reason };
+      const error = (value as { error?: string } | undefined)?.error;
+      return {
+        source: name,
+        status: entry?.status ?? 'missing',
+        reason: entry?.status === 'unavailable' ? readableReason(entry.reason, error, source) : entry?.reason,
+      };
     }),
-    error: input.failure ? { error: input.failure.Error, cause: input.failure.Cause } : undefined,
+    error: input.failure
+      ? { error: input.failure.Error, cause: input.failure.Cause && readableReason(input.failure.Cause) }
+      : undefined,
   };
 }
 
@@ -278,7 +287,8 @@ function unavailableParts(value: unknown, found: string[] = []): string[] {
   if (Array.isArray(value)) {
     for (const item of value) unavailableParts(item, found);
   } else if (isUnavailable(value)) {
-    if (!found.includes(value.reason)) found.push(value.reason);
+    const reason = readableReason(value.reason);
+    if (!found.includes(reason)) found.push(reason);
   } else if (typeof value === 'object' && value !== null) {
     for (const item of Object.values(value)) unavailableParts(item, found);
   }
@@ -291,7 +301,7 @@ function signIn(facts: PrincipalFacts | undefined): string | undefined {
     facts.mfa === undefined
       ? undefined
       : isUnavailable(facts.mfa)
-        ? `MFA unknown (${facts.mfa.reason})`
+        ? `MFA unknown (${readableReason(facts.mfa.reason)})`
         : facts.mfa.enabled
           ? `MFA enabled (${facts.mfa.devices} device${facts.mfa.devices === 1 ? '' : 's'})`
           : 'no MFA device';
@@ -299,7 +309,7 @@ function signIn(facts: PrincipalFacts | undefined): string | undefined {
     facts.consoleAccess === undefined
       ? undefined
       : isUnavailable(facts.consoleAccess)
-        ? `console access unknown (${facts.consoleAccess.reason})`
+        ? `console access unknown (${readableReason(facts.consoleAccess.reason)})`
         : facts.consoleAccess
           ? 'console password set'
           : 'no console password';
@@ -363,14 +373,19 @@ function containmentChecklist(input: ReportInput): Report['containment'] {
       lines.push({
         done: false,
         text,
-        reason: `${result.result}${result.error ? `: ${result.error}` : ''}${result.detail ? ` (${result.detail})` : ''}`,
+        reason: `${result.result}${result.error ? `: ${readableReason(result.error)}` : ''}${result.detail ? ` (${readableReason(result.detail)})` : ''}`,
       });
     } else {
       lines.push({ done: false, text, reason: notAppliedReason(decision, input.failure) });
     }
   }
   for (const entry of input.plan?.notPlanned ?? []) {
-    lines.push({ done: false, text: ACTION_LABELS[entry.action], reason: `not planned: ${entry.reason}` });
+    lines.push({
+      done: false,
+      text: ACTION_LABELS[entry.action],
+      reason: `not planned: ${readableReason(entry.reason)}`,
+      notPlanned: true,
+    });
   }
   if (!input.plan)
     lines.push({
@@ -386,7 +401,9 @@ function notAppliedReason(decision: Decision | undefined, failure: ReportInput['
   if (!decision) return 'no decision was recorded';
   switch (decision.outcome) {
     case 'denied':
-      return `denied${decision.decidedBy.length ? ` by ${decision.decidedBy.join(', ')}` : ''}${decision.reason ? `: ${decision.reason}` : ''}`;
+      // A Slack denial's reason is the task failure's cause, which already names who denied.
+      if (decision.reason && /^denied by /i.test(decision.reason)) return readableReason(decision.reason);
+      return `denied${decision.decidedBy.length ? ` by ${decision.decidedBy.join(', ')}` : ''}${decision.reason ? `: ${readableReason(decision.reason)}` : ''}`;
     case 'expired':
       return 'the approval timed out and the timeout policy denies';
     case 'dry-run':

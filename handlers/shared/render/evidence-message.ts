@@ -1,13 +1,11 @@
-import { formatBytes, utcMinute } from '../shared/format.js';
-import type { ChatMessage, ChatPort } from '../shared/ports.js';
-import { mrkdwn } from '../shared/render/escape.js';
-import type { DataEvidence, IncidentRecord } from '../shared/store/types.js';
-import { firstLines, truncate } from './blocks.js';
+import { formatBytes, utcMinute } from '../format.js';
+import type { ChatMessage, ChatPort } from '../ports.js';
+import type { DataEvidence, IncidentRecord } from '../store/types.js';
+import { mrkdwn } from './escape.js';
+import { firstLines, truncate } from './slack-blocks.js';
+import { clip, readableReason } from './words.js';
 
 const TOP = 5;
-
-/** At most `limit` characters, ending in an ellipsis when cut. */
-const clip = (text: string, limit: number) => (text.length <= limit ? text : `${text.slice(0, limit - 1)}…`);
 
 const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(items, TOP, (item) => `• ${line(item)}`);
 
@@ -17,7 +15,8 @@ const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(it
  */
 export function dataEvidenceMessage(incidentId: string, evidence: DataEvidence): ChatMessage {
   if (evidence.status === 'unavailable') {
-    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${mrkdwn(evidence.reason)}`;
+    const reason = readableReason(evidence.reason, evidence.error, 'queryDataEvents');
+    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${mrkdwn(reason)}`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text) } }] };
   }
   const window =

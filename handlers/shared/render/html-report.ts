@@ -1,5 +1,5 @@
-import { formatBytes } from '../shared/format.js';
-import { escapeHtml } from '../shared/render/escape.js';
+import { formatBytes } from '../format.js';
+import { escapeHtml } from './escape.js';
 import type { Report, TimelineKind } from './report.js';
 
 const esc = escapeHtml;

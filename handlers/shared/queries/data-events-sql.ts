@@ -1,6 +1,6 @@
-import { InvalidTaskInput } from '../shared/errors.js';
-import type { DataEventsQuery } from '../shared/ports.js';
-import { AccessKeyId, BucketName, IpAddress, PrincipalArn } from '../shared/schemas/primitives.js';
+import { InvalidTaskInput } from '../errors.js';
+import type { DataEventsQuery } from '../ports.js';
+import { AccessKeyId, BucketName, IpAddress, PrincipalArn } from '../schemas/primitives.js';
 
 /**
  * The Athena queries over the standard CloudTrail table that compute what `summarizeDataEvents`

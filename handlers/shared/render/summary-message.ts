@@ -1,7 +1,8 @@
-import type { ChatMessage } from '../shared/ports.js';
-import { mrkdwn } from '../shared/render/escape.js';
-import type { Report } from '../write-report/report.js';
-import { section, truncate } from './blocks.js';
+import type { ChatMessage } from '../ports.js';
+import { mrkdwn } from './escape.js';
+import type { Report } from './report.js';
+import { section, truncate } from './slack-blocks.js';
+import { counted } from './words.js';
 
 /** ` · <url|HTML report with timeline>`; the URL is ours (bucket and key), never text from a finding. */
 function htmlLink(html: { location: string; url?: string } | undefined): string {
@@ -28,8 +29,9 @@ export function summaryMessage(args: {
   undo?: unknown;
 }): ChatMessage {
   const { report } = args;
-  const done = report.containment.filter((item) => item.done).length;
-  const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${report.containment.length} containment items in place.`;
+  const planned = report.containment.filter((item) => !item.notPlanned);
+  const done = planned.filter((item) => item.done).length;
+  const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${counted(planned.length, 'planned containment item')} in place.`;
   const checklist = report.containment.map(
     (item) => `${item.done ? '✅' : '⬜'} ${mrkdwn(item.text)}${item.reason ? ` — ${mrkdwn(item.reason)}` : ''}`,
   );

@@ -1,5 +1,5 @@
-import { formatBytes } from '../shared/format.js';
-import { markdownLine } from '../shared/render/escape.js';
+import { formatBytes } from '../format.js';
+import { markdownLine } from './escape.js';
 import type { Report } from './report.js';
 
 export { formatBytes };

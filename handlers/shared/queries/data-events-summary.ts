@@ -1,5 +1,5 @@
-import type { DataEventsQuery, DataEventsSummary } from '../shared/ports.js';
-import type { CloudTrailRecord } from '../shared/schemas/cloudtrail.js';
+import type { DataEventsQuery, DataEventsSummary } from '../ports.js';
+import type { CloudTrailRecord } from '../schemas/cloudtrail.js';
 
 const TOP = 10;
 const COPY_EVENTS = new Set(['CopyObject', 'UploadPartCopy']);

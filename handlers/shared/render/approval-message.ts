@@ -1,0 +1,164 @@
+import type { ChatMessage } from '../ports.js';
+import type { Incident } from '../schemas/incident.js';
+import type { Plan, PlanItem } from '../schemas/plan.js';
+import { mrkdwn, mrkdwnCode, oneLine } from './escape.js';
+import { planItemLines } from './plan-lines.js';
+import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './slack-blocks.js';
+import { type IncidentView, incidentView } from './view-model.js';
+
+export { severityLabel } from './view-model.js';
+
+/** Plan items shown one section each; the rest are counted in one line (the 50-block limit). */
+const MAX_PLAN_SECTIONS = 20;
+/** Buckets and IPs listed by name before "…and N more". */
+const MAX_LISTED = 10;
+
+export interface ApprovalView {
+  readonly incidentId: string;
+  readonly incident: Incident;
+  readonly plan: Plan & { readonly inPlace?: readonly PlanItem[] };
+  readonly enrichment: Record<string, unknown>;
+  readonly nonce: string;
+  readonly deadline: string;
+  readonly now: string;
+  /** The execution, for the console link. */
+  readonly executionArn?: string;
+  /** An Athena table over S3 data events is configured, so data-event evidence follows in the thread (default true). */
+  readonly dataEventsTable?: boolean;
+}
+
+function ago(from: string, now: string): string {
+  const minutes = Math.max(0, Math.round((Date.parse(now) - Date.parse(from)) / 60_000));
+  if (minutes < 120) return `${minutes} min ago`;
+  return minutes < 48 * 60 ? `${Math.round(minutes / 60)} h ago` : `${Math.round(minutes / 1440)} days ago`;
+}
+
+const listed = <T>(items: readonly T[], line: (item: T) => string) => firstLines(items, MAX_LISTED, line);
+
+/** `https://<region>.console.aws.amazon.com/states/home?region=…#/v2/executions/details/<arn>` */
+export function executionLink(executionArn: string): string {
+  const region = executionArn.split(':')[3] ?? 'us-east-1';
+  return `https://${region}.console.aws.amazon.com/states/home?region=${region}#/v2/executions/details/${executionArn}`;
+}
+
+function principalText(view: IncidentView): string {
+  const { subject } = view;
+  const key = subject.accessKey
+    ? ` · key ${mrkdwn(subject.accessKey)}${subject.keyLastUsed ? ` (last used ${mrkdwn(subject.keyLastUsed)})` : ''}`
+    : '';
+  const ips = listed(subject.sourceIps, ({ ip, where }) =>
+    where.length ? `${mrkdwn(ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(ip),
+  );
+  return `*Principal* ${mrkdwn(subject.arn)} (${mrkdwn(subject.type)})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+}
+
+function bucketsText(view: IncidentView): string {
+  const lines = listed(
+    view.buckets,
+    ({ name, sensitivity }) =>
+      `• ${mrkdwn(name)}${sensitivity.length ? `: ${sensitivity.map(mrkdwn).join(' · ')}` : ''}`,
+  );
+  return `*Buckets*\n${lines.join('\n') || 'none named'}`;
+}
+
+function evidenceText(view: IncidentView, dataEventsTable: boolean): string {
+  const lines = [
+    ...view.findings.map((line) => `• ${line.warning ? '⚠ ' : ''}${mrkdwn(line.text)}`),
+    ...view.unavailableSources.map((entry) => `• ${mrkdwn(entry.source)}: unavailable (${mrkdwn(entry.reason)})`),
+  ];
+  const followUp = dataEventsTable
+    ? '\n_Data-event evidence follows in the thread._'
+    : '\n_No data-event evidence: no Athena table over S3 data events is configured._';
+  return `*Evidence so far*\n${lines.join('\n') || '• nothing notable'}${followUp}`;
+}
+
+/** The view model of an incident awaiting its decision (no events, decision or results yet). */
+function approvalView(view: ApprovalView): IncidentView {
+  return incidentView({
+    incidentId: view.incidentId,
+    incident: view.incident,
+    status: 'awaiting_approval',
+    now: view.now,
+    events: [],
+    enrichment: view.enrichment,
+    evidence: {},
+    plan: view.plan,
+    applied: [],
+  });
+}
+
+/**
+ * The approval message (DESIGN §6): what happened, to what, the evidence so far, and each planned
+ * action with exactly what it changes, one checkbox per action (all ticked), Approve / Deny
+ * buttons carrying only the nonce, and a link to the execution. Fits Slack's limits whatever the
+ * size of the incident: long lists end "…and N more".
+ */
+export function approvalMessage(input: ApprovalView): ChatMessage {
+  const view = approvalView(input);
+  const { finding, plan } = view;
+  const title = truncate(`${finding.severityLabel} · ${oneLine(finding.type)}`, SLACK_LIMITS.headerText);
+  const context = `Account ${mrkdwn(view.account)} · ${mrkdwn(view.region)} · first seen ${ago(finding.firstSeen, input.now)} · count ${finding.count} · severity ${finding.severity} · incident ${mrkdwn(view.incidentId)}`;
+  const items = plan.items.slice(0, MAX_PLAN_SECTIONS).map((item) => {
+    const { title: itemTitle, lines } = planItemLines(item);
+    const heading = `*${truncate(itemTitle, 300)}*\n`;
+    // Cut the diff itself (never the closing fence), saying how many lines were left out.
+    const diff = truncate(mrkdwnCode(lines.join('\n')), SLACK_LIMITS.sectionText - heading.length - 6);
+    return section(`${heading}\`\`\`${diff}\`\`\``);
+  });
+  const hidden = plan.items.length - items.length;
+  const actions = [...new Set(plan.items.map((item) => item.action))].slice(0, SLACK_LIMITS.checkboxOptions);
+  const options = actions.map((action) => ({
+    text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
+    value: action,
+  }));
+  const notPlanned = listed(plan.notPlanned, (entry) => `◦ ${ACTION_LABELS[entry.action]}: ${mrkdwn(entry.reason)}`);
+  const inPlace = listed(plan.inPlace, (item) => `✓ ${planItemLines(item).title}`);
+  const blocks: unknown[] = [
+    { type: 'header', text: { type: 'plain_text', text: title } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(context) }] },
+    section(principalText(view)),
+    section(bucketsText(view)),
+    section(evidenceText(view, input.dataEventsTable !== false)),
+    { type: 'divider' },
+    section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
+    ...items,
+    ...(hidden > 0 ? [section(`…and ${hidden} more changes of the same kinds (all listed in the report)`)] : []),
+    ...(inPlace.length
+      ? [section(`*Already in place* from an earlier run (confirmed without asking)\n${inPlace.join('\n')}`)]
+      : []),
+    ...(notPlanned.length ? [section(`*Not planned*\n${notPlanned.join('\n')}`)] : []),
+    {
+      type: 'actions',
+      block_id: 'decision',
+      elements: [
+        { type: 'checkboxes', action_id: ACTION_IDS.select, options, initial_options: options },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve selected' },
+          value: input.nonce,
+        },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.deny,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Deny' },
+          value: input.nonce,
+        },
+        ...(input.executionArn
+          ? [
+              {
+                type: 'button',
+                action_id: 'open_execution',
+                text: { type: 'plain_text', text: 'Execution' },
+                url: executionLink(input.executionArn),
+              },
+            ]
+          : []),
+      ],
+    },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${input.deadline}.` }] },
+  ];
+  return { text: `${title}: approval needed for incident ${view.incidentId}`, blocks };
+}
