@@ -13,6 +13,7 @@ import {
 } from '../shared/schemas/execution-input.js';
 import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
+import { knownSourceIps } from '../shared/source-ip-deny.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import {
@@ -20,6 +21,9 @@ import {
   RegisterIncidentInput as RegisterIncidentInputSchema,
   type Registration,
 } from './schema.js';
+
+/** The incident schema's bound on `sourceIps`. */
+const MAX_INCIDENT_SOURCE_IPS = 1000;
 
 type RegisterPorts = { store: IncidentStore; clock: Clock; guardduty: GuardDutyPort; chat: ChatPort };
 
@@ -274,9 +278,15 @@ async function foldInto(
   ports: RegisterPorts,
 ): Promise<Registration> {
   const { incidentId } = target;
+  const anonymous = incident.principal.type === 'Anonymous';
+  // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
+  if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket while it is open; no new approval`;
+  const who = anonymous
+    ? `anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
+    : 'the same principal and bucket';
+  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
@@ -348,7 +358,10 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
   return {
     status: 'open',
     incidentId,
-    incident: record.incident,
+    // An anonymous flood is re-planned with the addresses folded in since its first signal.
+    incident: record.signalSourceIps?.length
+      ? { ...record.incident, sourceIps: knownSourceIps(record).slice(0, MAX_INCIDENT_SOURCE_IPS) }
+      : record.incident,
     rerun: true,
     previousStatus: record.status,
     previousIncidentId: record.previousIncidentId,

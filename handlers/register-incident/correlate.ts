@@ -19,12 +19,14 @@ const ATTEMPTS = 3;
  * Who acted, as correlation keys it: the identity's ARN in a canonical form, so GuardDuty (which
  * knows no IAM path) and CloudTrail (which does) agree: `user/<name>` and `role/<name>` without
  * the path, and for a role session the role (every session of it is contained together). Else the
- * access key id; for an anonymous caller the source address. Undefined when none is known: such
- * signals are never folded.
+ * access key id. Anonymous callers correlate by bucket, not by address (`anonymous`: a flood from
+ * many addresses on one bucket is one incident); one naming no bucket keys on its first address.
+ * Undefined when none is known: such signals are never folded.
  */
 export function principalKey(incident: Incident): string | undefined {
   const { principal } = incident;
   if (principal.type === 'Anonymous') {
+    if (incident.buckets.length > 0) return 'anonymous';
     const [ip] = [...incident.sourceIps].sort();
     return ip ? `ip:${ip}` : undefined;
   }
