@@ -13,17 +13,14 @@ import {
 } from '../shared/schemas/execution-input.js';
 import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
-import { knownSourceIps } from '../shared/source-ip-deny.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
+import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
 import {
   type RegisterIncidentInput,
   RegisterIncidentInput as RegisterIncidentInputSchema,
   type Registration,
 } from './schema.js';
-
-/** The incident schema's bound on `sourceIps`. */
-const MAX_INCIDENT_SOURCE_IPS = 1000;
 
 type RegisterPorts = { store: IncidentStore; clock: Clock; guardduty: GuardDutyPort; chat: ChatPort };
 
@@ -279,6 +276,7 @@ async function foldInto(
 ): Promise<Registration> {
   const { incidentId } = target;
   const anonymous = incident.principal.type === 'Anonymous';
+  const delta = DELTA_AFTER.has(target.status) ? deltaOf(target, incident) : undefined;
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
@@ -286,15 +284,19 @@ async function foldInto(
   const who = anonymous
     ? `anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
     : 'the same principal and bucket';
-  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open; no new approval`;
+  const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open`;
+  const text = delta
+    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
+    : `${folded}; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
     text,
     data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
   });
-  await tellThread(record, threadNote(record, text), ports);
+  await tellThread(record, delta ? text : threadNote(record, text), ports);
   await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
+  if (delta) return startDelta(record, delta, at, ports);
   return {
     status: 'linked',
     incidentId,
@@ -302,6 +304,34 @@ async function foldInto(
     reason: `folded into open incident ${incidentId}: same principal and bucket`,
     previouslyApplied: [],
   };
+}
+
+/**
+ * A signal adding something not yet contained to a contained incident: the incident's containment
+ * phase runs again for it (re-planned like a re-run, in its thread), where what is in place is
+ * confirmed as `already` and only the delta is put to the approvers. The incident is `open` again
+ * meanwhile, so later signals fold into this request instead of asking again.
+ */
+async function startDelta(record: IncidentRecord, delta: Delta, at: string, ports: RegisterPorts) {
+  const incident = widened(record, delta);
+  const previouslyApplied = await actionsInEffect(record, ports.store);
+  await ports.store.updateIncident(record.incidentId, {
+    status: 'open',
+    updatedAt: at,
+    ...(delta.buckets.length > 0 ? { incident: { ...record.incident, buckets: incident.buckets } } : {}),
+  });
+  const registration: Registration = {
+    status: 'open',
+    incidentId: record.incidentId,
+    incident,
+    rerun: true,
+    delta: true,
+    previousStatus: record.status,
+    previousIncidentId: record.previousIncidentId,
+    reason: `folded into open incident ${record.incidentId}; it adds ${describeDelta(delta)}: approval asked for that delta`,
+    previouslyApplied,
+  };
+  return registration;
 }
 
 function threadNote(record: IncidentRecord, text: string): string {
@@ -332,23 +362,7 @@ async function tellThread(record: IncidentRecord, text: string, ports: RegisterP
 async function rerun(incidentId: string, input: RegisterIncidentInput, ports: RegisterPorts): Promise<Registration> {
   const record = await ports.store.getIncident(incidentId);
   if (!record) throw new InvalidExecutionInput('incidentId', `incident ${incidentId} not found in the incident store`);
-  const [events, actions] = await Promise.all([
-    ports.store.listEvents(incidentId),
-    ports.store.listActions(incidentId),
-  ]);
-  const lastRollback = events
-    .filter((event) => event.kind === 'rollback')
-    .map((event) => event.at)
-    .sort()
-    .at(-1);
-  const previouslyApplied =
-    record.status === 'rolled_back'
-      ? []
-      : actions.filter(
-          (action) =>
-            (action.result === 'applied' || action.result === 'already') &&
-            (lastRollback === undefined || (action.at ?? '') > lastRollback),
-        );
+  const previouslyApplied = await actionsInEffect(record, ports.store);
   await ports.store.addEvent(incidentId, {
     at: ports.clock.now().toISOString(),
     kind: 'rerun',
@@ -359,9 +373,7 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
     status: 'open',
     incidentId,
     // An anonymous flood is re-planned with the addresses folded in since its first signal.
-    incident: record.signalSourceIps?.length
-      ? { ...record.incident, sourceIps: knownSourceIps(record).slice(0, MAX_INCIDENT_SOURCE_IPS) }
-      : record.incident,
+    incident: widened(record),
     rerun: true,
     previousStatus: record.status,
     previousIncidentId: record.previousIncidentId,

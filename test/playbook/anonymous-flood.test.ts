@@ -80,4 +80,43 @@ describe('an anonymous flood on one bucket', () => {
     });
     expect(JSON.stringify(policy).length).toBeLessThan(20 * 1024);
   }, 120_000);
+
+  it('a new address after containment extends the one Deny in place, with its own approval for just that delta', async () => {
+    const next = random(21);
+    const first = anonymousGet('203.0.113.7', 0, next);
+    const later = anonymousGet('198.51.100.23', 30 * 60, next);
+    const during = anonymousGet('192.0.2.200', 31 * 60, next);
+    const once = variant('compromised-iam-user-key', (s) => {
+      s.events = [first];
+    });
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [first, later, during];
+    });
+
+    const baseline = await simulate(once, { approve: { kind: 'all' } });
+    const result = await simulate(input, { approve: { kind: 'all' } });
+
+    const [opened, delta, folded] = result.incidents;
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked', 'linked']);
+    expect(new Set(result.incidents.map((incident) => incident.incidentId)).size).toBe(1);
+    // One approval for the incident, one for the delta; the signal during the delta's approval folds into it.
+    expect(opened?.states).toContain('Request Approval');
+    expect(delta?.states).toContain('Request Approval');
+    expect(folded?.states).not.toContain('Request Approval');
+    // What was in place is confirmed, not asked again: the delta entry's plan asks only for the Deny.
+    expect(delta?.applied.find((item) => item.action === 'startMacieJob')?.result).toBe('already');
+    expect(delta?.applied.find((item) => item.action === 'denyBucketAccess')?.result).toBe('applied');
+    const before = baseline.account.bucketPolicies[BUCKET] as Policy;
+    const after = result.account.bucketPolicies[BUCKET] as Policy;
+    const ours = after.Statement.filter((statement) => statement.Sid?.startsWith('IR'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.Sid).toBe(before.Statement.find((statement) => statement.Sid?.startsWith('IR'))?.Sid);
+    expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
+      '192.0.2.200/32',
+      '198.51.100.23/32',
+      '203.0.113.7/32',
+    ]);
+    const grown = JSON.stringify(after).length - JSON.stringify(before).length;
+    expect(grown).toBe(',"192.0.2.200/32","198.51.100.23/32"'.length);
+  }, 180_000);
 });
