@@ -16,6 +16,7 @@ import { normalizeFinding } from '../shared/schemas/normalize.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
+import { refreshApproval } from './refresh.js';
 import {
   type RegisterIncidentInput,
   RegisterIncidentInput as RegisterIncidentInputSchema,
@@ -297,6 +298,7 @@ async function foldInto(
   await tellThread(record, delta ? text : threadNote(record, text), ports);
   await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
   if (delta) return startDelta(record, delta, at, ports);
+  await refreshApproval(record, ports);
   return {
     status: 'linked',
     incidentId,

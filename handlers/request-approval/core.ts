@@ -1,7 +1,9 @@
 import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
+import { lastSignalAt } from '../shared/lifecycle.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
+import { withSignals } from '../shared/render/signals.js';
 import type { IncidentStore } from '../shared/store/types.js';
 import { approvalMessage } from '../slack/approval-message.js';
 import { reminderMessage } from '../slack/blocks.js';
@@ -44,6 +46,11 @@ export const requestApproval = task({
     const round = (current?.round ?? 0) + 1;
     const nonce = ports.random.token();
     const actions = [...new Set(plan.items.map((item) => item.action))];
+    // The signals line is refreshed in place while the request is pending (register-incident).
+    const message = withSignals(approvalMessage({ ...input, nonce, deadline, now: now.toISOString() }), {
+      count: record.findingIds.length,
+      lastSeen: lastSignalAt(record),
+    });
     await ports.store.putApproval({
       nonce,
       incidentId,
@@ -55,6 +62,7 @@ export const requestApproval = task({
       status: 'pending',
       votes: [],
       subjectUserId: ownerSlackUserId(input.enrichment),
+      message,
     });
     await ports.store.updateIncident(incidentId, {
       status: 'awaiting_approval',
@@ -62,7 +70,6 @@ export const requestApproval = task({
       approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
     });
-    const message = approvalMessage({ ...input, nonce, deadline, now: now.toISOString() });
     if (record.slack) {
       await ports.chat.update({ ref: record.slack, message });
       await ports.chat.post({

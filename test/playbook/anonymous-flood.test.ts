@@ -9,6 +9,10 @@ import { variant } from '../support/simulate.js';
 const BUCKET = 'customer-records';
 const T0 = Date.parse('2026-02-23T04:15:31Z');
 
+type Block = { type: string; block_id?: string; elements?: { text?: string }[] };
+const signalsLine = (message: { blocks?: unknown[] } | undefined) =>
+  (message?.blocks?.find((block) => (block as Block).block_id === 'signals') as Block | undefined)?.elements?.[0]?.text;
+
 type Policy = { Statement: { Sid?: string; Condition?: { IpAddress?: { 'aws:SourceIp': string[] } } }[] };
 
 /** An anonymous GetObject on the bucket from `ip`, `seconds` after T0, as EventBridge delivers the CloudTrail record. */
@@ -79,6 +83,21 @@ describe('an anonymous flood on one bucket', () => {
       detail: expect.stringMatching(/denies 24 source address\(es\) known at approval in 5 block\(s\)/),
     });
     expect(JSON.stringify(policy).length).toBeLessThan(20 * 1024);
+
+    // Each signal folded in while the approval was pending refreshed the request in place.
+    const posted = first?.slackMessages.find((message) => message.method === 'chat.postMessage');
+    const refresh = result.incidents[5]?.slackMessages.find((message) => message.method === 'chat.update');
+    const line = /^Signals: (\d+) · last seen (2026-02-23 \d\d:\d\d:\d\d) UTC$/;
+    const [, count, seen] = line.exec(signalsLine(posted) ?? '') ?? [];
+    const [, laterCount, laterSeen] = line.exec(signalsLine(refresh) ?? '') ?? [];
+    expect([count, laterCount]).toEqual(['1', '6']);
+    expect((laterSeen ?? '') > (seen ?? '~')).toBe(true);
+    expect(refresh?.blocks?.length).toBe(posted?.blocks?.length);
+    // The checkboxes and the buttons (with the request's nonce) are the ones posted.
+    const interactive = (message: typeof posted) =>
+      JSON.stringify(message?.blocks?.filter((block) => ['actions', 'input'].includes((block as Block).type)));
+    expect(interactive(refresh)).toBe(interactive(posted));
+    expect(interactive(posted)).toMatch(/checkboxes/);
   }, 120_000);
 
   it('a new address after containment extends the one Deny in place, with its own approval for just that delta', async () => {

@@ -1,5 +1,5 @@
 import type { Closure } from '../lifecycle.js';
-import type { DataEventsSummary } from '../ports.js';
+import type { ChatMessage, DataEventsSummary } from '../ports.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
 import type { Unavailable } from '../schemas/task-input.js';
@@ -147,6 +147,11 @@ export interface ApprovalRecord {
   readonly selected?: string[];
   readonly reason?: string;
   readonly slack?: { channel: string; ts: string };
+  /**
+   * The approval message as posted (its blocks with the checkboxes and this nonce), so a signal
+   * folding in while it is pending can refresh its signals line in place (`render/signals.ts`).
+   */
+  readonly message?: ChatMessage;
   /** Slack user id of the compromised principal's owner, when known: never their own approver. */
   readonly subjectUserId?: string;
 }
