@@ -277,7 +277,10 @@ async function foldInto(
 ): Promise<Registration> {
   const { incidentId } = target;
   const anonymous = incident.principal.type === 'Anonymous';
-  const delta = DELTA_AFTER.has(target.status) ? deltaOf(target, incident) : undefined;
+  const adds = deltaOf(target, incident);
+  const delta = DELTA_AFTER.has(target.status) ? adds : undefined;
+  // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
+  const missed = OPEN_STATUSES.has(target.status) && adds?.buckets.length ? adds.buckets : [];
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
@@ -288,7 +291,7 @@ async function foldInto(
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open`;
   const text = delta
     ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
-    : `${folded}; no new approval`;
+    : `${folded}; no new approval${missed.length > 0 ? `. Bucket(s) ${missed.join(', ')} are not in the pending request: re-run the incident after the decision to contain them` : ''}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',

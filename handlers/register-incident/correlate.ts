@@ -61,15 +61,18 @@ function canonicalArn(incident: Incident): string | undefined {
 }
 
 /**
- * The `CORRELATION#` keys of a signal, `<accountId>#<principal key>#<bucket>`, one per bucket in
- * name order (`*` when it names none), so two signals sharing buckets always race on the same key
- * first. Empty when the principal is unknown.
+ * The `CORRELATION#` keys of a signal: first `<accountId>#<principal key>` (an identified
+ * principal: a signal for it on another bucket folds into its open incident too), then
+ * `<accountId>#<principal key>#<bucket>`, one per bucket in name order (`*` when it names none), so
+ * two signals of one principal always race on the same key first. Anonymous callers have no
+ * principal-wide key: they correlate by bucket only. Empty when the principal is unknown.
  */
 export function correlationKeys(incident: Incident): string[] {
   const principal = principalKey(incident);
   if (!principal) return [];
   const buckets = incident.buckets.length > 0 ? [...new Set(incident.buckets)].sort() : ['*'];
-  return buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`);
+  const wide = principal === 'anonymous' || principal.startsWith('ip:') ? [] : [`${incident.accountId}#${principal}`];
+  return [...wide, ...buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`)];
 }
 
 export type Correlation =

@@ -148,6 +148,7 @@ describe('principal keys', () => {
     expect(principalKey(fromTrail)).toBe(principalKey(base));
     expect(principalKey(session)).toBe('arn:aws:iam::123456789012:role/etl-pipeline');
     expect(correlationKeys({ ...base, buckets: ['b', 'a', 'b'] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#a',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#b',
     ]);
@@ -172,6 +173,7 @@ describe('principal keys', () => {
     expect(principalKey(anonymous(['203.0.113.9', '198.51.100.1'], []))).toBe('ip:198.51.100.1');
     expect(correlationKeys({ ...base, principal: { type: 'Unknown' }, buckets: [] })).toEqual([]);
     expect(correlationKeys({ ...base, buckets: [] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#*',
     ]);
   });
