@@ -224,6 +224,16 @@ export const ResponderConfig = z.strictObject({
     .min(60, 'must be at least 60 minutes')
     .max(90 * 24 * 60, 'must be at most 129600 minutes (90 days)')
     .default(7 * 24 * 60),
+  /**
+   * An anonymous caller's Deny lists its addresses; once more than this many share one IPv4 /24 or
+   * IPv6 /64, the block replaces them (default 8). Lower denies more neighbours sooner.
+   */
+  cidrCollapseThreshold: z
+    .number()
+    .int('must be a whole number of addresses')
+    .min(1, 'must be at least 1 (a single address never widens to its /24 or /64)')
+    .max(65_536, 'must be at most 65536')
+    .default(8),
   /** Member accounts the responder may act in, through `memberRoleName` (DESIGN §8a). Default: this account only. */
   memberAccounts: z.array(AccountId).default([]),
   /** Role assumed in member accounts for cross-account containment (DESIGN §8a). */
@@ -320,6 +330,7 @@ export function toSettings(
     consoleRegion: extra.consoleRegion,
     correlationWindowMinutes: config.correlationWindowMinutes,
     autoCloseAfterMinutes: config.autoCloseAfterMinutes,
+    cidrCollapseThreshold: config.cidrCollapseThreshold,
     homeAccountId: extra.homeAccountId,
     memberAccounts: config.memberAccounts,
     ...((extra.dataEventsTable ?? config.athena !== undefined) ? {} : { dataEventsTable: false }),

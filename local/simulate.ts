@@ -356,7 +356,7 @@ function toResult(execution: Execution, executionName: string, account: InMemory
   const base = { executionName, states: execution.states, transitions: execution.transitions };
   const registration = execution.events.find(
     (event) => event.type === 'StateExited' && event.state?.name === 'Register Incident',
-  )?.state?.output as { registration?: { incidentId?: string } } | undefined;
+  )?.state?.output as { registration?: { incidentId?: string; delta?: boolean } } | undefined;
   const reportOf = (incidentId: string | null | undefined) =>
     incidentId ? (account.evidenceObjects.get(`incidents/${incidentId}/report.md`)?.body ?? '') : '';
   const applied = (list: ActionResult[] = []) =>
@@ -381,10 +381,13 @@ function toResult(execution: Execution, executionName: string, account: InMemory
     plan?: PlanItem[];
     applied?: ActionResult[];
   };
+  // A signal that folded into a contained incident and asked for its delta is still `linked`
+  // (DESIGN §10): its entry shows the delta's own plan and applied items.
+  const delta = registration?.registration?.delta === true;
   return {
     ...base,
     incidentId: output.incidentId ?? null,
-    status: output.status,
+    status: delta ? 'linked' : output.status,
     reason: output.reason,
     plan: output.plan ?? [],
     applied: applied(output.applied),

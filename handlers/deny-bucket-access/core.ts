@@ -7,12 +7,15 @@ import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, DenyBucketAccessItem } from '../shared/schemas/plan.js';
 import { protectedRoleArns } from '../shared/schemas/settings.js';
+import { extendSourceIpDeny } from '../shared/source-ip-deny.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
 /**
  * Merges the approved Deny statements into the bucket policy (DESIGN §5) through the shared
  * patcher: other statements are never touched, nothing unsafe or over 20 KB is written, the prior
- * document is backed up first. Running it again is `already`.
+ * document is backed up first. Running it again is `already`. An anonymous caller's Deny lists
+ * every source address the incident knows when it is applied (`source-ip-deny.ts`): addresses of
+ * the flood folded in while the approval was pending are added under the same Sid.
  */
 export const denyBucketAccess = task({
   name: 'denyBucketAccess',
@@ -22,7 +25,13 @@ export const denyBucketAccess = task({
     ports: { s3: S3Port; store: IncidentStore; clock: Clock; timer?: Timer },
   ): Promise<ActionResult> {
     const { accountId, region, bucket } = item;
-    const statements = item.statements as Statement[];
+    const record = await ports.store.getIncident(incidentId);
+    const { statements, extended } = extendSourceIpDeny(
+      item.statements as Statement[],
+      incidentId,
+      record,
+      settings.cidrCollapseThreshold,
+    );
     const options = await patchOptions(ports, incidentId, 'bucketPolicy', bucket);
     const outcome = await patchPolicy(
       {
@@ -52,12 +61,20 @@ export const denyBucketAccess = task({
         action: 'denyBucketAccess',
         target: bucket,
         result: outcome.result,
-        detail: outcome.result === 'applied' ? detail(`${outcome.size} bytes`, outcome.visible) : undefined,
+        detail:
+          outcome.result === 'applied'
+            ? detail(`${outcome.size} bytes${extended ? `; ${addressesNote(extended)}` : ''}`, outcome.visible)
+            : undefined,
         ...(outcome.visible ? {} : { visible: false }),
       },
       label,
     );
   },
 });
+
+function addressesNote(extended: NonNullable<ReturnType<typeof extendSourceIpDeny>['extended']>): string {
+  const omitted = extended.omitted > 0 ? `, ${extended.omitted} more over the statement's budget not listed` : '';
+  return `denies ${extended.addresses} source address(es) known at approval in ${extended.blocks.length} block(s)${omitted}`;
+}
 
 const detail = (size: string, visible: boolean) => (visible ? size : `${size}; ${NOT_YET_VISIBLE}`);

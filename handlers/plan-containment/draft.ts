@@ -1,9 +1,10 @@
-import { collapseSourceIps } from '../shared/cidr.js';
+import { DEFAULT_CIDR_COLLAPSE_THRESHOLD, sourceIpBlocks } from '../shared/cidr.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident, Principal } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
 import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { ok } from '../shared/schemas/task-input.js';
+import { DENY_SOURCE_IP } from '../shared/source-ip-deny.js';
 import type { PlanContainmentInput } from './schema.js';
 
 /** The plan being built: what will be done, what will not (and why), what to do by hand. */
@@ -46,6 +47,7 @@ export function denySubject(
   incident: Incident,
   facts: PrincipalFacts | undefined,
   isOurs: (accountId: string) => boolean = (accountId) => accountId === incident.accountId,
+  cidrCollapseThreshold = DEFAULT_CIDR_COLLAPSE_THRESHOLD,
 ): DenySubject | undefined {
   const principals = incident.principals ?? [incident.principal];
   const arns: string[] = [];
@@ -73,7 +75,7 @@ export function denySubject(
       label: `every principal of account ${list.join(', ')} (only the caller's account is known)`,
     };
   }
-  return bySourceIp(incident);
+  return bySourceIp(incident, cidrCollapseThreshold);
 }
 
 function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {
@@ -113,11 +115,15 @@ function principalArns(arn: string, confirmed: boolean): { principalArns: string
   return { principalArns: [arn, anyPath], label: `${arn} under any IAM path (IAM did not confirm it)` };
 }
 
-/** Anonymous callers by address: a flood collapses into /24 and /64 blocks, so the Deny stays small. */
-function bySourceIp(incident: Incident): DenySubject | undefined {
-  if (incident.sourceIps.length === 0) return undefined;
-  const blocks = collapseSourceIps(incident.sourceIps);
+/**
+ * Anonymous callers by address: a flood collapses into /24 and /64 blocks (`cidr.ts`), and the list
+ * is cut to a fixed budget, so the Deny stays small however many addresses come.
+ */
+function bySourceIp(incident: Incident, threshold: number): DenySubject | undefined {
+  const { blocks, omitted } = sourceIpBlocks(incident.sourceIps, { threshold });
+  if (blocks.length === 0) return undefined;
   const shown =
     blocks.length > 10 ? `${blocks.slice(0, 10).join(', ')} and ${blocks.length - 10} more` : blocks.join(', ');
-  return { sourceIps: blocks, purpose: 'DenySourceIp', label: `requests from ${shown}` };
+  const left = omitted > 0 ? ` (${omitted} more address(es) over the statement's budget are not listed)` : '';
+  return { sourceIps: blocks, purpose: DENY_SOURCE_IP, label: `requests from ${shown}${left}` };
 }

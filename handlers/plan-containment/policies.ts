@@ -29,6 +29,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       incident,
       facts,
       (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
+      settings.cidrCollapseThreshold,
     );
     const exempt = protectedRoleArns(settings);
     const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
@@ -88,6 +89,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       incident,
       facts,
       (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
+      settings.cidrCollapseThreshold,
     );
     if (!subject) {
       draft.notPlanned.push({
@@ -151,7 +153,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         sizeBefore: sizes.before,
         sizeAfter: sizes.after,
         limit: BUCKET_POLICY_LIMIT_BYTES,
-        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${statements.length > 1 ? `, and ${statements[1]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
+        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ' (and every address of the anonymous signals folded in by the time it is applied, same rule, same statement)' : ''}${statements.length > 1 ? `, and ${statements[1]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
       });
     }
   },

@@ -15,6 +15,8 @@ import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
+import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
+import { refreshApproval } from './refresh.js';
 import {
   type RegisterIncidentInput,
   RegisterIncidentInput as RegisterIncidentInputSchema,
@@ -274,17 +276,32 @@ async function foldInto(
   ports: RegisterPorts,
 ): Promise<Registration> {
   const { incidentId } = target;
+  const anonymous = incident.principal.type === 'Anonymous';
+  const adds = deltaOf(target, incident);
+  const delta = DELTA_AFTER.has(target.status) ? adds : undefined;
+  // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
+  const missed = OPEN_STATUSES.has(target.status) && adds?.buckets.length ? adds.buckets : [];
+  // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
+  if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket while it is open; no new approval`;
+  const who = anonymous
+    ? `anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
+    : 'the same principal and bucket';
+  const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open`;
+  const text = delta
+    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
+    : `${folded}; no new approval${missed.length > 0 ? `. Bucket(s) ${missed.join(', ')} are not in the pending request: re-run the incident after the decision to contain them` : ''}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
     text,
     data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
   });
-  await tellThread(record, threadNote(record, text), ports);
+  await tellThread(record, delta ? text : threadNote(record, text), ports);
   await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
+  if (delta) return startDelta(record, delta, at, ports);
+  await refreshApproval(record, ports);
   return {
     status: 'linked',
     incidentId,
@@ -292,6 +309,34 @@ async function foldInto(
     reason: `folded into open incident ${incidentId}: same principal and bucket`,
     previouslyApplied: [],
   };
+}
+
+/**
+ * A signal adding something not yet contained to a contained incident: the incident's containment
+ * phase runs again for it (re-planned like a re-run, in its thread), where what is in place is
+ * confirmed as `already` and only the delta is put to the approvers. The incident is `open` again
+ * meanwhile, so later signals fold into this request instead of asking again.
+ */
+async function startDelta(record: IncidentRecord, delta: Delta, at: string, ports: RegisterPorts) {
+  const incident = widened(record, delta);
+  const previouslyApplied = await actionsInEffect(record, ports.store);
+  await ports.store.updateIncident(record.incidentId, {
+    status: 'open',
+    updatedAt: at,
+    ...(delta.buckets.length > 0 ? { incident: { ...record.incident, buckets: incident.buckets } } : {}),
+  });
+  const registration: Registration = {
+    status: 'open',
+    incidentId: record.incidentId,
+    incident,
+    rerun: true,
+    delta: true,
+    previousStatus: record.status,
+    previousIncidentId: record.previousIncidentId,
+    reason: `folded into open incident ${record.incidentId}; it adds ${describeDelta(delta)}: approval asked for that delta`,
+    previouslyApplied,
+  };
+  return registration;
 }
 
 function threadNote(record: IncidentRecord, text: string): string {
@@ -322,23 +367,7 @@ async function tellThread(record: IncidentRecord, text: string, ports: RegisterP
 async function rerun(incidentId: string, input: RegisterIncidentInput, ports: RegisterPorts): Promise<Registration> {
   const record = await ports.store.getIncident(incidentId);
   if (!record) throw new InvalidExecutionInput('incidentId', `incident ${incidentId} not found in the incident store`);
-  const [events, actions] = await Promise.all([
-    ports.store.listEvents(incidentId),
-    ports.store.listActions(incidentId),
-  ]);
-  const lastRollback = events
-    .filter((event) => event.kind === 'rollback')
-    .map((event) => event.at)
-    .sort()
-    .at(-1);
-  const previouslyApplied =
-    record.status === 'rolled_back'
-      ? []
-      : actions.filter(
-          (action) =>
-            (action.result === 'applied' || action.result === 'already') &&
-            (lastRollback === undefined || (action.at ?? '') > lastRollback),
-        );
+  const previouslyApplied = await actionsInEffect(record, ports.store);
   await ports.store.addEvent(incidentId, {
     at: ports.clock.now().toISOString(),
     kind: 'rerun',
@@ -348,7 +377,8 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
   return {
     status: 'open',
     incidentId,
-    incident: record.incident,
+    // An anonymous flood is re-planned with the addresses folded in since its first signal.
+    incident: widened(record),
     rerun: true,
     previousStatus: record.status,
     previousIncidentId: record.previousIncidentId,

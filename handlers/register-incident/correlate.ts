@@ -19,12 +19,14 @@ const ATTEMPTS = 3;
  * Who acted, as correlation keys it: the identity's ARN in a canonical form, so GuardDuty (which
  * knows no IAM path) and CloudTrail (which does) agree: `user/<name>` and `role/<name>` without
  * the path, and for a role session the role (every session of it is contained together). Else the
- * access key id; for an anonymous caller the source address. Undefined when none is known: such
- * signals are never folded.
+ * access key id. Anonymous callers correlate by bucket, not by address (`anonymous`: a flood from
+ * many addresses on one bucket is one incident); one naming no bucket keys on its first address.
+ * Undefined when none is known: such signals are never folded.
  */
 export function principalKey(incident: Incident): string | undefined {
   const { principal } = incident;
   if (principal.type === 'Anonymous') {
+    if (incident.buckets.length > 0) return 'anonymous';
     const [ip] = [...incident.sourceIps].sort();
     return ip ? `ip:${ip}` : undefined;
   }
@@ -59,15 +61,18 @@ function canonicalArn(incident: Incident): string | undefined {
 }
 
 /**
- * The `CORRELATION#` keys of a signal, `<accountId>#<principal key>#<bucket>`, one per bucket in
- * name order (`*` when it names none), so two signals sharing buckets always race on the same key
- * first. Empty when the principal is unknown.
+ * The `CORRELATION#` keys of a signal: first `<accountId>#<principal key>` (an identified
+ * principal: a signal for it on another bucket folds into its open incident too), then
+ * `<accountId>#<principal key>#<bucket>`, one per bucket in name order (`*` when it names none), so
+ * two signals of one principal always race on the same key first. Anonymous callers have no
+ * principal-wide key: they correlate by bucket only. Empty when the principal is unknown.
  */
 export function correlationKeys(incident: Incident): string[] {
   const principal = principalKey(incident);
   if (!principal) return [];
   const buckets = incident.buckets.length > 0 ? [...new Set(incident.buckets)].sort() : ['*'];
-  return buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`);
+  const wide = principal === 'anonymous' || principal.startsWith('ip:') ? [] : [`${incident.accountId}#${principal}`];
+  return [...wide, ...buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`)];
 }
 
 export type Correlation =

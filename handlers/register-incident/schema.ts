@@ -23,6 +23,12 @@ export const Registration = z.object({
   reason: z.string().optional(),
   /** A re-run of a registered incident (`{incidentId, rerun: true}`). */
   rerun: z.boolean().optional(),
+  /**
+   * A signal folded into a contained incident that adds something not yet contained (another
+   * bucket, another address): the incident's containment runs again for that delta only. The
+   * signal's own outcome is still `linked`.
+   */
+  delta: z.boolean().optional(),
   /** For a re-run: the incident's status before it. */
   previousStatus: z.string().optional(),
   /** A new incident that follows an earlier one for the same principal and bucket. */

@@ -1,9 +1,11 @@
 import { task } from '../shared/define-task.js';
 import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
+import { lastSignalAt } from '../shared/lifecycle.js';
 import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
 import { approvalMessage } from '../shared/render/approval-message.js';
 import { shareDataEvidence } from '../shared/render/evidence-message.js';
+import { withSignals } from '../shared/render/signals.js';
 import { reminderMessage } from '../shared/render/slack-blocks.js';
 import type { IncidentStore } from '../shared/store/types.js';
 import { RequestApprovalInput } from './schema.js';
@@ -44,6 +46,20 @@ export const requestApproval = task({
     const round = (current?.round ?? 0) + 1;
     const nonce = ports.random.token();
     const actions = [...new Set(plan.items.map((item) => item.action))];
+    // The signals line is refreshed in place while the request is pending (register-incident).
+    const message = withSignals(
+      approvalMessage({
+        ...input,
+        nonce,
+        deadline,
+        now: now.toISOString(),
+        dataEventsTable: settings.dataEventsTable !== false,
+      }),
+      {
+        count: record.findingIds.length,
+        lastSeen: lastSignalAt(record),
+      },
+    );
     await ports.store.putApproval({
       nonce,
       incidentId,
@@ -55,19 +71,13 @@ export const requestApproval = task({
       status: 'pending',
       votes: [],
       subjectUserId: ownerSlackUserId(input.enrichment),
+      message,
     });
     await ports.store.updateIncident(incidentId, {
       status: 'awaiting_approval',
       plan: { items: plan.items, recommendations: plan.recommendations, notPlanned: plan.notPlanned },
       approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
-    });
-    const message = approvalMessage({
-      ...input,
-      nonce,
-      deadline,
-      now: now.toISOString(),
-      dataEventsTable: settings.dataEventsTable !== false,
     });
     if (record.slack) {
       await ports.chat.update({ ref: record.slack, message });

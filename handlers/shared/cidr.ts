@@ -1,59 +1,173 @@
 /**
- * Source addresses as `aws:SourceIp` blocks, collapsed so a flood of any size stays a short list:
- * once more than `threshold` addresses share one IPv4 /24 or IPv6 /64, that block replaces them.
- * Fewer stay as single-address blocks (/32, /128), so one stray caller never widens the Deny to
- * its neighbours. Blocks already given (`203.0.113.0/24`) are kept. Output is sorted and unique.
+ * Source addresses as `aws:SourceIp` blocks, collapsed so a flood stays a short list: once more
+ * than `threshold` addresses share one IPv4 /24 or IPv6 /64, that block replaces them. Fewer stay
+ * as single-address blocks (/32, /128), so one stray caller never widens the Deny to its
+ * neighbours. Nothing is ever wider than a /24 or a /64:
+ * - an address that does not parse is dropped (never turned into a block, never written as text
+ *   the policy would reject);
+ * - a block given as such (`203.0.113.0/25`) is kept only when it is no wider than /24 (IPv4) or
+ *   /64 (IPv6), with its host bits cleared; a wider one (`0.0.0.0/0`, `10.0.0.0/8`) is dropped;
+ * - an IPv4-mapped IPv6 address (`::ffff:198.51.100.7`) is the IPv4 address AWS sees.
+ * Output is sorted and unique.
  */
 export const DEFAULT_CIDR_COLLAPSE_THRESHOLD = 8;
 
 export function collapseSourceIps(ips: readonly string[], threshold = DEFAULT_CIDR_COLLAPSE_THRESHOLD): string[] {
-  const blocks = new Map<string, Set<string>>();
-  const kept = new Set<string>();
+  return collapse(ips, threshold).blocks.map((block) => block.cidr);
+}
+
+/** What a Deny on source addresses will list, and what it had to leave out. */
+export interface SourceIpBlocks {
+  /** The blocks, widest coverage first (a collapsed /24 or /64 before single addresses), then by text. */
+  readonly blocks: string[];
+  /** Distinct valid addresses given (a block given as such counts once). */
+  readonly addresses: number;
+  /** Distinct valid addresses (or given blocks) whose block did not fit in `budgetBytes`. */
+  readonly omitted: number;
+  /** Entries that are no address, or a block wider than /24 or /64: dropped, never widened. */
+  readonly invalid: string[];
+}
+
+/**
+ * Upper bound of the JSON the address list of one Deny may take (`"203.0.113.0/24",` a block):
+ * with the statement around it, the Deny stays under 9 KB of the bucket policy's 20 KB, however
+ * many addresses a flood brings. The blocks covering the most addresses go in first.
+ */
+export const SOURCE_IP_BUDGET_BYTES = 8 * 1024;
+
+/** `collapseSourceIps` with its limits: invalid entries reported, the list cut to `budgetBytes`. */
+export function sourceIpBlocks(
+  ips: readonly string[],
+  options: { threshold?: number; budgetBytes?: number } = {},
+): SourceIpBlocks {
+  const { blocks, addresses, invalid } = collapse(ips, options.threshold ?? DEFAULT_CIDR_COLLAPSE_THRESHOLD);
+  const budget = options.budgetBytes ?? SOURCE_IP_BUDGET_BYTES;
+  const ranked = [...blocks].sort((a, b) => b.members - a.members || (a.cidr < b.cidr ? -1 : 1));
+  const kept: string[] = [];
+  let used = 0;
+  let omitted = 0;
+  for (const block of ranked) {
+    const cost = block.cidr.length + 3; // quotes and a comma
+    if (used + cost > budget) {
+      omitted += block.members;
+      continue;
+    }
+    used += cost;
+    kept.push(block.cidr);
+  }
+  return { blocks: kept, addresses, omitted, invalid };
+}
+
+interface Block {
+  readonly cidr: string;
+  /** How many distinct given addresses it covers. */
+  readonly members: number;
+}
+
+function collapse(ips: readonly string[], threshold: number) {
+  const wide = new Map<string, Set<string>>();
+  const given = new Set<string>();
+  const invalid: string[] = [];
   for (const raw of ips) {
-    const ip = raw.trim();
-    if (ip.includes('/')) {
-      kept.add(ip);
+    const text = raw.trim();
+    if (text.includes('/')) {
+      const block = parseBlock(text);
+      if (block) given.add(block);
+      else invalid.push(raw);
       continue;
     }
-    const block = blockOf(ip);
-    if (!block) {
-      kept.add(ip.includes(':') ? `${ip}/128` : `${ip}/32`);
+    const address = parseAddress(text);
+    if (!address) {
+      invalid.push(raw);
       continue;
     }
-    const members = blocks.get(block.cidr) ?? new Set<string>();
-    members.add(block.single);
-    blocks.set(block.cidr, members);
+    const members = wide.get(address.wide) ?? new Set<string>();
+    members.add(address.single);
+    wide.set(address.wide, members);
   }
-  for (const [cidr, members] of blocks) {
-    if (members.size > threshold) kept.add(cidr);
-    else for (const single of members) kept.add(single);
+  const blocks = new Map<string, number>();
+  for (const cidr of given) blocks.set(cidr, 1);
+  let addresses = given.size;
+  for (const [cidr, members] of wide) {
+    addresses += members.size;
+    if (members.size > threshold) blocks.set(cidr, members.size);
+    else for (const single of members) if (!blocks.has(single)) blocks.set(single, 1);
   }
-  return [...kept].sort();
+  const sorted = [...blocks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cidr, members]) => ({ cidr, members }));
+  return { blocks: sorted as Block[], addresses, invalid };
 }
 
-/** The /24 (IPv4) or /64 (IPv6) holding an address, and the address as a one-address block. */
-function blockOf(ip: string): { cidr: string; single: string } | undefined {
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+/** An address as a one-address block, and the /24 or /64 holding it; undefined if it is none. */
+function parseAddress(text: string): { single: string; wide: string } | undefined {
+  const v4 = ipv4(text);
+  if (v4) return { single: `${v4.join('.')}/32`, wide: `${v4.slice(0, 3).join('.')}.0/24` };
+  const v6 = ipv6(text);
+  if (!v6) return undefined;
+  const mapped = mappedIpv4(v6);
+  if (mapped) return { single: `${mapped.join('.')}/32`, wide: `${mapped.slice(0, 3).join('.')}.0/24` };
+  const groups = v6.map((group) => group.toString(16));
+  return { single: `${groups.join(':')}/128`, wide: `${groups.slice(0, 4).join(':')}::/64` };
+}
+
+/** A given block no wider than /24 (IPv4) or /64 (IPv6), host bits cleared; undefined otherwise. */
+function parseBlock(text: string): string | undefined {
+  const [address = '', prefixText = '', ...rest] = text.split('/');
+  if (rest.length > 0 || !/^\d{1,3}$/.test(prefixText)) return undefined;
+  const prefix = Number(prefixText);
+  const v4 = ipv4(address);
   if (v4) {
-    const octets = v4.slice(1).map(Number);
-    if (octets.some((octet) => octet > 255)) return undefined;
-    return { cidr: `${octets.slice(0, 3).join('.')}.0/24`, single: `${octets.join('.')}/32` };
+    if (prefix < 24 || prefix > 32) return undefined;
+    const value = v4.reduce((sum, octet) => sum * 256 + octet, 0);
+    const masked = prefix === 32 ? value : value - (value % 2 ** (32 - prefix));
+    const octets = [24, 16, 8, 0].map((shift) => Math.floor(masked / 2 ** shift) % 256);
+    return `${octets.join('.')}/${prefix}`;
   }
-  const groups = expandIpv6(ip);
-  if (!groups) return undefined;
-  return { cidr: `${groups.slice(0, 4).join(':')}::/64`, single: `${groups.join(':')}/128` };
+  const v6 = ipv6(address);
+  if (!v6 || mappedIpv4(v6) || prefix < 64 || prefix > 128) return undefined;
+  const masked = v6.map((group, index) => {
+    const bits = Math.min(16, Math.max(0, prefix - index * 16));
+    return bits === 16 ? group : group & (0xffff << (16 - bits)) & 0xffff;
+  });
+  return `${masked.map((group) => group.toString(16)).join(':')}/${prefix}`;
 }
 
-/** The eight groups of an IPv6 address, lower case without leading zeros; undefined if it is none. */
-function expandIpv6(ip: string): string[] | undefined {
-  if (!/^[0-9a-fA-F:]+$/.test(ip) || !ip.includes(':')) return undefined;
-  const halves = ip.split('::');
+/** Four decimal octets without leading zeros (`010` is octal to some parsers: refused). */
+function ipv4(text: string): number[] | undefined {
+  const parts = text.split('.');
+  if (parts.length !== 4 || parts.some((part) => !/^(0|[1-9]\d{0,2})$/.test(part))) return undefined;
+  const octets = parts.map(Number);
+  return octets.some((octet) => octet > 255) ? undefined : octets;
+}
+
+/** The eight 16-bit groups of an IPv6 address (a dotted IPv4 tail allowed); undefined if it is none. */
+function ipv6(text: string): number[] | undefined {
+  if (!text.includes(':') || !/^[0-9a-fA-F:.]+$/.test(text)) return undefined;
+  let body = text;
+  const tail: number[] = [];
+  const lastColon = body.lastIndexOf(':');
+  if (body.includes('.')) {
+    const v4 = ipv4(body.slice(lastColon + 1));
+    if (!v4) return undefined;
+    tail.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
+    const before = body.slice(0, lastColon + 1);
+    body = before.endsWith('::') ? before : before.slice(0, -1);
+  }
+  const halves = body.split('::');
   if (halves.length > 2) return undefined;
-  const head = halves[0] ? halves[0].split(':') : [];
-  const tail = halves[1] ? halves[1].split(':') : [];
-  const missing = 8 - head.length - tail.length;
-  if (halves.length === 1 ? missing !== 0 : missing < 1) return undefined;
-  const groups = [...head, ...Array<string>(halves.length === 2 ? missing : 0).fill('0'), ...tail];
-  if (groups.some((group) => group.length === 0 || group.length > 4)) return undefined;
-  return groups.map((group) => Number.parseInt(group, 16).toString(16));
+  const split = (half: string | undefined) => (half ? half.split(':') : []);
+  const head = split(halves[0]);
+  const rest = split(halves[1]);
+  if ([...head, ...rest].some((group) => !/^[0-9a-fA-F]{1,4}$/.test(group))) return undefined;
+  const given = head.length + rest.length + tail.length;
+  if (halves.length === 1 ? given !== 8 : given > 7) return undefined;
+  const zeros = Array<number>(8 - given).fill(0);
+  const parse = (groups: string[]) => groups.map((group) => Number.parseInt(group, 16));
+  return halves.length === 1 ? [...parse(head), ...tail] : [...parse(head), ...zeros, ...parse(rest), ...tail];
+}
+
+/** `::ffff:a.b.c.d` (IPv4-mapped): the IPv4 address it stands for. */
+function mappedIpv4(groups: readonly number[]): number[] | undefined {
+  if (groups.slice(0, 5).some((group) => group !== 0) || groups[5] !== 0xffff) return undefined;
+  const [high = 0, low = 0] = groups.slice(6);
+  return [high >> 8, high & 0xff, low >> 8, low & 0xff];
 }

@@ -1,9 +1,29 @@
 import { describe, expect, it } from 'vitest';
-import { collapseSourceIps } from '../../handlers/shared/cidr.js';
+import { collapseSourceIps, SOURCE_IP_BUDGET_BYTES, sourceIpBlocks } from '../../handlers/shared/cidr.js';
+import { byteSize, parsePolicy, serializePolicy } from '../../handlers/shared/policy/document.js';
+import { mergeStatements } from '../../handlers/shared/policy/merge.js';
 import { bucketDenyStatement } from '../../handlers/shared/policy/statements.js';
+import { scenario } from '../support/fixtures.js';
 
 const v6 = (index: number) => `2001:db8:4a2b:17::${index.toString(16)}`;
 const BUCKET_POLICY_LIMIT = 20 * 1024;
+const EXEMPT = ['arn:aws:iam::123456789012:role/IncidentResponder'];
+
+const deny = (sourceIps: string[]) =>
+  bucketDenyStatement({
+    sid: 'IR20260304abcdefabcdefDenySourceIp',
+    bucket: 'customer-records',
+    partition: 'aws',
+    sourceIps,
+    exemptArns: EXEMPT,
+  });
+
+/** The seed scenario's policy of customer-records (three statements of its own) with our Deny merged. */
+function mergedSize(sourceIps: string[]): number {
+  const bucket = scenario('compromised-iam-user-key').s3.buckets.find((entry) => entry.name === 'customer-records');
+  const current = parsePolicy(JSON.stringify(bucket?.policy), 'customer-records');
+  return byteSize(serializePolicy(mergeStatements(current, [deny(sourceIps)]).document));
+}
 
 describe('collapsing source addresses into CIDR blocks', () => {
   it('keeps a few addresses as single-address blocks, so neighbours are not denied', () => {
@@ -26,42 +46,121 @@ describe('collapsing source addresses into CIDR blocks', () => {
     expect(collapseSourceIps(ips, 8)).toEqual(['2001:db8:4a2b:17::/64']);
   });
 
-  it('keeps given blocks and drops duplicates', () => {
-    expect(collapseSourceIps(['10.0.0.0/8', '10.0.0.0/8', '192.0.2.1', '192.0.2.1'])).toEqual([
+  it('keeps given blocks no wider than /24 or /64, host bits cleared, and drops duplicates', () => {
+    expect(
+      collapseSourceIps(['203.0.113.77/25', '203.0.113.0/25', '192.0.2.1', '192.0.2.1', '2001:db8:1:2:3::/64']),
+    ).toEqual(['192.0.2.1/32', '2001:db8:1:2:0:0:0:0/64', '203.0.113.0/25']);
+  });
+
+  it('a block wider than /24 or /64 never enters the Deny, however it is spelled', () => {
+    const crafted = [
+      '0.0.0.0/0',
       '10.0.0.0/8',
-      '192.0.2.1/32',
-    ]);
+      '198.51.0.0/16',
+      '203.0.113.0/23',
+      '::/0',
+      '2001:db8::/32',
+      '2001:db8::/63',
+    ];
+
+    const result = sourceIpBlocks([...crafted, '192.0.2.1']);
+
+    expect(result.blocks).toEqual(['192.0.2.1/32']);
+    expect(result.invalid).toEqual(crafted);
+  });
+
+  it('an entry that is no address is dropped and reported, never turned into a block the policy would reject', () => {
+    const crafted = [
+      'not-an-ip',
+      '1.2.3.256',
+      '01.2.3.4',
+      '1.2.3',
+      '1:2:3:4:5:6:7:8:9',
+      '1::2::3',
+      'fe80::1%eth0',
+      '203.0.113.9/33',
+      '203.0.113.9/24/1',
+      '203.0.113.9/',
+      '"203.0.113.9"',
+      '',
+    ];
+
+    const result = sourceIpBlocks([...crafted, '198.51.100.23']);
+
+    expect(result.blocks).toEqual(['198.51.100.23/32']);
+    expect(result.invalid).toEqual(crafted);
+  });
+
+  it('an IPv4-mapped IPv6 address is the IPv4 address AWS sees, and collapses with its /24', () => {
+    const ips = ['::ffff:198.51.100.7', ...Array.from({ length: 8 }, (_, index) => `198.51.100.${index + 10}`)];
+
+    expect(collapseSourceIps(['::ffff:198.51.100.7'])).toEqual(['198.51.100.7/32']);
+    expect(collapseSourceIps(ips, 8)).toEqual(['198.51.100.0/24']);
+  });
+
+  it('many addresses each in its own /24 or /64 are never widened beyond them', () => {
+    const ips = Array.from({ length: 300 }, (_, index) => `100.64.${index % 250}.${Math.floor(index / 250) + 1}`);
+
+    const blocks = collapseSourceIps(ips, 8);
+
+    expect(blocks.every((block) => block.endsWith('/32'))).toBe(true);
   });
 
   it('a flood of 200 addresses of one /64 is one block in one Deny', () => {
     const ips = Array.from({ length: 200 }, (_, index) => v6(index + 1));
 
     const blocks = collapseSourceIps(ips);
-    const statement = bucketDenyStatement({
-      sid: 'IR20260304abcdefabcdefDenySourceIp',
-      bucket: 'public-assets',
-      partition: 'aws',
-      sourceIps: blocks,
-      exemptArns: ['arn:aws:iam::123456789012:role/IncidentResponder'],
-    });
 
     expect(blocks).toEqual(['2001:db8:4a2b:17::/64']);
-    expect(JSON.stringify(statement).length).toBeLessThan(1024);
+    expect(JSON.stringify(deny(blocks)).length).toBeLessThan(1024);
   });
 
   it('a flood of 20,000 IPv4 addresses over 80 /24s stays far under the 20 KB bucket policy limit', () => {
     const ips = Array.from({ length: 20_000 }, (_, index) => `100.64.${index % 80}.${index % 250}`);
 
     const blocks = collapseSourceIps(ips);
-    const statement = bucketDenyStatement({
-      sid: 'IR20260304abcdefabcdefDenySourceIp',
-      bucket: 'public-assets',
-      partition: 'aws',
-      sourceIps: blocks,
-      exemptArns: ['arn:aws:iam::123456789012:role/IncidentResponder'],
-    });
 
     expect(blocks).toHaveLength(80);
-    expect(JSON.stringify(statement).length).toBeLessThan(BUCKET_POLICY_LIMIT / 4);
+    expect(JSON.stringify(deny(blocks)).length).toBeLessThan(BUCKET_POLICY_LIMIT / 4);
+  });
+});
+
+describe('the address list of one Deny, within its budget', () => {
+  it('5,000 IPv4 and 5,000 IPv6 addresses, each alone in its /24 or /64: the policy stays under 20 KB and the rest is counted', () => {
+    const ips = [
+      ...Array.from({ length: 5000 }, (_, index) => `10.${Math.floor(index / 250)}.${index % 250}.7`),
+      ...Array.from({ length: 5000 }, (_, index) => `2001:db8:${index.toString(16)}:ffff:1234:5678:9abc:def0`),
+    ];
+
+    const result = sourceIpBlocks(ips);
+
+    expect(result.addresses).toBe(10_000);
+    expect(JSON.stringify(result.blocks).length).toBeLessThanOrEqual(SOURCE_IP_BUDGET_BYTES);
+    expect(result.omitted).toBe(10_000 - result.blocks.length);
+    expect(mergedSize(result.blocks)).toBeLessThan(BUCKET_POLICY_LIMIT);
+  });
+
+  it('the blocks covering the most addresses go in first', () => {
+    const flood = Array.from({ length: 3000 }, (_, index) => `2001:db8:${index % 600}::${index + 1}`);
+    const busy = Array.from({ length: 40 }, (_, index) => `203.0.113.${index + 1}`);
+
+    const result = sourceIpBlocks([...flood, ...busy], { threshold: 8 });
+
+    expect(result.blocks[0]).toBe('203.0.113.0/24');
+    expect(result.omitted).toBeGreaterThan(0);
+    expect(mergedSize(result.blocks)).toBeLessThan(BUCKET_POLICY_LIMIT);
+  });
+
+  it('thousands of addresses over 40 /24s and 100 /64s all fit once collapsed', () => {
+    const ips = [
+      ...Array.from({ length: 4000 }, (_, index) => `100.${64 + (index % 40)}.${index % 5}.${index % 250}`),
+      ...Array.from({ length: 4000 }, (_, index) => `2001:db8:${index % 100}:1::${(index + 1).toString(16)}`),
+    ];
+
+    const result = sourceIpBlocks(ips);
+
+    expect(result.omitted).toBe(0);
+    expect(result.blocks).toHaveLength(140);
+    expect(mergedSize(result.blocks)).toBeLessThan(BUCKET_POLICY_LIMIT);
   });
 });

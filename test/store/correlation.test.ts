@@ -1,13 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { detect } from '../../handlers/detect/dispatch.js';
+import { InMemoryNewTermsStore } from '../../handlers/detect/new-terms.js';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import { correlationKeys, principalKey } from '../../handlers/register-incident/correlate.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
 import { runTask } from '../../handlers/shared/define-task.js';
+import { detectionEnvelope } from '../../handlers/shared/schemas/detection-envelope.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import { knownSourceIps } from '../../handlers/shared/source-ip-deny.js';
 import type { IncidentRecord, IncidentStore } from '../../handlers/shared/store/types.js';
 import { SimClock } from '../../local/clock.js';
+import { dataEvent } from '../support/detections.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -143,20 +148,32 @@ describe('principal keys', () => {
     expect(principalKey(fromTrail)).toBe(principalKey(base));
     expect(principalKey(session)).toBe('arn:aws:iam::123456789012:role/etl-pipeline');
     expect(correlationKeys({ ...base, buckets: ['b', 'a', 'b'] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#a',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#b',
     ]);
   });
 
-  it('use the access key, or for an anonymous caller the source address; an unknown principal is never folded', () => {
+  it('use the access key, for an anonymous caller the bucket (the address only when it names none); an unknown principal is never folded', () => {
+    const anonymous = (sourceIps: string[], buckets: string[]): Incident => ({
+      ...base,
+      principal: { type: 'Anonymous' },
+      sourceIps,
+      buckets,
+    });
     expect(principalKey({ ...base, principal: { type: 'Unknown', accessKeyId: 'ASIAEXAMPLE000000001' } })).toBe(
       'key:ASIAEXAMPLE000000001',
     );
-    expect(
-      principalKey({ ...base, principal: { type: 'Anonymous' }, sourceIps: ['203.0.113.9', '198.51.100.1'] }),
-    ).toBe('ip:198.51.100.1');
+    expect(correlationKeys(anonymous(['203.0.113.9'], ['public-assets']))).toEqual(
+      correlationKeys(anonymous(['2001:db8::7'], ['public-assets'])),
+    );
+    expect(correlationKeys(anonymous(['203.0.113.9'], ['public-assets']))).toEqual([
+      '123456789012#anonymous#public-assets',
+    ]);
+    expect(principalKey(anonymous(['203.0.113.9', '198.51.100.1'], []))).toBe('ip:198.51.100.1');
     expect(correlationKeys({ ...base, principal: { type: 'Unknown' }, buckets: [] })).toEqual([]);
     expect(correlationKeys({ ...base, buckets: [] })).toEqual([
+      '123456789012#arn:aws:iam::123456789012:user/developer-jane',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#*',
     ]);
   });
@@ -188,6 +205,45 @@ describe('registration under concurrency (the state machine retries StoreConflic
       }
     }
   }
+
+  it('an anonymous flood from 200 addresses on one bucket, the first then bursts of 50: one incident holding every address', async () => {
+    const clock = new SimClock(new Date(T0));
+    const records = Array.from({ length: 200 }, (_, n) =>
+      dataEvent({ ip: n % 2 ? `2001:db8:4a2b:17::${n.toString(16)}` : `198.51.${n % 7}.${n}`, eventTime: at(0) }),
+    );
+    const detections = await detect(
+      { Records: records },
+      { newTerms: new InMemoryNewTermsStore() },
+      {
+        trustedAccounts: [],
+      },
+    );
+    const tag = randomUUID().slice(0, 8);
+
+    const results: Registration[] = [];
+    for (let start = 0; start < detections.length; start += start === 0 ? 1 : 50) {
+      const burst = detections.slice(start, start === 0 ? 1 : start + 50);
+      results.push(
+        ...(await Promise.all(
+          burst.map((detection, n) =>
+            registerWithRetries(detectionEnvelope(detection), `flood-${tag}-${start + n}`, clock),
+          ),
+        )),
+      );
+    }
+
+    expect(detections).toHaveLength(200);
+    expect(detections.every((detection) => detection.rule === 'anonymous-rare-source')).toBe(true);
+    const opened = results.filter((result) => result.status === 'open');
+    expect(opened).toHaveLength(1);
+    const incidentId = opened[0]?.incidentId as string;
+    expect(results.filter((result) => result.status === 'linked' && result.incidentId === incidentId)).toHaveLength(
+      199,
+    );
+    const record = (await store.getIncident(incidentId)) as IncidentRecord;
+    expect(record.signalSourceIps).toHaveLength(199);
+    expect(knownSourceIps(record).sort()).toEqual(records.map((entry) => entry.sourceIPAddress).sort());
+  });
 
   it('20 different findings for one principal and bucket at once: exactly one incident, 19 folded into it', async () => {
     const clock = new SimClock(new Date(T0));

@@ -54,6 +54,11 @@ export const Settings = z.object({
    * approval message then does not promise data-event evidence. Absent means configured.
    */
   dataEventsTable: z.boolean().optional(),
+  /**
+   * Anonymous callers are denied by address: once more than this many addresses share one IPv4 /24
+   * or IPv6 /64, that block replaces them in the Deny (`handlers/shared/cidr.ts`).
+   */
+  cidrCollapseThreshold: z.number().int().min(1).max(65_536).default(8),
   /** The deployment's own account. Unset (a local run): the finding's account is home. */
   homeAccountId: AccountId.optional(),
   /** Accounts the responder acts in through the member role (DESIGN §8a). */

@@ -4,12 +4,20 @@ import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
 import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
-import type { IncidentRecord, IncidentStore, TimelineEvent, UndoEntry, UndoKind } from './types.js';
+import {
+  type IncidentRecord,
+  type IncidentStore,
+  MAX_SIGNAL_SOURCE_IPS,
+  type TimelineEvent,
+  type UndoEntry,
+  type UndoKind,
+} from './types.js';
 
 type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
 
 type IncidentMethods =
   | 'appendFindingId'
+  | 'addSignalSourceIps'
   | 'createIncident'
   | 'getIncident'
   | 'updateIncident'
@@ -46,6 +54,28 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
     return stripKeys<IncidentRecord>(item);
+  }
+
+  async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void> {
+    const unique = [...new Set(ips)];
+    if (unique.length === 0) return;
+    const key = incidentKey(incidentId);
+    const added = await this.table.update(key, {
+      UpdateExpression: 'ADD #ips :ips',
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#ips) OR size(#ips) < :max)',
+      ExpressionAttributeNames: { '#ips': 'signalSourceIps' },
+      ExpressionAttributeValues: { ':ips': new Set(unique), ':max': MAX_SIGNAL_SOURCE_IPS },
+      ReturnValues: 'NONE',
+    });
+    if (added) return;
+    const counted = await this.table.update(key, {
+      UpdateExpression: 'ADD #omitted :n',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#omitted': 'signalSourceIpsOmitted' },
+      ExpressionAttributeValues: { ':n': unique.length },
+      ReturnValues: 'NONE',
+    });
+    if (!counted) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {

@@ -42,6 +42,10 @@ export function correlationTtl(expiresAt: string): number | undefined {
 /** The stored record without the table's own attributes (`pk`, `sk`, `ttl`). */
 export function stripKeys<T>(item: Record<string, unknown>): T {
   const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
+  // A string set (`signalSourceIps`) comes back as a Set: records hold plain arrays.
+  for (const [field, value] of Object.entries(record)) {
+    if (value instanceof Set) record[field] = [...value].sort();
+  }
   return record as T;
 }
 

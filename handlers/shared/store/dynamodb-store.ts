@@ -70,6 +70,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.incidents.appendFindingId(...args);
   }
 
+  addSignalSourceIps(...args: Args<'addSignalSourceIps'>) {
+    return this.incidents.addSignalSourceIps(...args);
+  }
+
   createIncident(...args: Args<'createIncident'>) {
     return this.incidents.createIncident(...args);
   }

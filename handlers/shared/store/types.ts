@@ -1,5 +1,5 @@
 import type { Closure } from '../lifecycle.js';
-import type { DataEventsSummary } from '../ports.js';
+import type { ChatMessage, DataEventsSummary } from '../ports.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
 import type { Unavailable } from '../schemas/task-input.js';
@@ -68,7 +68,17 @@ export interface IncidentRecord {
   readonly lastSignalAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
   readonly previousIncidentId?: string;
+  /**
+   * Source addresses of the anonymous signals folded in (a set, sorted; at most
+   * `MAX_SIGNAL_SOURCE_IPS`): with the incident's own, what its source-address Deny lists.
+   */
+  readonly signalSourceIps?: string[];
+  /** Addresses of folded signals not kept because `signalSourceIps` was full. */
+  readonly signalSourceIpsOmitted?: number;
 }
+
+/** At most this many folded-in source addresses are kept on an incident (about 40 bytes each). */
+export const MAX_SIGNAL_SOURCE_IPS = 5000;
 
 export interface TimelineEvent {
   readonly at: string;
@@ -137,6 +147,11 @@ export interface ApprovalRecord {
   readonly selected?: string[];
   readonly reason?: string;
   readonly slack?: { channel: string; ts: string };
+  /**
+   * The approval message as posted (its blocks with the checkboxes and this nonce), so a signal
+   * folding in while it is pending can refresh its signals line in place (`render/signals.ts`).
+   */
+  readonly message?: ChatMessage;
   /** Slack user id of the compromised principal's owner, when known: never their own approver. */
   readonly subjectUserId?: string;
 }
@@ -244,6 +259,12 @@ export interface IncidentStore {
   extendCorrelation(args: { key: string; incidentId: string; expiresAt: string }): Promise<void>;
   /** Adds a finding id to the incident once, and returns the record. Throws IncidentNotFound. */
   appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
+  /**
+   * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
+   * nothing). Once it holds `MAX_SIGNAL_SOURCE_IPS`, they are counted in `signalSourceIpsOmitted`
+   * instead. Throws IncidentNotFound.
+   */
+  addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;

@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { apiCallEvent } from '../../examples/src/detection-records.js';
+import { random, s3DataEvent } from '../../examples/src/records.js';
+import type { IncidentRecord } from '../../handlers/shared/store/types.js';
+import { simulate } from '../../local/simulate.js';
+import { anonymous, REGION } from '../support/detections.js';
+import { variant } from '../support/simulate.js';
+
+const BUCKET = 'customer-records';
+const T0 = Date.parse('2026-02-23T04:15:31Z');
+
+type Block = { type: string; block_id?: string; elements?: { text?: string }[] };
+const signalsLine = (message: { blocks?: unknown[] } | undefined) =>
+  (message?.blocks?.find((block) => (block as Block).block_id === 'signals') as Block | undefined)?.elements?.[0]?.text;
+
+type Policy = { Statement: { Sid?: string; Condition?: { IpAddress?: { 'aws:SourceIp': string[] } } }[] };
+
+/** An anonymous GetObject on the bucket from `ip`, `seconds` after T0, as EventBridge delivers the CloudTrail record. */
+function anonymousGet(ip: string, seconds: number, next: () => number): Record<string, unknown> {
+  const record = s3DataEvent(
+    {
+      identity: anonymous,
+      eventName: 'GetObject',
+      eventTime: new Date(T0 + seconds * 1000).toISOString().replace('.000Z', 'Z'),
+      bucket: BUCKET,
+      key: `exports/customers-${String(seconds).padStart(4, '0')}.csv.gz`,
+      sourceIp: ip,
+      userAgent: '[python-requests/2.31.0]',
+      region: REGION,
+      bytesOut: 52_000,
+    },
+    next,
+  );
+  return apiCallEvent(record, next);
+}
+
+describe('an anonymous flood on one bucket', () => {
+  it('addresses of one /64 and a few IPv4 callers while the approval is pending: one incident, one approval, one Deny listing them all collapsed', async () => {
+    const next = random(14);
+    const v6 = Array.from({ length: 20 }, (_, index) => `2001:db8:4a2b:17::${(index + 1).toString(16)}`);
+    const v4 = ['203.0.113.7', '203.0.113.9', '198.51.100.23', '192.0.2.200'];
+    const ips = [v4[0] as string, ...v6, ...v4.slice(1)];
+    let record: IncidentRecord | undefined;
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = ips.map((ip, index) => anonymousGet(ip, index, next));
+      s.approvalDelayMinutes = 10;
+    });
+
+    const result = await simulate(input, {
+      approve: { kind: 'all' },
+      inspect: async (store, incidents) => {
+        record = await store.getIncident(incidents[0]?.incidentId as string);
+      },
+    });
+
+    const [first, ...rest] = result.incidents;
+    expect(first?.status).toBe('contained');
+    expect(rest).toHaveLength(23);
+    expect(rest.every((incident) => incident.status === 'linked' && incident.incidentId === first?.incidentId)).toBe(
+      true,
+    );
+    const approvals = result.incidents.flatMap((incident) => incident.states).filter((s) => s === 'Request Approval');
+    expect(approvals).toHaveLength(1);
+    expect(record?.signalSourceIps).toHaveLength(23);
+    const policy = result.account.bucketPolicies[BUCKET] as Policy;
+    const ours = policy.Statement.filter((statement) => statement.Sid?.startsWith('IR'));
+    expect(ours).toHaveLength(1);
+    // The plan named the address known when it was built; the apply added those folded in before the decision.
+    const planned = first?.plan.find((item) => item.action === 'denyBucketAccess') as {
+      statements: Policy['Statement'];
+    };
+    expect(planned.statements[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['203.0.113.7/32']);
+    // The widest block first, then single addresses.
+    expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
+      '2001:db8:4a2b:17::/64',
+      '192.0.2.200/32',
+      '198.51.100.23/32',
+      '203.0.113.7/32',
+      '203.0.113.9/32',
+    ]);
+    expect(first?.applied.find((item) => item.action === 'denyBucketAccess')).toMatchObject({
+      result: 'applied',
+      detail: expect.stringMatching(/denies 24 source address\(es\) known at approval in 5 block\(s\)/),
+    });
+    expect(JSON.stringify(policy).length).toBeLessThan(20 * 1024);
+
+    // Each signal folded in while the approval was pending refreshed the request in place.
+    const posted = first?.slackMessages.find((message) => message.method === 'chat.postMessage');
+    const refresh = result.incidents[5]?.slackMessages.find((message) => message.method === 'chat.update');
+    const line = /^Signals: (\d+) · last seen (2026-02-23 \d\d:\d\d:\d\d) UTC$/;
+    const [, count, seen] = line.exec(signalsLine(posted) ?? '') ?? [];
+    const [, laterCount, laterSeen] = line.exec(signalsLine(refresh) ?? '') ?? [];
+    expect([count, laterCount]).toEqual(['1', '6']);
+    expect((laterSeen ?? '') > (seen ?? '~')).toBe(true);
+    expect(refresh?.blocks?.length).toBe(posted?.blocks?.length);
+    // The checkboxes and the buttons (with the request's nonce) are the ones posted.
+    const interactive = (message: typeof posted) =>
+      JSON.stringify(message?.blocks?.filter((block) => ['actions', 'input'].includes((block as Block).type)));
+    expect(interactive(refresh)).toBe(interactive(posted));
+    expect(interactive(posted)).toMatch(/checkboxes/);
+  }, 120_000);
+
+  it('a new address after containment extends the one Deny in place, with its own approval for just that delta', async () => {
+    const next = random(21);
+    const first = anonymousGet('203.0.113.7', 0, next);
+    const later = anonymousGet('198.51.100.23', 30 * 60, next);
+    const during = anonymousGet('192.0.2.200', 31 * 60, next);
+    const once = variant('compromised-iam-user-key', (s) => {
+      s.events = [first];
+    });
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [first, later, during];
+    });
+
+    const baseline = await simulate(once, { approve: { kind: 'all' } });
+    const result = await simulate(input, { approve: { kind: 'all' } });
+
+    const [opened, delta, folded] = result.incidents;
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked', 'linked']);
+    expect(new Set(result.incidents.map((incident) => incident.incidentId)).size).toBe(1);
+    // One approval for the incident, one for the delta; the signal during the delta's approval folds into it.
+    expect(opened?.states).toContain('Request Approval');
+    expect(delta?.states).toContain('Request Approval');
+    expect(folded?.states).not.toContain('Request Approval');
+    // What was in place is confirmed, not asked again: the delta entry's plan asks only for the Deny.
+    expect(delta?.applied.find((item) => item.action === 'startMacieJob')?.result).toBe('already');
+    expect(delta?.applied.find((item) => item.action === 'denyBucketAccess')?.result).toBe('applied');
+    const before = baseline.account.bucketPolicies[BUCKET] as Policy;
+    const after = result.account.bucketPolicies[BUCKET] as Policy;
+    const ours = after.Statement.filter((statement) => statement.Sid?.startsWith('IR'));
+    expect(ours).toHaveLength(1);
+    expect(ours[0]?.Sid).toBe(before.Statement.find((statement) => statement.Sid?.startsWith('IR'))?.Sid);
+    expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
+      '192.0.2.200/32',
+      '198.51.100.23/32',
+      '203.0.113.7/32',
+    ]);
+    const grown = JSON.stringify(after).length - JSON.stringify(before).length;
+    expect(grown).toBe(',"192.0.2.200/32","198.51.100.23/32"'.length);
+  }, 180_000);
+});
