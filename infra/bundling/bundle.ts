@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * How every Lambda handler is bundled, by the stack (`TaskFunction`, through `cli.ts`), by the
- * bundle-size test and by `npm run bench`: one ESM file, minified, the AWS SDK bundled, with a
- * separate source map. Nothing here runs Docker.
+ * bundle-size test and by `npm run bench`: one ESM file, minified, the AWS SDK bundled, Powertools
+ * left to its layer (`LAYER_PACKAGES`), with a separate source map. Nothing here runs Docker.
  */
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +33,43 @@ export const BUNDLE_OPTIONS = {
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
   logLevel: 'warning',
 } as const satisfies BuildOptions;
+
+/**
+ * Powertools (Logger, Metrics, Tracer and their dependencies, the X-Ray SDK among them) is not in
+ * the bundles: every function has the Powertools public Lambda layer of the version in
+ * `package.json` (`infra/constructs/task-function.ts`), and Node finds the packages there. Bundled,
+ * they would add 153 KB to each function (Tracer's X-Ray SDK 121 KB, Logger and Metrics 33 KB)
+ * and put the largest over `MAX_BUNDLE_BYTES`. The tests and the local runtime run the TypeScript,
+ * which takes them from `node_modules`.
+ */
+export const LAYER_PACKAGES = ['@aws-lambda-powertools/*'] as const;
+
+/** The Powertools version the layer must have: the one the code is tested with. */
+export async function powertoolsVersion(): Promise<string> {
+  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const version = manifest.dependencies?.['@aws-lambda-powertools/logger'];
+  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error(`package.json must pin @aws-lambda-powertools/logger to an exact version, not ${version}`);
+  }
+  return version;
+}
+
+/**
+ * Makes a bundle outside Lambda find what the layer provides: `node_modules/@aws-lambda-powertools`
+ * beside it, linked to the project's. For running a bundle locally (`npm run bench`, the Slack
+ * bundle test); never in a deployed asset.
+ */
+export async function provideLayerLocally(bundleFile: string): Promise<void> {
+  const scope = join(dirname(bundleFile), 'node_modules', '@aws-lambda-powertools');
+  await mkdir(dirname(scope), { recursive: true });
+  await symlink(join(ROOT, 'node_modules', '@aws-lambda-powertools'), scope, 'dir').catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+}
 
 /** In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`). */
 const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
@@ -162,6 +199,7 @@ export function buildOptionsFor(entry: string): BuildOptions {
     entryPoints: [entry],
     absWorkingDir: ROOT,
     alias: { ...LAMBDA_ALIASES },
+    external: [...LAYER_PACKAGES],
     plugins: stubs ? [sdkModules, stubPlugin(stubs)] : [sdkModules],
   };
 }
