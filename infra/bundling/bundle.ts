@@ -37,24 +37,12 @@ export const BUNDLE_OPTIONS = {
 /**
  * Powertools (Logger, Metrics, Tracer and their dependencies, the X-Ray SDK among them) is not in
  * the bundles: every function has the Powertools public Lambda layer of the version in
- * `package.json` (`infra/constructs/task-function.ts`), and Node finds the packages there. Bundled,
+ * `package.json` (`powertoolsLayer` in `infra/constructs/task-function.ts`), and Node finds the packages there. Bundled,
  * they would add 153 KB to each function (Tracer's X-Ray SDK 121 KB, Logger and Metrics 33 KB)
  * and put the largest over `MAX_BUNDLE_BYTES`. The tests and the local runtime run the TypeScript,
  * which takes them from `node_modules`.
  */
 export const LAYER_PACKAGES = ['@aws-lambda-powertools/*'] as const;
-
-/** The Powertools version the layer must have: the one the code is tested with. */
-export async function powertoolsVersion(): Promise<string> {
-  const manifest = JSON.parse(await readFile(join(ROOT, 'package.json'), 'utf8')) as {
-    dependencies?: Record<string, string>;
-  };
-  const version = manifest.dependencies?.['@aws-lambda-powertools/logger'];
-  if (!version || !/^\d+\.\d+\.\d+$/.test(version)) {
-    throw new Error(`package.json must pin @aws-lambda-powertools/logger to an exact version, not ${version}`);
-  }
-  return version;
-}
 
 /**
  * Makes a bundle outside Lambda find what the layer provides: `node_modules/@aws-lambda-powertools`
