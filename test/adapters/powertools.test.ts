@@ -68,7 +68,7 @@ describe('log lines', () => {
 
   it('drop the correlation keys when the invocation ends, so a warm container starts clean', async () => {
     vi.stubEnv('RESPONDER_SILENT', '0');
-    const handler = observe('test', async () => log.info('inside'));
+    const handler = observe('test', async (_event: unknown) => log.info('inside'));
 
     await handler({ incidentId: INCIDENT_ID });
     log.info('after');
@@ -153,7 +153,7 @@ describe('metrics (EMF)', () => {
 
   it('write the approval and containment times in seconds, a failed flow, and each failed action by action', async () => {
     vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-    const handler = observe('writeReport', async () =>
+    const handler = observe('writeReport', async (_event: unknown) =>
       incidentMetrics.reported(
         'failed',
         [
@@ -182,9 +182,9 @@ describe('metrics (EMF)', () => {
       ]);
     }
     const flushed = documents.find((document) => 'TimeToApprove' in document);
-    if (!flushed) throw new Error('no EMF document with the times');
+    if (!flushed?._aws) throw new Error('no EMF document with the times');
     expect(flushed).toMatchObject({ IncidentsFailed: 1, TimeToApprove: 720, TimeToContain: 900 });
-    expect((flushed._aws?.CloudWatchMetrics[0] as { Metrics: unknown[] }).Metrics).toEqual(
+    expect((flushed._aws.CloudWatchMetrics[0] as { Metrics: unknown[] }).Metrics).toEqual(
       expect.arrayContaining([
         { Name: 'TimeToApprove', Unit: 'Seconds' },
         { Name: 'TimeToContain', Unit: 'Seconds' },
