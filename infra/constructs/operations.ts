@@ -1,4 +1,4 @@
-import { ArnFormat, Aspects, Duration, type IAspect, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Aspects, Duration, type IAspect, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -72,6 +72,9 @@ export class Operations extends Construct {
     const key = new kms.Key(this, 'AlarmTopicKey', {
       description: 's3-exfil-responder alarm topic',
       enableKeyRotation: true,
+      // It encrypts notifications in transit only: nothing is left to read once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     // CloudWatch encrypts what it publishes to the topic with this key, for this account's alarms only.
     key.addToResourcePolicy(

@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
@@ -58,6 +59,26 @@ describe('handler bundles', () => {
     expect(bundledPackages(bundles.get('rollback-incident')?.metafile ?? { inputs: {}, outputs: {} })).toContain(
       '@aws-sdk/client-ec2',
     );
+  });
+});
+
+describe('Powertools', () => {
+  it('is left to the layer: no bundle holds it or the X-Ray SDK, and every bundle imports the Logger from outside', () => {
+    for (const [name, bundle] of bundles) {
+      const held = [...bundledPackages(bundle.metafile)].filter(
+        (pkg) => pkg.startsWith('@aws-lambda-powertools/') || pkg === 'aws-xray-sdk-core' || pkg === 'cls-hooked',
+      );
+      const external = Object.values(bundle.metafile.outputs).flatMap((output) =>
+        output.imports.filter((entry) => entry.external).map((entry) => entry.path),
+      );
+
+      expect(held, name).toEqual([]);
+      expect(external, name).toContain('@aws-lambda-powertools/logger');
+      expect(
+        external.filter((path) => !path.startsWith('node:') && !path.startsWith('@aws-lambda-powertools/')),
+        name,
+      ).toEqual([]);
+    }
   });
 });
 
