@@ -113,6 +113,47 @@ const sdkModules: Plugin = {
   },
 };
 
+const ZOD_TO_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/;
+const EXPORTED = /^export (?:function|const|let|class) ([A-Za-z0-9_$]+)|^export \{([^}]*)\}/gm;
+
+/**
+ * zod's JSON Schema generation (`toJSONSchema`, `~standard.jsonSchema`), which no handler calls, as
+ * a module of the same exports that throw when called: zod's schema classes reference it, so
+ * esbuild keeps all of it otherwise (9 KB a bundle). The two method factories zod calls while
+ * building a schema return a function that throws; the rest throw at once.
+ */
+export function zodJsonSchemaStub(source: string): string {
+  const names: string[] = [];
+  for (const [, name, list] of source.matchAll(EXPORTED)) {
+    if (name) names.push(name);
+    for (const entry of list?.split(',') ?? []) {
+      const alias = entry
+        .trim()
+        .split(/\s+as\s+/)
+        .pop();
+      if (alias) names.push(alias);
+    }
+  }
+  const lines = [
+    "const absent = () => { throw new Error('zod JSON Schema generation is not in this bundle'); };",
+    ...names.map((name) =>
+      /^create[A-Za-z]*Method$/.test(name) ? `export const ${name} = () => absent;` : `export const ${name} = absent;`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/** zod's JSON Schema generation replaced by `zodJsonSchemaStub`. */
+const zodModules: Plugin = {
+  name: 'zod-modules',
+  setup(builder) {
+    builder.onLoad({ filter: ZOD_TO_JSON_SCHEMA }, async ({ path }) => ({
+      contents: zodJsonSchemaStub(await readFile(path, 'utf8')),
+      loader: 'js',
+    }));
+  },
+};
+
 /** Modules a handler's bundle replaces by a stub: each export a function that throws naming it. */
 export interface Stubs {
   /** Packages, by the name they are imported by, and their exports. */
@@ -188,7 +229,7 @@ export function buildOptionsFor(entry: string): BuildOptions {
     absWorkingDir: ROOT,
     alias: { ...LAMBDA_ALIASES },
     external: [...LAYER_PACKAGES],
-    plugins: stubs ? [sdkModules, stubPlugin(stubs)] : [sdkModules],
+    plugins: stubs ? [sdkModules, zodModules, stubPlugin(stubs)] : [sdkModules, zodModules],
   };
 }
 
