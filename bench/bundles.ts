@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { bundleHandler, MAX_BUNDLE_BYTES, ROOT } from '../infra/bundling/bundle.js';
+import { bundleHandler, MAX_BUNDLE_BYTES, provideLayerLocally, ROOT } from '../infra/bundling/bundle.js';
 import { runBundledSlackRequest, startSlackFakes } from '../local/bundled-slack.js';
 
 /** Slack's limit for acknowledging an interaction. */
@@ -36,6 +36,7 @@ console.log(performance.now() - start);
 
 /** One `import()` of a bundle in a fresh process, with the variables a function has and nothing else. */
 async function coldImport(file: string): Promise<number> {
+  await provideLayerLocally(file);
   const { stdout } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', IMPORT], {
     env: {
       PATH: process.env.PATH ?? '',

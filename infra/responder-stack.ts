@@ -11,6 +11,7 @@ import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
 import { ForwardedEvents } from './constructs/forwarded-events.js';
 import { IncidentStore } from './constructs/incident-store.js';
+import { Operations } from './constructs/operations.js';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
 import { RollbackStateMachine } from './constructs/rollback-state-machine.js';
 import { SlackApproval, slackSecret } from './constructs/slack-approval.js';
@@ -33,7 +34,8 @@ const pascal = (id: string) => id.replace(/(^|-)([a-z0-9])/g, (_, __, char: stri
 
 /**
  * The responder: the incident store, the evidence bucket, one function per task, one state
- * machine and EventBridge rule per playbook, and the Slack interaction endpoint.
+ * machine and EventBridge rule per playbook, the Slack interaction endpoint, and the operations
+ * dashboard with the alarm topic.
  */
 export class ResponderStack extends Stack {
   readonly functions: Record<TaskName, TaskFunction>;
@@ -112,9 +114,10 @@ export class ResponderStack extends Stack {
     });
 
     const routes = detectionRoutes(props.playbooks, this.stateMachines);
+    let detections: Detections | undefined;
     if (config.detections.enabled && Object.keys(routes).length > 0) {
       const logGroup = config.detections.cloudTrailLogGroup;
-      new Detections(this, 'Detections', {
+      detections = new Detections(this, 'Detections', {
         routes,
         trustedAccounts: config.trustedAccounts,
         bulkDownloadThreshold: config.bulkDownloadThreshold,
@@ -135,7 +138,7 @@ export class ResponderStack extends Stack {
       value: rollback.stateMachine.stateMachineArn,
       description: 'responder rollback <incidentId> --state-machine <this>',
     });
-    new SlackApproval(this, 'SlackApproval', {
+    const slack = new SlackApproval(this, 'SlackApproval', {
       table: store.table,
       secret,
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
@@ -147,6 +150,26 @@ export class ResponderStack extends Stack {
     new CfnOutput(this, 'SlackSecretArn', {
       value: secret.secretArn,
       description: 'Put {"signingSecret","botToken"} here',
+    });
+
+    const operations = new Operations(this, 'Operations', {
+      stateMachines: [...this.stateMachines.map((machine) => machine.stateMachine), rollback.stateMachine],
+      functions: [
+        ...TASK_NAMES.map((task) => this.functions[task].fn),
+        slack.function.fn,
+        ...(detections ? [detections.function.fn] : []),
+      ],
+      slackSecret: secret,
+      slackChannel: config.slackChannel,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: operations.topic.topicArn,
+      description:
+        'Every alarm notifies this topic (posted in Slack); aws sns subscribe --topic-arn <this> --protocol email …',
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: operations.dashboard.dashboardName,
+      description: 'CloudWatch > Dashboards: incidents, approval and containment times, failed actions, executions',
     });
   }
 }

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { normalizeFinding } from '../handlers/shared/schemas/normalize.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
+import { provideLayerLocally } from '../infra/bundling/bundle.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
 import { interactionBody, signedSlackEvent } from './slack-signing.js';
 
@@ -216,9 +217,11 @@ console.log(${JSON.stringify(MARKER)} + JSON.stringify({ importMs: imported - st
 
 /**
  * One cold start: a fresh `node` imports the bundle (`index.mjs`) and handles one signed Approve
- * click on a new pending approval. The environment is the function's and nothing else.
+ * click on a new pending approval. The environment is the function's and nothing else; Powertools
+ * comes from `node_modules` as the layer provides it in Lambda.
  */
 export async function runBundledSlackRequest(bundle: string, fakes: SlackFakes): Promise<BundledRequest> {
+  await provideLayerLocally(bundle);
   const event = signedApproveClick(await pendingApproval(fakes), fakes.responseUrl);
   const { stdout, stderr } = await promisify(execFile)(process.execPath, ['--input-type=module', '-e', DRIVER], {
     env: {

@@ -4,8 +4,10 @@ import * as z from 'zod';
 import { requireEnv } from '../shared/env.js';
 import { mapAwsError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
+import { incidentMetrics } from '../shared/metrics.js';
 import { detectionEnvelope } from '../shared/schemas/detection-envelope.js';
 import { AccountId } from '../shared/schemas/primitives.js';
+import { traced } from '../shared/tracing.js';
 import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX, type DetectConfig, type Detection, DetectionRule } from './detection.js';
 import { type DetectState, detect } from './dispatch.js';
 
@@ -42,6 +44,7 @@ export async function handleDetectionEvent(
   const detections = await detect(event, ports.state, config);
   const outcome = { detections: detections.length, started: 0, already: 0, unrouted: 0 };
   for (const detection of detections) {
+    incidentMetrics.detectionFired(detection.rule);
     const arn = config.routes[detection.rule];
     if (!arn) {
       outcome.unrouted += 1;
@@ -56,7 +59,7 @@ export async function handleDetectionEvent(
 }
 
 /** `states:StartExecution` against AWS; an existing execution of the same name is `already`. */
-export function sfnStarter(client = new SFNClient({})): PlaybookStarter {
+export function sfnStarter(client = traced(new SFNClient({}))): PlaybookStarter {
   return {
     start: async (stateMachineArn, name, input) => {
       try {

@@ -2,8 +2,10 @@ import { awsGuardDutyPort } from '../shared/clients/guardduty.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
+import { incidentMetrics } from '../shared/metrics.js';
 import type { ChatPort } from '../shared/ports.js';
 import { registerIncident } from './core.js';
+import type { Registration } from './schema.js';
 
 /**
  * Slack is only needed when a signal is linked to an incident that has a thread: the Slack client
@@ -21,9 +23,18 @@ function lazyChat(): ChatPort {
   };
 }
 
-export const handler = lambdaHandler(registerIncident, () => ({
-  store: dynamoStore(),
-  clock: systemClock,
-  guardduty: awsGuardDutyPort(),
-  chat: lazyChat(),
-}));
+/** Counts a registration: opened, linked or ignored. A re-run opens nothing new and is not counted. */
+export function measureRegistration(registration: Registration): void {
+  if (!registration.rerun) incidentMetrics.registered(registration.status);
+}
+
+export const handler = lambdaHandler(
+  registerIncident,
+  () => ({
+    store: dynamoStore(),
+    clock: systemClock,
+    guardduty: awsGuardDutyPort(),
+    chat: lazyChat(),
+  }),
+  measureRegistration,
+);

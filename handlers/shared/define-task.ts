@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { InvalidTaskInput } from './errors.js';
-import { log } from './log.js';
+import { correlationOf, log } from './log.js';
+import { observe } from './observe.js';
 import type {
   ChatPort,
   Clock,
@@ -72,18 +73,23 @@ export async function runTask<S extends z.ZodType, P extends Partial<Ports>, O>(
 /**
  * The Lambda handler for a task: ports are built once per container (lazily, so a cold start pays
  * only for the clients this task uses), input is validated, and only the outcome is logged —
- * never the input, which may hold a task token or finding details.
+ * never the input, which may hold a task token or finding details. Each line carries the
+ * invocation's correlation keys (`observe`), the incident id of the output too once known.
+ * `measure` counts what the task's outcome says (`handlers/shared/metrics.ts`).
  */
 export function lambdaHandler<S extends z.ZodType, P extends Partial<Ports>, O>(
   definition: Task<S, P, O>,
   makePorts: () => P,
+  measure?: (output: O) => void,
 ): (event: unknown) => Promise<O> {
   let ports: P | undefined;
-  return async (event: unknown) => {
+  return observe(definition.name, async (event: unknown) => {
     const started = Date.now();
     ports ??= makePorts();
     try {
       const output = await runTask(definition, event, ports);
+      log.correlate(correlationOf(output));
+      measure?.(output);
       log.info('task completed', { task: definition.name, ms: Date.now() - started });
       return output;
     } catch (error) {
@@ -91,5 +97,5 @@ export function lambdaHandler<S extends z.ZodType, P extends Partial<Ports>, O>(
       log.error('task failed', { task: definition.name, error: name, ms: Date.now() - started });
       throw error;
     }
-  };
+  });
 }

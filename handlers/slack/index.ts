@@ -3,6 +3,7 @@ import { lazySlackChat, slackApiUrl, slackSecret } from '../shared/clients/slack
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { requireEnv } from '../shared/env.js';
+import { observe } from '../shared/observe.js';
 import { buildSlackApp, type SlackLambdaHandler } from './app.js';
 import { admit, withRequestWindow } from './door.js';
 
@@ -13,7 +14,7 @@ let started: Promise<SlackLambdaHandler> | undefined;
  * The checks that need no secret run first, so an unsigned or oversize request is refused without
  * reading the secret or starting Bolt.
  */
-export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
+export const handler = observe('slack', async (...args: Parameters<SlackLambdaHandler>) => {
   const refused = admit(args[0], Date.now());
   if ('statusCode' in refused) return refused;
   if (!started) {
@@ -40,4 +41,4 @@ export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
     });
   }
   return (await started)(...args);
-};
+});

@@ -11,6 +11,7 @@ import { createUndoRequest } from '../shared/undo-request.js';
 /** How long the Undo button in the closing message works: a week. */
 const UNDO_WINDOW_MS = 7 * 24 * 3600_000;
 
+import { incidentMetrics } from '../shared/metrics.js';
 import { renderHtmlReport } from '../shared/render/html-report.js';
 import { renderReport } from '../shared/render/markdown-report.js';
 import { buildReport } from '../shared/render/report.js';
@@ -78,6 +79,7 @@ export const writeReport = task({
       applied,
       failure: input.failure,
     });
+    incidentMetrics.reported(status, applied, report.metrics);
     const base = `incidents/${incidentId}/report`;
     await ports.evidence.putObject({
       key: `${base}.md`,

@@ -1,12 +1,12 @@
-import { readFile, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 /**
  * How every Lambda handler is bundled, by the stack (`TaskFunction`, through `cli.ts`), by the
- * bundle-size test and by `npm run bench`: one ESM file, minified, the AWS SDK bundled, with a
- * separate source map. Nothing here runs Docker.
+ * bundle-size test and by `npm run bench`: one ESM file, minified, the AWS SDK bundled, Powertools
+ * left to its layer (`LAYER_PACKAGES`), with a separate source map. Nothing here runs Docker.
  */
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -33,6 +33,31 @@ export const BUNDLE_OPTIONS = {
   banner: { js: "import { createRequire } from 'module'; const require = createRequire(import.meta.url);" },
   logLevel: 'warning',
 } as const satisfies BuildOptions;
+
+/**
+ * Powertools (Logger, Metrics, Tracer and their dependencies, the X-Ray SDK among them) is not in
+ * the bundles: every function has the Powertools public Lambda layer of the version in
+ * `package.json` (`powertoolsLayer` in `infra/constructs/task-function.ts`), and Node finds the packages there. Bundled,
+ * they would add 153 KB to each function (Tracer's X-Ray SDK 121 KB, Logger and Metrics 33 KB)
+ * and put the largest over `MAX_BUNDLE_BYTES`. The tests and the local runtime run the TypeScript,
+ * which takes them from `node_modules`.
+ */
+export const LAYER_PACKAGES = ['@aws-lambda-powertools/*'] as const;
+
+/**
+ * Makes a bundle outside Lambda find what the layer provides: `node_modules/@aws-lambda-powertools`
+ * beside it, linked to the project's. For running a bundle locally (`npm run bench`, the Slack
+ * bundle test); never in a deployed asset.
+ */
+export async function provideLayerLocally(bundleFile: string): Promise<void> {
+  const scope = join(dirname(bundleFile), 'node_modules', '@aws-lambda-powertools');
+  await mkdir(dirname(scope), { recursive: true });
+  await symlink(join(ROOT, 'node_modules', '@aws-lambda-powertools'), scope, 'dir').catch(
+    (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EEXIST') throw error;
+    },
+  );
+}
 
 /** In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`). */
 const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
@@ -85,6 +110,47 @@ const sdkModules: Plugin = {
       const { name, version } = JSON.parse(await readFile(path, 'utf8')) as { name?: unknown; version?: unknown };
       return { contents: JSON.stringify({ name, version }), loader: 'json' };
     });
+  },
+};
+
+const ZOD_TO_JSON_SCHEMA = /[\\/]node_modules[\\/]zod[\\/]v4[\\/]core[\\/]to-json-schema\.js$/;
+const EXPORTED = /^export (?:function|const|let|class) ([A-Za-z0-9_$]+)|^export \{([^}]*)\}/gm;
+
+/**
+ * zod's JSON Schema generation (`toJSONSchema`, `~standard.jsonSchema`), which no handler calls, as
+ * a module of the same exports that throw when called: zod's schema classes reference it, so
+ * esbuild keeps all of it otherwise (9 KB a bundle). The two method factories zod calls while
+ * building a schema return a function that throws; the rest throw at once.
+ */
+export function zodJsonSchemaStub(source: string): string {
+  const names: string[] = [];
+  for (const [, name, list] of source.matchAll(EXPORTED)) {
+    if (name) names.push(name);
+    for (const entry of list?.split(',') ?? []) {
+      const alias = entry
+        .trim()
+        .split(/\s+as\s+/)
+        .pop();
+      if (alias) names.push(alias);
+    }
+  }
+  const lines = [
+    "const absent = () => { throw new Error('zod JSON Schema generation is not in this bundle'); };",
+    ...names.map((name) =>
+      /^create[A-Za-z]*Method$/.test(name) ? `export const ${name} = () => absent;` : `export const ${name} = absent;`,
+    ),
+  ];
+  return lines.join('\n');
+}
+
+/** zod's JSON Schema generation replaced by `zodJsonSchemaStub`. */
+const zodModules: Plugin = {
+  name: 'zod-modules',
+  setup(builder) {
+    builder.onLoad({ filter: ZOD_TO_JSON_SCHEMA }, async ({ path }) => ({
+      contents: zodJsonSchemaStub(await readFile(path, 'utf8')),
+      loader: 'js',
+    }));
   },
 };
 
@@ -162,7 +228,8 @@ export function buildOptionsFor(entry: string): BuildOptions {
     entryPoints: [entry],
     absWorkingDir: ROOT,
     alias: { ...LAMBDA_ALIASES },
-    plugins: stubs ? [sdkModules, stubPlugin(stubs)] : [sdkModules],
+    external: [...LAYER_PACKAGES],
+    plugins: stubs ? [sdkModules, zodModules, stubPlugin(stubs)] : [sdkModules, zodModules],
   };
 }
 

@@ -1,10 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { AssetHashType, Duration, type ILocalBundling, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { SERVICE_NAME } from '../../handlers/shared/log.js';
+import { METRICS_NAMESPACE } from '../../handlers/shared/metrics.js';
 import { ROOT } from '../bundling/bundle.js';
 import { acknowledge, acknowledgeResource } from '../nag.js';
 
@@ -67,10 +71,43 @@ export function handlerCode(entry: string): lambda.Code {
   });
 }
 
+/** The Powertools version in `package.json`: the layer's version must be the one the code is tested with. */
+export function powertoolsVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const versions = new Set(
+    ['logger', 'metrics', 'tracer'].map((name) => manifest.dependencies?.[`@aws-lambda-powertools/${name}`]),
+  );
+  const [version] = versions;
+  if (versions.size !== 1 || !version || !/^\d+\.\d+\.\d+$/.test(version)) {
+    throw new Error('package.json must pin @aws-lambda-powertools/logger, metrics and tracer to one exact version');
+  }
+  return version;
+}
+
+/** The public SSM parameter that holds the ARN of the Powertools layer of a version, in the deploying Region. */
+export const powertoolsLayerParameter = (version: string) =>
+  `/aws/service/powertools/typescript/generic/all/${version}`;
+
+/**
+ * The Powertools for AWS Lambda (TypeScript) public layer, one per stack: Logger, Metrics, Tracer
+ * and the X-Ray SDK, which the bundles leave out (`infra/bundling/bundle.ts`). Its ARN is read at
+ * deploy time from the public SSM parameter of the pinned version, so each Region gets its own.
+ */
+export function powertoolsLayer(scope: Construct): lambda.ILayerVersion {
+  const stack = Stack.of(scope);
+  const id = 'PowertoolsLayer';
+  const existing = stack.node.tryFindChild(id) as lambda.ILayerVersion | undefined;
+  if (existing) return existing;
+  const arn = ssm.StringParameter.valueForStringParameter(stack, powertoolsLayerParameter(powertoolsVersion()));
+  return lambda.LayerVersion.fromLayerVersionArn(stack, id, arn);
+}
+
 /**
  * One responder function: Node 22 on ARM64, ESM, minified with the AWS SDK bundled (`handlerCode`),
- * X-Ray tracing, its own log group and its own role holding only the permission to write to that
- * log group. Task permissions are added by `infra/tasks.ts`.
+ * the Powertools layer, X-Ray tracing, its own log group and its own role holding only the
+ * permission to write to that log group. Task permissions are added by `infra/tasks.ts`.
  */
 export class TaskFunction extends Construct {
   readonly fn: lambda.Function;
@@ -104,11 +141,16 @@ export class TaskFunction extends Construct {
       role: this.role,
       logGroup,
       tracing: lambda.Tracing.ACTIVE,
+      layers: [powertoolsLayer(this)],
       reservedConcurrentExecutions: props.reservedConcurrency,
       environment: {
         AWS_PARTITION: Stack.of(this).partition,
         HOME_ACCOUNT_ID: Stack.of(this).account,
         NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+        // Never a return value in a trace: outputs hold finding details (errors are recorded).
+        POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
         ...props.environment,
       },
     });

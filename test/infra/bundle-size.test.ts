@@ -1,7 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { App, type CfnElement, Stack } from 'aws-cdk-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -11,6 +13,7 @@ import {
   inlineSchemaKeys,
   MAX_BUNDLE_BYTES,
   ROOT,
+  zodJsonSchemaStub,
 } from '../../infra/bundling/bundle.js';
 import { TaskFunction } from '../../infra/constructs/task-function.js';
 
@@ -58,6 +61,53 @@ describe('handler bundles', () => {
     expect(bundledPackages(bundles.get('rollback-incident')?.metafile ?? { inputs: {}, outputs: {} })).toContain(
       '@aws-sdk/client-ec2',
     );
+  });
+});
+
+describe('Powertools', () => {
+  it('is left to the layer: no bundle holds it or the X-Ray SDK, and every bundle imports the Logger from outside', () => {
+    for (const [name, bundle] of bundles) {
+      const held = [...bundledPackages(bundle.metafile)].filter(
+        (pkg) => pkg.startsWith('@aws-lambda-powertools/') || pkg === 'aws-xray-sdk-core' || pkg === 'cls-hooked',
+      );
+      const external = Object.values(bundle.metafile.outputs).flatMap((output) =>
+        output.imports.filter((entry) => entry.external).map((entry) => entry.path),
+      );
+
+      expect(held, name).toEqual([]);
+      expect(external, name).toContain('@aws-lambda-powertools/logger');
+      const builtin = (path: string) => builtinModules.includes(path.replace(/^node:/, ''));
+      expect(
+        external.filter((path) => !builtin(path) && !path.startsWith('@aws-lambda-powertools/')),
+        name,
+      ).toEqual([]);
+    }
+  });
+});
+
+describe('zodJsonSchemaStub', () => {
+  it("exports every name of zod's module, the method factories returning a function that throws", async () => {
+    const file = join(ROOT, 'node_modules/zod/v4/core/to-json-schema.js');
+    const source = readFileSync(file, 'utf8');
+    const real = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+    const stub = (await import(
+      `data:text/javascript;base64,${Buffer.from(zodJsonSchemaStub(source)).toString('base64')}`
+    )) as Record<string, (...args: unknown[]) => unknown>;
+
+    expect(Object.keys(stub).sort()).toEqual(Object.keys(real).sort());
+    const factory = stub.createToJSONSchemaMethod;
+    if (!factory) throw new Error('no createToJSONSchemaMethod');
+    expect(() => factory({})).not.toThrow();
+    expect(() => (factory({}) as () => unknown)()).toThrow(/not in this bundle/);
+    expect(() => stub.processSchema?.({})).toThrow(/not in this bundle/);
+  });
+
+  it('leaves no JSON Schema generation in any bundle', () => {
+    for (const [name, bundle] of bundles) {
+      const inputs = Object.values(bundle.metafile.outputs).flatMap((output) => Object.entries(output.inputs));
+      const jsonSchema = inputs.find(([path]) => path.endsWith('zod/v4/core/to-json-schema.js'));
+      expect(jsonSchema?.[1].bytesInOutput ?? 0, name).toBeLessThan(600);
+    }
   });
 });
 

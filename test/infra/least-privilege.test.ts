@@ -305,6 +305,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resources: ['<S3ExfiltrationStateMachine>'] },
       { actions: ['states:StartExecution'], resources: ['<RollbackStateMachine>'] },
     ),
+    operationsNotifier: lambdaRole('OperationsNotifier', SLACK_SECRET),
     detectionsDetect: lambdaRole(
       'DetectionsDetect',
       { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['<DetectionsNewTerms.Arn>'] },

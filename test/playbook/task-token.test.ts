@@ -23,6 +23,7 @@ describe('a task token never leaves the store', () => {
       logged.push(args.map(String).join(' '));
     };
     vi.spyOn(console, 'log').mockImplementation(keep);
+    vi.spyOn(console, 'info').mockImplementation(keep);
     vi.spyOn(console, 'error').mockImplementation(keep);
     vi.spyOn(console, 'warn').mockImplementation(keep);
   });

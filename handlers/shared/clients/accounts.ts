@@ -9,6 +9,7 @@ import {
   ROLE_SESSION_NAME,
 } from '../member-roles.js';
 import type { AccountScope } from '../ports.js';
+import { traced } from '../tracing.js';
 
 export { DEFAULT_MEMBER_ROLE_NAME, MEMBER_ROLE_SUFFIX, type MemberRoleKind, memberRoleNameFor, ROLE_SESSION_NAME };
 
@@ -68,7 +69,7 @@ function configFor(scope: AccountScope): AccountClientConfig {
 export function clientFor<C>(key: string, make: (config: AccountClientConfig) => C, scope: AccountScope): C {
   const id = `${key}|${scope.accountId}|${scope.region ?? ''}`;
   if (clients.has(id)) return clients.get(id) as C;
-  const client = make(configFor(scope));
+  const client = traced(make(configFor(scope)));
   clients.set(id, client);
   return client;
 }

@@ -1,5 +1,6 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EvidencePort } from '../ports.js';
+import { traced } from '../tracing.js';
 import { callAws } from './accounts.js';
 
 /** The S3 console page of one object, in the function's own Region and partition's console. */
@@ -23,7 +24,7 @@ function consoleUrl(bucket: string, key: string): string | undefined {
 export function awsEvidencePort(bucket: string, kmsKeyArn?: string): EvidencePort {
   let client: S3Client | undefined;
   const s3 = () => {
-    client ??= new S3Client({});
+    client ??= traced(new S3Client({}));
     return client;
   };
   const encryption = kmsKeyArn

@@ -1,6 +1,7 @@
 import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { awsErrorCode, mapAwsError, ResponderError, STALE_TOKEN_CODES, TaskTokenStale } from '../errors.js';
 import type { RollbackStarterPort, TaskCallbackPort } from '../ports.js';
+import { traced } from '../tracing.js';
 
 /** SendTaskSuccess `output`: at most 262,144 bytes of UTF-8. */
 export const MAX_TASK_OUTPUT_BYTES = 262_144;
@@ -49,7 +50,7 @@ function callbackError(call: string, error: unknown, taskToken: string): Error {
 export function awsTaskCallbackPort(): TaskCallbackPort {
   let client: SFNClient | undefined;
   const sfn = () => {
-    client ??= new SFNClient({});
+    client ??= traced(new SFNClient({}));
     return client;
   };
   return {
@@ -95,7 +96,7 @@ export function awsRollbackStarter(stateMachineArn: string): RollbackStarterPort
   let client: SFNClient | undefined;
   return {
     startRollback: async ({ incidentId, executionName, reactivateKeys }) => {
-      client ??= new SFNClient({});
+      client ??= traced(new SFNClient({}));
       try {
         const started = await client.send(
           new StartExecutionCommand({

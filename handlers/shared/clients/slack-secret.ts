@@ -1,6 +1,7 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { requireEnv } from '../env.js';
 import type { ChatPort } from '../ports.js';
+import { traced } from '../tracing.js';
 import { slackChatPort, slackWebApi } from './slack.js';
 
 /**
@@ -20,7 +21,7 @@ let cached: Promise<SlackSecret> | undefined;
 /** Reads the secret named by `SLACK_SECRET_ARN` once per container. */
 export function slackSecret(): Promise<SlackSecret> {
   cached ??= (async () => {
-    const client = new SecretsManagerClient({});
+    const client = traced(new SecretsManagerClient({}));
     const result = await client.send(new GetSecretValueCommand({ SecretId: requireEnv('SLACK_SECRET_ARN') }));
     const value = JSON.parse(result.SecretString ?? '{}') as Partial<SlackSecret>;
     if (!value.signingSecret || !value.botToken) {

@@ -2,8 +2,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { requireEnv } from '../env.js';
 import { createDocumentClient, DynamoIncidentStore } from '../store/dynamodb-store.js';
 import type { IncidentStore } from '../store/types.js';
+import { traced } from '../tracing.js';
 
 /** The incident store in this deployment (`TABLE_NAME`). */
 export function dynamoStore(): IncidentStore {
-  return new DynamoIncidentStore(createDocumentClient(new DynamoDBClient({})), requireEnv('TABLE_NAME'));
+  return new DynamoIncidentStore(createDocumentClient(traced(new DynamoDBClient({}))), requireEnv('TABLE_NAME'));
 }
