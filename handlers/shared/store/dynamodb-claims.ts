@@ -19,6 +19,13 @@ type ClaimMethods =
 export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
   constructor(private readonly table: DynamoTable) {}
 
+  /**
+   * One conditional UpdateItem both claims a new finding id and raises the count of a finding
+   * another execution claimed (`attribute_not_exists(pk) OR (#lastCount < :count AND
+   * #executionName <> :executionName)`, the old item returned): a burst's redeliveries cost one
+   * round trip, not three. Only when it does not hold (our own claim, or a count not higher than
+   * the last one recorded) is the claim read back.
+   */
   async claimFinding(args: {
     findingId: string;
     incidentId: string;
@@ -27,15 +34,35 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     now: string;
   }): Promise<ClaimResult> {
     const key = findingKey(args.findingId);
-    const claim = {
-      ...key,
-      incidentId: args.incidentId,
-      executionName: args.executionName,
-      firstCount: args.count,
-      lastCount: args.count,
-      createdAt: args.now,
-    };
-    if (await this.table.putIfAbsent(claim)) return { outcome: 'new', incidentId: args.incidentId };
+    const written = await this.table.update(key, {
+      UpdateExpression:
+        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #createdAt = if_not_exists(#createdAt, :now), #lastCount = :count',
+      ConditionExpression: 'attribute_not_exists(pk) OR (#lastCount < :count AND #executionName <> :executionName)',
+      ExpressionAttributeNames: {
+        '#incidentId': 'incidentId',
+        '#executionName': 'executionName',
+        '#firstCount': 'firstCount',
+        '#lastCount': 'lastCount',
+        '#createdAt': 'createdAt',
+      },
+      ExpressionAttributeValues: {
+        ':incidentId': args.incidentId,
+        ':executionName': args.executionName,
+        ':count': args.count,
+        ':now': args.now,
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    if (written) {
+      const old = written.Attributes;
+      if (!old) return { outcome: 'new', incidentId: args.incidentId };
+      const linkedTo = typeof old.linkedTo === 'string' ? old.linkedTo : undefined;
+      return {
+        outcome: 'duplicate',
+        incidentId: linkedTo ?? String(old.incidentId),
+        previousCount: Number(old.lastCount),
+      };
+    }
     const existing = await this.table.get(key);
     if (!existing) throw new StoreConflict(`finding ${args.findingId} was claimed and then removed; try again`);
     const incidentId = String(existing.incidentId);
@@ -43,15 +70,7 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     if (existing.executionName === args.executionName) {
       return linkedTo ? { outcome: 'retry', incidentId, linkedTo } : { outcome: 'retry', incidentId };
     }
-    const raised = await this.table.update(key, {
-      UpdateExpression: 'SET #lastCount = :count',
-      ConditionExpression: '#lastCount < :count',
-      ExpressionAttributeNames: { '#lastCount': 'lastCount' },
-      ExpressionAttributeValues: { ':count': args.count },
-      ReturnValues: 'UPDATED_OLD',
-    });
-    const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
-    return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount };
+    return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount: Number(existing.lastCount) };
   }
 
   async takeOverFinding(args: {
