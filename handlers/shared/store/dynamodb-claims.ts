@@ -20,11 +20,10 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
   constructor(private readonly table: DynamoTable) {}
 
   /**
-   * One conditional UpdateItem both claims a new finding id and raises the count of a finding
-   * another execution claimed (`attribute_not_exists(pk) OR (#lastCount < :count AND
-   * #executionName <> :executionName)`, the old item returned): a burst's redeliveries cost one
-   * round trip, not three. Only when it does not hold (our own claim, or a count not higher than
-   * the last one recorded) is the claim read back.
+   * One UpdateItem that only sets what is absent claims a new finding id and returns the claim as
+   * it was: a redelivery (or a retry) costs one round trip, not a failed put and a read. Only a
+   * higher count than the last one recorded takes a second, conditional, write (`#lastCount <
+   * :count`), so of two racing updates one raises it.
    */
   async claimFinding(args: {
     findingId: string;
@@ -34,10 +33,9 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     now: string;
   }): Promise<ClaimResult> {
     const key = findingKey(args.findingId);
-    const written = await this.table.update(key, {
+    const claimed = await this.table.update(key, {
       UpdateExpression:
-        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #createdAt = if_not_exists(#createdAt, :now), #lastCount = :count',
-      ConditionExpression: 'attribute_not_exists(pk) OR (#lastCount < :count AND #executionName <> :executionName)',
+        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #lastCount = if_not_exists(#lastCount, :count), #createdAt = if_not_exists(#createdAt, :now)',
       ExpressionAttributeNames: {
         '#incidentId': 'incidentId',
         '#executionName': 'executionName',
@@ -53,24 +51,25 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
       },
       ReturnValues: 'ALL_OLD',
     });
-    if (written) {
-      const old = written.Attributes;
-      if (!old) return { outcome: 'new', incidentId: args.incidentId };
-      const linkedTo = typeof old.linkedTo === 'string' ? old.linkedTo : undefined;
-      return {
-        outcome: 'duplicate',
-        incidentId: linkedTo ?? String(old.incidentId),
-        previousCount: Number(old.lastCount),
-      };
-    }
-    const existing = await this.table.get(key);
-    if (!existing) throw new StoreConflict(`finding ${args.findingId} was claimed and then removed; try again`);
+    const existing = claimed?.Attributes;
+    if (!existing) return { outcome: 'new', incidentId: args.incidentId };
     const incidentId = String(existing.incidentId);
     const linkedTo = typeof existing.linkedTo === 'string' ? existing.linkedTo : undefined;
     if (existing.executionName === args.executionName) {
       return linkedTo ? { outcome: 'retry', incidentId, linkedTo } : { outcome: 'retry', incidentId };
     }
-    return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount: Number(existing.lastCount) };
+    const raised =
+      args.count > Number(existing.lastCount)
+        ? await this.table.update(key, {
+            UpdateExpression: 'SET #lastCount = :count',
+            ConditionExpression: '#lastCount < :count',
+            ExpressionAttributeNames: { '#lastCount': 'lastCount' },
+            ExpressionAttributeValues: { ':count': args.count },
+            ReturnValues: 'UPDATED_OLD',
+          })
+        : undefined;
+    const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
+    return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount };
   }
 
   async takeOverFinding(args: {
