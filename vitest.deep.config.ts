@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import base, { DEEP_TESTS } from './vitest.config.js';
+import { COMMON, DEEP_TESTS } from './vitest.config.js';
 
 /** `npm run test:deep`: the exhaustive suites only (see vitest.config.ts). */
-export default defineConfig({ test: { ...base.test, include: DEEP_TESTS, exclude: ['**/node_modules/**'] } });
+export default defineConfig({ test: { ...COMMON, include: DEEP_TESTS, exclude: ['**/node_modules/**'] } });

@@ -7,6 +7,7 @@ import type { Asl, AslState } from '../infra/asl.js';
 import type { TokenBroker } from './broker.js';
 import type { SimClock } from './clock.js';
 import { TASKS } from './tasks.js';
+import { validateAsl } from './validate-asl.js';
 
 /** Simulated time a Lambda invocation takes. */
 const TASK_MILLISECONDS = 2000;
@@ -136,7 +137,8 @@ export async function runExecution(options: ExecutionOptions): Promise<Execution
     if (state.Retry) retryIntervalOverrides[name] = 0;
   }
 
-  const machine = new StateMachine(options.asl as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  validateAsl(options.asl);
+  const machine = new StateMachine(options.asl as never, { validationOptions: { noValidate: true } });
   const execution = machine.run(options.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides },
     context: {

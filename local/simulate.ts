@@ -1,4 +1,3 @@
-import aslValidator from 'asl-validator';
 import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX } from '../handlers/detect/detection.js';
 import { InMemoryNewTermsStore } from '../handlers/detect/new-terms.js';
 import { type DetectionRoutes, handleDetectionEvent } from '../handlers/detect/start.js';
@@ -10,7 +9,7 @@ import type { DataEventsPort } from '../handlers/shared/ports.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
 import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
-import { type Asl, renderAsl } from '../infra/asl.js';
+import { renderAsl } from '../infra/asl.js';
 import { parseConfig, toSettings } from '../infra/config.js';
 import { loadPlaybooks } from '../playbooks/index.js';
 import { type AccountSnapshot, InMemoryAccount } from './account.js';
@@ -24,6 +23,9 @@ import { consoleInput, routeEvent, stackRules } from './route.js';
 import { type Approver, type EventLog, runExecution } from './runner.js';
 import type { Scenario } from './scenario.js';
 import { type SlackApiMessage, SlackLog } from './slack-log.js';
+import { validateAsl } from './validate-asl.js';
+
+export { validateAsl };
 
 export const INCIDENT_TABLE = 'responder-incidents';
 
@@ -121,12 +123,6 @@ function executionInput(event: unknown, index: number, incidents: readonly Incid
     );
   }
   return { ...input, incidentId };
-}
-
-/** Validates a definition as the deployment would; an invalid one is a bug, reported whole. */
-export function validateAsl(asl: Asl): void {
-  const { isValid, errorsText } = aslValidator(asl, { checkArn: true, checkPaths: true });
-  if (!isValid) throw new Error(`the state machine definition is invalid:\n${errorsText('\n')}`);
 }
 
 /**

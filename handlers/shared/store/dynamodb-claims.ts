@@ -19,6 +19,12 @@ type ClaimMethods =
 export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
   constructor(private readonly table: DynamoTable) {}
 
+  /**
+   * One UpdateItem that only sets what is absent claims a new finding id and returns the claim as
+   * it was: a redelivery (or a retry) costs one round trip, not a failed put and a read. Only a
+   * higher count than the last one recorded takes a second, conditional, write (`#lastCount <
+   * :count`), so of two racing updates one raises it.
+   */
   async claimFinding(args: {
     findingId: string;
     incidentId: string;
@@ -27,29 +33,41 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     now: string;
   }): Promise<ClaimResult> {
     const key = findingKey(args.findingId);
-    const claim = {
-      ...key,
-      incidentId: args.incidentId,
-      executionName: args.executionName,
-      firstCount: args.count,
-      lastCount: args.count,
-      createdAt: args.now,
-    };
-    if (await this.table.putIfAbsent(claim)) return { outcome: 'new', incidentId: args.incidentId };
-    const existing = await this.table.get(key);
-    if (!existing) throw new StoreConflict(`finding ${args.findingId} was claimed and then removed; try again`);
+    const claimed = await this.table.update(key, {
+      UpdateExpression:
+        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #lastCount = if_not_exists(#lastCount, :count), #createdAt = if_not_exists(#createdAt, :now)',
+      ExpressionAttributeNames: {
+        '#incidentId': 'incidentId',
+        '#executionName': 'executionName',
+        '#firstCount': 'firstCount',
+        '#lastCount': 'lastCount',
+        '#createdAt': 'createdAt',
+      },
+      ExpressionAttributeValues: {
+        ':incidentId': args.incidentId,
+        ':executionName': args.executionName,
+        ':count': args.count,
+        ':now': args.now,
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    const existing = claimed?.Attributes;
+    if (!existing) return { outcome: 'new', incidentId: args.incidentId };
     const incidentId = String(existing.incidentId);
     const linkedTo = typeof existing.linkedTo === 'string' ? existing.linkedTo : undefined;
     if (existing.executionName === args.executionName) {
       return linkedTo ? { outcome: 'retry', incidentId, linkedTo } : { outcome: 'retry', incidentId };
     }
-    const raised = await this.table.update(key, {
-      UpdateExpression: 'SET #lastCount = :count',
-      ConditionExpression: '#lastCount < :count',
-      ExpressionAttributeNames: { '#lastCount': 'lastCount' },
-      ExpressionAttributeValues: { ':count': args.count },
-      ReturnValues: 'UPDATED_OLD',
-    });
+    const raised =
+      args.count > Number(existing.lastCount)
+        ? await this.table.update(key, {
+            UpdateExpression: 'SET #lastCount = :count',
+            ConditionExpression: '#lastCount < :count',
+            ExpressionAttributeNames: { '#lastCount': 'lastCount' },
+            ExpressionAttributeValues: { ':count': args.count },
+            ReturnValues: 'UPDATED_OLD',
+          })
+        : undefined;
     const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
     return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount };
   }
