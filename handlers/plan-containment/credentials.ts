@@ -4,6 +4,7 @@ import { REVOKE_SESSIONS_POLICY } from '../shared/policy/statements.js';
 import type { Principal } from '../shared/schemas/incident.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Draft, Planner, PlanPorts } from './draft.js';
+import { isPlaceholderKey } from './drill.js';
 import type { PlanContainmentInput } from './schema.js';
 import { revokeUserSessionsPlanner } from './user-sessions.js';
 
@@ -68,7 +69,7 @@ const perPrincipal: Record<CredentialAction, Planner> = {
       });
       return;
     }
-    if (!key.startsWith('AKIA')) {
+    if (!key.startsWith('AKIA') && !isPlaceholderKey(incident, key)) {
       draft.notPlanned.push({
         action: 'deactivateAccessKey',
         target: key,
