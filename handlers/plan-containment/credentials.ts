@@ -156,6 +156,9 @@ const perPrincipal: Record<CredentialAction, Planner> = {
       });
       return;
     }
+    // An IAM user's long-term key: its sessions are revokeUserSessions' item. Role sessions do not
+    // apply to a user, so the plan does not list them as "not planned" next to it.
+    if (principal.type === 'IAMUser' && !principal.accessKeyId?.startsWith('ASIA')) return;
     draft.notPlanned.push({
       action: 'revokeRoleSessions',
       reason: `no session credentials to revoke for a ${principal.type} principal${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,

@@ -5,6 +5,7 @@ import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import { type Plan, PlanItem } from '../../handlers/shared/schemas/plan.js';
+import { approvalMessage } from '../../handlers/slack/approval-message.js';
 import { guardDutyEvent, readJson, scenario, withField } from '../support/fixtures.js';
 import { account } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -267,5 +268,22 @@ describe('a sample drill in every input form', () => {
 
     expect(PlanItem.safeParse(item).success).toBe(true);
     expect(PlanItem.safeParse(unskipped).error?.issues[0]?.message).toMatch(/access key id/);
+  });
+});
+
+describe('an IAM user whose long-term key leaked', () => {
+  it('plans its user sessions and shows no role-sessions line, planned or not, next to them', async () => {
+    const { incident } = normalizeFinding(guardDutyEvent());
+    if (!incident) throw new Error('no incident');
+
+    const { result } = await plan(incident);
+    const message = JSON.stringify(
+      approvalMessage({ incidentId: INCIDENT_ID, incident, plan: result, enrichment: {}, now: new Date() } as never),
+    );
+
+    expect(incident.principal).toMatchObject({ type: 'IAMUser', accessKeyId: expect.stringMatching(/^AKIA/) });
+    expect(result.items.map((item) => item.action)).toContain('revokeUserSessions');
+    expect(result.notPlanned.map((entry) => entry.action)).not.toContain('revokeRoleSessions');
+    expect(message).not.toMatch(/Revoke the role/);
   });
 });
