@@ -24,8 +24,9 @@ type RollbackPorts = { store: IncidentStore; s3: S3Port; ec2: Ec2Port; iam: IamP
 
 /**
  * Undoes an incident's containment (DESIGN §5): removes exactly the Sids recorded for this incident
- * (never by prefix) from the current bucket and endpoint policies (never restoring a stale backup over later edits), puts back
- * or deletes the revoke-sessions policy, and reactivates deactivated keys only when asked.
+ * (never by prefix) from the current bucket, endpoint and revoke-sessions policies, never restoring
+ * a stale backup over later edits (a policy left with nothing is deleted), and reactivates
+ * deactivated keys only when asked.
  * Idempotent: a second run finds nothing of ours and reports `already`.
  */
 export const rollbackIncident = task({
@@ -157,16 +158,28 @@ async function undo(
         name,
         policyName,
       };
+      // Only our Sid comes out of the policy as it is now: the saved prior is never put back, so a
+      // revoke an administrator wrote under the same name since containment stays in place.
       const current = parsePolicy(await ports.iam.getInlinePolicy(target), entry.target);
-      if (ourSids(current, recorded).length === 0) {
+      const ours = ourSids(current, recorded);
+      if (!current || ours.length === 0) {
         return { ...base, result: 'already', detail: `${policyName} no longer holds this incident's statement` };
       }
-      if (entry.prior) {
-        await ports.iam.putInlinePolicy({ ...target, document: entry.prior });
-        return { ...base, result: 'applied', detail: `restored the ${policyName} that was there before` };
+      const { document, removed } = removeStatements(current, ours);
+      if (document.Statement.length === 0) {
+        await ports.iam.deleteInlinePolicy(target);
+        return {
+          ...base,
+          result: 'applied',
+          detail: `removed ${removed.join(', ')}; no statement left, ${policyName} deleted`,
+        };
       }
-      await ports.iam.deleteInlinePolicy(target);
-      return { ...base, result: 'applied', detail: `deleted ${policyName}` };
+      await ports.iam.putInlinePolicy({ ...target, document: serializePolicy(document) });
+      return {
+        ...base,
+        result: 'applied',
+        detail: `removed ${removed.join(', ')}; ${document.Statement.length} other statements of ${policyName} kept`,
+      };
     }
     case 'accessKey': {
       const [userName = '', accessKeyId = ''] = entry.target.split('/');

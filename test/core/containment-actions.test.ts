@@ -86,6 +86,49 @@ describe('revokeRoleSessions', () => {
     ]);
   });
 
+  it('after a lost update keeps an administrator’s console revoke beside ours with the later cut-off, and rollback removes only our Sid', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    // The console's "Revoke active sessions", written between our write and our re-read: it
+    // replaces the whole AWSRevokeOlderSessions document, with a later cut-off than ours.
+    const adminRevoke = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-02-23T05:00:00Z' } },
+        },
+      ],
+    };
+    let writes = 0;
+    const iam = Object.create(acct.iam) as typeof acct.iam;
+    iam.putInlinePolicy = async (args) => {
+      writes += 1;
+      await acct.iam.putInlinePolicy(args);
+      if (writes === 1) await acct.iam.putInlinePolicy({ ...args, document: JSON.stringify(adminRevoke) });
+    };
+    const ports = { iam, store, clock, timer: { sleep: async () => {} } };
+
+    const result = await runTask(revokeRoleSessions, { item: revokeItem(id), incidentId: id, settings }, ports);
+    const contained = JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}');
+    const rollback = await runTask(
+      rollbackIncident,
+      { incidentId: id },
+      { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock },
+    );
+
+    expect(result.result).toBe('applied');
+    expect(writes).toBe(2);
+    expect(contained.Statement).toEqual([
+      adminRevoke.Statement[0],
+      { ...adminRevoke.Statement[0], Sid: statementSid(id, 'RevokeOlderSessions') },
+    ]);
+    expect(rollback.steps.find((step) => step.kind === 'roleInlinePolicy')?.result).toBe('applied');
+    expect(JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}')).toEqual(adminRevoke);
+  });
+
   it('refuses a service-linked role (ActionNotApplicable) and writes nothing', async () => {
     const { account: acct, clock } = world();
     acct.roles.set('etl-pipeline', {

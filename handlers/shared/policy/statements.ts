@@ -202,3 +202,22 @@ export function revokeSessionsPolicy(issuedBefore: string): PolicyDocumentLike {
 }
 
 type PolicyDocumentLike = { Version: string; Statement: Statement[] };
+
+/**
+ * The newest `DateLessThan aws:TokenIssueTime` cut-off among a policy's Deny statements and
+ * `atLeast`: a revoke-sessions statement merged beside an administrator's own (the console writes
+ * the same policy name) keeps the later of the two, so merging never shortens a revocation.
+ */
+export function newestTokenCutoff(statements: readonly Statement[], atLeast: string): string {
+  let newest = atLeast;
+  for (const statement of statements) {
+    if (statement.Effect !== 'Deny') continue;
+    const values = asArray(statement.Condition?.DateLessThan?.['aws:TokenIssueTime'] as string | string[]);
+    for (const value of values) {
+      const time = Date.parse(value);
+      if (Number.isFinite(time) && time > Date.parse(newest))
+        newest = new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+  }
+  return newest;
+}
