@@ -31,6 +31,8 @@ export interface PatchOptions extends Settle {
    * rollback removes exactly them (and later runs know these statements are ours).
    */
   readonly record?: (sids: string[]) => Promise<unknown>;
+  /** Accounts no Deny may name whole by `aws:PrincipalAccount` (home, members, the finding's own). */
+  readonly ourAccounts?: readonly string[];
 }
 
 export interface PatchOutcome {
@@ -62,7 +64,7 @@ export async function patchPolicy(
   backup: (prior: string | null) => Promise<unknown>,
   options: PatchOptions = {},
 ): Promise<PatchOutcome> {
-  for (const statement of statements) assertSafeDeny(statement, protectedArns);
+  for (const statement of statements) assertSafeDeny(statement, protectedArns, options.ourAccounts);
   const sids = statements.map((statement) => statement.Sid as string);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     const before = await slot.read();
