@@ -4,6 +4,7 @@ import { IncidentNotFound } from '../shared/errors.js';
 import { maskKey } from '../shared/ids.js';
 import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/policy/document.js';
 import { removeStatements } from '../shared/policy/merge.js';
+import { unpatchPolicy } from '../shared/policy/patch.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../shared/store/types.js';
 
@@ -116,38 +117,59 @@ async function undo(
   switch (entry.kind) {
     case 'bucketPolicy': {
       const bucket = entry.target;
-      const current = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
-      const ours = ourSids(current, recorded);
-      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
-      const { document, removed } = removeStatements(current, ours);
-      if (document.Statement.length === 0) {
+      const slot = {
+        label: `bucket ${bucket}`,
+        read: () => ports.s3.getBucketPolicy({ accountId, bucket }),
+        write: (policy: string) => ports.s3.putBucketPolicy({ accountId, bucket, policy }),
+      };
+      const outcome = await unpatchPolicy(slot, recorded);
+      if (outcome.result === 'already') return { ...base, result: 'already', detail: NONE_OF_OURS };
+      if (outcome.result === 'emptied') {
+        // Only ours left: delete, unless the policy changed since it was read.
+        const again = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
+        if (again?.Statement.some((statement) => !(statement.Sid !== undefined && recorded.has(statement.Sid)))) {
+          return {
+            ...base,
+            result: 'failed',
+            detail: `the policy of ${bucket} changed while it was rolled back; run the rollback again`,
+          };
+        }
         await ports.s3.deleteBucketPolicy({ accountId, bucket });
         return {
           ...base,
           result: 'applied',
-          detail: `removed ${removed.join(', ')}; no statement left, policy deleted`,
+          detail: `removed ${outcome.removed.join(', ')}; no statement left, policy deleted`,
         };
       }
-      await ports.s3.putBucketPolicy({ accountId, bucket, policy: serializePolicy(document) });
       return {
         ...base,
         result: 'applied',
-        detail: `removed ${removed.join(', ')}; ${document.Statement.length} other statements kept`,
+        detail: `removed ${outcome.removed.join(', ')}; ${outcome.kept} other statements kept`,
       };
     }
     case 'vpcEndpointPolicy': {
       const vpcEndpointId = entry.target;
       // The endpoint's own Region (saved with the backup; older backups: the incident's, where it was planned).
       const region = entry.region ?? incidentRegion;
-      const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId });
-      const current = parsePolicy(endpoint?.policy, vpcEndpointId);
-      const ours = ourSids(current, recorded);
-      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
-      const { document, removed } = removeStatements(current, ours);
-      const text =
-        document.Statement.length > 0 ? serializePolicy(document) : (entry.prior ?? serializePolicy(document));
-      await ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy: text });
-      return { ...base, result: 'applied', detail: `removed ${removed.join(', ')}` };
+      const outcome = await unpatchPolicy(
+        {
+          label: `endpoint ${vpcEndpointId}`,
+          read: async () => (await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId }))?.policy,
+          write: (policy) => ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy }),
+        },
+        recorded,
+      );
+      if (outcome.result === 'already') return { ...base, result: 'already', detail: NONE_OF_OURS };
+      if (outcome.result === 'emptied') {
+        // Someone removed every other statement since containment: the saved prior is stale, and an
+        // endpoint policy cannot be empty. Left as it is, for a person to decide.
+        return {
+          ...base,
+          result: 'failed',
+          detail: `only our statements (${outcome.removed.join(', ')}) are left in the policy of ${vpcEndpointId}: it was changed since containment, so the saved prior is not restored over it; review the endpoint policy by hand`,
+        };
+      }
+      return { ...base, result: 'applied', detail: `removed ${outcome.removed.join(', ')}` };
     }
     case 'roleInlinePolicy':
     case 'userInlinePolicy': {
