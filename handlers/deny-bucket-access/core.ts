@@ -6,7 +6,7 @@ import type { Clock, S3Port, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, DenyBucketAccessItem } from '../shared/schemas/plan.js';
-import { protectedRoleArns } from '../shared/schemas/settings.js';
+import { ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
 import { extendSourceIpDeny } from '../shared/source-ip-deny.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
@@ -51,7 +51,7 @@ export const denyBucketAccess = task({
           prior,
           savedAt: ports.clock.now().toISOString(),
         }),
-      options,
+      { ...options, ourAccounts: ourAccountIds(settings, accountId) },
     );
     const label = `Bucket policy of ${bucket}: Deny ${statements.map((statement) => statement.Sid).join(', ')}`;
     return recordAction(

@@ -8,6 +8,7 @@ import { isManagedAccount } from '../shared/schemas/settings.js';
 import { actionsOfTask } from '../shared/task-names.js';
 import { credentialPlanners } from './credentials.js';
 import { type Draft, type Planner, type PlanPorts, principalFacts } from './draft.js';
+import { drillInput, drillPorts } from './drill.js';
 import { type InPlaceSplit, splitInPlace } from './in-place.js';
 import { planCreatedKeys } from './persistence.js';
 import { policyPlanners } from './policies.js';
@@ -23,7 +24,9 @@ import { PlanContainmentInput } from './schema.js';
 export const planContainment = task({
   name: 'planContainment',
   input: PlanContainmentInput,
-  async run(input, ports: PlanPorts): Promise<Plan & InPlaceSplit & { count: number }> {
+  async run(given, realPorts: PlanPorts): Promise<Plan & InPlaceSplit & { count: number }> {
+    const input = drillInput(given);
+    const ports = drillPorts(realPorts, given.incident);
     const draft: Draft = { items: [], notPlanned: [], recommendations: [] };
     const facts = principalFacts(input.enrichment.describePrincipal);
     for (const action of [...new Set(input.contain.flatMap(actionsOfTask))]) {

@@ -5,6 +5,7 @@ import type { Principal } from '../shared/schemas/incident.js';
 import type { PrincipalFacts } from '../shared/schemas/principal-facts.js';
 import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Draft, Planner, PlanPorts } from './draft.js';
+import { isPlaceholderKey } from './drill.js';
 import type { PlanContainmentInput } from './schema.js';
 import { revokeUserSessionsPlanner } from './user-sessions.js';
 
@@ -69,7 +70,7 @@ const perPrincipal: Record<CredentialAction, Planner> = {
       });
       return;
     }
-    if (!key.startsWith('AKIA')) {
+    if (!key.startsWith('AKIA') && !isPlaceholderKey(incident, key)) {
       draft.notPlanned.push({
         action: 'deactivateAccessKey',
         target: key,
@@ -156,6 +157,9 @@ const perPrincipal: Record<CredentialAction, Planner> = {
       });
       return;
     }
+    // An IAM user's long-term key: its sessions are revokeUserSessions' item. Role sessions do not
+    // apply to a user, so the plan does not list them as "not planned" next to it.
+    if (principal.type === 'IAMUser' && !principal.accessKeyId?.startsWith('ASIA')) return;
     draft.notPlanned.push({
       action: 'revokeRoleSessions',
       reason: `no session credentials to revoke for ${principalOfType(principal.type)}${principal.accessKeyId ? ` with key ${maskKey(principal.accessKeyId)}` : ''}`,

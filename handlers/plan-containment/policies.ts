@@ -1,3 +1,4 @@
+import { UnsafePolicy } from '../shared/errors.js';
 import { statementSid } from '../shared/ids.js';
 import {
   BUCKET_POLICY_LIMIT_BYTES,
@@ -12,8 +13,8 @@ import { bucketDenyStatement, denyNonVpcStatement, endpointDenyStatements } from
 import type { AccountScope, S3Port } from '../shared/ports.js';
 import { principalOfType } from '../shared/render/words.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
-import { isManagedAccount, protectedRoleArns } from '../shared/schemas/settings.js';
-import { denySubject, type Planner } from './draft.js';
+import { isManagedAccount, ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
+import { type Draft, denySubject, type Planner } from './draft.js';
 
 /** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
 export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', Planner> = {
@@ -34,14 +35,18 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
     const exempt = protectedRoleArns(settings);
     const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
     for (const vpcEndpointId of settings.vpcEndpointIds) {
-      const statements = endpointDenyStatements({
-        sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
-        partition: incident.partition,
-        principalArns,
-        principalAccounts: principalArns?.length ? undefined : subject?.principalAccounts,
-        allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],
-        exemptArns: exempt,
-      });
+      const statements = refusedAsUnsafe(draft, 'restrictVpcEndpoint', vpcEndpointId, () =>
+        endpointDenyStatements({
+          sidPrefix: statementSid(incidentId, `Vpce${vpcEndpointId.replace('vpce-', '')}`),
+          partition: incident.partition,
+          principalArns,
+          principalAccounts: principalArns?.length ? undefined : subject?.principalAccounts,
+          allowedAccounts: [...new Set([incident.accountId, ...settings.trustedAccounts])],
+          exemptArns: exempt,
+          ourAccounts: ourAccountIds(settings, incident.accountId),
+        }),
+      );
+      if (!statements) continue;
       let before = 0;
       let after = 0;
       let note: string | undefined;
@@ -113,15 +118,19 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       return;
     }
     for (const bucket of incident.buckets) {
-      const statement = bucketDenyStatement({
-        sid: statementSid(incidentId, subject.purpose),
-        bucket,
-        partition: incident.partition,
-        principalArns: subject.principalArns,
-        principalAccounts: subject.principalAccounts,
-        sourceIps: subject.sourceIps,
-        exemptArns: exempt,
-      });
+      const statement = refusedAsUnsafe(draft, 'denyBucketAccess', bucket, () =>
+        bucketDenyStatement({
+          sid: statementSid(incidentId, subject.purpose),
+          bucket,
+          partition: incident.partition,
+          principalArns: subject.principalArns,
+          principalAccounts: subject.principalAccounts,
+          sourceIps: subject.sourceIps,
+          exemptArns: exempt,
+          ourAccounts: ourAccountIds(settings, incident.accountId),
+        }),
+      );
+      if (!statement) continue;
       const statements: Statement[] = [statement];
       if (settings.denyNonVpcAccess && settings.vpcEndpointIds.length > 0) {
         statements.push(
@@ -158,6 +167,25 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
     }
   },
 };
+
+/**
+ * Builds a policy's statements, or, when the builder refuses them as unsafe (a Deny that would name
+ * a protected role or a whole account of ours), says why under `notPlanned` and plans nothing there.
+ */
+function refusedAsUnsafe<T>(
+  draft: Draft,
+  action: 'denyBucketAccess' | 'restrictVpcEndpoint',
+  target: string,
+  build: () => T,
+) {
+  try {
+    return build();
+  } catch (error) {
+    if (!(error instanceof UnsafePolicy)) throw error;
+    draft.notPlanned.push({ action, target, reason: `refused as unsafe (UnsafePolicy): ${error.message}` });
+    return undefined;
+  }
+}
 
 async function projectedSize(
   s3: S3Port,

@@ -3,6 +3,7 @@ import { serializePolicy } from '../shared/policy/document.js';
 import { REVOKE_SESSIONS_POLICY, revokeSessionsPolicy } from '../shared/policy/statements.js';
 import { protectedRoleArns } from '../shared/schemas/settings.js';
 import type { Planner } from './draft.js';
+import { isPlaceholderKey } from './drill.js';
 
 /** IAM's quota for all of one user's inline policies together, in characters (whitespace not counted). */
 export const USER_INLINE_POLICIES_LIMIT = 2048;
@@ -18,7 +19,7 @@ export const revokeUserSessionsPlanner: Planner = async ({ incident, incidentId,
   const { principal } = incident;
   if (principal.type !== 'IAMUser') return;
   const key = principal.accessKeyId;
-  if (!principal.userName || !key?.startsWith('AKIA')) {
+  if (!principal.userName || !key || !(key.startsWith('AKIA') || isPlaceholderKey(incident, key))) {
     draft.notPlanned.push({
       action: 'revokeUserSessions',
       reason: key

@@ -13,8 +13,9 @@ import { RequestApprovalInput } from './schema.js';
 /**
  * Puts the plan to the approvers (DESIGN §6). The task token goes into the store under a fresh
  * nonce; only the nonce goes to Slack. Invoked again on every heartbeat timeout: it supersedes the
- * previous nonce, refreshes the message and re-pings the thread, and once the overall deadline has
- * passed fails with `ApprovalExpired` so the timeout policy decides.
+ * previous nonce, refreshes the message and re-pings the thread, carrying over the votes already
+ * cast in that approval (a two-person rule's first vote is not lost to the re-ping), and once the
+ * overall deadline has passed fails with `ApprovalExpired` so the timeout policy decides.
  */
 export const requestApproval = task({
   name: 'requestApproval',
@@ -43,6 +44,7 @@ export const requestApproval = task({
       throw new ApprovalExpired(`no decision on incident ${incidentId} by ${deadline}`);
     }
     if (record.approval) await ports.store.supersedeApproval(record.approval.nonce);
+    const carried = current ? await votesToCarry(ports.store, current.nonce) : undefined;
     const round = (current?.round ?? 0) + 1;
     const nonce = ports.random.token();
     const actions = [...new Set(plan.items.map((item) => item.action))];
@@ -69,7 +71,8 @@ export const requestApproval = task({
       planItemIds: actions,
       expiresAt: deadline,
       status: 'pending',
-      votes: [],
+      votes: carried?.votes ?? [],
+      ...(carried?.selected ? { selected: carried.selected } : {}),
       subjectUserId: ownerSlackUserId(input.enrichment),
       message,
     });
@@ -102,3 +105,18 @@ export const requestApproval = task({
     return { nonce, round };
   },
 });
+
+/**
+ * The votes a re-ping carries over (a new round of the same approval): under the two-person rule
+ * the first approver's vote, and what it selected, stay cast, so the second approver completes the
+ * approval on the refreshed message. Read after the old request was superseded, so no vote can
+ * land on it in between; a request that was decided meanwhile carries nothing.
+ */
+async function votesToCarry(
+  store: IncidentStore,
+  nonce: string,
+): Promise<{ votes: string[]; selected?: string[] } | undefined> {
+  const previous = await store.getApproval(nonce);
+  if (previous?.status !== 'superseded' || previous.votes.length === 0) return undefined;
+  return { votes: previous.votes, ...(previous.selected ? { selected: previous.selected } : {}) };
+}

@@ -7,7 +7,7 @@ import type { Clock, Ec2Port, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, RestrictVpcEndpointItem } from '../shared/schemas/plan.js';
-import { protectedRoleArns } from '../shared/schemas/settings.js';
+import { ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
 /**
@@ -51,7 +51,7 @@ export const restrictVpcEndpoint = task({
           prior,
           savedAt: ports.clock.now().toISOString(),
         }),
-      options,
+      { ...options, ourAccounts: ourAccountIds(settings, accountId) },
     );
     const label = `Endpoint policy of ${vpcEndpointId}: Deny ${statements.map((statement) => statement.Sid).join(', ')}`;
     return recordAction(

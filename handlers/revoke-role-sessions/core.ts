@@ -4,8 +4,9 @@ import { task } from '../shared/define-task.js';
 import { ActionNotApplicable, LostUpdate } from '../shared/errors.js';
 import { NOT_YET_VISIBLE } from '../shared/owned-sids.js';
 import { parsePolicy, serializePolicy } from '../shared/policy/document.js';
+import { mergeStatements } from '../shared/policy/merge.js';
 import { awaitVisible } from '../shared/policy/settle.js';
-import { revokeSessionsPolicy } from '../shared/policy/statements.js';
+import { newestTokenCutoff, revokeSessionsPolicy } from '../shared/policy/statements.js';
 import type { Clock, IamPort, Timer } from '../shared/ports.js';
 import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
@@ -18,7 +19,9 @@ const ATTEMPTS = 3;
  * Revokes credentials issued before now: the `AWSRevokeOlderSessions` inline Deny on the role (or,
  * for an IAM user's temporary credentials, on the user), with `aws:TokenIssueTime` set at the moment
  * of containment. Refuses service-linked roles. The prior inline policy of that name is saved first;
- * a policy already carrying this incident's Sid means `already`. After the write the policy is
+ * a policy already carrying this incident's Sid means `already`. Our statement is merged into the
+ * policy found, never written over it: every statement we did not write (an administrator's own
+ * console revoke) is kept, and ours carries the later `aws:TokenIssueTime` cut-off of the two. After the write the policy is
  * re-read with bounded backoff: still the exact prior document is "applied, not yet visible"; a
  * third document without our Sid (someone wrote the same policy name meanwhile) is a lost update,
  * written again (3 attempts, then `LostUpdate`). IAM `LimitExceeded` is `PolicyTooLarge`. It also
@@ -52,26 +55,40 @@ export const revokeRoleSessions = task({
       .now()
       .toISOString()
       .replace(/\.\d{3}Z$/, 'Z');
-    const document = revokeSessionsPolicy(now);
-    for (const statement of document.Statement) statement.Sid = item.sid;
-    const text = serializePolicy(document);
+    const policyLabel = `${name}/${policyName}`;
     const undoKind = principalKind === 'role' ? ('roleInlinePolicy' as const) : ('userInlinePolicy' as const);
     const holdsOurs = (policy: string | undefined) =>
       policy !== undefined &&
-      parsePolicy(policy, `${name}/${policyName}`)?.Statement.some((statement) => statement.Sid === item.sid) === true;
+      parsePolicy(policy, policyLabel)?.Statement.some((statement) => statement.Sid === item.sid) === true;
     for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
       const prior = await ports.iam.getInlinePolicy(target);
       if (holdsOurs(prior)) {
         return recordAction(ports, incidentId, { ...base, result: attempt === 1 ? 'already' : 'applied' }, label);
       }
+      // Merged, never replaced: a statement we did not write (an administrator's own console revoke,
+      // written between our attempts) is kept, and ours keeps the later cut-off of the two.
+      const current = parsePolicy(prior, policyLabel);
+      const cutoff = newestTokenCutoff(
+        (current?.Statement ?? []).filter((statement) => statement.Sid !== item.sid),
+        now,
+      );
+      const fresh = revokeSessionsPolicy(cutoff);
+      for (const statement of fresh.Statement) statement.Sid = item.sid;
+      const merged = current
+        ? mergeStatements(current, fresh.Statement, {
+            owns: (statement) => statement.Sid === item.sid,
+            label: policyLabel,
+          }).document
+        : fresh;
+      const text = serializePolicy(merged);
       await ports.store.saveUndo(incidentId, {
         kind: undoKind,
-        target: `${name}/${policyName}`,
+        target: policyLabel,
         accountId,
         prior: prior ?? null,
         savedAt: ports.clock.now().toISOString(),
       });
-      await ports.store.addUndoSids(incidentId, undoKind, `${name}/${policyName}`, [item.sid]);
+      await ports.store.addUndoSids(incidentId, undoKind, policyLabel, [item.sid]);
       await ports.iam.putInlinePolicy({ ...target, document: text });
       // IAM is eventually consistent: the exact prior document may still be read for a while.
       const seen = await awaitVisible(
@@ -83,7 +100,7 @@ export const revokeRoleSessions = task({
         { sleep: (milliseconds) => (ports.timer ?? systemTimer).sleep(milliseconds) },
       );
       if (seen === 'lost') continue;
-      const detail = `aws:TokenIssueTime before ${now}`;
+      const detail = `aws:TokenIssueTime before ${cutoff}`;
       return recordAction(
         ports,
         incidentId,

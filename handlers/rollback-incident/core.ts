@@ -4,6 +4,7 @@ import { IncidentNotFound } from '../shared/errors.js';
 import { maskKey } from '../shared/ids.js';
 import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/policy/document.js';
 import { removeStatements } from '../shared/policy/merge.js';
+import { unpatchPolicy } from '../shared/policy/patch.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
 import { counted } from '../shared/render/words.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../shared/store/types.js';
@@ -25,8 +26,9 @@ type RollbackPorts = { store: IncidentStore; s3: S3Port; ec2: Ec2Port; iam: IamP
 
 /**
  * Undoes an incident's containment (DESIGN §5): removes exactly the Sids recorded for this incident
- * (never by prefix) from the current bucket and endpoint policies (never restoring a stale backup over later edits), puts back
- * or deletes the revoke-sessions policy, and reactivates deactivated keys only when asked.
+ * (never by prefix) from the current bucket, endpoint and revoke-sessions policies, never restoring
+ * a stale backup over later edits (a policy left with nothing is deleted), and reactivates
+ * deactivated keys only when asked.
  * Idempotent: a second run finds nothing of ours and reports `already`.
  */
 export const rollbackIncident = task({
@@ -116,38 +118,59 @@ async function undo(
   switch (entry.kind) {
     case 'bucketPolicy': {
       const bucket = entry.target;
-      const current = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
-      const ours = ourSids(current, recorded);
-      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
-      const { document, removed } = removeStatements(current, ours);
-      if (document.Statement.length === 0) {
+      const slot = {
+        label: `bucket ${bucket}`,
+        read: () => ports.s3.getBucketPolicy({ accountId, bucket }),
+        write: (policy: string) => ports.s3.putBucketPolicy({ accountId, bucket, policy }),
+      };
+      const outcome = await unpatchPolicy(slot, recorded);
+      if (outcome.result === 'already') return { ...base, result: 'already', detail: NONE_OF_OURS };
+      if (outcome.result === 'emptied') {
+        // Only ours left: delete, unless the policy changed since it was read.
+        const again = parsePolicy(await ports.s3.getBucketPolicy({ accountId, bucket }), bucket);
+        if (again?.Statement.some((statement) => !(statement.Sid !== undefined && recorded.has(statement.Sid)))) {
+          return {
+            ...base,
+            result: 'failed',
+            detail: `the policy of ${bucket} changed while it was rolled back; run the rollback again`,
+          };
+        }
         await ports.s3.deleteBucketPolicy({ accountId, bucket });
         return {
           ...base,
           result: 'applied',
-          detail: `removed ${removed.join(', ')}; no statement left, policy deleted`,
+          detail: `removed ${outcome.removed.join(', ')}; no statement left, policy deleted`,
         };
       }
-      await ports.s3.putBucketPolicy({ accountId, bucket, policy: serializePolicy(document) });
       return {
         ...base,
         result: 'applied',
-        detail: `removed ${removed.join(', ')}; ${counted(document.Statement.length, 'other statement')} kept`,
+        detail: `removed ${outcome.removed.join(', ')}; ${counted(outcome.kept, 'other statement')} kept`,
       };
     }
     case 'vpcEndpointPolicy': {
       const vpcEndpointId = entry.target;
       // The endpoint's own Region (saved with the backup; older backups: the incident's, where it was planned).
       const region = entry.region ?? incidentRegion;
-      const endpoint = await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId });
-      const current = parsePolicy(endpoint?.policy, vpcEndpointId);
-      const ours = ourSids(current, recorded);
-      if (!current || ours.length === 0) return { ...base, result: 'already', detail: NONE_OF_OURS };
-      const { document, removed } = removeStatements(current, ours);
-      const text =
-        document.Statement.length > 0 ? serializePolicy(document) : (entry.prior ?? serializePolicy(document));
-      await ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy: text });
-      return { ...base, result: 'applied', detail: `removed ${removed.join(', ')}` };
+      const outcome = await unpatchPolicy(
+        {
+          label: `endpoint ${vpcEndpointId}`,
+          read: async () => (await ports.ec2.describeVpcEndpoint({ accountId, region, vpcEndpointId }))?.policy,
+          write: (policy) => ports.ec2.modifyVpcEndpointPolicy({ accountId, region, vpcEndpointId, policy }),
+        },
+        recorded,
+      );
+      if (outcome.result === 'already') return { ...base, result: 'already', detail: NONE_OF_OURS };
+      if (outcome.result === 'emptied') {
+        // Someone removed every other statement since containment: the saved prior is stale, and an
+        // endpoint policy cannot be empty. Left as it is, for a person to decide.
+        return {
+          ...base,
+          result: 'failed',
+          detail: `only our statements (${outcome.removed.join(', ')}) are left in the policy of ${vpcEndpointId}: it was changed since containment, so the saved prior is not restored over it; review the endpoint policy by hand`,
+        };
+      }
+      return { ...base, result: 'applied', detail: `removed ${outcome.removed.join(', ')}` };
     }
     case 'roleInlinePolicy':
     case 'userInlinePolicy': {
@@ -158,16 +181,28 @@ async function undo(
         name,
         policyName,
       };
+      // Only our Sid comes out of the policy as it is now: the saved prior is never put back, so a
+      // revoke an administrator wrote under the same name since containment stays in place.
       const current = parsePolicy(await ports.iam.getInlinePolicy(target), entry.target);
-      if (ourSids(current, recorded).length === 0) {
+      const ours = ourSids(current, recorded);
+      if (!current || ours.length === 0) {
         return { ...base, result: 'already', detail: `${policyName} no longer holds this incident's statement` };
       }
-      if (entry.prior) {
-        await ports.iam.putInlinePolicy({ ...target, document: entry.prior });
-        return { ...base, result: 'applied', detail: `restored the ${policyName} that was there before` };
+      const { document, removed } = removeStatements(current, ours);
+      if (document.Statement.length === 0) {
+        await ports.iam.deleteInlinePolicy(target);
+        return {
+          ...base,
+          result: 'applied',
+          detail: `removed ${removed.join(', ')}; no statement left, ${policyName} deleted`,
+        };
       }
-      await ports.iam.deleteInlinePolicy(target);
-      return { ...base, result: 'applied', detail: `deleted ${policyName}` };
+      await ports.iam.putInlinePolicy({ ...target, document: serializePolicy(document) });
+      return {
+        ...base,
+        result: 'applied',
+        detail: `removed ${removed.join(', ')}; ${counted(document.Statement.length, 'other statement')} of ${policyName} kept`,
+      };
     }
     case 'accessKey': {
       const [userName = '', accessKeyId = ''] = entry.target.split('/');

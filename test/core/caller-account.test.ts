@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { describePrincipal } from '../../handlers/describe-principal/core.js';
 import { planContainment } from '../../handlers/plan-containment/core.js';
 import { runTask } from '../../handlers/shared/define-task.js';
+import { approvalMessage } from '../../handlers/shared/render/approval-message.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { Plan, PlanItem } from '../../handlers/shared/schemas/plan.js';
+import { type Plan, PlanItem } from '../../handlers/shared/schemas/plan.js';
 import { guardDutyEvent, readJson, scenario, withField } from '../support/fixtures.js';
 import { account } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -213,5 +214,76 @@ describe('a sample run as a drill', () => {
 
     expect(result.items.length).toBeGreaterThan(0);
     for (const item of result.items) expect(item.skip).toMatch(/sample finding run as a drill.*bucketName/);
+  });
+});
+
+describe('a sample drill in every input form', () => {
+  const forms = (): [string, unknown][] => {
+    const api = readJson<{ Findings: Record<string, unknown>[] }>(
+      'test/fixtures/guardduty/sample-finding-docs-values.json',
+    );
+    return [
+      ['EventBridge event', readJson('test/fixtures/guardduty/sample-finding-event.json')],
+      ['API form', api],
+      ['one API finding', api.Findings[0]],
+    ];
+  };
+
+  it('plans every action on the placeholders, each item skipped, and names no placeholder as not planned', async () => {
+    const planned: string[][] = [];
+    for (const [, input] of forms()) {
+      const { incident } = normalizeFinding(input, { acceptSampleFindings: true });
+      if (!incident) throw new Error('no incident');
+
+      const { result } = await plan(incident);
+
+      planned.push(
+        result.items.map((item) => `${item.action} ${item.target}`).filter((line) => !line.startsWith('startMacieJob')),
+      );
+      expect(result.items.every((item) => item.skip?.startsWith('sample finding run as a drill'))).toBe(true);
+      expect(result.items.map((item) => item.action)).toEqual(
+        expect.arrayContaining(['deactivateAccessKey', 'revokeUserSessions', 'startMacieJob', 'denyBucketAccess']),
+      );
+      expect(result.notPlanned.filter((entry) => entry.action !== 'restrictVpcEndpoint')).toEqual([]);
+    }
+    expect(planned[0]).toEqual(
+      expect.arrayContaining([
+        'deactivateAccessKey GeneratedFindingAccessKeyId',
+        'revokeUserSessions user/GeneratedFindingUserName',
+        'denyBucketAccess bucketName',
+      ]),
+    );
+    expect(planned[1]).toEqual(planned[2]);
+  });
+
+  it('accepts a placeholder identifier only in a skipped item', async () => {
+    const { incident } = normalizeFinding(readJson('test/fixtures/guardduty/sample-finding-event.json'), {
+      acceptSampleFindings: true,
+    });
+    if (!incident) throw new Error('no incident');
+    const { result } = await plan(incident);
+    const item = result.items.find((one) => one.action === 'deactivateAccessKey');
+
+    const { skip: _skip, ...unskipped } = item ?? ({} as PlanItem);
+
+    expect(PlanItem.safeParse(item).success).toBe(true);
+    expect(PlanItem.safeParse(unskipped).error?.issues[0]?.message).toMatch(/access key id/);
+  });
+});
+
+describe('an IAM user whose long-term key leaked', () => {
+  it('plans its user sessions and shows no role-sessions line, planned or not, next to them', async () => {
+    const { incident } = normalizeFinding(guardDutyEvent());
+    if (!incident) throw new Error('no incident');
+
+    const { result } = await plan(incident);
+    const message = JSON.stringify(
+      approvalMessage({ incidentId: INCIDENT_ID, incident, plan: result, enrichment: {}, now: new Date() } as never),
+    );
+
+    expect(incident.principal).toMatchObject({ type: 'IAMUser', accessKeyId: expect.stringMatching(/^AKIA/) });
+    expect(result.items.map((item) => item.action)).toContain('revokeUserSessions');
+    expect(result.notPlanned.map((entry) => entry.action)).not.toContain('revokeRoleSessions');
+    expect(message).not.toMatch(/Revoke the role/);
   });
 });

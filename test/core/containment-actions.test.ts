@@ -86,6 +86,49 @@ describe('revokeRoleSessions', () => {
     ]);
   });
 
+  it('after a lost update keeps an administrator’s console revoke beside ours with the later cut-off, and rollback removes only our Sid', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    // The console's "Revoke active sessions", written between our write and our re-read: it
+    // replaces the whole AWSRevokeOlderSessions document, with a later cut-off than ours.
+    const adminRevoke = {
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Deny',
+          Action: ['*'],
+          Resource: ['*'],
+          Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-02-23T05:00:00Z' } },
+        },
+      ],
+    };
+    let writes = 0;
+    const iam = Object.create(acct.iam) as typeof acct.iam;
+    iam.putInlinePolicy = async (args) => {
+      writes += 1;
+      await acct.iam.putInlinePolicy(args);
+      if (writes === 1) await acct.iam.putInlinePolicy({ ...args, document: JSON.stringify(adminRevoke) });
+    };
+    const ports = { iam, store, clock, timer: { sleep: async () => {} } };
+
+    const result = await runTask(revokeRoleSessions, { item: revokeItem(id), incidentId: id, settings }, ports);
+    const contained = JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}');
+    const rollback = await runTask(
+      rollbackIncident,
+      { incidentId: id },
+      { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock },
+    );
+
+    expect(result.result).toBe('applied');
+    expect(writes).toBe(2);
+    expect(contained.Statement).toEqual([
+      adminRevoke.Statement[0],
+      { ...adminRevoke.Statement[0], Sid: statementSid(id, 'RevokeOlderSessions') },
+    ]);
+    expect(rollback.steps.find((step) => step.kind === 'roleInlinePolicy')?.result).toBe('applied');
+    expect(JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}')).toEqual(adminRevoke);
+  });
+
   it('refuses a service-linked role (ActionNotApplicable) and writes nothing', async () => {
     const { account: acct, clock } = world();
     acct.roles.set('etl-pipeline', {
@@ -181,6 +224,29 @@ describe('restrictVpcEndpoint', () => {
     ]);
   });
 
+  it('rollback leaves an endpoint policy holding only our statements as it is, and says so, instead of restoring the stale prior', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
+    await runTask(restrictVpcEndpoint, { item: item(id), incidentId: id, settings }, ports);
+    // Someone removed the full-access Allow since containment.
+    const contained = JSON.parse(acct.endpointPolicies.get(ENDPOINT) ?? '{}') as { Statement: { Effect: string }[] };
+    const edited = JSON.stringify({
+      ...contained,
+      Statement: contained.Statement.filter((statement) => statement.Effect === 'Deny'),
+    });
+    acct.endpointPolicies.set(ENDPOINT, edited);
+
+    const rollback = await runTask(rollbackIncident, { incidentId: id }, ports);
+
+    const step = rollback.steps.find((candidate) => candidate.kind === 'vpcEndpointPolicy');
+    expect(step).toMatchObject({
+      result: 'failed',
+      detail: expect.stringMatching(/changed since containment.*by hand/),
+    });
+    expect(acct.endpointPolicies.get(ENDPOINT)).toBe(edited);
+  });
+
   it('refuses to leave an endpoint with deny-only statements (UnsafePolicy)', async () => {
     const { account: acct, clock } = world();
     acct.endpointPolicies.set(
@@ -202,6 +268,63 @@ describe('restrictVpcEndpoint', () => {
 });
 
 describe('rollbackIncident', () => {
+  it('re-reads the bucket policy right before writing: a statement added meanwhile is kept, Version kept as found', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const deny = bucketDenyStatement({
+      sid: statementSid(id, 'DenyPrincipal'),
+      bucket: 'analytics-lake',
+      partition: 'aws',
+      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
+      exemptArns: exempt,
+    });
+    const item = {
+      ...base,
+      id: 'denyBucketAccess:analytics-lake',
+      action: 'denyBucketAccess',
+      target: 'analytics-lake',
+      bucket: 'analytics-lake',
+      statements: [deny],
+      sizeBefore: 0,
+      sizeAfter: 0,
+      limit: 20480,
+    };
+    const original = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as Record<string, unknown>;
+    delete original.Version;
+    acct.bucketPolicies.set('analytics-lake', JSON.stringify(original));
+    const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
+    await runTask(denyBucketAccess, { item, incidentId: id, settings }, ports);
+    const later = {
+      Sid: 'AddedDuringRollback',
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::123456789012:role/reporting' },
+      Action: 's3:GetObject',
+      Resource: 'arn:aws:s3:::analytics-lake/*',
+    };
+    let reads = 0;
+    const s3 = Object.create(acct.s3) as typeof acct.s3;
+    s3.getBucketPolicy = async (args) => {
+      reads += 1;
+      const text = await acct.s3.getBucketPolicy(args);
+      if (reads === 1 && text) {
+        // A platform change lands between the rollback's first read and its write.
+        const policy = JSON.parse(text) as { Statement: unknown[] };
+        acct.bucketPolicies.set(
+          'analytics-lake',
+          JSON.stringify({ ...policy, Statement: [...policy.Statement, later] }),
+        );
+      }
+      return text;
+    };
+
+    const rollback = await runTask(rollbackIncident, { incidentId: id }, { ...ports, s3 });
+
+    const policy = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as { Statement: { Sid?: string }[] };
+    expect(rollback.steps.map((step) => step.result)).toEqual(['applied']);
+    expect(policy.Statement.map((statement) => statement.Sid)).toEqual(['AllowEtlReadWrite', 'AddedDuringRollback']);
+    expect(policy).not.toHaveProperty('Version');
+  });
+
   it('keeps a third-party edit made after containment, and a second rollback finds nothing to do', async () => {
     const { account: acct, clock } = world();
     const id = await newIncident();

@@ -23,6 +23,8 @@ export const PLAN = {
   scenario: 150,
   /** Existing resource policies through the patcher. */
   patcher: 200,
+  /** Deny statements on aws:PrincipalAccount through the patcher. */
+  accountDeny: 40,
 } as const;
 
 export const CORPUS_MINIMUM = 200;

@@ -12,6 +12,7 @@ import {
   runFaults,
   section,
 } from './matrix.js';
+import { tapFor } from './tap.js';
 
 vi.mock('../../local/account.js', async (original) =>
   (await import('./tap.js')).tapAccounts(await original<typeof import('../../local/account.js')>()),
@@ -150,5 +151,51 @@ describe('statements that are not ours', () => {
     expect(steps.every((step) => step.result !== 'failed')).toBe(true);
     expect(result.account.bucketPolicies['customer-records']).toEqual(bucketBefore);
     expect(result.account.vpcEndpointPolicies[ENDPOINT]).toEqual(endpointBefore);
+  });
+});
+
+describe('a lost update on the revoke-sessions policy', () => {
+  it('an administrator’s console revoke written between our write and our re-read is kept beside ours, which takes the later cut-off; rollback leaves the administrator’s revoke in place', async () => {
+    const scenario = baseScenario('role');
+    const tap = tapFor(scenario);
+    let ourWrite: string | undefined;
+    let adminCutoff = '';
+    let adminRevoke: { Version: string; Statement: Record<string, unknown>[] } | undefined;
+    tap.interleave((call, account) => {
+      const policies = account.roleInline.get('etl-pipeline');
+      if (call === 'iam:PutRolePolicy' && !ourWrite) ourWrite = 'pending';
+      else if (call === 'iam:GetRolePolicy' && ourWrite === 'pending' && policies) {
+        // The console's "Revoke active sessions" replaces the whole document, a minute after ours.
+        ourWrite = policies.get('AWSRevokeOlderSessions') ?? '';
+        const ours = JSON.parse(ourWrite).Statement[0].Condition.DateLessThan['aws:TokenIssueTime'] as string;
+        adminCutoff = new Date(Date.parse(ours) + 60_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+        adminRevoke = {
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Deny',
+              Action: ['*'],
+              Resource: ['*'],
+              Condition: { DateLessThan: { 'aws:TokenIssueTime': adminCutoff } },
+            },
+          ],
+        };
+        policies.set('AWSRevokeOlderSessions', JSON.stringify(adminRevoke));
+      }
+    });
+
+    const result = await simulate(scenario, { approve: { kind: 'all' }, rollback: { reactivateKeys: false } });
+
+    const [incident] = result.incidents;
+    const item = incident?.plan.find((candidate) => candidate.action === 'revokeRoleSessions');
+    if (!incident || !item || !adminRevoke) throw new Error('no revoke of the role was written');
+    expect(incident.status).toBe('contained');
+    expect(outcome(incident, item)).toMatchObject({ result: 'applied' });
+    // Ours was re-merged with the administrator's later cut-off, as the report says.
+    expect(incident.reportMarkdown).toContain(`aws:TokenIssueTime before ${adminCutoff}`);
+    const step = result.rollback?.[0]?.steps.find((candidate) => candidate.kind === 'roleInlinePolicy');
+    expect(step).toMatchObject({ result: 'applied' });
+    expect(step?.detail).toContain('sid' in item ? item.sid : 'no sid');
+    expect(result.account.roleInlinePolicies['etl-pipeline']?.AWSRevokeOlderSessions).toEqual(adminRevoke);
   });
 });

@@ -66,7 +66,18 @@ export class Tap {
     return true;
   }
 
+  /**
+   * Runs `edit` on the account just before each call is made (fault or not): someone else's write
+   * interleaved with ours, such as an administrator's console change between our write and our re-read.
+   */
+  interleave(edit: (call: string, account: Account) => void): void {
+    this.edits.push(edit);
+  }
+
+  private readonly edits: ((call: string, account: Account) => void)[] = [];
+
   check(call: string, check: (call: string) => void): void {
+    if (this.account) for (const edit of this.edits) edit(call, this.account);
     this.calls.add(call);
     if (this.cleared) return;
     try {

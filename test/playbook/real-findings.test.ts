@@ -52,27 +52,33 @@ describe('real findings through the definition, executed locally', () => {
     expect(afterDrop.filter((entry) => entry.hasEvent).map((entry) => entry.name)).toEqual([]);
   }, 120_000);
 
-  it('a sample with acceptSampleFindings runs to the end as a drill: every action skipped with the reason, none failed', async () => {
+  it('a sample with acceptSampleFindings runs to the end as a drill in every input form: every action on a placeholder skipped with the reason, none failed, nothing partially contained', async () => {
     const before = await run(variant('compromised-iam-user-key', (s) => void s.events.splice(0, 9, { hello: 1 })));
+    const api = fixture('sample-finding-docs-values');
     const input = variant('compromised-iam-user-key', (s) => {
-      s.events = [fixture('sample-finding-event'), { console: fixture('sample-finding-docs-values') }];
+      // The same sample also as a bare API finding, under its own id (the same id would be linked).
+      const bare = withField((api.Findings as Json[])[0] as Json, 'Id', '7bd9f1a2c3d45e6f7a8b9c0d1e2f3a4b');
+      s.events = [fixture('sample-finding-event'), { console: api }, { console: bare }];
       s.config = { ...s.config, acceptSampleFindings: true };
     });
 
     const result = await run(input);
 
-    const [eventDrill, consoleDrill] = result.incidents;
-    for (const drill of [eventDrill, consoleDrill]) {
-      expect(drill?.states).toContain('Write Report');
-      expect(drill?.status).not.toBe('failed');
-      expect(drill?.applied.filter((entry) => entry.result === 'failed')).toEqual([]);
+    expect(result.incidents.map((drill) => drill.status)).toEqual(['contained', 'contained', 'contained']);
+    for (const drill of result.incidents) {
+      expect(drill.states).toContain('Write Report');
+      expect(drill.applied.map((entry) => entry.action)).toEqual(
+        expect.arrayContaining(['deactivateAccessKey', 'revokeUserSessions', 'denyBucketAccess']),
+      );
+      for (const entry of drill.applied) {
+        expect(entry).toMatchObject({ result: 'skipped', detail: expect.stringContaining('drill') });
+      }
     }
-    expect(consoleDrill?.applied.length).toBeGreaterThan(0);
-    for (const entry of consoleDrill?.applied ?? []) {
-      expect(entry).toMatchObject({ result: 'skipped', detail: expect.stringContaining('drill') });
-    }
+    expect(result.incidents[0]?.applied.map((entry) => entry.target)).toEqual(
+      expect.arrayContaining(['GeneratedFindingAccessKeyId', 'bucketName']),
+    );
     expect(result.account).toEqual(before.account);
-  }, 90_000);
+  }, 120_000);
 
   it('a sample is ignored in the event and console forms alike', async () => {
     const input = variant('compromised-iam-user-key', (s) => {

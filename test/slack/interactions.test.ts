@@ -2,7 +2,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { requestApproval } from '../../handlers/request-approval/core.js';
 import { slackChatPort } from '../../handlers/shared/clients/slack.js';
+import { runTask } from '../../handlers/shared/define-task.js';
 import { AwsThrottling, type StaleTokenCode, TaskTokenStale } from '../../handlers/shared/errors.js';
 import type { RollbackStarterPort, TaskCallbackPort } from '../../handlers/shared/ports.js';
 import { DENY_REASON, UNDO_ACTION_ID, undoButton } from '../../handlers/shared/render/slack-views.js';
@@ -16,6 +18,7 @@ import { SimClock } from '../../local/clock.js';
 import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
 
 /**
  * The interaction endpoint as a responder and an attacker would exercise it: the real Bolt
@@ -906,6 +909,76 @@ describe('a click at the heartbeat (Step Functions no longer waits on the token)
       votes: [APPROVER],
       selected: ['denyBucketAccess'],
     });
+  });
+});
+
+describe('the two-person rule across the hourly re-ping', () => {
+  /** The request-approval task as the state machine runs it: round 1, then a heartbeat re-entry. */
+  async function requestRound(incidentId: string, taskToken: string) {
+    const record = await store.getIncident(incidentId);
+    if (!record) throw new Error('no incident');
+    issuedTokens.push(taskToken);
+    return runTask(
+      requestApproval,
+      {
+        incidentId,
+        incident: record.incident,
+        settings: testSettings({ approvers: [APPROVER, SECOND], twoPersonRule: true, slackChannel: CHANNEL }),
+        taskToken,
+        plan: { items: PLAN_ITEMS, recommendations: [], notPlanned: [], count: PLAN_ITEMS.length, inPlace: [] },
+        enrichment: {},
+        executionName: record.executionName,
+        redriveCount: 0,
+      },
+      {
+        store,
+        chat: slackChatPort(new WebClient('xoxb-interactions', { slackApiUrl, retryConfig: { retries: 0 } })),
+        clock,
+        random: { token: () => `approval-nonce-${taskToken.slice(-12)}` },
+      },
+    );
+  }
+
+  it('the first vote survives the re-ping: the second approver completes the approval on the refreshed request', async () => {
+    const handle = await endpoint();
+    const incidentId = await incident();
+    const first = await requestRound(incidentId, `AQCEAAAAKgAAAAMAAAAAAAAAA-reping-${counter}-round-0001`);
+    await handle(signed(click(first.nonce, APPROVER, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    const second = await requestRound(incidentId, `AQCEAAAAKgAAAAMAAAAAAAAAA-reping-${counter}-round-0002`);
+    await handle(
+      signed(click(second.nonce, SECOND, 'approve_plan', { selected: ['denyBucketAccess', 'deactivateAccessKey'] })),
+      {},
+    );
+
+    expect(second.round).toBe(2);
+    expect((await store.getApproval(first.nonce))?.status).toBe('superseded');
+    expect(await store.getApproval(second.nonce)).toMatchObject({
+      status: 'decided',
+      decidedBy: [APPROVER, SECOND],
+      selected: ['denyBucketAccess'],
+    });
+    expect(callbacks).toEqual([
+      expect.objectContaining({
+        kind: 'success',
+        taskToken: expect.stringContaining('round-0002'),
+        output: expect.objectContaining({ decidedBy: [APPROVER, SECOND] }),
+      }),
+    ]);
+  });
+
+  it('the same approver cannot complete it alone after the re-ping', async () => {
+    const handle = await endpoint();
+    const incidentId = await incident();
+    const first = await requestRound(incidentId, `AQCEAAAAKgAAAAMAAAAAAAAAA-alone-${counter}-round-0001`);
+    await handle(signed(click(first.nonce, APPROVER, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    const second = await requestRound(incidentId, `AQCEAAAAKgAAAAMAAAAAAAAAA-alone-${counter}-round-0002`);
+    await handle(signed(click(second.nonce, APPROVER, 'approve_plan', { selected: ['denyBucketAccess'] })), {});
+
+    expect(callbacks).toEqual([]);
+    expect(ephemerals().at(-1)).toMatch(/already approved/);
+    expect(await store.getApproval(second.nonce)).toMatchObject({ status: 'pending', votes: [APPROVER] });
   });
 });
 

@@ -1,6 +1,6 @@
 import { LostUpdate, PolicyTooLarge, UnsafePolicy } from '../errors.js';
 import { type PolicyDocument, parsePolicy, type Statement, serializePolicy } from './document.js';
-import { droppedStatements, mergeStatements } from './merge.js';
+import { droppedStatements, mergeStatements, removeStatements } from './merge.js';
 import { type Settle, settleWrite } from './settle.js';
 import { assertSafeDeny } from './statements.js';
 
@@ -31,6 +31,8 @@ export interface PatchOptions extends Settle {
    * rollback removes exactly them (and later runs know these statements are ours).
    */
   readonly record?: (sids: string[]) => Promise<unknown>;
+  /** Accounts no Deny may name whole by `aws:PrincipalAccount` (home, members, the finding's own). */
+  readonly ourAccounts?: readonly string[];
 }
 
 export interface PatchOutcome {
@@ -62,7 +64,7 @@ export async function patchPolicy(
   backup: (prior: string | null) => Promise<unknown>,
   options: PatchOptions = {},
 ): Promise<PatchOutcome> {
-  for (const statement of statements) assertSafeDeny(statement, protectedArns);
+  for (const statement of statements) assertSafeDeny(statement, protectedArns, options.ourAccounts);
   const sids = statements.map((statement) => statement.Sid as string);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
     const before = await slot.read();
@@ -94,4 +96,45 @@ export async function patchPolicy(
 
 function hasAllow(document: PolicyDocument): boolean {
   return document.Statement.some((statement) => statement.Effect === 'Allow');
+}
+
+export interface UnpatchOutcome {
+  readonly result: 'applied' | 'already' | 'emptied';
+  /** The Sids taken out (none for `already`). */
+  readonly removed: string[];
+  /** Statements left in the policy written. */
+  readonly kept: number;
+}
+
+/**
+ * The rollback side of `patchPolicy`: removes exactly the listed Sids from the policy as it is now,
+ * keeping every other statement, unknown field, the order and `Version` as found. The policy is
+ * re-read right before the write; an edit made since the first read means read and remove again
+ * (3 attempts, then `LostUpdate`). `emptied`: nothing but ours was left, and nothing was written
+ * (the caller decides: a bucket policy is deleted, an endpoint policy is left for a person).
+ */
+export async function unpatchPolicy(
+  slot: Pick<PolicySlot, 'label' | 'read' | 'write'>,
+  sids: ReadonlySet<string>,
+): Promise<UnpatchOutcome> {
+  for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
+    const before = await slot.read();
+    const current = parsePolicy(before, slot.label);
+    const ours = [
+      ...new Set(
+        (current?.Statement ?? []).flatMap((statement) =>
+          statement.Sid !== undefined && sids.has(statement.Sid) ? [statement.Sid] : [],
+        ),
+      ),
+    ];
+    if (!current || ours.length === 0) return { result: 'already', removed: [], kept: current?.Statement.length ?? 0 };
+    const { document, removed } = removeStatements(current, ours);
+    if (document.Statement.length === 0) return { result: 'emptied', removed, kept: 0 };
+    if ((await slot.read()) !== before) continue;
+    await slot.write(serializePolicy(document));
+    return { result: 'applied', removed, kept: document.Statement.length };
+  }
+  throw new LostUpdate(
+    `the policy of ${slot.label} kept changing under us (${ATTEMPTS} attempts); our statements are still in place`,
+  );
 }

@@ -13,6 +13,8 @@ export interface BucketDenySpec {
   readonly principalAccounts?: readonly string[];
   /** Never denied: IR roles, break-glass roles and the responder's own roles. */
   readonly exemptArns: readonly string[];
+  /** Accounts never denied whole (home, members, the finding's own). */
+  readonly ourAccounts?: readonly string[];
 }
 
 /**
@@ -43,7 +45,7 @@ export function bucketDenyStatement(spec: BucketDenySpec): Statement {
     Resource: [bucketArn, `${bucketArn}/*`],
     Condition: condition,
   };
-  assertSafeDeny(statement, spec.exemptArns);
+  assertSafeDeny(statement, spec.exemptArns, spec.ourAccounts);
   return statement;
 }
 
@@ -55,8 +57,15 @@ function toCidr(ip: string): string {
 /**
  * Refuses a Deny we would write if it could apply to a protected principal: it must carve out
  * every protected ARN with `ArnNotLike aws:PrincipalArn`, and must not name one as its target.
+ * Nor may it deny a whole account of ours (`ourAccounts`: home, members, the finding's own): an
+ * `aws:PrincipalAccount` condition naming one of them (or a pattern matching one, or any negated
+ * operator, which denies every account but those listed) is `UnsafePolicy`, whatever the finding said.
  */
-export function assertSafeDeny(statement: Statement, protectedArns: readonly string[]): void {
+export function assertSafeDeny(
+  statement: Statement,
+  protectedArns: readonly string[],
+  ourAccounts: readonly string[] = [],
+): void {
   if (statement.Effect !== 'Deny') throw new UnsafePolicy(`${statement.Sid}: we only ever add Deny statements`);
   const exempt = new Set(asArray(statement.Condition?.ArnNotLike?.['aws:PrincipalArn'] as string | string[]));
   const missing = protectedArns.filter((arn) => !exempt.has(arn));
@@ -68,6 +77,33 @@ export function assertSafeDeny(statement: Statement, protectedArns: readonly str
   if (hit.length > 0) {
     throw new UnsafePolicy(`${statement.Sid}: refusing to deny a protected role (${hit.join(', ')})`);
   }
+  const ours = ownAccountsDenied(statement, ourAccounts);
+  if (ours) throw new UnsafePolicy(`${statement.Sid}: refusing to deny ${ours} (aws:PrincipalAccount)`);
+}
+
+/** What of ours an `aws:PrincipalAccount` condition of a statement denies whole, if anything. */
+function ownAccountsDenied(statement: Statement, ourAccounts: readonly string[]): string | undefined {
+  for (const [operator, keys] of Object.entries(statement.Condition ?? {})) {
+    if (typeof keys !== 'object' || keys === null) continue;
+    for (const [key, raw] of Object.entries(keys)) {
+      // Condition keys are case-insensitive in IAM.
+      if (key.toLowerCase() !== 'aws:principalaccount') continue;
+      const values = asArray(raw as string | string[]).map(String);
+      if (/not/i.test(operator)) return `every account but ${values.join(', ') || 'none'} (${operator})`;
+      const named = ourAccounts.filter((account) => values.some((value) => matchesPattern(value, account)));
+      if (named.length > 0) return `our own account ${named.join(', ')}`;
+    }
+  }
+  return undefined;
+}
+
+/** IAM's `StringLike` matching (`*` any run, `?` one character); a plain value matches itself. */
+function matchesPattern(pattern: string, value: string): boolean {
+  const expression = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
+  return new RegExp(`^${expression}$`, 's').test(value);
 }
 
 /**
@@ -108,6 +144,8 @@ export interface EndpointDenySpec {
   /** Accounts whose buckets may be reached through the endpoint (ours and the trusted ones). */
   readonly allowedAccounts: readonly string[];
   readonly exemptArns: readonly string[];
+  /** Accounts never denied whole (home, members, the finding's own). */
+  readonly ourAccounts?: readonly string[];
 }
 
 /**
@@ -148,7 +186,7 @@ export function endpointDenyStatements(spec: EndpointDenySpec): Statement[] {
     NotResource: awsOwnedBucketObjects(spec.partition ?? 'aws'),
     Condition: { StringNotEquals: { 's3:ResourceAccount': [...spec.allowedAccounts] }, ...exempt },
   });
-  for (const statement of statements) assertSafeDeny(statement, spec.exemptArns);
+  for (const statement of statements) assertSafeDeny(statement, spec.exemptArns, spec.ourAccounts);
   return statements;
 }
 
@@ -202,3 +240,22 @@ export function revokeSessionsPolicy(issuedBefore: string): PolicyDocumentLike {
 }
 
 type PolicyDocumentLike = { Version: string; Statement: Statement[] };
+
+/**
+ * The newest `DateLessThan aws:TokenIssueTime` cut-off among a policy's Deny statements and
+ * `atLeast`: a revoke-sessions statement merged beside an administrator's own (the console writes
+ * the same policy name) keeps the later of the two, so merging never shortens a revocation.
+ */
+export function newestTokenCutoff(statements: readonly Statement[], atLeast: string): string {
+  let newest = atLeast;
+  for (const statement of statements) {
+    if (statement.Effect !== 'Deny') continue;
+    const values = asArray(statement.Condition?.DateLessThan?.['aws:TokenIssueTime'] as string | string[]);
+    for (const value of values) {
+      const time = Date.parse(value);
+      if (Number.isFinite(time) && time > Date.parse(newest))
+        newest = new Date(time).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    }
+  }
+  return newest;
+}

@@ -8,6 +8,7 @@ import {
   PrincipalArn,
   PrincipalId,
   Region,
+  SamplePlaceholder,
 } from './primitives.js';
 
 /**
@@ -95,6 +96,16 @@ export const Incident = z.object({
   sample: z.boolean().optional(),
   /** Sample placeholders that are no real identifier and were left out (`accessKeyId GeneratedFindingAccessKeyId`). */
   placeholders: z.array(z.string().max(300)).max(50).optional(),
+  /**
+   * The sample's placeholder key and buckets, which a drill plans on (each item skipped with the
+   * reason) so that every action on them ends `skipped`, whatever form the sample arrived in.
+   */
+  placeholderTargets: z
+    .object({
+      accessKeyIds: z.array(SamplePlaceholder).max(10),
+      buckets: z.array(SamplePlaceholder).max(100),
+    })
+    .optional(),
 });
 export type Incident = z.infer<typeof Incident>;
 

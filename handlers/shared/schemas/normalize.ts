@@ -133,7 +133,9 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     ...(principals.length > 1 || sequence ? { principals } : {}),
     ...(everyone.length > principals.length ? { principalsOmitted: everyone.length - principals.length } : {}),
     userAgent: userAgentOf(call?.userAgent),
-    ...(screening.kind === 'drill' ? { sample: true, placeholders: screening.placeholders } : {}),
+    ...(screening.kind === 'drill'
+      ? { sample: true, placeholders: screening.placeholders, placeholderTargets: screening.targets }
+      : {}),
   };
   const checked = Incident.safeParse(candidate);
   if (!checked.success) {

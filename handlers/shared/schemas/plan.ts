@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AccessKeyId, AccountId, BucketName, IamName, Region } from './primitives.js';
+import { AccessKeyId, AccountId, BucketName, IamName, Region, SamplePlaceholder } from './primitives.js';
 
 /** Action ids: used by `--approve`, the plan, `applied[]` and the Slack checkboxes (DESIGN §5). */
 export const ACTION_IDS = [
@@ -35,22 +35,50 @@ const Base = z.object({
   skip: z.string().max(500).optional(),
 });
 
+/**
+ * A drill (a GuardDuty sample run with `acceptSampleFindings`) plans on the sample's placeholders
+ * (`GeneratedFindingAccessKeyId`, bucket `bucketName`): such a value is accepted only in an item
+ * that carries `skip`, so it can never reach an apply step.
+ */
+const orPlaceholder = <T extends z.ZodType<string>>(schema: T) => z.union([schema, SamplePlaceholder]);
+
+function onlyWhenSkipped(
+  item: { skip?: string | undefined },
+  ctx: z.RefinementCtx,
+  checks: [path: string, schema: z.ZodType<string>, value: string | readonly string[]][],
+): void {
+  if (item.skip) return;
+  for (const [path, schema, value] of checks) {
+    for (const one of typeof value === 'string' ? [value] : value) {
+      const result = schema.safeParse(one);
+      if (!result.success) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [path],
+          message: `${result.error.issues[0]?.message ?? 'invalid'} (a sample placeholder is allowed only in a skipped drill item)`,
+        });
+        return;
+      }
+    }
+  }
+}
+
 export const DeactivateAccessKeyItem = Base.extend({
   action: z.literal('deactivateAccessKey'),
   userName: IamName,
-  accessKeyId: AccessKeyId,
+  accessKeyId: orPlaceholder(AccessKeyId),
   lastUsed: z.string().optional(),
-});
+}).superRefine((item, ctx) => onlyWhenSkipped(item, ctx, [['accessKeyId', AccessKeyId, item.accessKeyId]]));
 
 export const DenyBucketAccessItem = Base.extend({
   action: z.literal('denyBucketAccess'),
-  bucket: BucketName,
+  bucket: orPlaceholder(BucketName),
   statements: z.array(OurStatement).min(1),
   /** Policy size before and after the merge, against the 20 KB limit. */
   sizeBefore: z.number().int().min(0),
   sizeAfter: z.number().int().min(0),
   limit: z.number().int().positive(),
-});
+}).superRefine((item, ctx) => onlyWhenSkipped(item, ctx, [['bucket', BucketName, item.bucket]]));
 
 export const RevokeRoleSessionsItem = Base.extend({
   action: z.literal('revokeRoleSessions'),
@@ -79,10 +107,10 @@ export const RevokeUserSessionsItem = Base.extend({
 
 export const StartMacieJobItem = Base.extend({
   action: z.literal('startMacieJob'),
-  buckets: z.array(BucketName).min(1).max(1000),
+  buckets: z.array(orPlaceholder(BucketName)).min(1).max(1000),
   jobName: z.string().min(1).max(500),
   clientToken: z.string().min(1).max(64),
-});
+}).superRefine((item, ctx) => onlyWhenSkipped(item, ctx, [['buckets', BucketName, item.buckets]]));
 
 export const RestrictVpcEndpointItem = Base.extend({
   action: z.literal('restrictVpcEndpoint'),

@@ -18,6 +18,14 @@ export const BucketName = z
 /** IAM access key ids: AKIA (long-term) and ASIA (temporary) and the documented 16–128 uppercase alphanumerics. */
 export const AccessKeyId = z.string().regex(/^[A-Z0-9]{16,128}$/, 'must be an access key id (16-128 of A-Z 0-9)');
 
+/**
+ * A GuardDuty sample's stand-in for an identifier (`GeneratedFindingAccessKeyId`, bucket `bucketName`):
+ * plain characters only, so it can be shown anywhere. A drill plans on it; nothing is ever applied to it.
+ */
+export const SamplePlaceholder = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be a sample placeholder (1-63 of A-Z a-z 0-9 . _ -)');
+
 /** IAM user, role and session names share this character set (role session names allow the same). */
 export const IamName = z.string().regex(/^[\w+=,.@-]{1,128}$/, 'must be an IAM name ([A-Za-z0-9_+=,.@-], 1-128)');
 

@@ -1,4 +1,4 @@
-import { AccessKeyId, AccountId, BucketName, IpAddress } from './primitives.js';
+import { AccessKeyId, AccountId, BucketName, IpAddress, SamplePlaceholder } from './primitives.js';
 
 /**
  * GuardDuty sample findings ("Generate sample findings", CreateSampleFindings) carry placeholders
@@ -12,7 +12,13 @@ export const SAMPLE_ACCOUNT_ID = '000000000000';
 
 export type Screening =
   | { readonly kind: 'ignored'; readonly reason: string }
-  | { readonly kind: 'drill'; readonly finding: Record<string, unknown>; readonly placeholders: string[] }
+  | {
+      readonly kind: 'drill';
+      readonly finding: Record<string, unknown>;
+      readonly placeholders: string[];
+      /** The placeholder key and buckets left out, which the drill's plan names (each item skipped). */
+      readonly targets: { accessKeyIds: string[]; buckets: string[] };
+    }
   | { readonly kind: 'finding' };
 
 const SAMPLE_REASON = 'sample finding (service.additionalInfo.sample is true); set acceptSampleFindings to run a drill';
@@ -51,6 +57,10 @@ function isSample(info: Record<string, unknown> | undefined): boolean {
 function drill(original: Record<string, unknown>): Screening {
   const finding = structuredClone(original);
   const placeholders: string[] = [];
+  const targets = { accessKeyIds: [] as string[], buckets: [] as string[] };
+  const keep = (list: string[], value: unknown) => {
+    if (SamplePlaceholder.safeParse(value).success && !list.includes(value as string)) list.push(value as string);
+  };
   const note = (field: string, value: unknown) => placeholders.push(`${field} ${String(value).slice(0, 64)}`);
   if (!AccountId.safeParse(finding.accountId).success) {
     note('accountId', finding.accountId);
@@ -61,6 +71,7 @@ function drill(original: Record<string, unknown>): Screening {
   if (details) {
     if (details.accessKeyId !== undefined && !AccessKeyId.safeParse(details.accessKeyId).success) {
       note('accessKeyId', details.accessKeyId);
+      keep(targets.accessKeyIds, details.accessKeyId);
       delete details.accessKeyId;
     }
     if (typeof details.userName === 'string' && details.userName.startsWith('GeneratedFinding')) {
@@ -72,10 +83,18 @@ function drill(original: Record<string, unknown>): Screening {
       const name = asRecord(bucket)?.name;
       if (BucketName.safeParse(name).success) return true;
       note('bucket', name);
+      keep(targets.buckets, name);
       return false;
     });
   }
   const call = asRecord(asRecord(asRecord(finding.service)?.action)?.awsApiCallAction);
+  const affected = asRecord(call?.affectedResources);
+  const named = affected?.['AWS::S3::Bucket'];
+  if (affected && named !== undefined && !BucketName.safeParse(named).success) {
+    if (!targets.buckets.includes(named as string)) note('bucket', named);
+    keep(targets.buckets, named);
+    delete affected['AWS::S3::Bucket'];
+  }
   const remote = asRecord(call?.remoteIpDetails);
   for (const field of ['ipAddressV4', 'ipAddressV6']) {
     if (remote && remote[field] !== undefined && !IpAddress.safeParse(remote[field]).success) {
@@ -88,7 +107,7 @@ function drill(original: Record<string, unknown>): Screening {
     note('remoteAccountDetails.accountId', account.accountId);
     delete account.accountId;
   }
-  return { kind: 'drill', finding, placeholders };
+  return { kind: 'drill', finding, placeholders, targets };
 }
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {

@@ -81,3 +81,10 @@ export function isManagedAccount(settings: Settings, accountId: string, findingA
     accountId === (settings.homeAccountId ?? findingAccountId) || (settings.memberAccounts ?? []).includes(accountId)
   );
 }
+
+/** The accounts that are ours (home, members, the finding's own): never denied whole by a policy we write. */
+export function ourAccountIds(settings: Settings, findingAccountId: string): string[] {
+  return [
+    ...new Set([settings.homeAccountId ?? findingAccountId, ...(settings.memberAccounts ?? []), findingAccountId]),
+  ];
+}
