@@ -2,7 +2,7 @@ import { task } from '../shared/define-task.js';
 import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
 import { log } from '../shared/log.js';
-import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
+import type { ChatPort, Clock, EvidencePort, GuardDutyPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
 import { clip } from '../shared/schemas/display.js';
 import {
@@ -14,6 +14,7 @@ import {
 import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import { capNewIncident, previousIncident } from './cap.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import {
   type RegisterIncidentInput,
@@ -21,7 +22,14 @@ import {
   type Registration,
 } from './schema.js';
 
-type RegisterPorts = { store: IncidentStore; clock: Clock; guardduty: GuardDutyPort; chat: ChatPort };
+type RegisterPorts = {
+  store: IncidentStore;
+  clock: Clock;
+  guardduty: GuardDutyPort;
+  chat: ChatPort;
+  /** The report of an incident closed automatically on the way is rewritten through it. */
+  evidence?: EvidencePort;
+};
 
 /**
  * Turns the execution input into an incident, once (DESIGN §4). The input is one of the accepted
@@ -203,6 +211,9 @@ async function open(
   );
   if (correlation.kind === 'fold') return foldInto(correlation.record, incident, at, ports);
   const previousIncidentId = correlation.previousIncidentId;
+  const previous = previousIncidentId ? await previousIncident(previousIncidentId, input.settings, ports) : undefined;
+  const capped = await capNewIncident({ incident, incidentId, now, settings: input.settings }, ports.store);
+  if (capped) return foldInto(capped.record, incident, at, ports, capped.reason);
   await ports.store.createIncident({
     incidentId,
     status: 'open',
@@ -219,11 +230,11 @@ async function open(
     text: `Incident opened from ${incident.source === 'guardduty' ? 'GuardDuty' : 'detection'} ${incident.findingType}`,
   });
   if (previousIncidentId) {
-    const previous = await ports.store.getIncident(previousIncidentId);
+    const closed = previous?.closure ? `, closed: ${previous.closure.resolution}` : '';
     await ports.store.addEvent(incidentId, {
       at,
       kind: 'follows',
-      text: `Follows incident ${previousIncidentId}${previous ? ` (${previous.status})` : ''} for the same principal and bucket`,
+      text: `Follows incident ${previousIncidentId}${previous ? ` (${previous.status}${closed})` : ''} for the same principal and bucket`,
       data: { previousIncidentId },
     });
   }
@@ -272,11 +283,13 @@ async function foldInto(
   incident: Incident,
   at: string,
   ports: RegisterPorts,
+  capReason?: string,
 ): Promise<Registration> {
   const { incidentId } = target;
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for the same principal and bucket while it is open; no new approval`;
+  const why = capReason ? `(${capReason})` : 'for the same principal and bucket';
+  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${why} while it is open; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
@@ -289,7 +302,7 @@ async function foldInto(
     status: 'linked',
     incidentId,
     incident,
-    reason: `folded into open incident ${incidentId}: same principal and bucket`,
+    reason: capReason ?? `folded into open incident ${incidentId}: same principal and bucket`,
     previouslyApplied: [],
   };
 }

@@ -1,7 +1,9 @@
+import { awsEvidencePort } from '../shared/clients/evidence.js';
 import { awsGuardDutyPort } from '../shared/clients/guardduty.js';
 import { dynamoStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
+import { requireEnv } from '../shared/env.js';
 import type { ChatPort } from '../shared/ports.js';
 import { registerIncident } from './core.js';
 
@@ -26,4 +28,5 @@ export const handler = lambdaHandler(registerIncident, () => ({
   clock: systemClock,
   guardduty: awsGuardDutyPort(),
   chat: lazyChat(),
+  evidence: awsEvidencePort(requireEnv('EVIDENCE_BUCKET'), process.env.EVIDENCE_KEY_ARN),
 }));

@@ -2,6 +2,7 @@ import { ownerSlackUserId } from '../describe-principal/owner.js';
 import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
+import { blocksWhenClosed, closeButtonBlock } from '../shared/render/closure.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
 import type { IncidentStatus, IncidentStore } from '../shared/store/types.js';
 import { summaryMessage } from '../slack/summary-message.js';
@@ -99,7 +100,7 @@ export const writeReport = task({
       status,
       decision,
       report: keys,
-      closedAt: now,
+      reportedAt: now,
       updatedAt: now,
       ...(input.failure ? { error: { error: input.failure.Error, cause: input.failure.Cause ?? '' } } : {}),
     });
@@ -121,11 +122,17 @@ export const writeReport = task({
             ),
           )
         : undefined;
-      await ports.chat.post({
+      const summary = summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo });
+      const blocks = record.closure
+        ? blocksWhenClosed(summary.blocks ?? [], incidentId, record.closure)
+        : [...(summary.blocks ?? []), closeButtonBlock(incidentId)];
+      const ref = await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
-        message: summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo }),
+        message: { ...summary, blocks },
       });
+      // Closing rewrites this message without its Close button (shared/close.ts).
+      await ports.store.updateIncident(incidentId, { summaryMessage: { ref, blocks, text: summary.text } });
     }
     return { incidentId, status, error: input.failure?.Error, plan: plan?.items ?? [], applied, report: keys };
   },

@@ -20,6 +20,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     denyNonVpcAccess: false,
     correlationWindowMinutes: 60,
     autoCloseAfterMinutes: 7 * 24 * 60,
+    maxNewIncidentsPerBucket: 5,
     ...overrides,
   };
 }

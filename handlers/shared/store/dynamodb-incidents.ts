@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import { IncidentNotFound } from '../errors.js';
+import { IncidentNotFound, StoreConflict } from '../errors.js';
+import type { Closure } from '../lifecycle.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
 import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
-import type { IncidentRecord, IncidentStore, TimelineEvent, UndoEntry, UndoKind } from './types.js';
+import type { CloseOutcome, IncidentRecord, IncidentStore, TimelineEvent, UndoEntry, UndoKind } from './types.js';
 
 type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
 
 type IncidentMethods =
   | 'appendFindingId'
   | 'createIncident'
+  | 'closeIncident'
+  | 'listUnclosedIncidents'
   | 'getIncident'
   | 'updateIncident'
   | 'addEvent'
@@ -46,6 +49,29 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
     return stripKeys<IncidentRecord>(item);
+  }
+
+  /** One conditional update (`attribute_not_exists(closure)`); the status is not touched. */
+  async closeIncident(args: { incidentId: string; closure: Closure }): Promise<CloseOutcome> {
+    const key = incidentKey(args.incidentId);
+    const closure = Object.fromEntries(Object.entries(args.closure).filter(([, value]) => value !== undefined));
+    const updated = await this.table.update(key, {
+      UpdateExpression: 'SET #closure = :closure, #updatedAt = :at',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
+      ExpressionAttributeNames: { '#closure': 'closure', '#updatedAt': 'updatedAt' },
+      ExpressionAttributeValues: { ':closure': closure, ':at': args.closure.at },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (updated?.Attributes) return { outcome: 'closed', record: stripKeys<IncidentRecord>(updated.Attributes) };
+    const item = await this.table.get(key);
+    if (!item) throw new IncidentNotFound(`incident ${args.incidentId} is not in the store`);
+    const record = stripKeys<IncidentRecord>(item);
+    if (!record.closure) throw new StoreConflict(`incident ${args.incidentId} changed while closing; try again`);
+    return { outcome: 'already-closed', record: { ...record, closure: record.closure } };
+  }
+
+  async listUnclosedIncidents(): Promise<IncidentRecord[]> {
+    return this.table.scanUnclosed<IncidentRecord>();
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {

@@ -17,6 +17,8 @@ export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' }
  *                                        when the finding was folded into another incident)
  * - `CORRELATION#<accountId>#<principal key>#<bucket>` / `CORRELATION`  the incident that holds the
  *                                        principal and bucket, until `expiresAt` (the window)
+ * - `CAP#<accountId>#<bucket>` / `CAP`    how many incidents opened for the bucket in the current
+ *                                        window, and the latest (`countNewIncident`: flood control)
  * - `APPROVAL#<nonce>` / `APPROVAL`      the task token, approvers, expiry and votes; used once
  * - `ROLLBACK#<nonce>` / `ROLLBACK`      an Undo request (the Slack Undo button's nonce): approvers,
  *                                        expiry, votes, then the rollback execution; used once. A separate
@@ -61,14 +63,46 @@ export interface IncidentRecord {
   };
   readonly report?: { markdownKey: string; jsonKey: string; htmlKey?: string };
   readonly error?: { error: string; cause: string };
-  readonly closedAt?: string;
+  /**
+   * When the report was last written (the end of the containment phase). Not a closing: an
+   * incident is closed only once `closure` is set.
+   */
+  readonly reportedAt?: string;
   /** Set once the incident is closed (`lifecycle.ts`); its status keeps the last containment status. */
   readonly closure?: Closure;
   /** When the latest signal folded into it arrived (its creation when none has). */
   readonly lastSignalAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
   readonly previousIncidentId?: string;
+  /**
+   * The closing message the report posted in the thread, as posted: closing the incident rewrites
+   * it without its "Close incident" button (`close.ts`).
+   */
+  readonly summaryMessage?: {
+    readonly ref: { channel: string; ts: string };
+    readonly blocks: unknown[];
+    readonly text: string;
+  };
 }
+
+/** What closing an incident did (`IncidentStore.closeIncident`). */
+export type CloseOutcome =
+  /** The closure is recorded now; `record` is the incident after it. */
+  | { readonly outcome: 'closed'; readonly record: IncidentRecord }
+  /** It was closed before: nothing changed; `record.closure` says how. */
+  | { readonly outcome: 'already-closed'; readonly record: IncidentRecord & { closure: Closure } };
+
+/** The `CAP#<accountId>#<bucket>` counter of new incidents opened for one bucket in the current window. */
+export type NewIncidentCount =
+  /** Counted: `count` incidents (this one included) opened for the bucket since `windowStart`. */
+  | { readonly outcome: 'counted'; readonly count: number; readonly windowStart: string }
+  /** The cap is reached: not counted; `latestIncidentId` is the last incident counted in the window. */
+  | {
+      readonly outcome: 'capped';
+      readonly count: number;
+      readonly windowStart: string;
+      readonly latestIncidentId: string;
+    };
 
 export interface TimelineEvent {
   readonly at: string;
@@ -244,6 +278,26 @@ export interface IncidentStore {
   extendCorrelation(args: { key: string; incidentId: string; expiresAt: string }): Promise<void>;
   /** Adds a finding id to the incident once, and returns the record. Throws IncidentNotFound. */
   appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
+  /**
+   * Closes the incident once (conditional: not closed yet), recording `closure`; its status is left
+   * as it is (the last containment status). A second close changes nothing and answers
+   * 'already-closed' with the first closure. Throws IncidentNotFound.
+   */
+  closeIncident(args: { incidentId: string; closure: Closure }): Promise<CloseOutcome>;
+  /** Every incident not closed yet (a scan of the incident records; the auto-close sweep). */
+  listUnclosedIncidents(): Promise<IncidentRecord[]>;
+  /**
+   * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
+   * `windowMinutes` that starts with the first incident counted: one conditional update, so racing
+   * registrations never count past `max`. At `max` the incident is not counted: 'capped'.
+   */
+  countNewIncident(args: {
+    key: string;
+    incidentId: string;
+    now: string;
+    windowMinutes: number;
+    max: number;
+  }): Promise<NewIncidentCount>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
