@@ -1,9 +1,10 @@
 import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import { DecisionRejected } from '../shared/errors.js';
 import { log } from '../shared/log.js';
-import type { RollbackStarterPort } from '../shared/ports.js';
+import type { EvidencePort, RollbackStarterPort } from '../shared/ports.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
 import { ACTION_IDS } from './blocks.js';
+import { registerCloseListeners } from './close.js';
 import { type DecidePorts, decide, noCommonActionText } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
@@ -12,6 +13,10 @@ import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from './
 
 export interface SlackPorts extends DecidePorts {
   readonly rollback: RollbackStarterPort;
+  /** Who may close an incident from Slack (the configured approvers). @default nobody */
+  readonly closeApprovers?: readonly string[];
+  /** The evidence bucket: a close rewrites the incident's report there. */
+  readonly evidence?: EvidencePort;
 }
 
 export interface SlackAppOptions {
@@ -71,6 +76,7 @@ const UNKNOWN_REQUEST = 'This approval request is unknown or has been removed.';
  *   `ApprovalDenied` whose cause carries the reason).
  * - Undo (`undo_incident`): `undo` (the same checks, a vote used once, StartExecution of the
  *   rollback state machine).
+ * - Close incident (`close_incident`): a modal with the resolution and a note (`close.ts`).
  *
  * Approvers may be user groups: membership comes from `usergroups.users.list`, cached 60 s, and a
  * failed lookup rejects the click. A rejected click gets an ephemeral explanation and changes nothing.
@@ -207,6 +213,8 @@ export function buildSlackApp(options: SlackAppOptions): { app: App; receiver: A
       }
     });
   });
+
+  registerCloseListeners(app, { ports, approvers: ports.closeApprovers ?? [], directory });
 
   app.action<BlockAction>(ACTION_IDS.select, async ({ ack }) => {
     await ack();
