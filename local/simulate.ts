@@ -18,6 +18,7 @@ import { type ApprovePolicy, localApprover } from './approver.js';
 import { TokenBroker } from './broker.js';
 import { type ChatRecord, RecordingChat } from './chat.js';
 import { SimClock, systemRandom } from './clock.js';
+import { closeStepOf, resolveIncidentId, runCloseStep } from './close-step.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
 import { FaultInjector } from './faults.js';
 import { consoleInput, routeEvent, stackRules } from './route.js';
@@ -33,7 +34,10 @@ export interface IncidentResult {
   status: string;
   reason?: string;
   error?: string;
-  /** The stack's rule the event took: `guardduty`, `detection:<rule>`, `console`, or none (`unrouted`). */
+  /**
+   * The stack's rule the event took: `guardduty`, `detection:<rule>`, `console`, or none
+   * (`unrouted`); `close` for a close step (its status is the incident's, which closing keeps).
+   */
   route?: string;
   executionName: string;
   states: string[];
@@ -248,6 +252,17 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       const at = eventTime(consoleInput(event)?.input ?? event);
       if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
       const executionName = `${slug}-${index + 1}`;
+      const close = closeStepOf(event, index);
+      if (close) {
+        const incidentId = resolveIncidentId(close.incidentId, index, incidents);
+        const closed = await runCloseStep(close, incidentId, ports);
+        return {
+          ...notRun(closed.status, closed.reason, executionName),
+          incidentId,
+          route: 'close',
+          reportMarkdown: account.evidenceObjects.get(`incidents/${incidentId}/report.md`)?.body ?? '',
+        };
+      }
       const route = routeEvent(event, rules);
       if (route.kind === 'unrouted') {
         return notRun('unrouted', 'no EventBridge rule of the stack matches this event', executionName);

@@ -56,6 +56,16 @@ const STORE: Entry = {
 };
 const SLACK_SECRET: Entry = { actions: ['secretsmanager:GetSecretValue'], resources: ['<SlackSecret>'] };
 
+/** Closing an incident rewrites its report: the registration (lazy auto-close), Slack and the close function. */
+const REWRITE_REPORTS: Entry[] = [
+  {
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resources: ['<EvidenceBucket.Arn>/incidents/*'],
+    why: 'closing an incident rewrites its report under incidents/<incidentId>/ of our own evidence bucket',
+  },
+  { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['<EvidenceKey.Arn>'] },
+];
+
 /** What every function's role holds: its own log group, and X-Ray. */
 function lambdaRole(name: string, ...grants: (Entry | undefined)[]): Entry[] {
   return [
@@ -171,11 +181,17 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       ]
     : [];
   return {
-    registerIncident: lambdaRole('RegisterIncident', STORE, SLACK_SECRET, {
-      actions: ['guardduty:GetFindings'],
-      resources: [`arn:<Partition>:guardduty:us-east-1:${HOME}:detector/*`],
-      why: 'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
-    }),
+    registerIncident: lambdaRole(
+      'RegisterIncident',
+      STORE,
+      SLACK_SECRET,
+      {
+        actions: ['guardduty:GetFindings'],
+        resources: [`arn:<Partition>:guardduty:us-east-1:${HOME}:detector/*`],
+        why: 'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
+      },
+      ...REWRITE_REPORTS,
+    ),
     describePrincipal: lambdaRole(
       'DescribePrincipal',
       {
@@ -304,6 +320,16 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       STORE,
       { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resources: ['<S3ExfiltrationStateMachine>'] },
       { actions: ['states:StartExecution'], resources: ['<RollbackStateMachine>'] },
+      ...REWRITE_REPORTS,
+    ),
+    incidentCloserHandler: lambdaRole(
+      'IncidentCloserHandler',
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        resources: ['<IncidentStoreTable.Arn>'],
+      },
+      SLACK_SECRET,
+      ...REWRITE_REPORTS,
     ),
     detectionsDetect: lambdaRole(
       'DetectionsDetect',
