@@ -142,7 +142,7 @@ export class ResponderStack extends Stack {
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
       rollbackStateMachine: rollback.stateMachine,
       reservedConcurrency: config.concurrency.slack,
-      closing: { approvers: config.approvers, context },
+      closeApprovers: config.approvers,
     });
     new IncidentCloser(this, 'IncidentCloser', {
       context,

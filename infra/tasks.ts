@@ -80,10 +80,6 @@ const slackEnv = (context: GrantContext) => ({ SLACK_SECRET_ARN: context.slackSe
 const readSlackSecret = (context: GrantContext) =>
   statement(['secretsmanager:GetSecretValue'], [context.slackSecret.secretArn]);
 
-const evidenceEnv = (context: GrantContext) => ({
-  EVIDENCE_BUCKET: context.evidence.bucket.bucketName,
-  EVIDENCE_KEY_ARN: context.evidence.key.keyArn,
-});
 /** Closing an incident adds a "Closed" section to its stored report: read it, write it back. */
 export const rewriteReports = (context: GrantContext) => [
   justify(
@@ -218,9 +214,8 @@ export const TASKS: Record<TaskName, TaskSpec> = {
         ),
         'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
       ),
-      ...rewriteReports(c),
     ],
-    environment: (c) => ({ ...storeEnv(c), ...slackEnv(c), ...evidenceEnv(c) }),
+    environment: (c) => ({ ...storeEnv(c), ...slackEnv(c) }),
   },
   describePrincipal: {
     description: 'Enrich: the IAM user or role, its keys and their last use, MFA and console password',

@@ -4,11 +4,13 @@ import { InMemoryNewTermsStore } from '../handlers/detect/new-terms.js';
 import { type DetectionRoutes, handleDetectionEvent } from '../handlers/detect/start.js';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
 import { unconfiguredDataEventsPort } from '../handlers/shared/clients/data-events.js';
+import { evidenceReportRewriter } from '../handlers/shared/close-sweep.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
 import { causeMessage, InvalidScenario } from '../handlers/shared/errors.js';
 import type { DataEventsPort } from '../handlers/shared/ports.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
-import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
+import { DynamoLifecycleStore } from '../handlers/shared/store/dynamodb-lifecycle.js';
+import { createDocumentClient } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
 import { type Asl, renderAsl } from '../infra/asl.js';
 import { parseConfig, toSettings } from '../infra/config.js';
@@ -163,7 +165,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   const dynamo = await startDynalite();
   try {
     await createIncidentTable(dynamo.client, INCIDENT_TABLE);
-    const store = new DynamoIncidentStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
+    const store = new DynamoLifecycleStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
     const account = new InMemoryAccount(scenario, new FaultInjector(scenario.faults));
     const slackLog = new SlackLog();
     const chat = new RecordingChat((record, kind) => {
@@ -255,7 +257,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       const close = closeStepOf(event, index);
       if (close) {
         const incidentId = resolveIncidentId(close.incidentId, index, incidents);
-        const closed = await runCloseStep(close, incidentId, ports);
+        const closed = await runCloseStep(close, incidentId, {
+          ...ports,
+          reports: evidenceReportRewriter(ports.evidence),
+        });
         return {
           ...notRun(closed.status, closed.reason, executionName),
           incidentId,

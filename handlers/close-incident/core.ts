@@ -1,5 +1,7 @@
-import { alreadyClosedText, type ClosePorts, closeIncident, sweepStale } from '../shared/close.js';
+import { alreadyClosedText, type ClosePorts, closeIncident } from '../shared/close.js';
+import { sweepStale } from '../shared/close-sweep.js';
 import { parseInput } from '../shared/define-task.js';
+import type { LifecycleStore } from '../shared/store/types.js';
 import { CloseCommand, isCloseCommand } from './schema.js';
 
 export type CloseAnswer =
@@ -19,7 +21,7 @@ export type CloseAnswer =
 export async function runClose(
   input: unknown,
   config: { autoCloseAfterMinutes: number },
-  ports: ClosePorts,
+  ports: ClosePorts & { store: LifecycleStore },
 ): Promise<CloseAnswer> {
   if (!isCloseCommand(input)) return { closed: await sweepStale(config.autoCloseAfterMinutes, ports) };
   const command = parseInput('closeIncident', CloseCommand, input);

@@ -1,9 +1,9 @@
-import { closeIfStale } from '../shared/close.js';
+import { closeIfStale, type ReportRewriter } from '../shared/close.js';
 import { isOpen } from '../shared/lifecycle.js';
-import type { ChatPort, Clock, EvidencePort } from '../shared/ports.js';
+import type { ChatPort, Clock } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
 import type { Settings } from '../shared/schemas/settings.js';
-import type { IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import type { IncidentRecord, IncidentStore, LifecycleStore } from '../shared/store/types.js';
 import { correlationKeys } from './correlate.js';
 
 /** The cap when the settings do not name one: new incidents per bucket per correlation window. */
@@ -27,11 +27,14 @@ export async function capNewIncident(
   args: { incident: Incident; incidentId: string; now: Date; settings: Settings },
   store: IncidentStore,
 ): Promise<Capped | undefined> {
+  // The registration function gets the lifecycle store (clients/store.ts); a plain store counts nothing.
+  if (!('countNewIncident' in store)) return undefined;
+  const counter = store as LifecycleStore;
   const max = args.settings.maxNewIncidentsPerBucket ?? DEFAULT_MAX_NEW_INCIDENTS_PER_BUCKET;
   const windowMinutes = args.settings.correlationWindowMinutes;
   const now = args.now.toISOString();
   for (const bucket of [...new Set(args.incident.buckets)].sort()) {
-    const count = await store.countNewIncident({
+    const count = await counter.countNewIncident({
       key: `${args.incident.accountId}#${bucket}`,
       incidentId: args.incidentId,
       now,
@@ -60,7 +63,7 @@ export async function capNewIncident(
 export async function previousIncident(
   previousIncidentId: string,
   settings: Settings,
-  ports: { store: IncidentStore; chat: ChatPort; clock: Clock; evidence?: EvidencePort },
+  ports: { store: IncidentStore; chat: ChatPort; clock: Clock; reports?: ReportRewriter },
 ): Promise<IncidentRecord | undefined> {
   const previous = await ports.store.getIncident(previousIncidentId);
   if (!previous) return undefined;

@@ -1,8 +1,9 @@
+import type { ReportRewriter } from '../shared/close.js';
 import { task } from '../shared/define-task.js';
 import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
 import { log } from '../shared/log.js';
-import type { ChatPort, Clock, EvidencePort, GuardDutyPort } from '../shared/ports.js';
+import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
 import { clip } from '../shared/schemas/display.js';
 import {
@@ -27,8 +28,8 @@ type RegisterPorts = {
   clock: Clock;
   guardduty: GuardDutyPort;
   chat: ChatPort;
-  /** The report of an incident closed automatically on the way is rewritten through it. */
-  evidence?: EvidencePort;
+  /** Rewrites a closed incident's report; without it (the deployment) the close function's sweep does. */
+  reports?: ReportRewriter;
 };
 
 /**

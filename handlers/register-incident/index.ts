@@ -1,9 +1,7 @@
-import { awsEvidencePort } from '../shared/clients/evidence.js';
 import { awsGuardDutyPort } from '../shared/clients/guardduty.js';
-import { dynamoStore } from '../shared/clients/store.js';
+import { dynamoLifecycleStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
-import { requireEnv } from '../shared/env.js';
 import type { ChatPort } from '../shared/ports.js';
 import { registerIncident } from './core.js';
 
@@ -24,9 +22,8 @@ function lazyChat(): ChatPort {
 }
 
 export const handler = lambdaHandler(registerIncident, () => ({
-  store: dynamoStore(),
+  store: dynamoLifecycleStore(),
   clock: systemClock,
   guardduty: awsGuardDutyPort(),
   chat: lazyChat(),
-  evidence: awsEvidencePort(requireEnv('EVIDENCE_BUCKET'), process.env.EVIDENCE_KEY_ARN),
 }));

@@ -1,15 +1,8 @@
 import { describeError } from './errors.js';
 import { type Closure, isOpen, lastSignalAt, type Resolution } from './lifecycle.js';
 import { log } from './log.js';
-import type { ChatPort, Clock, EvidencePort } from './ports.js';
-import {
-  blocksWhenClosed,
-  closedThreadText,
-  htmlWithClosure,
-  jsonWithClosure,
-  markdownWithClosure,
-  resolutionLabel,
-} from './render/closure.js';
+import type { ChatPort, Clock } from './ports.js';
+import { blocksWhenClosed, closedThreadText, resolutionLabel } from './render/closure.js';
 import type { IncidentRecord, IncidentStore } from './store/types.js';
 
 /** A closing note is kept to this many characters. */
@@ -19,8 +12,16 @@ export interface ClosePorts {
   readonly store: IncidentStore;
   readonly chat: ChatPort;
   readonly clock: Clock;
-  /** Where the report lives; without it (or its `getObject`) the report is not rewritten. */
-  readonly evidence?: EvidencePort;
+  /**
+   * Adds the closing part to the stored report (`close-sweep.ts`). Without it the report is
+   * rewritten later, by the close function's sweep (`closureReportPending`).
+   */
+  readonly reports?: ReportRewriter;
+}
+
+/** Adds the closing part to an incident's stored report (its three files). */
+export interface ReportRewriter {
+  rewrite(keys: NonNullable<IncidentRecord['report']>, closure: Closure): Promise<void>;
 }
 
 export interface CloseRequest {
@@ -47,7 +48,8 @@ export function alreadyClosedText(incidentId: string, closure: Closure): string 
  * second close, from any of Slack, the CLI or the sweep, changes nothing and answers
  * 'already-closed'), its status stays the last containment status. Then, best effort, each told
  * once: a timeline event, one message in the Slack thread, the summary message rewritten without
- * its Close button, and the report's three files rewritten with a "Closed" section.
+ * its Close button, and the report's three files rewritten with a "Closed" section (by the close
+ * function's next sweep when the caller cannot write the evidence bucket).
  *
  * Its `CORRELATION#` keys are released by the closing itself: a key whose holder is closed is free,
  * so the next signal for the same principal and bucket takes it over and opens a new incident that
@@ -61,7 +63,12 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
     resolution: request.resolution,
     ...(note ? { note } : {}),
   };
-  const closed = await ports.store.closeIncident({ incidentId: request.incidentId, closure });
+  const canRewrite = ports.reports !== undefined;
+  const closed = await ports.store.closeIncident({
+    incidentId: request.incidentId,
+    closure,
+    ...(canRewrite ? {} : { reportPending: true }),
+  });
   if (closed.outcome === 'already-closed') return { state: 'already-closed', closure: closed.record.closure };
   const { record } = closed;
   await ports.store.addEvent(record.incidentId, {
@@ -99,30 +106,10 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
       }),
     );
   }
-  const reports = ports.evidence;
-  if (record.report && reports?.getObject) {
-    await attempt('report', () =>
-      rewriteReport(record.report as NonNullable<IncidentRecord['report']>, closure, reports),
-    );
-  }
+  const { reports } = ports;
+  const keys = record.report;
+  if (keys && reports) await attempt('report', () => reports.rewrite(keys, closure));
   return { state: 'closed', closure, problems };
-}
-
-async function rewriteReport(
-  keys: NonNullable<IncidentRecord['report']>,
-  closure: Closure,
-  reports: EvidencePort,
-): Promise<void> {
-  const files = [
-    { key: keys.markdownKey, contentType: 'text/markdown; charset=utf-8', patch: markdownWithClosure },
-    { key: keys.jsonKey, contentType: 'application/json', patch: jsonWithClosure },
-    ...(keys.htmlKey ? [{ key: keys.htmlKey, contentType: 'text/html; charset=utf-8', patch: htmlWithClosure }] : []),
-  ];
-  for (const file of files) {
-    const body = await reports.getObject?.(file.key);
-    if (body === undefined) continue;
-    await reports.putObject({ key: file.key, body: file.patch(body, closure), contentType: file.contentType });
-  }
 }
 
 /** Whether an unclosed incident has gone `autoCloseAfterMinutes` without a signal (failed runs never close this way). */
@@ -151,14 +138,4 @@ export async function closeIfStale(
     },
     ports,
   );
-}
-
-/** The auto-close sweep: closes every stale incident; answers which it closed. */
-export async function sweepStale(autoCloseAfterMinutes: number, ports: ClosePorts): Promise<string[]> {
-  const closed: string[] = [];
-  for (const record of await ports.store.listUnclosedIncidents()) {
-    const result = await closeIfStale(record, autoCloseAfterMinutes, ports);
-    if (result?.state === 'closed') closed.push(record.incidentId);
-  }
-  return closed;
 }

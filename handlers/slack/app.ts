@@ -1,7 +1,7 @@
 import { App, AwsLambdaReceiver, type BlockAction, type ButtonAction, type ViewSubmitAction } from '@slack/bolt';
 import { DecisionRejected } from '../shared/errors.js';
 import { log } from '../shared/log.js';
-import type { EvidencePort, RollbackStarterPort } from '../shared/ports.js';
+import type { RollbackStarterPort } from '../shared/ports.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
 import { ACTION_IDS } from './blocks.js';
 import { registerCloseListeners } from './close.js';
@@ -15,8 +15,6 @@ export interface SlackPorts extends DecidePorts {
   readonly rollback: RollbackStarterPort;
   /** Who may close an incident from Slack (the configured approvers). @default nobody */
   readonly closeApprovers?: readonly string[];
-  /** The evidence bucket: a close rewrites the incident's report there. */
-  readonly evidence?: EvidencePort;
 }
 
 export interface SlackAppOptions {

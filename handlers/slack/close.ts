@@ -2,9 +2,7 @@ import type { App, BlockAction, ButtonAction, types, ViewSubmitAction } from '@s
 import { alreadyClosedText, type ClosePorts, closeIncident, MAX_CLOSE_NOTE } from '../shared/close.js';
 import { DecisionRejected } from '../shared/errors.js';
 import { RESOLUTIONS, type Resolution } from '../shared/lifecycle.js';
-import { log } from '../shared/log.js';
 import { CLOSE_ACTION_ID, resolutionLabel } from '../shared/render/closure.js';
-import { isUserGroupId } from './decision.js';
 import type { UserGroupDirectory } from './groups.js';
 
 /** The close modal: its `callback_id`, and the blocks and elements the answers are read from. */
@@ -16,44 +14,35 @@ export const CLOSE_VIEW = {
   noteAction: 'note_input',
 } as const;
 
-const INCIDENT_ID = /^\d{8}-[0-9a-f]{12}$/;
 const NOT_ALLOWED = 'Only the configured approvers may close an incident.';
+const UNKNOWN = 'This incident is unknown or has been removed.';
 
 /** The modal the "Close incident" button opens: a resolution (required) and a note. `private_metadata` is the incident id. */
 export function closeModal(incidentId: string): types.ModalView {
+  const text = (value: string) => ({ type: 'plain_text' as const, text: value });
   return {
     type: 'modal',
     callback_id: CLOSE_VIEW.callbackId,
     private_metadata: incidentId,
-    title: { type: 'plain_text', text: 'Close the incident' },
-    submit: { type: 'plain_text', text: 'Close incident' },
-    close: { type: 'plain_text', text: 'Cancel' },
+    title: text('Close the incident'),
+    submit: text('Close incident'),
+    close: text('Cancel'),
     blocks: [
-      {
-        type: 'section',
-        text: {
-          type: 'mrkdwn',
-          text: `Closing *${incidentId}* ends it: the next signal for its principal or bucket opens a new incident. Containment stays as it is.`,
-        },
-      },
       {
         type: 'input',
         block_id: CLOSE_VIEW.resolutionBlock,
-        label: { type: 'plain_text', text: 'Resolution' },
+        label: text(`Resolution of ${incidentId}`),
         element: {
           type: 'radio_buttons',
           action_id: CLOSE_VIEW.resolutionAction,
-          options: RESOLUTIONS.map((resolution) => ({
-            text: { type: 'plain_text', text: resolutionLabel(resolution) },
-            value: resolution,
-          })),
+          options: RESOLUTIONS.map((value) => ({ text: text(resolutionLabel(value)), value })),
         },
       },
       {
         type: 'input',
         block_id: CLOSE_VIEW.noteBlock,
         optional: true,
-        label: { type: 'plain_text', text: 'Note' },
+        label: text('Note'),
         element: {
           type: 'plain_text_input',
           action_id: CLOSE_VIEW.noteAction,
@@ -71,94 +60,77 @@ type ViewState = {
   };
 };
 
-/** The resolution and note of a submitted close modal, or the problem (checked again: a request is not a client). */
-export function closeAnswersFrom(
-  view: ViewState,
-): { resolution: Resolution; note?: string } | { problem: string; block: string } {
+/** The resolution and note of a submitted close modal (the note is clipped by the closing core). */
+export function closeAnswersFrom(view: ViewState): { resolution: Resolution; note?: string } | undefined {
   const values = view.state?.values ?? {};
   const chosen = values[CLOSE_VIEW.resolutionBlock]?.[CLOSE_VIEW.resolutionAction]?.selected_option?.value;
   const resolution = RESOLUTIONS.find((candidate) => candidate === chosen);
-  if (!resolution) return { problem: 'Choose a resolution.', block: CLOSE_VIEW.resolutionBlock };
-  const note = (values[CLOSE_VIEW.noteBlock]?.[CLOSE_VIEW.noteAction]?.value ?? '').trim();
-  if (note.length > MAX_CLOSE_NOTE) {
-    return { problem: `Keep the note under ${MAX_CLOSE_NOTE} characters.`, block: CLOSE_VIEW.noteBlock };
-  }
-  return note ? { resolution, note } : { resolution };
-}
-
-export interface CloseListenerOptions {
-  readonly ports: ClosePorts;
-  /** Slack user and user-group ids allowed to close (the configured approvers); empty: nobody. */
-  readonly approvers: readonly string[];
-  readonly directory: UserGroupDirectory;
+  const note = values[CLOSE_VIEW.noteBlock]?.[CLOSE_VIEW.noteAction]?.value ?? undefined;
+  return resolution && { resolution, note };
 }
 
 /**
- * The "Close incident" button and its modal (DESIGN §4), like Deny and its reason modal: the click
- * is checked (a configured approver, the incident exists and is not closed) before the modal
- * opens; the submission is checked again before the ack where no Slack call is needed (a listed
- * approver, or possibly one through a group, verified after the ack), then closed through the
- * shared core, which records the closure once, tells the thread and rewrites the summary and the
- * report. A rejected click or submission gets an ephemeral explanation and changes nothing.
+ * The "Close incident" button and its modal (DESIGN §4), like Deny and its reason modal. The click
+ * is checked (a configured approver, by id or user group; the incident exists and is not closed)
+ * before the modal opens; the submission is checked again after the ack, then closed through the
+ * shared core, which records the closure once, tells the thread and replaces the button. A rejected
+ * click or submission gets an ephemeral explanation and changes nothing.
  */
-export function registerCloseListeners(app: App, options: CloseListenerOptions): void {
+export function registerCloseListeners(
+  app: App,
+  options: { ports: ClosePorts; approvers: readonly string[]; directory: UserGroupDirectory },
+): void {
   const { ports, approvers, directory } = options;
-  const mayBe = (userId: string) => approvers.includes(userId) || approvers.some(isUserGroupId);
-  const allowed = async (client: Parameters<UserGroupDirectory['groupsOf']>[0], userId: string) =>
-    approvers.includes(userId) || (await directory.groupsOf(client, userId, approvers)).length > 0;
+  /** What stops this user closing this incident now, or undefined. */
+  const problem = async (client: Parameters<UserGroupDirectory['groupsOf']>[0], userId: string, incidentId: string) => {
+    const record = /^\d{8}-[0-9a-f]{12}$/.test(incidentId) ? await ports.store.getIncident(incidentId) : undefined;
+    if (!record) return { text: UNKNOWN };
+    try {
+      if (!approvers.includes(userId) && (await directory.groupsOf(client, userId, approvers)).length === 0) {
+        return { text: NOT_ALLOWED };
+      }
+    } catch (error) {
+      if (error instanceof DecisionRejected) return { text: error.message };
+      throw error;
+    }
+    return record.closure ? { text: alreadyClosedText(incidentId, record.closure) } : { record };
+  };
 
   app.action<BlockAction<ButtonAction>>(CLOSE_ACTION_ID, async ({ ack, body, action, respond, client }) => {
     await ack();
-    const tell = (text: string) => respond({ response_type: 'ephemeral', replace_original: false, text });
-    try {
-      const incidentId = action.value ?? '';
-      const record = INCIDENT_ID.test(incidentId) ? await ports.store.getIncident(incidentId) : undefined;
-      if (!record) return void (await tell('This incident is unknown or has been removed.'));
-      if (!(await allowed(client, body.user.id))) return void (await tell(NOT_ALLOWED));
-      if (record.closure) return void (await tell(alreadyClosedText(incidentId, record.closure)));
-      await client.views.open({ trigger_id: body.trigger_id, view: closeModal(incidentId) });
-    } catch (error) {
-      if (!(error instanceof DecisionRejected)) {
-        log.warn('close: the modal did not open', { error: error instanceof Error ? error.name : String(error) });
-        await tell('Slack could not open the close dialog, so nothing changed. Click Close incident again.');
-        return;
-      }
-      await tell(error.message);
+    const incidentId = action.value ?? '';
+    const checked = await problem(client, body.user.id, incidentId);
+    let text = 'text' in checked ? checked.text : undefined;
+    if (!text) {
+      text = await client.views.open({ trigger_id: body.trigger_id, view: closeModal(incidentId) }).then(
+        () => undefined,
+        () => 'Slack could not open the close dialog, so nothing changed. Click Close incident again.',
+      );
     }
+    if (text) await respond({ response_type: 'ephemeral', replace_original: false, text });
   });
 
   app.view<ViewSubmitAction>(CLOSE_VIEW.callbackId, async ({ ack, body, view, client }) => {
-    const incidentId = view.private_metadata;
-    const userId = body.user.id;
     const answers = closeAnswersFrom(view);
-    if ('problem' in answers) {
-      await ack({ response_action: 'errors', errors: { [answers.block]: answers.problem } });
-      return;
-    }
-    const record = INCIDENT_ID.test(incidentId) ? await ports.store.getIncident(incidentId) : undefined;
-    const problem = !record
-      ? 'This incident is unknown or has been removed.'
-      : !mayBe(userId)
-        ? NOT_ALLOWED
-        : record.closure
-          ? alreadyClosedText(incidentId, record.closure)
-          : undefined;
-    if (problem) {
-      await ack({ response_action: 'errors', errors: { [CLOSE_VIEW.resolutionBlock]: problem } });
+    if (!answers) {
+      await ack({ response_action: 'errors', errors: { [CLOSE_VIEW.resolutionBlock]: 'Choose a resolution.' } });
       return;
     }
     await ack();
-    const channel = record?.slack?.channel;
-    const tell = async (text: string) => {
-      if (channel) await client.chat.postEphemeral({ channel, user: userId, text });
-    };
-    try {
-      if (!(await allowed(client, userId))) return void (await tell(NOT_ALLOWED));
-    } catch (error) {
-      if (error instanceof DecisionRejected) return void (await tell(error.message));
-      throw error;
-    }
-    const result = await closeIncident({ incidentId, by: userId, ...answers }, ports);
-    if (result.state === 'already-closed') await tell(alreadyClosedText(incidentId, result.closure));
+    const incidentId = view.private_metadata;
+    const userId = body.user.id;
+    const checked = await problem(client, userId, incidentId);
+    const result = 'record' in checked ? await closeIncident({ incidentId, by: userId, ...answers }, ports) : undefined;
+    const text =
+      'text' in checked
+        ? checked.text
+        : result?.state === 'already-closed'
+          ? alreadyClosedText(incidentId, result.closure)
+          : undefined;
+    const channel =
+      'record' in checked
+        ? checked.record?.slack?.channel
+        : (await ports.store.getIncident(incidentId))?.slack?.channel;
+    if (text && channel) await client.chat.postEphemeral({ channel, user: userId, text });
   });
 }

@@ -1,4 +1,3 @@
-import { awsEvidencePort } from '../shared/clients/evidence.js';
 import { awsRollbackStarter, awsTaskCallbackPort } from '../shared/clients/sfn.js';
 import { lazySlackChat, slackApiUrl, slackSecret } from '../shared/clients/slack-secret.js';
 import { dynamoStore } from '../shared/clients/store.js';
@@ -32,9 +31,6 @@ export const handler = async (...args: Parameters<SlackLambdaHandler>) => {
           clock: systemClock,
           rollback: awsRollbackStarter(requireEnv('ROLLBACK_STATE_MACHINE_ARN')),
           closeApprovers: (process.env.CLOSE_APPROVERS ?? '').split(',').filter(Boolean),
-          evidence: process.env.EVIDENCE_BUCKET
-            ? awsEvidencePort(process.env.EVIDENCE_BUCKET, process.env.EVIDENCE_KEY_ARN)
-            : undefined,
         },
       });
       return withRequestWindow(await receiver.start(), { signingSecret });

@@ -5,8 +5,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { acknowledge, acknowledgeWildcards } from '../nag.js';
-import { entryOf, type GrantContext, rewriteReports } from '../tasks.js';
+import { acknowledge } from '../nag.js';
+import { entryOf } from '../tasks.js';
 import { TaskFunction } from './task-function.js';
 
 export interface SlackApprovalProps {
@@ -18,10 +18,10 @@ export interface SlackApprovalProps {
   /** Concurrent executions reserved for the endpoint, and its cap: a flood is throttled here, never elsewhere. */
   readonly reservedConcurrency: number;
   /**
-   * Who may close an incident with its "Close incident" button (the configured approvers), and the
-   * evidence bucket whose report a close rewrites. @default nobody may close from Slack
+   * Who may close an incident with its "Close incident" button (the configured approvers); the
+   * close function's sweep adds the closing part to the report. @default nobody may close from Slack
    */
-  readonly closing?: { readonly approvers: readonly string[]; readonly context: GrantContext };
+  readonly closeApprovers?: readonly string[];
 }
 
 /**
@@ -42,13 +42,7 @@ export class SlackApproval extends Construct {
         TABLE_NAME: props.table.tableName,
         SLACK_SECRET_ARN: props.secret.secretArn,
         ROLLBACK_STATE_MACHINE_ARN: props.rollbackStateMachine.stateMachineArn,
-        ...(props.closing
-          ? {
-              CLOSE_APPROVERS: props.closing.approvers.join(','),
-              EVIDENCE_BUCKET: props.closing.context.evidence.bucket.bucketName,
-              EVIDENCE_KEY_ARN: props.closing.context.evidence.key.keyArn,
-            }
-          : {}),
+        ...(props.closeApprovers ? { CLOSE_APPROVERS: props.closeApprovers.join(',') } : {}),
       },
       reservedConcurrency: props.reservedConcurrency,
     });
@@ -74,11 +68,6 @@ export class SlackApproval extends Construct {
         resources: [props.rollbackStateMachine.stateMachineArn],
       }),
     );
-    if (props.closing) {
-      const statements = rewriteReports(props.closing.context);
-      for (const statement of statements) role.addToPolicy(statement);
-      acknowledgeWildcards(role, statements);
-    }
     this.url = this.function.fn.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
     const output = new CfnOutput(this, 'InteractionUrl', {
       value: this.url.url,

@@ -56,7 +56,7 @@ const STORE: Entry = {
 };
 const SLACK_SECRET: Entry = { actions: ['secretsmanager:GetSecretValue'], resources: ['<SlackSecret>'] };
 
-/** Closing an incident rewrites its report: the registration (lazy auto-close), Slack and the close function. */
+/** Closing an incident rewrites its report: the close function does it. */
 const REWRITE_REPORTS: Entry[] = [
   {
     actions: ['s3:GetObject', 's3:PutObject'],
@@ -181,17 +181,11 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       ]
     : [];
   return {
-    registerIncident: lambdaRole(
-      'RegisterIncident',
-      STORE,
-      SLACK_SECRET,
-      {
-        actions: ['guardduty:GetFindings'],
-        resources: [`arn:<Partition>:guardduty:us-east-1:${HOME}:detector/*`],
-        why: 'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
-      },
-      ...REWRITE_REPORTS,
-    ),
+    registerIncident: lambdaRole('RegisterIncident', STORE, SLACK_SECRET, {
+      actions: ['guardduty:GetFindings'],
+      resources: [`arn:<Partition>:guardduty:us-east-1:${HOME}:detector/*`],
+      why: 'a manual re-run names its detector at run time (read-only); scoped to detectors of this account and Region',
+    }),
     describePrincipal: lambdaRole(
       'DescribePrincipal',
       {
@@ -320,7 +314,6 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       STORE,
       { actions: ['states:SendTaskFailure', 'states:SendTaskSuccess'], resources: ['<S3ExfiltrationStateMachine>'] },
       { actions: ['states:StartExecution'], resources: ['<RollbackStateMachine>'] },
-      ...REWRITE_REPORTS,
     ),
     incidentCloserHandler: lambdaRole(
       'IncidentCloserHandler',

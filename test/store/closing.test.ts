@@ -2,20 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
-import { closeIncident, sweepStale } from '../../handlers/shared/close.js';
+import { closeIncident } from '../../handlers/shared/close.js';
+import { evidenceReportRewriter, sweepStale } from '../../handlers/shared/close-sweep.js';
 import { runTask } from '../../handlers/shared/define-task.js';
 import type { Closure } from '../../handlers/shared/lifecycle.js';
 import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { IncidentRecord, IncidentStore } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
-let store: IncidentStore;
+let store: LifecycleStore;
 let stop: () => Promise<void>;
 let rawItem: Awaited<ReturnType<typeof dynaliteStore>>['rawItem'];
 
@@ -145,7 +146,7 @@ describe('closing an incident', () => {
 
     const result = await closeIncident(
       { incidentId: id, by: 'U024BE7LH', resolution: 'true_positive', note },
-      { store, chat, clock: new SimClock(new Date(at(5))), evidence: memoryEvidence(objects) },
+      { store, chat, clock: new SimClock(new Date(at(5))), reports: evidenceReportRewriter(memoryEvidence(objects)) },
     );
 
     expect(result).toMatchObject({ state: 'closed', problems: [] });
@@ -248,6 +249,33 @@ describe('the auto-close sweep', () => {
     expect(again).not.toContain(stale);
     expect((await store.getIncident(stale))?.closure).toMatchObject({ resolution: 'auto', by: 'auto' });
     expect((await store.getIncident(fresh))?.closure).toBeUndefined();
+  });
+});
+
+describe('a close where the report cannot be written', () => {
+  it('is marked pending, and the sweep adds the closing part to the report once, then clears the mark', async () => {
+    const id = `20260101-${short()}0010`;
+    const base = `incidents/${id}/report`;
+    const objects = new Map([
+      [`${base}.md`, 'Report\n'],
+      [`${base}.json`, JSON.stringify({ incidentId: id })],
+    ]);
+    await store.createIncident(record(id, { report: { markdownKey: `${base}.md`, jsonKey: `${base}.json` } }));
+    const clock = new SimClock(new Date(at(10)));
+    await closeIncident(
+      { incidentId: id, by: 'U024BE7LH', resolution: 'benign' },
+      { store, chat: new RecordingChat(), clock },
+    );
+    const pending = await store.getIncident(id);
+
+    const ports = { store, chat: new RecordingChat(), clock, reports: evidenceReportRewriter(memoryEvidence(objects)) };
+    await sweepStale(7 * 24 * 60, ports);
+    await sweepStale(7 * 24 * 60, ports);
+
+    expect(pending?.closureReportPending).toBe(true);
+    expect((await store.getIncident(id))?.closureReportPending).toBeUndefined();
+    expect(objects.get(`${base}.md`)?.match(/CLOSED:/g)).toHaveLength(1);
+    expect(JSON.parse(objects.get(`${base}.json`) ?? '{}').closure).toMatchObject({ resolution: 'benign' });
   });
 });
 

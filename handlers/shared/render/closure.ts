@@ -1,10 +1,9 @@
 import type { Closure } from '../lifecycle.js';
-import { escapeHtml, markdownLine, mrkdwn } from './escape.js';
+import { mrkdwn } from './escape.js';
 
 /**
- * How a closed incident is shown: the thread message, the summary message without its Close
- * button, and the "Closed" section added to the report's three files. Separate from the report
- * renderers: closing rewrites the stored report by adding this section, nothing else.
+ * How a closed incident is shown in Slack: the thread message and the summary message without its
+ * Close button (the report's closing part is in closure-report.ts).
  */
 
 /** `action_id` of the "Close incident" button; the Slack handler listens on it. */
@@ -68,40 +67,4 @@ export function blocksWhenClosed(blocks: readonly unknown[], incidentId: string,
       !(typeof block === 'object' && block !== null && (block as { block_id?: unknown }).block_id === CLOSE_BLOCK_ID),
   );
   return [...kept, closed];
-}
-
-function closedLines(closure: Closure): string[] {
-  return [
-    `  Resolution: ${resolutionLabel(closure.resolution)}`,
-    `  Closed by: ${closure.by}`,
-    `  Closed at: ${closure.at}`,
-    ...(closure.note ? [`  Note: ${closure.note}`] : []),
-  ];
-}
-
-/** The Markdown report with a CLOSED section at its end (each line through the report's escaper). */
-export function markdownWithClosure(markdown: string, closure: Closure): string {
-  const section = ['CLOSED:', ...closedLines(closure)].map(markdownLine).join('\n');
-  return `${markdown.replace(/\n*$/, '')}\n\n${section}\n`;
-}
-
-/** The JSON report with a `closure` field. */
-export function jsonWithClosure(json: string, closure: Closure): string {
-  const report = JSON.parse(json) as Record<string, unknown>;
-  return JSON.stringify({ ...report, closure }, null, 2);
-}
-
-/** The HTML report with a "Closed" section at the end of its main content (every value escaped). */
-export function htmlWithClosure(html: string, closure: Closure): string {
-  const rows = [
-    ['Resolution', resolutionLabel(closure.resolution)],
-    ['Closed by', closure.by],
-    ['Closed at', closure.at],
-    ...(closure.note ? [['Note', closure.note]] : []),
-  ]
-    .map(([label, value]) => `<tr><th>${escapeHtml(label ?? '')}</th><td>${escapeHtml(value ?? '')}</td></tr>`)
-    .join('');
-  const section = `<h2 id="closed">Closed</h2>\n<table>${rows}</table>\n`;
-  const end = html.lastIndexOf('</main>');
-  return end === -1 ? `${html}${section}` : `${html.slice(0, end)}\n${section}${html.slice(end)}`;
 }

@@ -1,7 +1,7 @@
 import { StoreConflict } from '../errors.js';
 import { capKey, correlationTtl } from './dynamodb-items.js';
 import type { DynamoTable } from './dynamodb-table.js';
-import type { IncidentStore, NewIncidentCount } from './types.js';
+import type { LifecycleStore, NewIncidentCount } from './types.js';
 
 /** Attempts before StoreConflict when racing writers keep changing the counter (the state machine retries). */
 const ATTEMPTS = 3;
@@ -12,7 +12,7 @@ const ATTEMPTS = 3;
  * `max` incidents are counted. Every write is conditional, so racing registrations never count past
  * the cap, and a retry of the registration that was counted last is not counted twice.
  */
-export class DynamoCaps implements Pick<IncidentStore, 'countNewIncident'> {
+export class DynamoCaps implements Pick<LifecycleStore, 'countNewIncident'> {
   constructor(private readonly table: DynamoTable) {}
 
   async countNewIncident(args: {

@@ -13,7 +13,6 @@ type IncidentMethods =
   | 'appendFindingId'
   | 'createIncident'
   | 'closeIncident'
-  | 'listUnclosedIncidents'
   | 'getIncident'
   | 'updateIncident'
   | 'addEvent'
@@ -52,14 +51,22 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
   }
 
   /** One conditional update (`attribute_not_exists(closure)`); the status is not touched. */
-  async closeIncident(args: { incidentId: string; closure: Closure }): Promise<CloseOutcome> {
+  async closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome> {
     const key = incidentKey(args.incidentId);
     const closure = Object.fromEntries(Object.entries(args.closure).filter(([, value]) => value !== undefined));
     const updated = await this.table.update(key, {
-      UpdateExpression: 'SET #closure = :closure, #updatedAt = :at',
+      UpdateExpression: `SET #closure = :closure, #updatedAt = :at${args.reportPending ? ', #pending = :true' : ''}`,
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
-      ExpressionAttributeNames: { '#closure': 'closure', '#updatedAt': 'updatedAt' },
-      ExpressionAttributeValues: { ':closure': closure, ':at': args.closure.at },
+      ExpressionAttributeNames: {
+        '#closure': 'closure',
+        '#updatedAt': 'updatedAt',
+        ...(args.reportPending ? { '#pending': 'closureReportPending' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':closure': closure,
+        ':at': args.closure.at,
+        ...(args.reportPending ? { ':true': true } : {}),
+      },
       ReturnValues: 'ALL_NEW',
     });
     if (updated?.Attributes) return { outcome: 'closed', record: stripKeys<IncidentRecord>(updated.Attributes) };
@@ -68,10 +75,6 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     const record = stripKeys<IncidentRecord>(item);
     if (!record.closure) throw new StoreConflict(`incident ${args.incidentId} changed while closing; try again`);
     return { outcome: 'already-closed', record: { ...record, closure: record.closure } };
-  }
-
-  async listUnclosedIncidents(): Promise<IncidentRecord[]> {
-    return this.table.scanUnclosed<IncidentRecord>();
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {

@@ -1,7 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoApprovals } from './dynamodb-approvals.js';
-import { DynamoCaps } from './dynamodb-caps.js';
 import { DynamoClaims } from './dynamodb-claims.js';
 import { DynamoIncidents } from './dynamodb-incidents.js';
 import { DynamoRollbackRequests } from './dynamodb-rollback.js';
@@ -34,7 +33,6 @@ export class DynamoIncidentStore implements IncidentStore {
   private readonly incidents: DynamoIncidents;
   private readonly approvals: DynamoApprovals;
   private readonly rollbacks: DynamoRollbackRequests;
-  private readonly caps: DynamoCaps;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     const table = new DynamoTable(doc, tableName);
@@ -42,7 +40,6 @@ export class DynamoIncidentStore implements IncidentStore {
     this.incidents = new DynamoIncidents(table);
     this.approvals = new DynamoApprovals(table);
     this.rollbacks = new DynamoRollbackRequests(table);
-    this.caps = new DynamoCaps(table);
   }
 
   claimFinding(...args: Args<'claimFinding'>) {
@@ -75,14 +72,6 @@ export class DynamoIncidentStore implements IncidentStore {
 
   closeIncident(...args: Args<'closeIncident'>) {
     return this.incidents.closeIncident(...args);
-  }
-
-  listUnclosedIncidents(...args: Args<'listUnclosedIncidents'>) {
-    return this.incidents.listUnclosedIncidents(...args);
-  }
-
-  countNewIncident(...args: Args<'countNewIncident'>) {
-    return this.caps.countNewIncident(...args);
   }
 
   createIncident(...args: Args<'createIncident'>) {

@@ -6,7 +6,6 @@ import {
   type PutCommandInput,
   type PutCommandOutput,
   QueryCommand,
-  ScanCommand,
   UpdateCommand,
   type UpdateCommandInput,
   type UpdateCommandOutput,
@@ -79,30 +78,6 @@ export class DynamoTable {
             TableName: this.tableName,
             KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
             ExpressionAttributeValues: { ':pk': incidentPk(incidentId), ':prefix': prefix },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []).map((item) => stripKeys<T>(item)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  /** Every incident record (`META`) without a `closure`, all pages, keys stripped (a filtered Scan). */
-  async scanUnclosed<T>(): Promise<T[]> {
-    const items: T[] = [];
-    let start: Item | undefined;
-    do {
-      const exclusiveStartKey = start;
-      const page = await call('Scan', () =>
-        this.doc.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            FilterExpression: 'sk = :meta AND begins_with(pk, :incident) AND attribute_not_exists(#closure)',
-            ExpressionAttributeNames: { '#closure': 'closure' },
-            ExpressionAttributeValues: { ':meta': 'META', ':incident': 'INCIDENT#' },
             ConsistentRead: true,
             ExclusiveStartKey: exclusiveStartKey,
           }),

@@ -70,6 +70,11 @@ export interface IncidentRecord {
   readonly reportedAt?: string;
   /** Set once the incident is closed (`lifecycle.ts`); its status keeps the last containment status. */
   readonly closure?: Closure;
+  /**
+   * Closed by a function that cannot write the evidence bucket (Slack, the registration): the close
+   * function's next sweep adds the closing part to the report, then removes this.
+   */
+  readonly closureReportPending?: boolean;
   /** When the latest signal folded into it arrived (its creation when none has). */
   readonly lastSignalAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
@@ -283,21 +288,7 @@ export interface IncidentStore {
    * as it is (the last containment status). A second close changes nothing and answers
    * 'already-closed' with the first closure. Throws IncidentNotFound.
    */
-  closeIncident(args: { incidentId: string; closure: Closure }): Promise<CloseOutcome>;
-  /** Every incident not closed yet (a scan of the incident records; the auto-close sweep). */
-  listUnclosedIncidents(): Promise<IncidentRecord[]>;
-  /**
-   * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
-   * `windowMinutes` that starts with the first incident counted: one conditional update, so racing
-   * registrations never count past `max`. At `max` the incident is not counted: 'capped'.
-   */
-  countNewIncident(args: {
-    key: string;
-    incidentId: string;
-    now: string;
-    windowMinutes: number;
-    max: number;
-  }): Promise<NewIncidentCount>;
+  closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
@@ -363,4 +354,30 @@ export interface IncidentStore {
     nonce: string,
     result: { execution: NonNullable<RollbackRequestRecord['execution']> } | { startError: string },
   ): Promise<void>;
+}
+
+/**
+ * The store operations only the registration and the close function need (`DynamoLifecycleStore`):
+ * kept off `IncidentStore` so the other functions' bundles do not carry them.
+ */
+export interface LifecycleStore extends IncidentStore {
+  /**
+   * What the close sweep works on (a scan of the incident records): every incident not closed yet,
+   * and every closed one whose report still lacks its closing part (`closureReportPending`).
+   */
+  listIncidentsToSweep(): Promise<IncidentRecord[]>;
+  /** Removes `closureReportPending` once the report has its closing part. */
+  clearReportPending(incidentId: string): Promise<void>;
+  /**
+   * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
+   * `windowMinutes` that starts with the first incident counted: one conditional update, so racing
+   * registrations never count past `max`. At `max` the incident is not counted: 'capped'.
+   */
+  countNewIncident(args: {
+    key: string;
+    incidentId: string;
+    now: string;
+    windowMinutes: number;
+    max: number;
+  }): Promise<NewIncidentCount>;
 }
