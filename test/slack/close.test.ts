@@ -208,11 +208,14 @@ describe('the Close incident button', () => {
     const incidentId = await containedIncident();
 
     await handle(signed(click(incidentId, OUTSIDER)), {});
-    const submitted = await handle(signed(submission(incidentId, OUTSIDER, 'benign')), {});
+    await handle(signed(submission(incidentId, OUTSIDER, 'benign')), {});
 
     expect(slackRequests.some((request) => request.method === 'views.open')).toBe(false);
-    expect(ephemerals()).toEqual(['Only the configured approvers may close an incident.']);
-    expect(JSON.parse(String(submitted.body))).toMatchObject({ response_action: 'errors' });
+    expect(ephemerals()).toEqual([
+      'Only the configured approvers may close an incident.',
+      'Only the configured approvers may close an incident.',
+    ]);
+    expect(slackRequests.some((request) => request.method === 'chat.postMessage')).toBe(false);
     expect((await store.getIncident(incidentId))?.closure).toBeUndefined();
   });
 
@@ -248,13 +251,13 @@ describe('the Close incident button', () => {
     slackRequests.length = 0;
 
     await handle(signed(click(incidentId, APPROVER)), {});
-    const again = await handle(signed(submission(incidentId, APPROVER, 'benign')), {});
+    await handle(signed(submission(incidentId, APPROVER, 'benign')), {});
 
-    expect(ephemerals()).toHaveLength(1);
+    expect(ephemerals()).toHaveLength(2);
+    expect(ephemerals()[1]).toBe(ephemerals()[0]);
     expect(ephemerals()[0]).toMatch(
       /^Incident \S+ is already closed \(true positive, by U024BE7LH at [^)]+\); nothing changed\.$/,
     );
-    expect(JSON.parse(String(again.body)).errors[CLOSE_VIEW.resolutionBlock]).toContain('already closed');
     expect(slackRequests.some((request) => request.method === 'chat.postMessage')).toBe(false);
     expect(await store.getIncident(incidentId)).toEqual(first);
   });
