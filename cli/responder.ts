@@ -35,6 +35,11 @@ async function main(argv: string[]): Promise<number> {
       write(await rerunCommand(args));
       return EXIT.ok;
     }
+    case 'close': {
+      const { closeCommand } = await import('./commands/close.js');
+      write(await closeCommand(args));
+      return EXIT.ok;
+    }
     case 'slack-preview': {
       const { slackPreviewCommand } = await import('./commands/slack-preview.js');
       write(await slackPreviewCommand(args));

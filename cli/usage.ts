@@ -12,6 +12,8 @@ export const USAGE = {
   rerun:
     'responder rerun <incidentId|findingId|file> --state-machine <PlaybookStateMachineArn> [--detector <detectorId>]',
   'slack-preview': 'responder slack-preview --scenario <file> [--out <file>]',
+  close:
+    'responder close <incidentId> --resolution true-positive|false-positive|benign [--note "…"] --function <CloseFunctionArn>',
 } as const;
 
 export type CommandName = keyof typeof USAGE;

@@ -217,6 +217,11 @@ export const ResponderConfig = z.strictObject({
     .min(1, 'must be at least 1 minute')
     .max(7 * 24 * 60, 'must be at most 10080 minutes (7 days)')
     .default(60),
+  /**
+   * Flood control: at most this many new incidents per bucket per `correlationWindowMinutes`; the
+   * excess is linked into the bucket's latest open incident (never dropped).
+   */
+  maxNewIncidentsPerBucket: z.number().int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(5),
   /** An incident with no new signal for this many minutes closes automatically (default 7 days). */
   autoCloseAfterMinutes: z
     .number()
@@ -331,6 +336,7 @@ export function toSettings(
     correlationWindowMinutes: config.correlationWindowMinutes,
     autoCloseAfterMinutes: config.autoCloseAfterMinutes,
     cidrCollapseThreshold: config.cidrCollapseThreshold,
+    maxNewIncidentsPerBucket: config.maxNewIncidentsPerBucket,
     homeAccountId: extra.homeAccountId,
     memberAccounts: config.memberAccounts,
     ...((extra.dataEventsTable ?? config.athena !== undefined) ? {} : { dataEventsTable: false }),

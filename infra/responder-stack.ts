@@ -10,6 +10,7 @@ import { Detections, detectionRoutes } from './constructs/detections.js';
 import { Evidence } from './constructs/evidence.js';
 import { FindingRule } from './constructs/finding-rule.js';
 import { ForwardedEvents } from './constructs/forwarded-events.js';
+import { IncidentCloser } from './constructs/incident-closer.js';
 import { IncidentStore } from './constructs/incident-store.js';
 import { Operations } from './constructs/operations.js';
 import { PlaybookStateMachine } from './constructs/playbook-state-machine.js';
@@ -144,6 +145,13 @@ export class ResponderStack extends Stack {
       stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
       rollbackStateMachine: rollback.stateMachine,
       reservedConcurrency: config.concurrency.slack,
+      closeApprovers: config.approvers,
+    });
+    new IncidentCloser(this, 'IncidentCloser', {
+      context,
+      table: store.table,
+      secret,
+      autoCloseAfterMinutes: config.autoCloseAfterMinutes,
     });
     new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });
     new CfnOutput(this, 'EvidenceBucketName', { value: evidence.bucket.bucketName });

@@ -80,6 +80,15 @@ const slackEnv = (context: GrantContext) => ({ SLACK_SECRET_ARN: context.slackSe
 const readSlackSecret = (context: GrantContext) =>
   statement(['secretsmanager:GetSecretValue'], [context.slackSecret.secretArn]);
 
+/** Closing an incident adds a "Closed" section to its stored report: read it, write it back. */
+export const rewriteReports = (context: GrantContext) => [
+  justify(
+    statement(['s3:GetObject', 's3:PutObject'], [context.evidence.bucket.arnForObjects('incidents/*')]),
+    'closing an incident rewrites its report under incidents/<incidentId>/ of our own evidence bucket',
+  ),
+  statement(['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], [context.evidence.key.keyArn]),
+];
+
 const WHY_IAM_NAMES = 'user and role names come from the finding at run time; scoped to the accounts we act in';
 const WHY_BUCKETS =
   'bucket names come from the finding at run time; writes are limited to our accounts by aws:ResourceAccount';

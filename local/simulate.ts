@@ -2,12 +2,14 @@ import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX } from '../handlers/detect/detection
 import { InMemoryNewTermsStore } from '../handlers/detect/new-terms.js';
 import { type DetectionRoutes, handleDetectionEvent } from '../handlers/detect/start.js';
 import { type RollbackStep, rollbackIncident } from '../handlers/rollback-incident/core.js';
+import { evidenceReportRewriter } from '../handlers/shared/close-sweep.js';
 import { unconfiguredDataEventsPort } from '../handlers/shared/data-events-unconfigured.js';
 import { type Ports, runTask } from '../handlers/shared/define-task.js';
 import { causeMessage, InvalidScenario } from '../handlers/shared/errors.js';
 import type { DataEventsPort } from '../handlers/shared/ports.js';
 import type { ActionResult, PlanItem } from '../handlers/shared/schemas/plan.js';
-import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
+import { DynamoLifecycleStore } from '../handlers/shared/store/dynamodb-lifecycle.js';
+import { createDocumentClient } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
 import { renderAsl } from '../infra/asl.js';
 import { parseConfig, toSettings } from '../infra/config.js';
@@ -17,6 +19,7 @@ import { type ApprovePolicy, localApprover } from './approver.js';
 import { TokenBroker } from './broker.js';
 import { type ChatRecord, RecordingChat } from './chat.js';
 import { SimClock, systemRandom } from './clock.js';
+import { closeStepOf, resolveIncidentId, runCloseStep } from './close-step.js';
 import { createIncidentTable, startDynalite } from './dynalite.js';
 import { FaultInjector } from './faults.js';
 import { consoleInput, routeEvent, stackRules } from './route.js';
@@ -35,7 +38,10 @@ export interface IncidentResult {
   status: string;
   reason?: string;
   error?: string;
-  /** The stack's rule the event took: `guardduty`, `detection:<rule>`, `console`, or none (`unrouted`). */
+  /**
+   * The stack's rule the event took: `guardduty`, `detection:<rule>`, `console`, or none
+   * (`unrouted`); `close` for a close step (its status is the incident's, which closing keeps).
+   */
   route?: string;
   executionName: string;
   states: string[];
@@ -156,7 +162,7 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   const dynamo = await startDynalite();
   try {
     await createIncidentTable(dynamo.client, INCIDENT_TABLE);
-    const store = new DynamoIncidentStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
+    const store = new DynamoLifecycleStore(createDocumentClient(dynamo.client), INCIDENT_TABLE);
     const account = new InMemoryAccount(scenario, new FaultInjector(scenario.faults));
     const slackLog = new SlackLog();
     const chat = new RecordingChat((record, kind) => {
@@ -245,6 +251,20 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       const at = eventTime(consoleInput(event)?.input ?? event);
       if (at !== undefined && at > clock.now().getTime()) clock.advance(at - clock.now().getTime() + 120_000);
       const executionName = `${slug}-${index + 1}`;
+      const close = closeStepOf(event, index);
+      if (close) {
+        const incidentId = resolveIncidentId(close.incidentId, index, incidents);
+        const closed = await runCloseStep(close, incidentId, {
+          ...ports,
+          reports: evidenceReportRewriter(ports.evidence),
+        });
+        return {
+          ...notRun(closed.status, closed.reason, executionName),
+          incidentId,
+          route: 'close',
+          reportMarkdown: account.evidenceObjects.get(`incidents/${incidentId}/report.md`)?.body ?? '',
+        };
+      }
       const route = routeEvent(event, rules);
       if (route.kind === 'unrouted') {
         return notRun('unrouted', 'no EventBridge rule of the stack matches this event', executionName);

@@ -1,3 +1,4 @@
+import type { ReportRewriter } from '../shared/close.js';
 import { task } from '../shared/define-task.js';
 import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
@@ -14,6 +15,7 @@ import {
 import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import { capNewIncident, previousIncident } from './cap.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
 import { refreshApproval } from './refresh.js';
@@ -23,7 +25,14 @@ import {
   type Registration,
 } from './schema.js';
 
-type RegisterPorts = { store: IncidentStore; clock: Clock; guardduty: GuardDutyPort; chat: ChatPort };
+type RegisterPorts = {
+  store: IncidentStore;
+  clock: Clock;
+  guardduty: GuardDutyPort;
+  chat: ChatPort;
+  /** Rewrites a closed incident's report; without it (the deployment) the close function's sweep does. */
+  reports?: ReportRewriter;
+};
 
 /**
  * Turns the execution input into an incident, once (DESIGN §4). The input is one of the accepted
@@ -205,6 +214,9 @@ async function open(
   );
   if (correlation.kind === 'fold') return foldInto(correlation.record, incident, at, ports);
   const previousIncidentId = correlation.previousIncidentId;
+  const previous = previousIncidentId ? await previousIncident(previousIncidentId, input.settings, ports) : undefined;
+  const capped = await capNewIncident({ incident, incidentId, now, settings: input.settings }, ports.store);
+  if (capped) return foldInto(capped.record, incident, at, ports, capped.reason);
   await ports.store.createIncident({
     incidentId,
     status: 'open',
@@ -221,11 +233,11 @@ async function open(
     text: `Incident opened from ${incident.source === 'guardduty' ? 'GuardDuty' : 'detection'} ${incident.findingType}`,
   });
   if (previousIncidentId) {
-    const previous = await ports.store.getIncident(previousIncidentId);
+    const closed = previous?.closure ? `, closed: ${previous.closure.resolution}` : '';
     await ports.store.addEvent(incidentId, {
       at,
       kind: 'follows',
-      text: `Follows incident ${previousIncidentId}${previous ? ` (${previous.status})` : ''} for the same principal and bucket`,
+      text: `Follows incident ${previousIncidentId}${previous ? ` (${previous.status}${closed})` : ''} for the same principal and bucket`,
       data: { previousIncidentId },
     });
   }
@@ -274,6 +286,7 @@ async function foldInto(
   incident: Incident,
   at: string,
   ports: RegisterPorts,
+  capReason?: string,
 ): Promise<Registration> {
   const { incidentId } = target;
   const anonymous = incident.principal.type === 'Anonymous';
@@ -285,10 +298,12 @@ async function foldInto(
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const who = anonymous
-    ? `anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
-    : 'the same principal and bucket';
-  const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) for ${who} while it is open`;
+  const who = capReason
+    ? `(${capReason})`
+    : anonymous
+      ? `for anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
+      : 'for the same principal and bucket';
+  const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
   const text = delta
     ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
     : `${folded}; no new approval${missed.length > 0 ? `. Bucket(s) ${missed.join(', ')} are not in the pending request: re-run the incident after the decision to contain them` : ''}`;
@@ -306,7 +321,7 @@ async function foldInto(
     status: 'linked',
     incidentId,
     incident,
-    reason: `folded into open incident ${incidentId}: same principal and bucket`,
+    reason: capReason ?? `folded into open incident ${incidentId}: same principal and bucket`,
     previouslyApplied: [],
   };
 }

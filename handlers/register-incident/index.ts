@@ -1,5 +1,5 @@
 import { awsGuardDutyPort } from '../shared/clients/guardduty.js';
-import { dynamoStore } from '../shared/clients/store.js';
+import { dynamoLifecycleStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
 import { lambdaHandler } from '../shared/define-task.js';
 import { incidentMetrics } from '../shared/metrics.js';
@@ -31,7 +31,7 @@ export function measureRegistration(registration: Registration): void {
 export const handler = lambdaHandler(
   registerIncident,
   () => ({
-    store: dynamoStore(),
+    store: dynamoLifecycleStore(),
     clock: systemClock,
     guardduty: awsGuardDutyPort(),
     chat: lazyChat(),

@@ -278,6 +278,8 @@ export interface GuardDutyPort {
 export interface EvidencePort {
   /** `location` is `s3://bucket/key`; `url`, where known, opens the object in the S3 console. */
   putObject(args: { key: string; body: string; contentType: string }): Promise<{ location: string; url?: string }>;
+  /** One of our objects as text, or undefined when it does not exist (closing rewrites the report). */
+  getObject?(key: string): Promise<string | undefined>;
 }
 
 export interface Clock {

@@ -5,6 +5,7 @@ import type { RollbackStarterPort } from '../shared/ports.js';
 import { ACTION_IDS } from '../shared/render/slack-blocks.js';
 import { DENY_REASON, denyReasonFrom, denyReasonModal, UNDO_ACTION_ID } from '../shared/render/slack-views.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
+import { registerCloseListeners } from './close.js';
 import { type DecidePorts, decide, noCommonActionText } from './decide.js';
 import { checkDecision, isUserGroupId } from './decision.js';
 import { UserGroupDirectory } from './groups.js';
@@ -12,6 +13,8 @@ import { undo } from './undo.js';
 
 export interface SlackPorts extends DecidePorts {
   readonly rollback: RollbackStarterPort;
+  /** Who may close an incident from Slack (the configured approvers). @default nobody */
+  readonly closeApprovers?: readonly string[];
 }
 
 export interface SlackAppOptions {
@@ -71,6 +74,7 @@ const UNKNOWN_REQUEST = 'This approval request is unknown or has been removed.';
  *   `ApprovalDenied` whose cause carries the reason).
  * - Undo (`undo_incident`): `undo` (the same checks, a vote used once, StartExecution of the
  *   rollback state machine).
+ * - Close incident (`close_incident`): a modal with the resolution and a note (`close.ts`).
  *
  * Approvers may be user groups: membership comes from `usergroups.users.list`, cached 60 s, and a
  * failed lookup rejects the click. A rejected click gets an ephemeral explanation and changes nothing.
@@ -207,6 +211,8 @@ export function buildSlackApp(options: SlackAppOptions): { app: App; receiver: A
       }
     });
   });
+
+  registerCloseListeners(app, { ports, approvers: ports.closeApprovers ?? [], directory });
 
   app.action<BlockAction>(ACTION_IDS.select, async ({ ack }) => {
     await ack();

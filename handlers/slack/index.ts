@@ -31,6 +31,7 @@ export const handler = observe('slack', async (...args: Parameters<SlackLambdaHa
           chat: lazySlackChat(),
           clock: systemClock,
           rollback: awsRollbackStarter(requireEnv('ROLLBACK_STATE_MACHINE_ARN')),
+          closeApprovers: (process.env.CLOSE_APPROVERS ?? '').split(',').filter(Boolean),
         },
       });
       return withRequestWindow(await receiver.start(), { signingSecret });

@@ -2,6 +2,7 @@ import { task } from '../shared/define-task.js';
 import { IncidentNotFound } from '../shared/errors.js';
 import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
+import { blocksWhenClosed, closeButtonBlock } from '../shared/render/closure.js';
 import { undoButton } from '../shared/render/slack-views.js';
 import { summaryMessage } from '../shared/render/summary-message.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
@@ -101,7 +102,7 @@ export const writeReport = task({
       status,
       decision,
       report: keys,
-      closedAt: now,
+      reportedAt: now,
       updatedAt: now,
       ...(input.failure ? { error: { error: input.failure.Error, cause: input.failure.Cause ?? '' } } : {}),
     });
@@ -123,11 +124,17 @@ export const writeReport = task({
             ),
           )
         : undefined;
-      await ports.chat.post({
+      const summary = summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo });
+      const blocks = record.closure
+        ? blocksWhenClosed(summary.blocks ?? [], incidentId, record.closure)
+        : [...(summary.blocks ?? []), closeButtonBlock(incidentId)];
+      const ref = await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
-        message: summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo }),
+        message: { ...summary, blocks },
       });
+      // Closing rewrites this message without its Close button (shared/close.ts).
+      await ports.store.updateIncident(incidentId, { summaryMessage: { ref, blocks, text: summary.text } });
     }
     return { incidentId, status, error: input.failure?.Error, plan: plan?.items ?? [], applied, report: keys };
   },

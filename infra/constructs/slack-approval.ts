@@ -17,6 +17,11 @@ export interface SlackApprovalProps {
   readonly rollbackStateMachine: sfn.IStateMachine;
   /** Concurrent executions reserved for the endpoint, and its cap: a flood is throttled here, never elsewhere. */
   readonly reservedConcurrency: number;
+  /**
+   * Who may close an incident with its "Close incident" button (the configured approvers); the
+   * close function's sweep adds the closing part to the report. @default nobody may close from Slack
+   */
+  readonly closeApprovers?: readonly string[];
 }
 
 /**
@@ -37,6 +42,7 @@ export class SlackApproval extends Construct {
         TABLE_NAME: props.table.tableName,
         SLACK_SECRET_ARN: props.secret.secretArn,
         ROLLBACK_STATE_MACHINE_ARN: props.rollbackStateMachine.stateMachineArn,
+        ...(props.closeApprovers ? { CLOSE_APPROVERS: props.closeApprovers.join(',') } : {}),
       },
       reservedConcurrency: props.reservedConcurrency,
     });

@@ -93,5 +93,9 @@ export function evidencePort(state: AccountState): EvidencePort {
       state.evidenceObjects.set(args.key, { body: args.body, contentType: args.contentType });
       return { location: `s3://local-evidence/${args.key}` };
     },
+    getObject: async (key) => {
+      state.fault('s3:GetObject');
+      return state.evidenceObjects.get(key)?.body;
+    },
   };
 }

@@ -56,6 +56,16 @@ const STORE: Entry = {
 };
 const SLACK_SECRET: Entry = { actions: ['secretsmanager:GetSecretValue'], resources: ['<SlackSecret>'] };
 
+/** Closing an incident rewrites its report: the close function does it. */
+const REWRITE_REPORTS: Entry[] = [
+  {
+    actions: ['s3:GetObject', 's3:PutObject'],
+    resources: ['<EvidenceBucket.Arn>/incidents/*'],
+    why: 'closing an incident rewrites its report under incidents/<incidentId>/ of our own evidence bucket',
+  },
+  { actions: ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'], resources: ['<EvidenceKey.Arn>'] },
+];
+
 /** What every function's role holds: its own log group, and X-Ray. */
 function lambdaRole(name: string, ...grants: (Entry | undefined)[]): Entry[] {
   return [
@@ -306,6 +316,15 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
       { actions: ['states:StartExecution'], resources: ['<RollbackStateMachine>'] },
     ),
     operationsNotifier: lambdaRole('OperationsNotifier', SLACK_SECRET),
+    incidentCloserHandler: lambdaRole(
+      'IncidentCloserHandler',
+      {
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
+        resources: ['<IncidentStoreTable.Arn>'],
+      },
+      SLACK_SECRET,
+      ...REWRITE_REPORTS,
+    ),
     detectionsDetect: lambdaRole(
       'DetectionsDetect',
       { actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['<DetectionsNewTerms.Arn>'] },

@@ -1,4 +1,3 @@
-import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC, METRICS_NAMESPACE } from '../../handlers/shared/metrics.js';
 import { powertoolsLayerParameter, powertoolsVersion } from '../../infra/constructs/task-function.js';

@@ -91,6 +91,19 @@ describe('the responder stack', () => {
     expect(roles.size).toBe(functions.length);
   });
 
+  it('runs the auto-close sweep hourly on the close function, whose ARN is an output for responder close', () => {
+    const rules = built.template.findResources('AWS::Events::Rule', {
+      Properties: { ScheduleExpression: 'rate(1 hour)' },
+    });
+    const targets = Object.values(rules).flatMap(
+      (rule) => (rule.Properties as { Targets: { Arn: unknown }[] }).Targets,
+    );
+
+    expect(targets).toHaveLength(1);
+    expect(JSON.stringify(targets[0]?.Arn)).toContain('IncidentCloserHandler');
+    built.template.hasOutput('CloseFunctionArn', {});
+  });
+
   it('keeps incidents in an on-demand table with PITR and TTL, retained', () => {
     built.template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',

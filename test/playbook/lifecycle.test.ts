@@ -173,6 +173,51 @@ describe('correlation and dedupe', () => {
   });
 });
 
+describe('closing in a simulated run', () => {
+  it('a close step closes the incident once; the next finding for its principal and bucket opens a new incident that follows it', async () => {
+    const other = 'c0ffee00c0ffee00c0ffee00c0ffee01';
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [
+        delivery(1, 0),
+        { close: { incidentId: '@1', resolution: 'false-positive', note: 'nightly <!here> export' } },
+        { close: { incidentId: '@1', resolution: 'benign' } },
+        delivery(1, 30, other),
+      ];
+    });
+
+    const result = await run(input);
+
+    const [opened, closed, again, next] = result.incidents;
+    expect([opened?.status, closed?.status, again?.status]).toEqual(['contained', 'contained', 'contained']);
+    expect(closed).toMatchObject({
+      incidentId: opened?.incidentId,
+      route: 'close',
+      reason: 'closed by cli:local: false positive',
+    });
+    expect(again?.reason).toMatch(/^already closed \(false positive, by cli:local at [^)]+\); nothing changed$/);
+    expect(closed?.reportMarkdown).toContain('CLOSED:\n  Resolution: false positive\n  Closed by: cli:local');
+    expect(closed?.slackMessages.filter((message) => message.method === 'chat.postMessage')).toHaveLength(1);
+    expect(again?.slackMessages).toEqual([]);
+    expect(next?.status).toBe('contained');
+    expect(next?.incidentId).not.toBe(opened?.incidentId);
+    expect(next?.reportMarkdown).toContain(
+      `Follows incident ${opened?.incidentId} (contained, closed: false_positive)`,
+    );
+    expect(requested(result)).toBe(2);
+  });
+
+  it('a close step naming no earlier incident is an InvalidScenario naming the field', async () => {
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [delivery(1, 0), { close: { incidentId: '@3', resolution: 'benign' } }];
+    });
+
+    await expect(run(input)).rejects.toMatchObject({
+      name: 'InvalidScenario',
+      message: expect.stringContaining('events[1].close.incidentId'),
+    });
+  });
+});
+
 describe('manual re-run from the console', () => {
   it('re-run by incident id after containment: every action already, status unchanged, nobody asked', async () => {
     const input = variant('compromised-iam-user-key', (s) => {

@@ -105,7 +105,7 @@ describe('incident records', () => {
     const id = unique('inc');
     await store.createIncident(record(id));
 
-    await store.updateIncident(id, { status: 'contained', slack: { channel: 'C1', ts: '1.2' }, closedAt: undefined });
+    await store.updateIncident(id, { status: 'contained', slack: { channel: 'C1', ts: '1.2' }, reportedAt: undefined });
 
     expect(await store.getIncident(id)).toEqual({
       ...record(id),

@@ -1,5 +1,6 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
+import { createDocumentClient } from '../../handlers/shared/store/dynamodb-store.js';
 import { InMemoryAccount } from '../../local/account.js';
 import { SimClock } from '../../local/clock.js';
 import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
@@ -12,7 +13,7 @@ export async function dynaliteStore(table = 'responder-test') {
   await createIncidentTable(dynamo.client, table);
   const doc = createDocumentClient(dynamo.client);
   return {
-    store: new DynamoIncidentStore(doc, table),
+    store: new DynamoLifecycleStore(doc, table),
     doc,
     stop: () => dynamo.stop(),
     rawItem: async (pk: string, sk: string) =>

@@ -21,6 +21,7 @@ export function testSettings(overrides: Partial<Settings> = {}): Settings {
     correlationWindowMinutes: 60,
     autoCloseAfterMinutes: 7 * 24 * 60,
     cidrCollapseThreshold: 8,
+    maxNewIncidentsPerBucket: 5,
     ...overrides,
   };
 }

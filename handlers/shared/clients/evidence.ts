@@ -1,4 +1,4 @@
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { EvidencePort } from '../ports.js';
 import { traced } from '../tracing.js';
 import { callAws } from './accounts.js';
@@ -37,6 +37,16 @@ export function awsEvidencePort(bucket: string, kmsKeyArn?: string): EvidencePor
           new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: contentType, ...encryption }),
         );
         return { location: `s3://${bucket}/${key}`, url: consoleUrl(bucket, key) };
+      }),
+    getObject: (key) =>
+      callAws('s3:GetObject', async () => {
+        try {
+          const object = await s3().send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+          return await object.Body?.transformToString('utf-8');
+        } catch (error) {
+          if (error instanceof NoSuchKey || (error as { name?: string }).name === 'NoSuchKey') return undefined;
+          throw error;
+        }
       }),
   };
 }

@@ -43,6 +43,11 @@ export const Settings = z.object({
    * the open incident (`CORRELATION#` in the store) instead of opening another.
    */
   correlationWindowMinutes: z.number().int().positive().default(60),
+  /**
+   * Flood control: at most this many new incidents open for one bucket per
+   * `correlationWindowMinutes`; further new signals for it are linked into the latest open one.
+   */
+  maxNewIncidentsPerBucket: z.number().int().positive().default(5),
   /** An incident with no new signal for this many minutes closes automatically (`lifecycle.ts`). */
   autoCloseAfterMinutes: z
     .number()

@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { IncidentNotFound } from '../errors.js';
+import { IncidentNotFound, StoreConflict } from '../errors.js';
+import type { Closure } from '../lifecycle.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
 import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
 import {
+  type CloseOutcome,
   type IncidentRecord,
   type IncidentStore,
   MAX_SIGNAL_SOURCE_IPS,
@@ -19,6 +21,7 @@ type IncidentMethods =
   | 'appendFindingId'
   | 'addSignalSourceIps'
   | 'createIncident'
+  | 'closeIncident'
   | 'getIncident'
   | 'updateIncident'
   | 'addEvent'
@@ -76,6 +79,33 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
       ReturnValues: 'NONE',
     });
     if (!counted) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+  }
+
+  /** One conditional update (`attribute_not_exists(closure)`); the status is not touched. */
+  async closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome> {
+    const key = incidentKey(args.incidentId);
+    const closure = Object.fromEntries(Object.entries(args.closure).filter(([, value]) => value !== undefined));
+    const updated = await this.table.update(key, {
+      UpdateExpression: `SET #closure = :closure, #updatedAt = :at${args.reportPending ? ', #pending = :true' : ''}`,
+      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
+      ExpressionAttributeNames: {
+        '#closure': 'closure',
+        '#updatedAt': 'updatedAt',
+        ...(args.reportPending ? { '#pending': 'closureReportPending' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':closure': closure,
+        ':at': args.closure.at,
+        ...(args.reportPending ? { ':true': true } : {}),
+      },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (updated?.Attributes) return { outcome: 'closed', record: stripKeys<IncidentRecord>(updated.Attributes) };
+    const item = await this.table.get(key);
+    if (!item) throw new IncidentNotFound(`incident ${args.incidentId} is not in the store`);
+    const record = stripKeys<IncidentRecord>(item);
+    if (!record.closure) throw new StoreConflict(`incident ${args.incidentId} changed while closing; try again`);
+    return { outcome: 'already-closed', record: { ...record, closure: record.closure } };
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {

@@ -15,6 +15,8 @@ export const incidentPk = (incidentId: string): string => `INCIDENT#${incidentId
 export const findingKey = (findingId: string): ItemKey => ({ pk: `FINDING#${findingId}`, sk: 'FINDING' });
 /** Key of the claim of one principal and bucket (`<accountId>#<principal key>#<bucket>`). */
 export const correlationKey = (key: string): ItemKey => ({ pk: `CORRELATION#${key}`, sk: 'CORRELATION' });
+/** Key of the new-incident counter of one bucket (`<accountId>#<bucket>`). */
+export const capKey = (key: string): ItemKey => ({ pk: `CAP#${key}`, sk: 'CAP' });
 /** Key of one approval request. */
 export const approvalKey = (nonce: string): ItemKey => ({ pk: `APPROVAL#${nonce}`, sk: 'APPROVAL' });
 /** Key of one rollback (Undo) request. */

@@ -74,6 +74,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.incidents.addSignalSourceIps(...args);
   }
 
+  closeIncident(...args: Args<'closeIncident'>) {
+    return this.incidents.closeIncident(...args);
+  }
+
   createIncident(...args: Args<'createIncident'>) {
     return this.incidents.createIncident(...args);
   }

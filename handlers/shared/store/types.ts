@@ -17,6 +17,8 @@ export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' }
  *                                        when the finding was folded into another incident)
  * - `CORRELATION#<accountId>#<principal key>#<bucket>` / `CORRELATION`  the incident that holds the
  *                                        principal and bucket, until `expiresAt` (the window)
+ * - `CAP#<accountId>#<bucket>` / `CAP`    how many incidents opened for the bucket in the current
+ *                                        window, and the latest (`countNewIncident`: flood control)
  * - `APPROVAL#<nonce>` / `APPROVAL`      the task token, approvers, expiry and votes; used once
  * - `ROLLBACK#<nonce>` / `ROLLBACK`      an Undo request (the Slack Undo button's nonce): approvers,
  *                                        expiry, votes, then the rollback execution; used once. A separate
@@ -61,9 +63,18 @@ export interface IncidentRecord {
   };
   readonly report?: { markdownKey: string; jsonKey: string; htmlKey?: string };
   readonly error?: { error: string; cause: string };
-  readonly closedAt?: string;
+  /**
+   * When the report was last written (the end of the containment phase). Not a closing: an
+   * incident is closed only once `closure` is set.
+   */
+  readonly reportedAt?: string;
   /** Set once the incident is closed (`lifecycle.ts`); its status keeps the last containment status. */
   readonly closure?: Closure;
+  /**
+   * Closed by a function that cannot write the evidence bucket (Slack, the registration): the close
+   * function's next sweep adds the closing part to the report, then removes this.
+   */
+  readonly closureReportPending?: boolean;
   /** When the latest signal folded into it arrived (its creation when none has). */
   readonly lastSignalAt?: string;
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
@@ -75,7 +86,35 @@ export interface IncidentRecord {
   readonly signalSourceIps?: string[];
   /** Addresses of folded signals not kept because `signalSourceIps` was full. */
   readonly signalSourceIpsOmitted?: number;
+  /**
+   * The closing message the report posted in the thread, as posted: closing the incident rewrites
+   * it without its "Close incident" button (`close.ts`).
+   */
+  readonly summaryMessage?: {
+    readonly ref: { channel: string; ts: string };
+    readonly blocks: unknown[];
+    readonly text: string;
+  };
 }
+
+/** What closing an incident did (`IncidentStore.closeIncident`). */
+export type CloseOutcome =
+  /** The closure is recorded now; `record` is the incident after it. */
+  | { readonly outcome: 'closed'; readonly record: IncidentRecord }
+  /** It was closed before: nothing changed; `record.closure` says how. */
+  | { readonly outcome: 'already-closed'; readonly record: IncidentRecord & { closure: Closure } };
+
+/** The `CAP#<accountId>#<bucket>` counter of new incidents opened for one bucket in the current window. */
+export type NewIncidentCount =
+  /** Counted: `count` incidents (this one included) opened for the bucket since `windowStart`. */
+  | { readonly outcome: 'counted'; readonly count: number; readonly windowStart: string }
+  /** The cap is reached: not counted; `latestIncidentId` is the last incident counted in the window. */
+  | {
+      readonly outcome: 'capped';
+      readonly count: number;
+      readonly windowStart: string;
+      readonly latestIncidentId: string;
+    };
 
 /** At most this many folded-in source addresses are kept on an incident (about 40 bytes each). */
 export const MAX_SIGNAL_SOURCE_IPS = 5000;
@@ -265,6 +304,12 @@ export interface IncidentStore {
    * instead. Throws IncidentNotFound.
    */
   addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void>;
+  /**
+   * Closes the incident once (conditional: not closed yet), recording `closure`; its status is left
+   * as it is (the last containment status). A second close changes nothing and answers
+   * 'already-closed' with the first closure. Throws IncidentNotFound.
+   */
+  closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
@@ -330,4 +375,30 @@ export interface IncidentStore {
     nonce: string,
     result: { execution: NonNullable<RollbackRequestRecord['execution']> } | { startError: string },
   ): Promise<void>;
+}
+
+/**
+ * The store operations only the registration and the close function need (`DynamoLifecycleStore`):
+ * kept off `IncidentStore` so the other functions' bundles do not carry them.
+ */
+export interface LifecycleStore extends IncidentStore {
+  /**
+   * What the close sweep works on (a scan of the incident records): every incident not closed yet,
+   * and every closed one whose report still lacks its closing part (`closureReportPending`).
+   */
+  listIncidentsToSweep(): Promise<IncidentRecord[]>;
+  /** Removes `closureReportPending` once the report has its closing part. */
+  clearReportPending(incidentId: string): Promise<void>;
+  /**
+   * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
+   * `windowMinutes` that starts with the first incident counted: one conditional update, so racing
+   * registrations never count past `max`. At `max` the incident is not counted: 'capped'.
+   */
+  countNewIncident(args: {
+    key: string;
+    incidentId: string;
+    now: string;
+    windowMinutes: number;
+    max: number;
+  }): Promise<NewIncidentCount>;
 }

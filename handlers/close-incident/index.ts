@@ -1,0 +1,22 @@
+import { awsEvidencePort } from '../shared/clients/evidence.js';
+import { lazySlackChat } from '../shared/clients/slack-secret.js';
+import { dynamoLifecycleStore } from '../shared/clients/store.js';
+import { systemClock } from '../shared/clock.js';
+import type { ClosePorts } from '../shared/close.js';
+import { evidenceReportRewriter } from '../shared/close-sweep.js';
+import { requireEnv } from '../shared/env.js';
+import type { LifecycleStore } from '../shared/store/types.js';
+import { runClose } from './core.js';
+
+let ports: (ClosePorts & { store: LifecycleStore }) | undefined;
+
+/** Invoked by `responder close` (a close command) and by the hourly EventBridge schedule (the sweep). */
+export const handler = async (input: unknown) => {
+  ports ??= {
+    store: dynamoLifecycleStore(),
+    chat: lazySlackChat(),
+    clock: systemClock,
+    reports: evidenceReportRewriter(awsEvidencePort(requireEnv('EVIDENCE_BUCKET'), process.env.EVIDENCE_KEY_ARN)),
+  };
+  return runClose(input, { autoCloseAfterMinutes: Number(requireEnv('AUTO_CLOSE_AFTER_MINUTES')) }, ports);
+};

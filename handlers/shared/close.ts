@@ -1,0 +1,141 @@
+import { describeError } from './errors.js';
+import { type Closure, isOpen, lastSignalAt, type Resolution } from './lifecycle.js';
+import { log } from './log.js';
+import type { ChatPort, Clock } from './ports.js';
+import { blocksWhenClosed, closedThreadText, resolutionLabel } from './render/closure.js';
+import type { IncidentRecord, IncidentStore } from './store/types.js';
+
+/** A closing note is kept to this many characters. */
+export const MAX_CLOSE_NOTE = 500;
+
+export interface ClosePorts {
+  readonly store: IncidentStore;
+  readonly chat: ChatPort;
+  readonly clock: Clock;
+  /**
+   * Adds the closing part to the stored report (`close-sweep.ts`). Without it the report is
+   * rewritten later, by the close function's sweep (`closureReportPending`).
+   */
+  readonly reports?: ReportRewriter;
+}
+
+/** Adds the closing part to an incident's stored report (its three files). */
+export interface ReportRewriter {
+  rewrite(keys: NonNullable<IncidentRecord['report']>, closure: Closure): Promise<void>;
+}
+
+export interface CloseRequest {
+  readonly incidentId: string;
+  /** A Slack user id, `cli:<name>`, or `auto`. */
+  readonly by: string;
+  readonly resolution: Resolution | 'auto';
+  readonly note?: string;
+}
+
+export type CloseResult =
+  /** Closed now; `problems` names what could not be updated (thread, summary, report), best effort. */
+  | { readonly state: 'closed'; readonly closure: Closure; readonly problems: readonly string[] }
+  /** Closed before: nothing changed. */
+  | { readonly state: 'already-closed'; readonly closure: Closure };
+
+/** The one-line answer to a second close. */
+export function alreadyClosedText(incidentId: string, closure: Closure): string {
+  return `Incident ${incidentId} is already closed (${resolutionLabel(closure.resolution)}, by ${closure.by} at ${closure.at}); nothing changed.`;
+}
+
+/**
+ * Closes an incident once (DESIGN §4): the store records `closure` with a conditional update (a
+ * second close, from any of Slack, the CLI or the sweep, changes nothing and answers
+ * 'already-closed'), its status stays the last containment status. Then, best effort, each told
+ * once: a timeline event, one message in the Slack thread, the summary message rewritten without
+ * its Close button, and the report's three files rewritten with a "Closed" section (by the close
+ * function's next sweep when the caller cannot write the evidence bucket).
+ *
+ * Its `CORRELATION#` keys are released by the closing itself: a key whose holder is closed is free,
+ * so the next signal for the same principal and bucket takes it over and opens a new incident that
+ * names this one (`previousIncidentId`). Throws IncidentNotFound.
+ */
+export async function closeIncident(request: CloseRequest, ports: ClosePorts): Promise<CloseResult> {
+  const note = request.note?.trim().slice(0, MAX_CLOSE_NOTE);
+  const closure: Closure = {
+    at: ports.clock.now().toISOString(),
+    by: request.by,
+    resolution: request.resolution,
+    ...(note ? { note } : {}),
+  };
+  const canRewrite = ports.reports !== undefined;
+  const closed = await ports.store.closeIncident({
+    incidentId: request.incidentId,
+    closure,
+    ...(canRewrite ? {} : { reportPending: true }),
+  });
+  if (closed.outcome === 'already-closed') return { state: 'already-closed', closure: closed.record.closure };
+  const { record } = closed;
+  await ports.store.addEvent(record.incidentId, {
+    at: closure.at,
+    kind: 'closed',
+    text: `Closed by ${closure.by}: ${resolutionLabel(closure.resolution)}${closure.note ? ` (${closure.note})` : ''}; status stays ${record.status}`,
+    data: { ...closure },
+  });
+  const problems: string[] = [];
+  const attempt = async (what: string, work: () => Promise<void>) => {
+    try {
+      await work();
+    } catch (error) {
+      const { error: name } = describeError(error);
+      log.warn('close: could not update', { incidentId: record.incidentId, what, error: name });
+      problems.push(`${what}: ${name}`);
+    }
+  };
+  if (record.slack) {
+    const thread = record.slack;
+    await attempt('thread', async () => {
+      await ports.chat.post({
+        channel: thread.channel,
+        threadTs: thread.ts,
+        message: { text: closedThreadText(record.incidentId, closure) },
+      });
+    });
+  }
+  const summary = record.summaryMessage;
+  if (summary) {
+    await attempt('summary', () =>
+      ports.chat.update({
+        ref: summary.ref,
+        message: { text: summary.text, blocks: blocksWhenClosed(summary.blocks, record.incidentId, closure) },
+      }),
+    );
+  }
+  const { reports } = ports;
+  const keys = record.report;
+  if (keys && reports) await attempt('report', () => reports.rewrite(keys, closure));
+  return { state: 'closed', closure, problems };
+}
+
+/** Whether an unclosed incident has gone `autoCloseAfterMinutes` without a signal (failed runs never close this way). */
+export function isStale(record: IncidentRecord, now: Date, autoCloseAfterMinutes: number): boolean {
+  return !record.closure && record.status !== 'failed' && !isOpen(record, now, autoCloseAfterMinutes);
+}
+
+/**
+ * Records the automatic closing of an incident past `autoCloseAfterMinutes` without a signal
+ * (`resolution: auto`, by `auto`), dated when it became due. Nothing when it is not stale.
+ */
+export async function closeIfStale(
+  record: IncidentRecord,
+  autoCloseAfterMinutes: number,
+  ports: ClosePorts,
+): Promise<CloseResult | undefined> {
+  const now = ports.clock.now();
+  if (!isStale(record, now, autoCloseAfterMinutes)) return undefined;
+  const due = Date.parse(lastSignalAt(record)) + autoCloseAfterMinutes * 60_000;
+  return closeIncident(
+    {
+      incidentId: record.incidentId,
+      by: 'auto',
+      resolution: 'auto',
+      note: `no new signal for ${autoCloseAfterMinutes} minutes (since ${lastSignalAt(record)}; due ${new Date(due).toISOString()})`,
+    },
+    ports,
+  );
+}

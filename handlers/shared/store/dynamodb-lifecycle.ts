@@ -1,0 +1,61 @@
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoCaps } from './dynamodb-caps.js';
+import { call, incidentKey, stripKeys } from './dynamodb-items.js';
+import { DynamoIncidentStore } from './dynamodb-store.js';
+import { DynamoTable, type Item } from './dynamodb-table.js';
+import type { IncidentRecord, LifecycleStore, NewIncidentCount } from './types.js';
+
+/**
+ * The incident store with the lifecycle operations the registration (the per-bucket cap) and the
+ * close function (the sweep) need. The other functions use `DynamoIncidentStore` and do not carry them.
+ */
+export class DynamoLifecycleStore extends DynamoIncidentStore implements LifecycleStore {
+  private readonly caps: DynamoCaps;
+  private readonly table: DynamoTable;
+
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {
+    super(doc, tableName);
+    this.table = new DynamoTable(doc, tableName);
+    this.caps = new DynamoCaps(this.table);
+  }
+
+  countNewIncident(args: Parameters<DynamoCaps['countNewIncident']>[0]): Promise<NewIncidentCount> {
+    return this.caps.countNewIncident(args);
+  }
+
+  /** A filtered Scan of the incident records (`META`): not closed, or closed with the report pending. */
+  async listIncidentsToSweep(): Promise<IncidentRecord[]> {
+    const items: IncidentRecord[] = [];
+    let start: Item | undefined;
+    do {
+      const exclusiveStartKey = start;
+      const page = await call('Scan', () =>
+        this.doc.send(
+          new ScanCommand({
+            TableName: this.tableName,
+            FilterExpression:
+              'sk = :meta AND begins_with(pk, :incident) AND (attribute_not_exists(#closure) OR attribute_exists(#pending))',
+            ExpressionAttributeNames: { '#closure': 'closure', '#pending': 'closureReportPending' },
+            ExpressionAttributeValues: { ':meta': 'META', ':incident': 'INCIDENT#' },
+            ConsistentRead: true,
+            ExclusiveStartKey: exclusiveStartKey,
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []).map((item) => stripKeys<IncidentRecord>(item)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  async clearReportPending(incidentId: string): Promise<void> {
+    await this.table.update(incidentKey(incidentId), {
+      UpdateExpression: 'REMOVE #pending',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#pending': 'closureReportPending' },
+    });
+  }
+}

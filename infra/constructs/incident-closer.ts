@@ -1,0 +1,67 @@
+import { CfnOutput, Duration } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledgeWildcards } from '../nag.js';
+import { entryOf, type GrantContext, rewriteReports } from '../tasks.js';
+import { TaskFunction } from './task-function.js';
+
+export interface IncidentCloserProps {
+  readonly context: GrantContext;
+  readonly table: dynamodb.ITable;
+  readonly secret: secretsmanager.ISecret;
+  /** An incident with no signal for this long closes as `auto`. */
+  readonly autoCloseAfterMinutes: number;
+  /** How often the sweep runs. @default Duration.hours(1) */
+  readonly sweepEvery?: Duration;
+}
+
+/**
+ * Closing incidents outside Slack: one function that `responder close` invokes for one incident,
+ * and that an EventBridge schedule runs hourly to close every incident past
+ * `autoCloseAfterMinutes` without a new signal. It reads the incident records (a filtered Scan),
+ * records the closure, tells the thread and rewrites the report; nothing else.
+ */
+export class IncidentCloser extends Construct {
+  readonly function: TaskFunction;
+
+  constructor(scope: Construct, id: string, props: IncidentCloserProps) {
+    super(scope, id);
+    const { context } = props;
+    this.function = new TaskFunction(this, 'Handler', {
+      entry: entryOf('close-incident'),
+      description: 'Close incidents: responder close, and the auto-close sweep',
+      timeout: Duration.minutes(5),
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        SLACK_SECRET_ARN: props.secret.secretArn,
+        EVIDENCE_BUCKET: context.evidence.bucket.bucketName,
+        EVIDENCE_KEY_ARN: context.evidence.key.keyArn,
+        AUTO_CLOSE_AFTER_MINUTES: String(props.autoCloseAfterMinutes),
+      },
+    });
+    const statements = [
+      new iam.PolicyStatement({
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+        resources: [props.table.tableArn],
+      }),
+      new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secret.secretArn] }),
+      ...rewriteReports(context),
+    ];
+    for (const statement of statements) this.function.role.addToPolicy(statement);
+    acknowledgeWildcards(this.function.role, statements);
+    new events.Rule(this, 'Sweep', {
+      description: 'Closes incidents past autoCloseAfterMinutes without a new signal (s3-exfil-responder)',
+      schedule: events.Schedule.rate(props.sweepEvery ?? Duration.hours(1)),
+      targets: [new targets.LambdaFunction(this.function.fn, { retryAttempts: 2 })],
+    });
+    const output = new CfnOutput(this, 'CloseFunctionArn', {
+      value: this.function.fn.functionArn,
+      description: 'responder close <incidentId> --function <this> --resolution …',
+    });
+    output.overrideLogicalId('CloseFunctionArn');
+  }
+}

@@ -1,0 +1,73 @@
+import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { closeCommand } from '../../cli/commands/close.js';
+
+const ARN = 'arn:aws:lambda:eu-west-3:123456789012:function:S3ExfilResponder-IncidentCloserHandler1A2B';
+const ID = '20260223-16e8db698d27';
+const lambda = mockClient(LambdaClient);
+/** A Lambda response payload as the SDK hands it over. */
+const encode = (value: unknown) =>
+  new TextEncoder().encode(JSON.stringify(value)) as unknown as NonNullable<InvokeCommandOutput['Payload']>;
+const run = (args: string[]) => closeCommand(args, { user: () => 'alice' });
+
+afterEach(() => lambda.reset());
+
+describe('responder close', () => {
+  it('invokes the close function in the Region of its ARN with the incident, resolution, note and caller', async () => {
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      Payload: encode({ incidentId: ID, state: 'closed', message: `Incident ${ID} closed: false positive.` }),
+    });
+
+    const output = await run([ID, '--resolution', 'false-positive', '--note', 'backup job', '--function', ARN]);
+
+    const call = lambda.commandCalls(InvokeCommand)[0];
+    expect(JSON.parse(new TextDecoder().decode(call?.args[0].input.Payload as Uint8Array))).toEqual({
+      incidentId: ID,
+      resolution: 'false_positive',
+      note: 'backup job',
+      by: 'cli:alice',
+    });
+    expect(await ((call as NonNullable<typeof call>).thisValue as LambdaClient).config.region()).toBe('eu-west-3');
+    expect(output).toBe(`Incident ${ID} closed: false positive.`);
+  });
+
+  it('a second close prints the one-line already-closed answer', async () => {
+    const message = `Incident ${ID} is already closed (benign, by cli:bob at 2026-02-23T05:00:00.000Z); nothing changed.`;
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ state: 'already-closed', message }) });
+
+    expect(await run([ID, '--resolution', 'benign', '--function', ARN])).toBe(message);
+  });
+
+  it('refuses a resolution that is not one of the three before calling anything', async () => {
+    const closing = run([ID, '--resolution', 'resolved', '--function', ARN]);
+
+    await expect(closing).rejects.toMatchObject({
+      name: 'UsageError',
+      message: '--resolution "resolved" is not one of true-positive, false-positive, benign',
+    });
+    expect(lambda.commandCalls(InvokeCommand)).toHaveLength(0);
+  });
+
+  it('an unknown incident is a usage error naming it', async () => {
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: encode({ errorType: 'IncidentNotFound', errorMessage: `incident ${ID} is not in the store` }),
+    });
+
+    await expect(run([ID, '--resolution', 'benign', '--function', ARN])).rejects.toMatchObject({
+      name: 'UsageError',
+      message: `incident ${ID} not found: incident ${ID} is not in the store`,
+    });
+  });
+
+  it('without the function ARN or a resolution it prints the usage', async () => {
+    await expect(run([ID, '--resolution', 'benign'])).rejects.toMatchObject({
+      name: 'UsageError',
+      message: expect.stringContaining('usage: responder close <incidentId>'),
+    });
+    await expect(run([ID, '--function', ARN])).rejects.toMatchObject({ name: 'UsageError' });
+  });
+});

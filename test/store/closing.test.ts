@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerIncident } from '../../handlers/register-incident/core.js';
+import type { Registration } from '../../handlers/register-incident/schema.js';
+import { closeIncident } from '../../handlers/shared/close.js';
+import { evidenceReportRewriter, sweepStale } from '../../handlers/shared/close-sweep.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import type { Closure } from '../../handlers/shared/lifecycle.js';
+import type { EvidencePort } from '../../handlers/shared/ports.js';
+import type { Incident } from '../../handlers/shared/schemas/incident.js';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
+import { RecordingChat } from '../../local/chat.js';
+import { SimClock } from '../../local/clock.js';
+import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { dynaliteStore } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
+
+let store: LifecycleStore;
+let stop: () => Promise<void>;
+let rawItem: Awaited<ReturnType<typeof dynaliteStore>>['rawItem'];
+
+const T0 = '2026-02-23T04:20:00.000Z';
+const at = (minutes: number) => new Date(Date.parse(T0) + minutes * 60_000).toISOString();
+const short = () => randomUUID().slice(0, 8);
+
+beforeAll(async () => {
+  ({ store, stop, rawItem } = await dynaliteStore('closing-test'));
+});
+afterAll(async () => stop());
+
+function record(incidentId: string, patch: Partial<IncidentRecord> = {}): IncidentRecord {
+  const incident = normalizeFinding(guardDutyEvent()).incident as Incident;
+  return {
+    incidentId,
+    status: 'contained',
+    createdAt: T0,
+    updatedAt: T0,
+    executionName: 'exec',
+    incident,
+    findingIds: [incident.findingId],
+    ...patch,
+  };
+}
+
+/** A finding of one principal on one bucket (the seed's GuardDuty event, EventBridge shape). */
+function finding(principal: string, bucket: string, id: string) {
+  let event = withField(guardDutyEvent(), 'detail.id', id);
+  event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
+  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
+  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
+}
+
+/** The evidence bucket in memory, with `getObject` (closing rewrites the report). */
+function memoryEvidence(objects: Map<string, string>): EvidencePort {
+  return {
+    putObject: async ({ key, body }) => {
+      objects.set(key, body);
+      return { location: `s3://evidence/${key}` };
+    },
+    getObject: async (key) => objects.get(key),
+  };
+}
+
+async function register(
+  event: unknown,
+  executionName: string,
+  clock: SimClock,
+  settings = testSettings(),
+): Promise<Registration> {
+  const ports = { store, clock, guardduty: { getFindings: async () => [] }, chat: new RecordingChat() };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runTask(registerIncident, { event, settings, executionName }, ports);
+    } catch (error) {
+      if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+    }
+  }
+}
+
+describe('closing an incident', () => {
+  it('records the closure once, keeps the containment status, and a second close changes nothing', async () => {
+    const id = `20260223-${short()}0000`;
+    await store.createIncident(record(id));
+    const clock = new SimClock(new Date(at(30)));
+    const chat = new RecordingChat();
+
+    const first = await closeIncident(
+      { incidentId: id, by: 'U024BE7LH', resolution: 'false_positive', note: 'backup job' },
+      { store, chat, clock },
+    );
+    clock.advance(60_000);
+    const second = await closeIncident(
+      { incidentId: id, by: 'cli:alice', resolution: 'benign' },
+      { store, chat, clock },
+    );
+
+    const expected: Closure = { at: at(30), by: 'U024BE7LH', resolution: 'false_positive', note: 'backup job' };
+    expect(first).toEqual({ state: 'closed', closure: expected, problems: [] });
+    expect(second).toEqual({ state: 'already-closed', closure: expected });
+    const stored = await store.getIncident(id);
+    expect(stored).toMatchObject({ status: 'contained', closure: expected, updatedAt: at(30) });
+    expect((await store.listEvents(id)).filter((event) => event.kind === 'closed')).toHaveLength(1);
+  });
+
+  it('an unknown incident is IncidentNotFound and nothing is written', async () => {
+    const id = `20260223-${short()}9999`;
+
+    const closing = closeIncident(
+      { incidentId: id, by: 'auto', resolution: 'auto' },
+      { store, chat: new RecordingChat(), clock: new SimClock(new Date(T0)) },
+    );
+
+    await expect(closing).rejects.toMatchObject({ name: 'IncidentNotFound' });
+    expect(await rawItem(`INCIDENT#${id}`, 'META')).toBeUndefined();
+  });
+
+  it('tells the thread once with the note escaped, drops the Close button, and adds a Closed section to the report', async () => {
+    const id = `20260223-${short()}0001`;
+    const chat = new RecordingChat();
+    const thread = await chat.post({ channel: 'C0SECOPS01', message: { text: 'approval' } });
+    const summaryBlocks = [
+      { type: 'section', text: { type: 'mrkdwn', text: 'summary' } },
+      { type: 'actions', block_id: 'close', elements: [{ type: 'button', action_id: 'close_incident', value: id }] },
+    ];
+    const summary = await chat.post({
+      channel: 'C0SECOPS01',
+      threadTs: thread.ts,
+      message: { text: 'summary', blocks: summaryBlocks },
+    });
+    const base = `incidents/${id}/report`;
+    const objects = new Map([
+      [`${base}.md`, 'Report\nINCIDENT TIMELINE:\n'],
+      [`${base}.json`, JSON.stringify({ incidentId: id, status: 'contained' })],
+      [`${base}.html`, '<!doctype html><html><body><main><h1>Report</h1></main></body></html>'],
+    ]);
+    await store.createIncident(
+      record(id, {
+        slack: thread,
+        summaryMessage: { ref: summary, blocks: summaryBlocks, text: 'summary' },
+        report: { markdownKey: `${base}.md`, jsonKey: `${base}.json`, htmlKey: `${base}.html` },
+      }),
+    );
+    const note = '<!channel> see <https://evil.example|ticket>\nsecond line';
+
+    const result = await closeIncident(
+      { incidentId: id, by: 'U024BE7LH', resolution: 'true_positive', note },
+      { store, chat, clock: new SimClock(new Date(at(5))), reports: evidenceReportRewriter(memoryEvidence(objects)) },
+    );
+
+    expect(result).toMatchObject({ state: 'closed', problems: [] });
+    const threadReplies = chat.messages.filter((message) => message.threadTs === thread.ts);
+    expect(threadReplies).toHaveLength(2);
+    const told = threadReplies[1]?.message.text ?? '';
+    expect(told).toContain('<@U024BE7LH>');
+    expect(told).toContain('*true positive*');
+    expect(told).toContain('&lt;!channel&gt;');
+    expect(told).not.toContain('<!channel>');
+    expect(told).not.toContain('<https://evil.example|ticket>');
+    const updated = chat.messages.find((message) => message.ref.ts === summary.ts)?.message.blocks ?? [];
+    expect(JSON.stringify(updated)).not.toContain('close_incident');
+    expect(updated.at(-1)).toMatchObject({ type: 'context', block_id: 'close' });
+    expect(objects.get(`${base}.md`)).toMatch(/CLOSED:\n {2}Resolution: true positive\n {2}Closed by: U024BE7LH\n/);
+    expect(objects.get(`${base}.md`)).toContain(
+      'Note: &lt;!channel&gt; see &lt;https://evil.example|ticket&gt; second line',
+    );
+    expect(JSON.parse(objects.get(`${base}.json`) ?? '{}')).toMatchObject({
+      status: 'contained',
+      closure: { resolution: 'true_positive', by: 'U024BE7LH', at: at(5) },
+    });
+    const html = objects.get(`${base}.html`) ?? '';
+    expect(html).toContain('<h2 id="closed">Closed</h2>');
+    expect(html).toContain('&lt;!channel&gt;');
+    expect(html.indexOf('id="closed"')).toBeLessThan(html.indexOf('</main>'));
+  });
+});
+
+describe('after a close', () => {
+  it('a new finding for the same principal and bucket opens a new incident that follows the closed one', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${short()}`;
+    const bucket = `bucket-${short()}`;
+    const first = await register(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
+    clock.advance(10 * 60_000);
+    const closed = await closeIncident(
+      { incidentId: first.incidentId as string, by: 'U024BE7LH', resolution: 'false_positive' },
+      { store, chat: new RecordingChat(), clock },
+    );
+    clock.advance(10 * 60_000);
+
+    const next = await register(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
+
+    expect(closed.state).toBe('closed');
+    expect(next.status).toBe('open');
+    expect(next.incidentId).not.toBe(first.incidentId);
+    expect(next).toMatchObject({ previousIncidentId: first.incidentId });
+    const follows = (await store.listEvents(next.incidentId as string)).find((event) => event.kind === 'follows');
+    expect(follows?.text).toContain(`Follows incident ${first.incidentId}`);
+    expect(follows?.text).toContain('closed: false_positive');
+  });
+
+  it('while not closed and within autoCloseAfterMinutes, the same finding pair folds instead', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${short()}`;
+    const bucket = `bucket-${short()}`;
+    const first = await register(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
+    clock.advance(20 * 60_000);
+
+    const next = await register(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
+
+    expect(next).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+  });
+
+  it('a signal past autoCloseAfterMinutes records the automatic closing of the stale incident, then opens a new one', async () => {
+    const clock = new SimClock(new Date(T0));
+    const settings = { ...testSettings(), autoCloseAfterMinutes: 120 };
+    const principal = `user-${short()}`;
+    const bucket = `bucket-${short()}`;
+    const first = await register(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock, settings);
+    clock.advance(121 * 60_000);
+
+    const next = await register(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock, settings);
+
+    expect(next).toMatchObject({ status: 'open', previousIncidentId: first.incidentId });
+    const stale = await store.getIncident(first.incidentId as string);
+    expect(stale?.closure).toMatchObject({ by: 'auto', resolution: 'auto' });
+    expect(stale?.status).toBe('open');
+  });
+});
+
+describe('the auto-close sweep', () => {
+  it('closes only incidents past autoCloseAfterMinutes without a signal, and never a failed one', async () => {
+    const tag = short();
+    const stale = `20260101-${tag}0001`;
+    const fresh = `20260101-${tag}0002`;
+    const failed = `20260101-${tag}0003`;
+    await store.createIncident(record(stale, { createdAt: at(0) }));
+    await store.createIncident(record(fresh, { createdAt: at(0), lastSignalAt: at(100) }));
+    await store.createIncident(record(failed, { createdAt: at(0), status: 'failed' }));
+    const clock = new SimClock(new Date(at(130)));
+
+    const closed = await sweepStale(120, { store, chat: new RecordingChat(), clock });
+    const again = await sweepStale(120, { store, chat: new RecordingChat(), clock });
+
+    expect(closed).toContain(stale);
+    expect(closed).not.toContain(fresh);
+    expect(closed).not.toContain(failed);
+    expect(again).not.toContain(stale);
+    expect((await store.getIncident(stale))?.closure).toMatchObject({ resolution: 'auto', by: 'auto' });
+    expect((await store.getIncident(fresh))?.closure).toBeUndefined();
+  });
+});
+
+describe('a close where the report cannot be written', () => {
+  it('is marked pending, and the sweep adds the closing part to the report once, then clears the mark', async () => {
+    const id = `20260101-${short()}0010`;
+    const base = `incidents/${id}/report`;
+    const objects = new Map([
+      [`${base}.md`, 'Report\n'],
+      [`${base}.json`, JSON.stringify({ incidentId: id })],
+    ]);
+    await store.createIncident(record(id, { report: { markdownKey: `${base}.md`, jsonKey: `${base}.json` } }));
+    const clock = new SimClock(new Date(at(10)));
+    await closeIncident(
+      { incidentId: id, by: 'U024BE7LH', resolution: 'benign' },
+      { store, chat: new RecordingChat(), clock },
+    );
+    const pending = await store.getIncident(id);
+
+    const ports = { store, chat: new RecordingChat(), clock, reports: evidenceReportRewriter(memoryEvidence(objects)) };
+    await sweepStale(7 * 24 * 60, ports);
+    await sweepStale(7 * 24 * 60, ports);
+
+    expect(pending?.closureReportPending).toBe(true);
+    expect((await store.getIncident(id))?.closureReportPending).toBeUndefined();
+    expect(objects.get(`${base}.md`)?.match(/CLOSED:/g)).toHaveLength(1);
+    expect(JSON.parse(objects.get(`${base}.json`) ?? '{}').closure).toMatchObject({ resolution: 'benign' });
+  });
+});
+
+describe('the new-incident cap per bucket', () => {
+  it('20 racing registrations for one bucket count exactly the cap, and the rest name the latest counted', async () => {
+    const key = `123456789012#bucket-${short()}`;
+
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, n) =>
+        store.countNewIncident({ key, incidentId: `i-${n}`, now: at(0), windowMinutes: 60, max: 5 }),
+      ),
+    );
+
+    const counted = results.filter((result) => result.outcome === 'counted');
+    const capped = results.filter((result) => result.outcome === 'capped');
+    expect(counted.map((result) => result.count).sort()).toEqual([1, 2, 3, 4, 5]);
+    expect(capped).toHaveLength(15);
+    const item = await rawItem(`CAP#${key}`, 'CAP');
+    expect(item).toMatchObject({ count: 5, windowStart: at(0) });
+    expect(new Set(capped.map((result) => (result.outcome === 'capped' ? result.latestIncidentId : '')))).toEqual(
+      new Set([item?.latestIncidentId]),
+    );
+  });
+
+  it('a retry of the incident counted last is not counted twice, and a new window starts after the last', async () => {
+    const key = `123456789012#bucket-${short()}`;
+    const count = (incidentId: string, minutes: number) =>
+      store.countNewIncident({ key, incidentId, now: at(minutes), windowMinutes: 60, max: 2 });
+    await count('i-1', 0);
+    await count('i-2', 1);
+
+    const retry = await count('i-2', 2);
+    const over = await count('i-3', 3);
+    const nextWindow = await count('i-4', 61);
+
+    expect(retry).toEqual({ outcome: 'counted', count: 2, windowStart: at(0) });
+    expect(over).toEqual({ outcome: 'capped', count: 2, windowStart: at(0), latestIncidentId: 'i-2' });
+    expect(nextWindow).toEqual({ outcome: 'counted', count: 1, windowStart: at(61) });
+  });
+
+  it('new signals from many principals on one bucket: the cap opens, the excess is linked into the latest, none dropped', async () => {
+    const clock = new SimClock(new Date(T0));
+    const settings = { ...testSettings(), maxNewIncidentsPerBucket: 3, correlationWindowMinutes: 60 };
+    const bucket = `bucket-${short()}`;
+    const results: Registration[] = [];
+    for (let n = 0; n < 6; n += 1) {
+      const principal = `user-${short()}`;
+      results.push(await register(finding(principal, bucket, `f-${principal}`), `exec-${principal}`, clock, settings));
+      clock.advance(60_000);
+    }
+
+    const opened = results.filter((result) => result.status === 'open');
+    const linked = results.filter((result) => result.status === 'linked');
+    expect(opened).toHaveLength(3);
+    expect(linked).toHaveLength(3);
+    const latest = opened[2]?.incidentId;
+    expect(linked.map((result) => result.incidentId)).toEqual([latest, latest, latest]);
+    expect(linked[0]).toMatchObject({ reason: expect.stringContaining('cap of 3 new incidents per 60 minutes') });
+    const held = await store.getIncident(latest as string);
+    expect(held?.findingIds).toHaveLength(4);
+  });
+});
