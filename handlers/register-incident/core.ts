@@ -386,7 +386,7 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
   await ports.store.addEvent(incidentId, {
     at: ports.clock.now().toISOString(),
     kind: 'rerun',
-    text: `Re-run requested (execution ${mrkdwn(input.executionName)}): re-planned from the current state; the incident was ${record.status}`,
+    text: `Re-run requested (execution ${input.executionName}): re-planned from the current state; the incident was ${record.status}`,
     data: { executionName: input.executionName, previousStatus: record.status },
   });
   return {

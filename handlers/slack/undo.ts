@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { DecisionRejected, describeError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, RollbackStarterPort } from '../shared/ports.js';
+import { mention, rollbackStartedMessage } from '../shared/render/slack-blocks.js';
 import type { IncidentStore, RollbackRequestRecord } from '../shared/store/types.js';
 import { checkVoter } from './decision.js';
 
@@ -117,9 +118,7 @@ async function start(request: RollbackRequestRecord, userId: string, ports: Undo
       await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
-        message: {
-          text: `Rollback of incident ${request.incidentId} started by ${mentions(decidedBy)}. Deactivated access keys stay inactive.`,
-        },
+        message: rollbackStartedMessage({ incidentId: request.incidentId, startedBy: decidedBy }),
       });
     } catch (error) {
       // The rollback runs either way; the timeline has the event.
@@ -130,5 +129,5 @@ async function start(request: RollbackRequestRecord, userId: string, ports: Undo
 }
 
 function mentions(userIds: readonly string[]): string {
-  return userIds.map((id) => `<@${id}>`).join(' and ') || 'an approver';
+  return userIds.map(mention).join(' and ') || 'an approver';
 }

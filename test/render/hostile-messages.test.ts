@@ -5,7 +5,7 @@ import { dataEvidenceMessage } from '../../handlers/shared/render/evidence-messa
 import { renderHtmlReport } from '../../handlers/shared/render/html-report.js';
 import { renderReport } from '../../handlers/shared/render/markdown-report.js';
 import { buildReport } from '../../handlers/shared/render/report.js';
-import { decidedMessage, reminderMessage } from '../../handlers/shared/render/slack-blocks.js';
+import { decidedMessage, reminderMessage, rollbackStartedMessage } from '../../handlers/shared/render/slack-blocks.js';
 import { summaryMessage } from '../../handlers/shared/render/summary-message.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import type { Decision, PlanItem } from '../../handlers/shared/schemas/plan.js';
@@ -90,6 +90,17 @@ function denial(strings: Strings): Decision {
   } as Decision;
 }
 
+/** An approval by a configured approver and a second decider whose id is `text` (not a Slack user id). */
+function approval(text: string): Decision {
+  return {
+    outcome: 'approved',
+    via: 'slack',
+    decidedBy: ['U024BE7LH', text],
+    decidedAt: '2026-02-23T04:21:00Z',
+    approvedPlan: [ITEM],
+  } as Decision;
+}
+
 function report(strings: Strings) {
   return buildReport({
     incidentId: '20260223-16e8db698d27',
@@ -123,6 +134,7 @@ function messages(strings: Strings): Record<string, ChatMessage> {
   } as Parameters<typeof approvalMessage>[0];
   return {
     approval: approvalMessage(view),
+    approvalOfCraftedType: approvalMessage({ ...view, incident: { ...view.incident, findingType: pick(strings, 0) } }),
     reminder: reminderMessage({ approvers: ['U024BE7LH', 'S0614TZR7'], deadline: view.deadline, now: view.now }),
     evidence: dataEvidenceMessage('20260223-16e8db698d27', { ...dataEvents(strings), at: view.now }),
     evidenceUnavailable: dataEvidenceMessage('20260223-16e8db698d27', {
@@ -134,6 +146,15 @@ function messages(strings: Strings): Record<string, ChatMessage> {
       incidentId: '20260223-16e8db698d27',
       decision: denial(strings),
       title: `${pick(strings, 1)} · incident 20260223-16e8db698d27`,
+    }),
+    approved: decidedMessage({
+      incidentId: '20260223-16e8db698d27',
+      decision: approval(pick(strings, 0)),
+      title: `${pick(strings, 4)} · incident 20260223-16e8db698d27`,
+    }),
+    rollbackStarted: rollbackStartedMessage({
+      incidentId: '20260223-16e8db698d27',
+      startedBy: ['U024BE7LH', pick(strings, 0)],
     }),
     closing: summaryMessage({ report: report(strings), reportKey: 'incidents/20260223-16e8db698d27/report.md' }),
   };
@@ -176,7 +197,7 @@ describe('every message and report shows attacker-written text as text', () => {
     const message = hostile[name] as ChatMessage;
 
     expect(markup(message)).toEqual(markup(plain[name] as ChatMessage));
-    expect(JSON.stringify(message)).not.toMatch(/<!channel>|<@U024BE7LH>\*|<https:\/\/evil/);
+    expect(mrkdwnTexts(message).join('\n')).not.toMatch(/<!channel>|<@U024BE7LH>\*|<https:\/\/evil/);
   });
 
   it('the hostile text does reach each message that shows data, escaped', () => {

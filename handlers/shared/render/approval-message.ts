@@ -160,5 +160,5 @@ export function approvalMessage(input: ApprovalView): ChatMessage {
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${input.deadline}.` }] },
   ];
-  return { text: `${title}: approval needed for incident ${view.incidentId}`, blocks };
+  return { text: `${mrkdwn(title)}: approval needed for incident ${mrkdwn(view.incidentId)}`, blocks };
 }

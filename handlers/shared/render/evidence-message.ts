@@ -3,7 +3,8 @@ import type { ChatMessage, ChatPort } from '../ports.js';
 import type { DataEvidence, IncidentRecord } from '../store/types.js';
 import { mrkdwn } from './escape.js';
 import { firstLines, truncate } from './slack-blocks.js';
-import { clip, readableReason } from './words.js';
+import { dataEvidenceView } from './view-model.js';
+import { clip } from './words.js';
 
 const TOP = 5;
 
@@ -14,28 +15,26 @@ const top = <T>(items: readonly T[], line: (item: T) => string) => firstLines(it
  * window (CloudTrail data events via Athena), or why that evidence is not available.
  */
 export function dataEvidenceMessage(incidentId: string, evidence: DataEvidence): ChatMessage {
-  if (evidence.status === 'unavailable') {
-    const reason = readableReason(evidence.reason, evidence.error, 'queryDataEvents');
-    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${mrkdwn(reason)}`;
+  const view = dataEvidenceView(evidence);
+  if (view.status === 'unavailable') {
+    const text = `Data-event evidence for incident ${incidentId} is unavailable: ${mrkdwn(view.reason)}`;
     return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text) } }] };
   }
-  const window =
-    evidence.firstEventTime && evidence.lastEventTime
-      ? `${utcMinute(evidence.firstEventTime)} to ${utcMinute(evidence.lastEventTime)}`
-      : 'no events in the window';
+  const window = view.window
+    ? `${utcMinute(view.window.first)} to ${utcMinute(view.window.last)}`
+    : 'no events in the window';
   const lines = [
     `*Data-event evidence* (CloudTrail via Athena) for incident ${incidentId}`,
-    `${evidence.requests} S3 requests, ${evidence.objectsRead} objects read, ${formatBytes(evidence.bytesOut)} out, ${window}`,
-    ...top(evidence.byBucket, (b) => `${mrkdwn(b.bucket)}: ${b.objects} objects, ${formatBytes(b.bytes)}`),
-    evidence.sourceIps.length ? '*Source IPs*' : 'No source IPs',
-    ...top(evidence.sourceIps, (ip) => `${mrkdwn(ip.ip)} (${ip.count} requests)`),
-    ...(evidence.userAgents.length ? ['*User agents*'] : []),
-    ...top(evidence.userAgents, (agent) => `${mrkdwn(clip(agent.userAgent, 120))} (${agent.count})`),
-    evidence.crossAccountCopies.length ? '*Copies to other accounts*' : 'No copies to other accounts.',
+    `${view.requests} S3 requests, ${view.objectsRead} objects read, ${formatBytes(view.bytesOut)} out, ${window}`,
+    ...top(view.byBucket, (b) => `${mrkdwn(b.bucket)}: ${b.objects} objects, ${formatBytes(b.bytes)}`),
+    view.sourceIps.length ? '*Source IPs*' : 'No source IPs',
+    ...top(view.sourceIps, (ip) => `${mrkdwn(ip.ip)} (${ip.count} requests)`),
+    ...(view.userAgents.length ? ['*User agents*'] : []),
+    ...top(view.userAgents, (agent) => `${mrkdwn(clip(agent.userAgent, 120))} (${agent.count})`),
+    view.crossAccountCopies.length ? '*Copies to other accounts*' : 'No copies to other accounts.',
     ...top(
-      evidence.crossAccountCopies,
-      (copy) =>
-        `${mrkdwn(copy.destinationBucket)} (account ${mrkdwn(copy.destinationAccount ?? 'unknown')}): ${copy.count}`,
+      view.crossAccountCopies,
+      (copy) => `${mrkdwn(copy.bucket)} (account ${mrkdwn(copy.account)}): ${copy.count}`,
     ),
   ];
   const text = truncate(lines.join('\n'));

@@ -8,8 +8,7 @@ import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
 import type { PrincipalFacts } from '../schemas/principal-facts.js';
 import { isUnavailable, ok } from '../schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../store/types.js';
-import { ACTION_LABELS } from './slack-blocks.js';
-import { readableReason } from './words.js';
+import { ACTION_LABELS, readableReason } from './words.js';
 
 /** What a timeline entry is: the attacker's activity, a signal reaching us, the approval, or a change we made. */
 export type TimelineKind = 'activity' | 'signal' | 'approval' | 'action' | 'note';

@@ -1,6 +1,9 @@
 import type { ChatMessage } from '../ports.js';
-import type { ActionId, Decision } from '../schemas/plan.js';
+import type { Decision } from '../schemas/plan.js';
 import { mrkdwn } from './escape.js';
+import { type DecisionView, decisionView } from './view-model.js';
+
+export { ACTION_LABELS } from './words.js';
 
 /**
  * Slack limits (Block Kit reference): at most 50 blocks a message, 3,000 characters per section
@@ -17,15 +20,6 @@ export const SLACK_LIMITS = {
   checkboxOptions: 10,
   buttonValue: 2000,
 } as const;
-
-export const ACTION_LABELS: Record<ActionId, string> = {
-  deactivateAccessKey: 'Deactivate the access key',
-  revokeRoleSessions: 'Revoke the role’s sessions',
-  startMacieJob: 'Start a Macie classification job',
-  denyBucketAccess: 'Deny the principal in the bucket policy',
-  restrictVpcEndpoint: 'Restrict the VPC endpoint policy',
-  revokeUserSessions: 'Revoke sessions minted from the leaked key',
-};
 
 /** Action ids of Block Kit elements; the interaction handler listens on these. */
 export const ACTION_IDS = { approve: 'approve_plan', deny: 'deny_plan', select: 'select_actions' } as const;
@@ -65,17 +59,33 @@ export function reminderMessage(args: { approvers: string[]; deadline: string; n
 /** Text a person typed, safe in mrkdwn: `<!channel>`, a link or formatting cannot be smuggled in. */
 export const escapeMrkdwn = mrkdwn;
 
+/** A Slack user id (`U…`, `W…`) as a mention; anything else is shown as text, never as markup. */
+export function mention(userId: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : mrkdwn(userId);
+}
+
+/** `<@U1> and <@U2>`, `the timeout policy`: who decided, for a sentence. */
+export function decidersText(decidedBy: DecisionView['decidedBy']): string {
+  return decidedBy.map((who) => (who.kind === 'timeout-policy' ? 'the timeout policy' : mention(who.id))).join(' and ');
+}
+
 /** The approval message after the decision: who decided what and when, buttons removed. */
 export function decidedMessage(args: { incidentId: string; decision: Decision; title: string }): ChatMessage {
-  const { decision } = args;
-  const who = decision.decidedBy
-    .map((id) => (id === 'timeout-policy' ? 'the timeout policy' : `<@${id}>`))
-    .join(' and ');
-  const actions = [...new Set(decision.approvedPlan.map((item) => item.action))].map((action) => ACTION_LABELS[action]);
+  const decision = decisionView(args.decision);
+  const who = decidersText(decision.decidedBy);
+  const at = decision.at ? ` at ${decision.at}` : '';
   const text =
     decision.outcome === 'approved'
-      ? `Approved by ${who} at ${decision.decidedAt}: ${actions.join('; ')}`
-      : `Denied by ${who} at ${decision.decidedAt}${decision.reason ? `: ${mrkdwn(decision.reason)}` : ''}`;
+      ? `Approved by ${who}${at}: ${decision.actions.join('; ')}`
+      : `Denied by ${who}${at}${decision.reason ? `: ${mrkdwn(decision.reason)}` : ''}`;
   const title = mrkdwn(args.title);
   return { text: `${title}: ${text}`, blocks: [section(`*${title}*\n${text}`)] };
+}
+
+/** The thread reply when a rollback starts: who started it, and that deactivated keys stay inactive. */
+export function rollbackStartedMessage(args: { incidentId: string; startedBy: readonly string[] }): ChatMessage {
+  const who = args.startedBy.map(mention).join(' and ') || 'an approver';
+  return {
+    text: `Rollback of incident ${mrkdwn(args.incidentId)} started by ${who}. Deactivated access keys stay inactive.`,
+  };
 }

@@ -1,12 +1,12 @@
 import { maskKey } from '../ids.js';
-import type { BucketSensitivity } from '../ports.js';
+import type { BucketSensitivity, DataEventsSummary } from '../ports.js';
 import type { BucketFacts } from '../schemas/bucket-facts.js';
 import type { ManagementEvents } from '../schemas/management-events.js';
-import type { PlanItem } from '../schemas/plan.js';
+import type { Decision, PlanItem } from '../schemas/plan.js';
 import type { PrincipalFacts } from '../schemas/principal-facts.js';
 import { ok } from '../schemas/task-input.js';
 import { buildReport, type Report, type ReportInput } from './report.js';
-import { principalTypeWords, readableReason } from './words.js';
+import { ACTION_LABELS, principalTypeWords, readableReason } from './words.js';
 
 /** Enrichment sources by the name a responder reads in the approval message. */
 const SOURCE_LABELS: Record<string, string> = {
@@ -55,6 +55,86 @@ export interface IncidentView extends Report {
     readonly inPlace: readonly PlanItem[];
     readonly notPlanned: { readonly action: PlanItem['action']; readonly reason: string }[];
   };
+  /** Who decided what and when, once decided. */
+  readonly decision?: DecisionView;
+  /** What the principal did with S3 in the incident window (CloudTrail data events), once queried. */
+  readonly dataEvidence?: DataEvidenceView;
+}
+
+/** The decision as people read it: who (an approver's Slack id, or the timeout policy), when, which actions, why. */
+export interface DecisionView {
+  readonly outcome: Decision['outcome'];
+  readonly decidedBy: readonly ({ readonly kind: 'user'; readonly id: string } | { readonly kind: 'timeout-policy' })[];
+  readonly at?: string;
+  /** The approved actions in words, each once. */
+  readonly actions: readonly string[];
+  readonly reason?: string;
+}
+
+/** The data-event evidence as people read it, or the one readable reason it is not available. */
+export type DataEvidenceView =
+  | { readonly status: 'unavailable'; readonly reason: string }
+  | {
+      readonly status: 'ok';
+      readonly requests: number;
+      readonly objectsRead: number;
+      readonly bytesOut: number;
+      /** First and last data event; absent when none fell in the window. */
+      readonly window?: { readonly first: string; readonly last: string };
+      readonly byBucket: readonly { readonly bucket: string; readonly objects: number; readonly bytes: number }[];
+      readonly sourceIps: readonly { readonly ip: string; readonly count: number }[];
+      readonly userAgents: readonly { readonly userAgent: string; readonly count: number }[];
+      readonly crossAccountCopies: readonly {
+        readonly bucket: string;
+        readonly account: string;
+        readonly count: number;
+      }[];
+    };
+
+/** Data-event evidence as the flow or the store records it: the summary, or why there is none. */
+export type DataEvidenceInput =
+  | ({ readonly status: 'ok' } & DataEventsSummary)
+  | { readonly status: 'unavailable'; readonly reason?: string; readonly error?: string };
+
+export function decisionView(decision: Decision): DecisionView {
+  return {
+    outcome: decision.outcome,
+    decidedBy: decision.decidedBy.map((id) =>
+      id === 'timeout-policy' ? { kind: 'timeout-policy' as const } : { kind: 'user' as const, id },
+    ),
+    at: decision.decidedAt,
+    actions: [...new Set(decision.approvedPlan.map((item) => item.action))].map((action) => ACTION_LABELS[action]),
+    reason: decision.reason,
+  };
+}
+
+export function dataEvidenceView(evidence: DataEvidenceInput): DataEvidenceView {
+  if (evidence.status === 'unavailable') {
+    return { status: 'unavailable', reason: readableReason(evidence.reason, evidence.error, 'queryDataEvents') };
+  }
+  return {
+    status: 'ok',
+    requests: evidence.requests,
+    objectsRead: evidence.objectsRead,
+    bytesOut: evidence.bytesOut,
+    window:
+      evidence.firstEventTime && evidence.lastEventTime
+        ? { first: evidence.firstEventTime, last: evidence.lastEventTime }
+        : undefined,
+    byBucket: evidence.byBucket,
+    sourceIps: evidence.sourceIps,
+    userAgents: evidence.userAgents,
+    crossAccountCopies: evidence.crossAccountCopies.map((copy) => ({
+      bucket: copy.destinationBucket,
+      account: copy.destinationAccount ?? 'unknown',
+      count: copy.count,
+    })),
+  };
+}
+
+function isDataEvidence(value: unknown): value is DataEvidenceInput {
+  const status = (value as { status?: unknown } | undefined)?.status;
+  return status === 'unavailable' || (status === 'ok' && Array.isArray((value as DataEventsSummary).byBucket));
 }
 
 export type IncidentViewInput = ReportInput & {
@@ -117,6 +197,10 @@ export function incidentView(input: IncidentViewInput): IncidentView {
         reason: readableReason(entry.reason),
       })),
     },
+    decision: input.decision ? decisionView(input.decision) : undefined,
+    dataEvidence: isDataEvidence(input.evidence.queryDataEvents)
+      ? dataEvidenceView(input.evidence.queryDataEvents)
+      : undefined,
   };
 }
 

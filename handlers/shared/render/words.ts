@@ -1,4 +1,5 @@
 import { causeMessage } from '../errors.js';
+import type { ActionId } from '../schemas/plan.js';
 import { oneLine } from './escape.js';
 
 /** CloudTrail's and GuardDuty's principal types in the words a responder uses. */
@@ -70,3 +71,13 @@ export function readableReason(reason: string | undefined, error?: string, sourc
   if (/^[[{]/.test(message)) return `${error ?? 'the task failed'} (details in the execution history)`;
   return clip(message, REASON_LIMIT);
 }
+
+/** Each containment action as a responder reads it (checkboxes, the decision message, the report). */
+export const ACTION_LABELS: Record<ActionId, string> = {
+  deactivateAccessKey: 'Deactivate the access key',
+  revokeRoleSessions: 'Revoke the role’s sessions',
+  startMacieJob: 'Start a Macie classification job',
+  denyBucketAccess: 'Deny the principal in the bucket policy',
+  restrictVpcEndpoint: 'Restrict the VPC endpoint policy',
+  revokeUserSessions: 'Revoke sessions minted from the leaked key',
+};
