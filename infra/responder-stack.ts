@@ -147,7 +147,7 @@ export class ResponderStack extends Stack {
       reservedConcurrency: config.concurrency.slack,
       closeApprovers: config.approvers,
     });
-    new IncidentCloser(this, 'IncidentCloser', {
+    const closer = new IncidentCloser(this, 'IncidentCloser', {
       context,
       table: store.table,
       secret,
@@ -165,6 +165,7 @@ export class ResponderStack extends Stack {
       functions: [
         ...TASK_NAMES.map((task) => this.functions[task].fn),
         slack.function.fn,
+        closer.function.fn,
         ...(detections ? [detections.function.fn] : []),
       ],
       slackSecret: secret,

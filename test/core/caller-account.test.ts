@@ -278,7 +278,13 @@ describe('an IAM user whose long-term key leaked', () => {
 
     const { result } = await plan(incident);
     const message = JSON.stringify(
-      approvalMessage({ incidentId: INCIDENT_ID, incident, plan: result, enrichment: {}, now: new Date() } as never),
+      approvalMessage({
+        incidentId: INCIDENT_ID,
+        incident,
+        plan: result,
+        enrichment: {},
+        now: new Date().toISOString(),
+      } as never),
     );
 
     expect(incident.principal).toMatchObject({ type: 'IAMUser', accessKeyId: expect.stringMatching(/^AKIA/) });

@@ -48,7 +48,7 @@ describe('reserved concurrency', () => {
       DetectionsDetect: 10,
       ...Object.fromEntries(CONTAINMENT.map((name) => [name, 5])),
     });
-    // Everything else (registration, enrichment, evidence, planning, approval, report, closing) draws on the unreserved pool.
+    // Everything else (registration, enrichment, evidence, planning, approval, report, closing, the alarm notifier) draws on the unreserved pool.
     expect(
       Object.keys(base)
         .filter((name) => !(name in reserved))
@@ -65,6 +65,7 @@ describe('reserved concurrency', () => {
         'RequestApproval',
         'WriteReport',
         'IncidentCloserHandler',
+        'OperationsNotifier',
       ].sort(),
     );
   });

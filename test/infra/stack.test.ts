@@ -80,7 +80,7 @@ describe('the responder stack', () => {
     const functions = Object.values(built.template.findResources('AWS::Lambda::Function'));
     const roles = new Set(functions.map((fn) => JSON.stringify((fn.Properties as { Role: unknown }).Role)));
 
-    expect(functions.length).toBe(18);
+    expect(functions.length).toBe(19);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs22.x',

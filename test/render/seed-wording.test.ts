@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { principalOfType } from '../../handlers/shared/render/words.js';
 import { parseScenario } from '../../local/scenario.js';
 import { type SimulateResult, simulate } from '../../local/simulate.js';
 import type { SlackApiMessage } from '../../local/slack-log.js';
@@ -53,12 +54,13 @@ describe('the seed scenario reads as plain, correct English in Slack and in the 
     const all = [slackText(approved), report(approved)].join('\n');
 
     expect(all).not.toMatch(/\ba IAMUser\b|\ba IAM\b|\ba AssumedRole\b/);
-    expect(slackText(approved)).toContain('for an IAM user principal');
     expect(slackText(approved)).toContain('(IAM user)');
+    expect(principalOfType('IAMUser')).toBe('an IAM user principal');
+    expect(principalOfType('AssumedRole')).toBe('an assumed role principal');
   });
 
   it('the closing message counts only planned containment items', () => {
-    const closing = approved.incidents[0]?.slackMessages.find((message) => message.text.includes('closed:'));
+    const closing = approved.incidents[0]?.slackMessages.find((message) => message.text.includes('containment finished:'));
     const planned = approved.incidents[0]?.plan.length ?? 0;
 
     expect(planned).toBeGreaterThan(0);

@@ -31,7 +31,7 @@ export function summaryMessage(args: {
   const { report } = args;
   const planned = report.containment.filter((item) => !item.notPlanned);
   const done = planned.filter((item) => item.done).length;
-  const headline = `Incident ${report.incidentId} closed: *${report.status}*. ${done} of ${counted(planned.length, 'planned containment item')} in place.`;
+  const headline = `Incident ${report.incidentId} containment finished: *${report.status}*. ${done} of ${counted(planned.length, 'planned containment item')} in place.`;
   const checklist = report.containment.map(
     (item) => `${item.done ? '✅' : '⬜'} ${mrkdwn(item.text)}${item.reason ? ` — ${mrkdwn(item.reason)}` : ''}`,
   );
