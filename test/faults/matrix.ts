@@ -153,6 +153,8 @@ export const OUTSIDE_MATRIX: Readonly<Record<string, string>> = {
   'iam:DeleteRolePolicy': 'rollback only',
   'iam:DeleteUserPolicy': 'rollback only',
   's3:DeleteBucketPolicy': 'rollback only',
+  's3:GetObject':
+    'closing only: the report rewrite reads the stored report; a failure leaves the closure recorded (tested with closing)',
 };
 
 export interface FaultSpec {

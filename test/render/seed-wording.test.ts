@@ -60,7 +60,9 @@ describe('the seed scenario reads as plain, correct English in Slack and in the 
   });
 
   it('the closing message counts only planned containment items', () => {
-    const closing = approved.incidents[0]?.slackMessages.find((message) => message.text.includes('containment finished:'));
+    const closing = approved.incidents[0]?.slackMessages.find((message) =>
+      message.text.includes('containment finished:'),
+    );
     const planned = approved.incidents[0]?.plan.length ?? 0;
 
     expect(planned).toBeGreaterThan(0);

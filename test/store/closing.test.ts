@@ -176,6 +176,34 @@ describe('closing an incident', () => {
   });
 });
 
+describe('closing when the evidence bucket fails', () => {
+  it('records the closure and names the report among the problems when reading the stored report fails', async () => {
+    const id = `close-${short()}`;
+    const base = `incidents/${id}/report`;
+    await store.createIncident(record(id, { report: { markdownKey: `${base}.md`, jsonKey: `${base}.json` } }));
+    const failing: EvidencePort = {
+      putObject: async () => ({ location: 's3://evidence/unused' }),
+      getObject: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    };
+
+    const result = await closeIncident(
+      { incidentId: id, by: 'cli:alice', resolution: 'benign' },
+      {
+        store,
+        chat: new RecordingChat(),
+        clock: new SimClock(new Date(at(5))),
+        reports: evidenceReportRewriter(failing),
+      },
+    );
+
+    expect(result).toMatchObject({ state: 'closed' });
+    expect((result as unknown as { problems: string[] }).problems.join(' ')).toMatch(/report/);
+    expect((await store.getIncident(id))?.closure).toMatchObject({ resolution: 'benign', by: 'cli:alice' });
+  });
+});
+
 describe('after a close', () => {
   it('a new finding for the same principal and bucket opens a new incident that follows the closed one', async () => {
     const clock = new SimClock(new Date(T0));
