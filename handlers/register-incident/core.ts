@@ -294,10 +294,10 @@ async function foldInto(
   const delta = DELTA_AFTER.has(target.status) ? adds : undefined;
   // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
   const missed = OPEN_STATUSES.has(target.status) && adds?.buckets.length ? adds.buckets : [];
-  // Refused (StoreConflict, retried) when the incident was closed since the correlation.
-  const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
+  // Refused (StoreConflict, retried) when the incident was closed since the correlation.
+  const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason
     ? `(${capReason})`
