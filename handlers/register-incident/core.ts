@@ -296,6 +296,7 @@ async function foldInto(
   const missed = OPEN_STATUSES.has(target.status) && adds?.buckets.length ? adds.buckets : [];
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
+  // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason

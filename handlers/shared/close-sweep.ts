@@ -1,4 +1,6 @@
 import { type ClosePorts, closeIfStale, type ReportRewriter } from './close.js';
+import { describeError } from './errors.js';
+import { log } from './log.js';
 import type { EvidencePort } from './ports.js';
 import { htmlWithClosure, jsonWithClosure, markdownWithClosure } from './render/closure-report.js';
 import type { LifecycleStore } from './store/types.js';
@@ -37,13 +39,22 @@ export async function sweepStale(
 ): Promise<string[]> {
   const closed: string[] = [];
   for (const record of await ports.store.listIncidentsToSweep()) {
-    if (record.closure) {
-      if (record.report && ports.reports) await ports.reports.rewrite(record.report, record.closure);
-      await ports.store.clearReportPending(record.incidentId);
-      continue;
+    // One incident that cannot be closed or rewritten (a report that does not parse, a refused
+    // write) is logged and left for the next sweep; it never stops the others from closing.
+    try {
+      if (record.closure) {
+        if (record.report && ports.reports) await ports.reports.rewrite(record.report, record.closure);
+        await ports.store.clearReportPending(record.incidentId);
+        continue;
+      }
+      const result = await closeIfStale(record, autoCloseAfterMinutes, ports);
+      if (result?.state === 'closed') closed.push(record.incidentId);
+    } catch (error) {
+      log.warn('sweep: incident left for the next sweep', {
+        incidentId: record.incidentId,
+        error: describeError(error).error,
+      });
     }
-    const result = await closeIfStale(record, autoCloseAfterMinutes, ports);
-    if (result?.state === 'closed') closed.push(record.incidentId);
   }
   return closed;
 }

@@ -13,8 +13,8 @@ export interface ClosePorts {
   readonly chat: ChatPort;
   readonly clock: Clock;
   /**
-   * Adds the closing part to the stored report (`close-sweep.ts`). Without it the report is
-   * rewritten later, by the close function's sweep (`closureReportPending`).
+   * Adds the closing part to the stored report (`close-sweep.ts`). Without it, or when it fails,
+   * the report is rewritten later by the close function's sweep (`closureReportPending`).
    */
   readonly reports?: ReportRewriter;
 }
@@ -63,12 +63,10 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
     resolution: request.resolution,
     ...(note ? { note } : {}),
   };
-  const canRewrite = ports.reports !== undefined;
-  const closed = await ports.store.closeIncident({
-    incidentId: request.incidentId,
-    closure,
-    ...(canRewrite ? {} : { reportPending: true }),
-  });
+  // The report is always marked pending with the closing itself: a rewrite here that fails, or a
+  // function that stops between the two writes, is caught up by the next sweep (the closing part
+  // replaces itself, so a report rewritten twice shows it once).
+  const closed = await ports.store.closeIncident({ incidentId: request.incidentId, closure, reportPending: true });
   if (closed.outcome === 'already-closed') return { state: 'already-closed', closure: closed.record.closure };
   const { record } = closed;
   await ports.store.addEvent(record.incidentId, {
@@ -112,9 +110,24 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
   return { state: 'closed', closure, problems };
 }
 
-/** Whether an unclosed incident has gone `autoCloseAfterMinutes` without a signal (failed runs never close this way). */
+/**
+ * Statuses in which a person's decision is pending or containment is running: such an incident is
+ * never closed automatically (its approval could still be granted and applied to a closed
+ * incident). A person can still close it.
+ */
+const CONTAINMENT_RUNNING: ReadonlySet<IncidentRecord['status']> = new Set(['awaiting_approval', 'containing']);
+
+/**
+ * Whether an unclosed incident has gone `autoCloseAfterMinutes` without a signal (failed runs,
+ * and runs waiting for a decision or containing, never close this way).
+ */
 export function isStale(record: IncidentRecord, now: Date, autoCloseAfterMinutes: number): boolean {
-  return !record.closure && record.status !== 'failed' && !isOpen(record, now, autoCloseAfterMinutes);
+  return (
+    !record.closure &&
+    record.status !== 'failed' &&
+    !CONTAINMENT_RUNNING.has(record.status) &&
+    !isOpen(record, now, autoCloseAfterMinutes)
+  );
 }
 
 /**

@@ -3,6 +3,7 @@ import { IncidentNotFound } from '../shared/errors.js';
 import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
 import { blocksWhenClosed, closeButtonBlock } from '../shared/render/closure.js';
+import { htmlWithClosure, jsonWithClosure, markdownWithClosure } from '../shared/render/closure-report.js';
 import { undoButton } from '../shared/render/slack-views.js';
 import { summaryMessage } from '../shared/render/summary-message.js';
 import type { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
@@ -82,19 +83,25 @@ export const writeReport = task({
     });
     incidentMetrics.reported(status, applied, report.metrics);
     const base = `incidents/${incidentId}/report`;
+    // An incident closed before this report (a re-run, a delta, a close while containing) keeps
+    // its closing part: the report is written whole here, so it must carry it again.
+    const { closure } = record;
+    const markdown = renderReport(report);
+    const json = JSON.stringify(report, null, 2);
+    const htmlBody = renderHtmlReport(report);
     await ports.evidence.putObject({
       key: `${base}.md`,
-      body: renderReport(report),
+      body: closure ? markdownWithClosure(markdown, closure) : markdown,
       contentType: 'text/markdown; charset=utf-8',
     });
     await ports.evidence.putObject({
       key: `${base}.json`,
-      body: JSON.stringify(report, null, 2),
+      body: closure ? jsonWithClosure(json, closure) : json,
       contentType: 'application/json',
     });
     const html = await ports.evidence.putObject({
       key: `${base}.html`,
-      body: renderHtmlReport(report),
+      body: closure ? htmlWithClosure(htmlBody, closure) : htmlBody,
       contentType: 'text/html; charset=utf-8',
     });
     const keys = { markdownKey: `${base}.md`, jsonKey: `${base}.json`, htmlKey: `${base}.html` };

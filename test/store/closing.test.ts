@@ -10,6 +10,7 @@ import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
+import { writeReport } from '../../handlers/write-report/core.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
@@ -240,6 +241,41 @@ describe('after a close', () => {
     expect(next).toMatchObject({ status: 'linked', incidentId: first.incidentId });
   });
 
+  it('a close landing between the correlation and the fold: the signal opens its own incident, the closed one takes nothing', async () => {
+    const clock = new SimClock(new Date(T0));
+    const principal = `user-${short()}`;
+    const bucket = `bucket-${short()}`;
+    const first = await register(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
+    const firstId = first.incidentId as string;
+    const closing = Object.create(store) as LifecycleStore;
+    closing.appendFindingId = async (incidentId, findingId, now) => {
+      await closeIncident(
+        { incidentId, by: 'U024BE7LH', resolution: 'benign' },
+        { store, chat: new RecordingChat(), clock },
+      );
+      return store.appendFindingId(incidentId, findingId, now);
+    };
+    const ports = { store: closing, clock, guardduty: { getFindings: async () => [] }, chat: new RecordingChat() };
+    const input = {
+      event: finding(principal, bucket, `b-${principal}`),
+      settings: testSettings(),
+      executionName: `exec-b-${principal}`,
+    };
+    clock.advance(5 * 60_000);
+
+    let next: Registration | undefined;
+    for (let attempt = 1; !next && attempt <= 3; attempt += 1) {
+      next = await runTask(registerIncident, input, ports).catch((error: Error) => {
+        if (error.name !== 'StoreConflict') throw error;
+        return undefined;
+      });
+    }
+
+    expect(next).toMatchObject({ status: 'open', previousIncidentId: firstId });
+    expect(next?.incidentId).not.toBe(firstId);
+    expect((await store.getIncident(firstId))?.findingIds).toEqual([`a-${principal}`]);
+  });
+
   it('a signal past autoCloseAfterMinutes records the automatic closing of the stale incident, then opens a new one', async () => {
     const clock = new SimClock(new Date(T0));
     const settings = { ...testSettings(), autoCloseAfterMinutes: 120 };
@@ -280,6 +316,24 @@ describe('the auto-close sweep', () => {
   });
 });
 
+describe('the auto-close sweep and a containment phase still running', () => {
+  it('never closes an incident waiting for a decision or containing, however long since its last signal', async () => {
+    const tag = short();
+    const waiting = `20260105-${tag}0001`;
+    const containing = `20260105-${tag}0002`;
+    await store.createIncident(record(waiting, { createdAt: at(0), status: 'awaiting_approval' }));
+    await store.createIncident(record(containing, { createdAt: at(0), status: 'containing' }));
+    const clock = new SimClock(new Date(at(500)));
+
+    const closed = await sweepStale(120, { store, chat: new RecordingChat(), clock });
+
+    expect(closed).not.toContain(waiting);
+    expect(closed).not.toContain(containing);
+    expect((await store.getIncident(waiting))?.closure).toBeUndefined();
+    expect((await store.getIncident(containing))?.closure).toBeUndefined();
+  });
+});
+
 describe('a close where the report cannot be written', () => {
   it('is marked pending, and the sweep adds the closing part to the report once, then clears the mark', async () => {
     const id = `20260101-${short()}0010`;
@@ -304,6 +358,103 @@ describe('a close where the report cannot be written', () => {
     expect((await store.getIncident(id))?.closureReportPending).toBeUndefined();
     expect(objects.get(`${base}.md`)?.match(/CLOSED:/g)).toHaveLength(1);
     expect(JSON.parse(objects.get(`${base}.json`) ?? '{}').closure).toMatchObject({ resolution: 'benign' });
+  });
+});
+
+describe('a close whose report rewrite fails', () => {
+  it('says so, and the next sweep adds the closing part to the report', async () => {
+    const id = `20260104-${short()}0001`;
+    const base = `incidents/${id}/report`;
+    const objects = new Map([
+      [`${base}.md`, 'Report\n'],
+      [`${base}.json`, JSON.stringify({ incidentId: id })],
+    ]);
+    await store.createIncident(record(id, { report: { markdownKey: `${base}.md`, jsonKey: `${base}.json` } }));
+    const clock = new SimClock(new Date(at(10)));
+    const refusing = {
+      rewrite: async () => {
+        throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' });
+      },
+    };
+
+    const result = await closeIncident(
+      { incidentId: id, by: 'cli:alice', resolution: 'true_positive' },
+      { store, chat: new RecordingChat(), clock, reports: refusing },
+    );
+    await sweepStale(7 * 24 * 60, {
+      store,
+      chat: new RecordingChat(),
+      clock,
+      reports: evidenceReportRewriter(memoryEvidence(objects)),
+    });
+
+    expect(result).toMatchObject({ state: 'closed', problems: ['report: AccessDenied'] });
+    expect(objects.get(`${base}.md`)?.match(/CLOSED:/g)).toHaveLength(1);
+    expect(JSON.parse(objects.get(`${base}.json`) ?? '{}').closure).toMatchObject({ by: 'cli:alice' });
+  });
+});
+
+describe('a sweep meeting an incident it cannot finish', () => {
+  it('leaves that incident pending and still closes the stale ones after it', async () => {
+    const tag = short();
+    const broken = `20260102-${tag}0001`;
+    const stale = `20260102-${tag}0002`;
+    const base = `incidents/${broken}/report`;
+    const objects = new Map([
+      [`${base}.md`, 'Report\n'],
+      [`${base}.json`, '{"incidentId": "truncated'],
+    ]);
+    await store.createIncident(record(broken, { report: { markdownKey: `${base}.md`, jsonKey: `${base}.json` } }));
+    await store.createIncident(record(stale, { createdAt: at(0) }));
+    const clock = new SimClock(new Date(at(130)));
+    await closeIncident(
+      { incidentId: broken, by: 'U024BE7LH', resolution: 'benign' },
+      { store, chat: new RecordingChat(), clock },
+    );
+    const ports = { store, chat: new RecordingChat(), clock, reports: evidenceReportRewriter(memoryEvidence(objects)) };
+
+    const closed = await sweepStale(120, ports);
+
+    expect(closed).toContain(stale);
+    expect((await store.getIncident(stale))?.closure).toMatchObject({ resolution: 'auto' });
+    expect((await store.getIncident(broken))?.closureReportPending).toBe(true);
+  });
+});
+
+describe('a report written after the incident was closed', () => {
+  it('carries the closing part in all three files, and a later sweep does not add a second one', async () => {
+    const id = `20260103-${short()}0001`;
+    const objects = new Map<string, string>();
+    const evidence = memoryEvidence(objects);
+    await store.createIncident(record(id, { status: 'containing' }));
+    const clock = new SimClock(new Date(at(20)));
+    await closeIncident(
+      { incidentId: id, by: 'U024BE7LH', resolution: 'false_positive', note: 'test bucket' },
+      { store, chat: new RecordingChat(), clock },
+    );
+    const incident = (await store.getIncident(id))?.incident as Incident;
+    const ports = { store, evidence, chat: new RecordingChat(), clock, random: { token: () => 'x'.repeat(32) } };
+
+    await runTask(
+      writeReport,
+      { incidentId: id, incident, settings: testSettings(), failure: { Error: 'States.Timeout' } },
+      ports,
+    );
+    const written = new Map(objects);
+    await sweepStale(7 * 24 * 60, {
+      store,
+      chat: new RecordingChat(),
+      clock,
+      reports: evidenceReportRewriter(evidence),
+    });
+
+    const base = `incidents/${id}/report`;
+    expect(written.get(`${base}.md`)).toMatch(/CLOSED:\n {2}Resolution: false positive\n {2}Closed by: U024BE7LH\n/);
+    expect(JSON.parse(written.get(`${base}.json`) ?? '{}').closure).toMatchObject({ resolution: 'false_positive' });
+    expect(written.get(`${base}.html`)).toContain('<h2 id="closed">Closed</h2>');
+    expect(objects.get(`${base}.md`)?.match(/CLOSED:/g)).toHaveLength(1);
+    expect(objects.get(`${base}.html`)?.match(/id="closed"/g)).toHaveLength(1);
+    expect((await store.getIncident(id))?.closureReportPending).toBeUndefined();
   });
 });
 

@@ -44,11 +44,13 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     const key = incidentKey(incidentId);
     const updated = await this.table.update(key, {
       UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now, #lastSignalAt = :now',
-      ConditionExpression: 'attribute_exists(pk) AND NOT contains(#findingIds, :findingId)',
+      ConditionExpression:
+        'attribute_exists(pk) AND NOT contains(#findingIds, :findingId) AND attribute_not_exists(#closure)',
       ExpressionAttributeNames: {
         '#findingIds': 'findingIds',
         '#updatedAt': 'updatedAt',
         '#lastSignalAt': 'lastSignalAt',
+        '#closure': 'closure',
       },
       ExpressionAttributeValues: { ':one': [findingId], ':findingId': findingId, ':now': now },
       ReturnValues: 'ALL_NEW',
@@ -56,7 +58,13 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
-    return stripKeys<IncidentRecord>(item);
+    const record = stripKeys<IncidentRecord>(item);
+    // Closed between the correlation and this fold: the signal is not folded into a closed
+    // incident (the registration is retried, finds it closed and opens its own).
+    if (record.closure && !record.findingIds.includes(findingId)) {
+      throw new StoreConflict(`incident ${incidentId} was closed while a signal was folding into it; try again`);
+    }
+    return record;
   }
 
   async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void> {

@@ -296,7 +296,10 @@ export interface IncidentStore {
   }): Promise<boolean>;
   /** Moves the window end of a key its holder still holds to `expiresAt` (never earlier). */
   extendCorrelation(args: { key: string; incidentId: string; expiresAt: string }): Promise<void>;
-  /** Adds a finding id to the incident once, and returns the record. Throws IncidentNotFound. */
+  /**
+   * Adds a finding id to the incident once, and returns the record. Throws IncidentNotFound, and
+   * StoreConflict when the incident is closed (a closed incident takes no new signal).
+   */
   appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
   /**
    * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
