@@ -2,9 +2,9 @@ import { closeIfStale, type ReportRewriter } from '../shared/close.js';
 import { isOpen } from '../shared/lifecycle.js';
 import type { ChatPort, Clock } from '../shared/ports.js';
 import type { Incident } from '../shared/schemas/incident.js';
-import type { Settings } from '../shared/schemas/settings.js';
+import { isManagedAccount, type Settings } from '../shared/schemas/settings.js';
 import type { IncidentRecord, IncidentStore, LifecycleStore } from '../shared/store/types.js';
-import { correlationKeys } from './correlate.js';
+import { correlationKeys, principalKey } from './correlate.js';
 
 /** The cap when the settings do not name one: new incidents per bucket per correlation window. */
 export const DEFAULT_MAX_NEW_INCIDENTS_PER_BUCKET = 5;
@@ -21,7 +21,9 @@ export interface Capped {
  * `maxNewIncidentsPerBucket` incidents opened within `correlationWindowMinutes`, the signal is not
  * opened but linked into the latest of them, provided that one is still open; the principal and
  * bucket keys it claimed go to that incident, so later signals of the same caller fold there too.
- * A signal is never dropped: when the latest incident is closed, it opens its own.
+ * A signal is never dropped: when the latest incident is closed, it opens its own. Only callers
+ * outside our managed accounts (and anonymous ones) are capped: an identity of ours always opens
+ * its own incident, so a flood cannot hide a compromised key of ours.
  */
 export async function capNewIncident(
   args: { incident: Incident; incidentId: string; now: Date; settings: Settings },
@@ -29,6 +31,9 @@ export async function capNewIncident(
 ): Promise<Capped | undefined> {
   // The registration function gets the lifecycle store (clients/store.ts); a plain store counts nothing.
   if (!('countNewIncident' in store)) return undefined;
+  // An identity of our own accounts always gets its own incident and its own approval: a flood of
+  // throwaway outside principals must never absorb a compromised key or role of ours unasked.
+  if (ownIdentity(args.incident, args.settings)) return undefined;
   const counter = store as LifecycleStore;
   const max = args.settings.maxNewIncidentsPerBucket ?? DEFAULT_MAX_NEW_INCIDENTS_PER_BUCKET;
   const windowMinutes = args.settings.correlationWindowMinutes;
@@ -54,6 +59,13 @@ export async function capNewIncident(
     };
   }
   return undefined;
+}
+
+/** Whether the signal names an identified principal (not anonymous) of one of our managed accounts. */
+function ownIdentity(incident: Incident, settings: Settings): boolean {
+  const { principal } = incident;
+  if (principal.type === 'Anonymous' || !principalKey(incident)) return false;
+  return isManagedAccount(settings, principal.accountId ?? incident.accountId, incident.accountId);
 }
 
 /**

@@ -123,6 +123,34 @@ describe('the bucket Deny we merge (IAM oracle: iam-simulate)', () => {
     ).toBe('Allowed');
   });
 
+  it('a source-address deny leaves principals of our accounts calling from that address alone and denies anyone else there', async () => {
+    const publicRead = {
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'PublicRead', Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `${BUCKET_ARN}/*` },
+      ],
+    };
+    const spec = { sid: 'IRxDenySourceIp', bucket: BUCKET, partition: 'aws', sourceIps: ['198.51.100.0/24'] };
+    const carved = mergeStatements(publicRead as never, [
+      bucketDenyStatement({ ...spec, exemptArns: [IR_ROLE], ourAccounts: [ACCOUNT] }),
+    ]).document;
+    const uncarved = mergeStatements(publicRead as never, [
+      bucketDenyStatement({ ...spec, exemptArns: [IR_ROLE] }),
+    ]).document;
+    const fromNat = { action: 's3:GetObject', resource: OBJECT, sourceIp: '198.51.100.23' };
+    const ourRole = {
+      ...fromNat,
+      principal: `arn:aws:sts::${ACCOUNT}:assumed-role/analytics-reader/batch`,
+      principalArn: ANALYTICS_ROLE,
+    };
+    const outsider = { ...fromNat, principal: 'arn:aws:iam::444455556666:user/mallory' };
+
+    expect(await decide({ ...ourRole, bucketPolicy: carved })).toBe('Allowed');
+    expect(await decide({ ...ourRole, bucketPolicy: uncarved })).toBe('ExplicitlyDenied');
+    expect(await decide({ ...fromNat, bucketPolicy: carved })).toBe('ExplicitlyDenied');
+    expect(await decide({ ...outsider, bucketPolicy: carved })).toBe('ExplicitlyDenied');
+  });
+
   it('carves the IR role out of a source-address deny (and would not without the exemption)', async () => {
     const session = `arn:aws:sts::${ACCOUNT}:assumed-role/IncidentResponder/responder`;
     const spec = { sid: 'IRxDenySourceIp', bucket: BUCKET, partition: 'aws', sourceIps: ['198.51.100.23'] };

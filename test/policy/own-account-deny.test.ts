@@ -40,6 +40,27 @@ describe('a Deny on aws:PrincipalAccount never names an account of ours', () => 
     );
   });
 
+  it('accepts a negated operator only as an exemption listing every account of ours', () => {
+    const byAddress = bucketDenyStatement({
+      sid: 'IR20260223c4e6a8b0d2f4DenySourceIp',
+      bucket: 'customer-records',
+      partition: 'aws',
+      sourceIps: ['198.51.100.23'],
+      exemptArns: exempt,
+      ourAccounts: OURS,
+    });
+    const missingMember = {
+      ...byAddress,
+      Condition: { ...byAddress.Condition, StringNotEquals: { 'aws:PrincipalAccount': [HOME] } },
+    };
+
+    expect(byAddress.Condition?.StringNotEquals).toEqual({ 'aws:PrincipalAccount': OURS });
+    expect(() => assertSafeDeny(byAddress, exempt, OURS)).not.toThrow();
+    expect(() => assertSafeDeny(missingMember, exempt, OURS)).toThrow(
+      expect.objectContaining({ name: 'UnsafePolicy' }),
+    );
+  });
+
   it('is refused when built for the finding’s own account', () => {
     const build = () =>
       bucketDenyStatement({

@@ -495,14 +495,14 @@ describe('the new-incident cap per bucket', () => {
     expect(nextWindow).toEqual({ outcome: 'counted', count: 1, windowStart: at(61) });
   });
 
-  it('new signals from many principals on one bucket: the cap opens, the excess is linked into the latest, none dropped', async () => {
+  it('new signals from many outside principals on one bucket: the cap opens, the excess is linked into the latest, none dropped', async () => {
     const clock = new SimClock(new Date(T0));
     const settings = { ...testSettings(), maxNewIncidentsPerBucket: 3, correlationWindowMinutes: 60 };
     const bucket = `bucket-${short()}`;
     const results: Registration[] = [];
     for (let n = 0; n < 6; n += 1) {
       const principal = `user-${short()}`;
-      results.push(await register(finding(principal, bucket, `f-${principal}`), `exec-${principal}`, clock, settings));
+      results.push(await register(outsider(principal, bucket), `exec-${principal}`, clock, settings));
       clock.advance(60_000);
     }
 
@@ -516,4 +516,33 @@ describe('the new-incident cap per bucket', () => {
     const held = await store.getIncident(latest as string);
     expect(held?.findingIds).toHaveLength(4);
   });
+
+  it('an identity of our own account is never capped: each opens its own incident and its own approval', async () => {
+    const clock = new SimClock(new Date(T0));
+    const settings = { ...testSettings(), maxNewIncidentsPerBucket: 2, correlationWindowMinutes: 60 };
+    const bucket = `bucket-${short()}`;
+    for (let n = 0; n < 2; n += 1) {
+      const principal = `user-${short()}`;
+      await register(outsider(principal, bucket), `exec-${principal}`, clock, settings);
+    }
+    const results: Registration[] = [];
+    for (let n = 0; n < 3; n += 1) {
+      const principal = `user-${short()}`;
+      results.push(await register(finding(principal, bucket, `f-${principal}`), `exec-${principal}`, clock, settings));
+    }
+
+    expect(results.map((result) => result.status)).toEqual(['open', 'open', 'open']);
+  });
 });
+
+/** A finding of a caller in another account (GuardDuty `remoteAccountDetails`) on one bucket. */
+function outsider(principal: string, bucket: string) {
+  return withField(
+    finding(principal, bucket, `f-${principal}`),
+    'detail.service.action.awsApiCallAction.remoteAccountDetails',
+    {
+      accountId: '444455556666',
+      affiliated: false,
+    },
+  );
+}

@@ -32,7 +32,8 @@ export async function decide(check: AccessCheck): Promise<Decision> {
       ? {}
       : {
           'aws:PrincipalArn': check.principalArn ?? (check.principal as string),
-          'aws:PrincipalAccount': '123456789012',
+          // The account of the principal's ARN, as AWS sets it.
+          'aws:PrincipalAccount': (check.principal as string).split(':')[4] || '123456789012',
         }),
     ...check.context,
   };

@@ -31,6 +31,12 @@ export function bucketDenyStatement(spec: BucketDenySpec): Statement {
     condition.StringEquals = { 'aws:PrincipalAccount': [...spec.principalAccounts] };
   } else if (spec.sourceIps && spec.sourceIps.length > 0) {
     condition.IpAddress = { 'aws:SourceIp': spec.sourceIps.map(toCidr) };
+    // An address is not an identity: our own roles may call from the same NAT or office address.
+    // Requests signed by a principal of our accounts are left alone; an anonymous request has no
+    // aws:PrincipalAccount, and a negated operator on a missing key matches, so it is denied.
+    if (spec.ourAccounts && spec.ourAccounts.length > 0) {
+      condition.StringNotEquals = { 'aws:PrincipalAccount': [...spec.ourAccounts] };
+    }
   } else {
     throw new UnsafePolicy(
       `refusing to build ${spec.sid}: a deny needs a principal ARN, a principal account or source addresses`,
@@ -58,8 +64,9 @@ function toCidr(ip: string): string {
  * Refuses a Deny we would write if it could apply to a protected principal: it must carve out
  * every protected ARN with `ArnNotLike aws:PrincipalArn`, and must not name one as its target.
  * Nor may it deny a whole account of ours (`ourAccounts`: home, members, the finding's own): an
- * `aws:PrincipalAccount` condition naming one of them (or a pattern matching one, or any negated
- * operator, which denies every account but those listed) is `UnsafePolicy`, whatever the finding said.
+ * `aws:PrincipalAccount` condition naming one of them (or a pattern matching one, or a negated
+ * operator, which denies every account but those listed, unless it lists every account of ours) is
+ * `UnsafePolicy`, whatever the finding said.
  */
 export function assertSafeDeny(
   statement: Statement,
@@ -89,7 +96,15 @@ function ownAccountsDenied(statement: Statement, ourAccounts: readonly string[])
       // Condition keys are case-insensitive in IAM.
       if (key.toLowerCase() !== 'aws:principalaccount') continue;
       const values = asArray(raw as string | string[]).map(String);
-      if (/not/i.test(operator)) return `every account but ${values.join(', ') || 'none'} (${operator})`;
+      if (/not/i.test(operator)) {
+        // A negated operator denies every account it does not list: safe only as an exemption
+        // that lists every account of ours (the source-address Deny's carve-out).
+        const denied = ourAccounts.filter((account) => !values.some((value) => matchesPattern(value, account)));
+        if (ourAccounts.length === 0 || denied.length > 0) {
+          return `every account but ${values.join(', ') || 'none'} (${operator})`;
+        }
+        continue;
+      }
       const named = ourAccounts.filter((account) => values.some((value) => matchesPattern(value, account)));
       if (named.length > 0) return `our own account ${named.join(', ')}`;
     }
