@@ -291,13 +291,16 @@ async function foldInto(
   const { incidentId } = target;
   const anonymous = incident.principal.type === 'Anonymous';
   const adds = deltaOf(target, incident);
-  const delta = DELTA_AFTER.has(target.status) ? adds : undefined;
-  // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
-  const missed = OPEN_STATUSES.has(target.status) && adds?.buckets.length ? adds.buckets : [];
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
+  // One delta request at a time: of two signals racing on a contained incident, the one whose
+  // conditional reopen wins asks; the other folds into that request like any pending one.
+  const delta = DELTA_AFTER.has(target.status) && adds ? await reopen(target, adds, at, ports) : undefined;
+  // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
+  const pending = OPEN_STATUSES.has(target.status) || (DELTA_AFTER.has(target.status) && !delta);
+  const missed = pending && adds?.buckets.length ? adds.buckets : [];
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason
     ? `(${capReason})`
@@ -316,7 +319,7 @@ async function foldInto(
   });
   await tellThread(record, delta ? text : threadNote(record, text), ports);
   await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
-  if (delta) return startDelta(record, delta, at, ports);
+  if (delta) return startDelta(record, delta, ports);
   await refreshApproval(record, ports);
   return {
     status: 'linked',
@@ -333,14 +336,9 @@ async function foldInto(
  * confirmed as `already` and only the delta is put to the approvers. The incident is `open` again
  * meanwhile, so later signals fold into this request instead of asking again.
  */
-async function startDelta(record: IncidentRecord, delta: Delta, at: string, ports: RegisterPorts) {
+async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterPorts) {
   const incident = widened(record, delta);
   const previouslyApplied = await actionsInEffect(record, ports.store);
-  await ports.store.updateIncident(record.incidentId, {
-    status: 'open',
-    updatedAt: at,
-    ...(delta.buckets.length > 0 ? { incident: { ...record.incident, buckets: incident.buckets } } : {}),
-  });
   const registration: Registration = {
     status: 'open',
     incidentId: record.incidentId,
@@ -353,6 +351,21 @@ async function startDelta(record: IncidentRecord, delta: Delta, at: string, port
     previouslyApplied,
   };
   return registration;
+}
+
+/** Reopens the contained incident for `delta`, conditionally; undefined when another signal did first. */
+async function reopen(
+  target: IncidentRecord,
+  delta: Delta,
+  at: string,
+  ports: RegisterPorts,
+): Promise<Delta | undefined> {
+  const buckets = widened(target, delta).buckets;
+  const reopened = await ports.store.reopenForDelta(target.incidentId, [...DELTA_AFTER], {
+    updatedAt: at,
+    ...(delta.buckets.length > 0 ? { incident: { ...target.incident, buckets } } : {}),
+  });
+  return reopened ? delta : undefined;
 }
 
 function threadNote(record: IncidentRecord, text: string): string {

@@ -8,6 +8,7 @@ import type { DynamoTable, Item } from './dynamodb-table.js';
 import {
   type CloseOutcome,
   type IncidentRecord,
+  type IncidentStatus,
   type IncidentStore,
   MAX_SIGNAL_SOURCE_IPS,
   type TimelineEvent,
@@ -19,6 +20,7 @@ type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | '
 
 type IncidentMethods =
   | 'appendFindingId'
+  | 'reopenForDelta'
   | 'addSignalSourceIps'
   | 'createIncident'
   | 'closeIncident'
@@ -114,6 +116,35 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     const record = stripKeys<IncidentRecord>(item);
     if (!record.closure) throw new StoreConflict(`incident ${args.incidentId} changed while closing; try again`);
     return { outcome: 'already-closed', record: { ...record, closure: record.closure } };
+  }
+
+  async reopenForDelta(
+    incidentId: string,
+    from: readonly IncidentStatus[],
+    patch: { updatedAt: string; incident?: Incident },
+  ): Promise<boolean> {
+    const key = incidentKey(incidentId);
+    const statuses = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
+    const updated = await this.table.update(key, {
+      UpdateExpression: `SET #status = :open, #updatedAt = :at${patch.incident ? ', #incident = :incident' : ''}`,
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${Object.keys(statuses).join(', ')})`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#updatedAt': 'updatedAt',
+        '#closure': 'closure',
+        ...(patch.incident ? { '#incident': 'incident' } : {}),
+      },
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':at': patch.updatedAt,
+        ...statuses,
+        ...(patch.incident ? { ':incident': patch.incident } : {}),
+      },
+      ReturnValues: 'NONE',
+    });
+    if (updated) return true;
+    if (!(await this.table.get(key))) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    return false;
   }
 
   async createIncident(record: IncidentRecord): Promise<void> {

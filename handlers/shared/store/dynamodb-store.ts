@@ -70,6 +70,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.incidents.appendFindingId(...args);
   }
 
+  reopenForDelta(...args: Args<'reopenForDelta'>) {
+    return this.incidents.reopenForDelta(...args);
+  }
+
   addSignalSourceIps(...args: Args<'addSignalSourceIps'>) {
     return this.incidents.addSignalSourceIps(...args);
   }

@@ -302,6 +302,16 @@ export interface IncidentStore {
    */
   appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
   /**
+   * Reopens a contained incident for a delta (conditional: its status is one of `from` and it is not
+   * closed), setting `status: 'open'` and `patch`. False when another registration reopened it first
+   * (or it was closed): only one delta request runs at a time. Throws IncidentNotFound.
+   */
+  reopenForDelta(
+    incidentId: string,
+    from: readonly IncidentStatus[],
+    patch: { updatedAt: string; incident?: Incident },
+  ): Promise<boolean>;
+  /**
    * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
    * nothing). Once it holds `MAX_SIGNAL_SOURCE_IPS`, they are counted in `signalSourceIpsOmitted`
    * instead. Throws IncidentNotFound.

@@ -1,0 +1,84 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerIncident } from '../../handlers/register-incident/core.js';
+import type { Registration } from '../../handlers/register-incident/schema.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import type { LifecycleStore } from '../../handlers/shared/store/types.js';
+import { RecordingChat } from '../../local/chat.js';
+import { SimClock } from '../../local/clock.js';
+import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { dynaliteStore } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
+
+let store: LifecycleStore;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, stop } = await dynaliteStore('delta-race-test'));
+});
+afterAll(async () => stop());
+
+const short = () => randomUUID().slice(0, 8);
+
+/** The seed's GuardDuty finding (EventBridge shape) of one principal on one bucket. */
+function finding(principal: string, bucket: string, id: string) {
+  let event = withField(guardDutyEvent(), 'detail.id', id);
+  event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
+  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
+  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
+}
+
+async function register(event: unknown, executionName: string, clock: SimClock): Promise<Registration> {
+  const ports = { store, clock, guardduty: { getFindings: async () => [] }, chat: new RecordingChat() };
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await runTask(registerIncident, { event, settings: testSettings(), executionName }, ports);
+    } catch (error) {
+      if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
+    }
+  }
+}
+
+describe('two signals adding buckets to a contained incident at once', () => {
+  it('start one delta request; the other folds into it and says its bucket is not in the request', async () => {
+    const clock = new SimClock(new Date('2026-02-23T05:00:00.000Z'));
+    const principal = `user-${short()}`;
+    const first = await register(finding(principal, `home-${short()}`, `f-${short()}`), `exec-${short()}`, clock);
+    const incidentId = first.incidentId as string;
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(60_000);
+
+    const racing = await Promise.all(
+      ['b', 'c'].map((suffix) =>
+        register(finding(principal, `${suffix}-${short()}`, `f-${short()}`), `exec-${short()}`, clock),
+      ),
+    );
+
+    expect(racing.every((result) => result.incidentId === incidentId)).toBe(true);
+    expect(racing.filter((result) => result.delta === true)).toHaveLength(1);
+    expect(racing.filter((result) => result.status === 'linked')).toHaveLength(1);
+    const events = await store.listEvents(incidentId);
+    expect(events.filter((event) => /not in the pending request/.test(event.text))).toHaveLength(1);
+    expect((await store.getIncident(incidentId))?.status).toBe('open');
+  });
+
+  it('reopens a contained incident once, and never a closed one', async () => {
+    const clock = new SimClock(new Date('2026-02-23T06:00:00.000Z'));
+    const opened = await register(finding(`user-${short()}`, `b-${short()}`, `f-${short()}`), `exec-${short()}`, clock);
+    const incidentId = opened.incidentId as string;
+    const at = clock.now().toISOString();
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+
+    const both = await Promise.all([
+      store.reopenForDelta(incidentId, ['contained'], { updatedAt: at }),
+      store.reopenForDelta(incidentId, ['contained'], { updatedAt: at }),
+    ]);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+    await store.closeIncident({ incidentId, closure: { at, by: 'cli:test', resolution: 'benign' } });
+    const afterClose = await store.reopenForDelta(incidentId, ['contained'], { updatedAt: at });
+
+    expect(both.sort()).toEqual([false, true]);
+    expect(afterClose).toBe(false);
+  });
+});
