@@ -15,6 +15,7 @@ import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
+import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
 
 let store: LifecycleStore;
@@ -44,13 +45,7 @@ function record(incidentId: string, patch: Partial<IncidentRecord> = {}): Incide
   };
 }
 
-/** A finding of one principal on one bucket (the seed's GuardDuty event, EventBridge shape). */
-function finding(principal: string, bucket: string, id: string) {
-  let event = withField(guardDutyEvent(), 'detail.id', id);
-  event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
-  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
-}
+const finding = (principal: string, bucket: string, id: string) => bucketFinding(principal, bucket, id);
 
 /** The evidence bucket in memory, with `getObject` (closing rewrites the report). */
 function memoryEvidence(objects: Map<string, string>): EvidencePort {
@@ -63,22 +58,8 @@ function memoryEvidence(objects: Map<string, string>): EvidencePort {
   };
 }
 
-async function register(
-  event: unknown,
-  executionName: string,
-  clock: SimClock,
-  settings = testSettings(),
-): Promise<Registration> {
-  const ports = { store, clock, guardduty: { getFindings: async () => [] }, chat: new RecordingChat() };
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await runTask(registerIncident, { event, settings, executionName }, ports);
-    } catch (error) {
-      if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
-    }
-  }
-}
+const register = (event: unknown, executionName: string, clock: SimClock, settings = testSettings()) =>
+  registerWithRetries(store, event, executionName, clock, settings);
 
 describe('closing an incident', () => {
   it('records the closure once, keeps the containment status, and a second close changes nothing', async () => {

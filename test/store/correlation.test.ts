@@ -13,8 +13,9 @@ import { knownSourceIps } from '../../handlers/shared/source-ip-deny.js';
 import type { IncidentRecord, IncidentStore } from '../../handlers/shared/store/types.js';
 import { SimClock } from '../../local/clock.js';
 import { dataEvent } from '../support/detections.js';
-import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
+import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
 
 const TABLE = 'correlation-test';
@@ -181,30 +182,9 @@ describe('principal keys', () => {
 
 describe('registration under concurrency (the state machine retries StoreConflict)', () => {
   /** One principal, one bucket of its own, so tests do not share correlation keys. */
-  function finding(principal: string, bucket: string, id: string, count = 1) {
-    let event = withField(guardDutyEvent(), 'detail.id', id);
-    event = withField(event, 'detail.service.count', count);
-    event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
-    event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
-    return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
-  }
-
-  async function registerWithRetries(event: unknown, executionName: string, clock: SimClock): Promise<Registration> {
-    const ports = {
-      store,
-      clock,
-      guardduty: { getFindings: async () => [] },
-      chat: { post: async () => ({ channel: 'C1', ts: '1.1' }), update: async () => undefined },
-    };
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await runTask(registerIncident, { event, settings: testSettings(), executionName }, ports);
-      } catch (error) {
-        if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
-      }
-    }
-  }
+  const finding = bucketFinding;
+  const registerWith = (event: unknown, executionName: string, clock: SimClock) =>
+    registerWithRetries(store, event, executionName, clock);
 
   it('an anonymous flood from 200 addresses on one bucket, the first then bursts of 50: one incident holding every address', async () => {
     const clock = new SimClock(new Date(T0));
@@ -225,9 +205,7 @@ describe('registration under concurrency (the state machine retries StoreConflic
       const burst = detections.slice(start, start === 0 ? 1 : start + 50);
       results.push(
         ...(await Promise.all(
-          burst.map((detection, n) =>
-            registerWithRetries(detectionEnvelope(detection), `flood-${tag}-${start + n}`, clock),
-          ),
+          burst.map((detection, n) => registerWith(detectionEnvelope(detection), `flood-${tag}-${start + n}`, clock)),
         )),
       );
     }
@@ -252,7 +230,7 @@ describe('registration under concurrency (the state machine retries StoreConflic
 
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, n) =>
-        registerWithRetries(finding(principal, bucket, `finding-${principal}-${n}`), `exec-${principal}-${n}`, clock),
+        registerWith(finding(principal, bucket, `finding-${principal}-${n}`), `exec-${principal}-${n}`, clock),
       ),
     );
 
@@ -275,7 +253,7 @@ describe('registration under concurrency (the state machine retries StoreConflic
 
     const results = await Promise.all(
       Array.from({ length: 30 }, (_, n) =>
-        registerWithRetries(
+        registerWith(
           finding(principal, bucket, `finding-${principal}-${n % 3}`, n + 1),
           `exec-${principal}-${n}`,
           clock,
@@ -291,14 +269,10 @@ describe('registration under concurrency (the state machine retries StoreConflic
     const clock = new SimClock(new Date(T0));
     const principal = `user-${randomUUID().slice(0, 8)}`;
     const bucket = `bucket-${randomUUID().slice(0, 8)}`;
-    const first = await registerWithRetries(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
-    const folded = await registerWithRetries(
-      finding(principal, bucket, `b-${principal}`),
-      `exec-b-${principal}`,
-      clock,
-    );
+    const first = await registerWith(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
+    const folded = await registerWith(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
 
-    const retry = await registerWithRetries(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
+    const retry = await registerWith(finding(principal, bucket, `b-${principal}`), `exec-b-${principal}`, clock);
 
     expect(folded).toMatchObject({ status: 'linked', incidentId: first.incidentId });
     expect(retry).toMatchObject({ status: 'linked', incidentId: first.incidentId });
@@ -330,7 +304,7 @@ describe('registration under concurrency (the state machine retries StoreConflic
       },
     ).catch((error: Error) => error);
     clock.advance(16 * 60_000);
-    const later = await registerWithRetries(event, `exec-${principal}`, clock);
+    const later = await registerWith(event, `exec-${principal}`, clock);
 
     expect((early as Error).name).toBe('StoreConflict');
     expect(later.status).toBe('open');

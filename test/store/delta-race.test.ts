@@ -1,14 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerIncident } from '../../handlers/register-incident/core.js';
-import type { Registration } from '../../handlers/register-incident/schema.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import type { LifecycleStore } from '../../handlers/shared/store/types.js';
-import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
-import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
-import { testSettings } from '../support/settings.js';
+import { bucketFinding, registerWithRetries } from '../support/registration.js';
 
 let store: LifecycleStore;
 let stop: () => Promise<void>;
@@ -20,25 +15,9 @@ afterAll(async () => stop());
 
 const short = () => randomUUID().slice(0, 8);
 
-/** The seed's GuardDuty finding (EventBridge shape) of one principal on one bucket. */
-function finding(principal: string, bucket: string, id: string) {
-  let event = withField(guardDutyEvent(), 'detail.id', id);
-  event = withField(event, 'detail.resource.accessKeyDetails.userName', principal);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
-  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
-}
-
-async function register(event: unknown, executionName: string, clock: SimClock): Promise<Registration> {
-  const ports = { store, clock, guardduty: { getFindings: async () => [] }, chat: new RecordingChat() };
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await runTask(registerIncident, { event, settings: testSettings(), executionName }, ports);
-    } catch (error) {
-      if ((error as Error).name !== 'StoreConflict' || attempt === 10) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 5 * attempt));
-    }
-  }
-}
+const finding = (principal: string, bucket: string, id: string) => bucketFinding(principal, bucket, id);
+const register = (event: unknown, executionName: string, clock: SimClock) =>
+  registerWithRetries(store, event, executionName, clock);
 
 describe('two signals adding buckets to a contained incident at once', () => {
   it('start one delta request; the other folds into it and says its bucket is not in the request', async () => {
