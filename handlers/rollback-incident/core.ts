@@ -6,7 +6,7 @@ import { type PolicyDocument, parsePolicy, serializePolicy } from '../shared/pol
 import { removeStatements } from '../shared/policy/merge.js';
 import { unpatchPolicy } from '../shared/policy/patch.js';
 import type { Clock, Ec2Port, IamPort, S3Port } from '../shared/ports.js';
-import { counted } from '../shared/render/words.js';
+import { counted, readableReason } from '../shared/render/words.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../shared/store/types.js';
 
 export const RollbackInput = z.object({
@@ -46,7 +46,12 @@ export const rollbackIncident = task({
         steps.push(await undo(entry, record, reactivateKeys, ports, record.incident.region));
       } catch (error) {
         const e = error as Error;
-        steps.push({ kind: entry.kind, target: entry.target, result: 'failed', detail: `${e.name}: ${e.message}` });
+        steps.push({
+          kind: entry.kind,
+          target: entry.target,
+          result: 'failed',
+          detail: `${e.name}: ${readableReason(e.message)}`,
+        });
       }
     }
     const now = ports.clock.now().toISOString();

@@ -1,7 +1,8 @@
 import { DecisionRejected, IncidentNotFound, TaskTokenStale } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, TaskCallbackPort } from '../shared/ports.js';
-import { decidedMessage } from '../shared/render/slack-blocks.js';
+import { mrkdwn } from '../shared/render/escape.js';
+import { decidedMessage, mention } from '../shared/render/slack-blocks.js';
 import type { Decision } from '../shared/schemas/plan.js';
 import type { ApprovalRecord, IncidentStore } from '../shared/store/types.js';
 import { checkDecision, type DecisionRequest } from './decision.js';
@@ -30,8 +31,8 @@ export const REFRESHED_REQUEST =
 
 /** What both approvers are told (ephemeral) when their selections have no action in common. */
 export function noCommonActionText(result: Extract<DecideResult, { state: 'no-overlap' }>, userId: string): string {
-  const listed = (actions: readonly string[]) => actions.join(', ') || 'nothing';
-  return `No action was approved by both approvers (<@${result.firstVoter}> selected ${listed(result.firstSelected)}; <@${userId}> selected ${listed(result.selected)}), so nothing was decided and both votes were cleared. The request stays open: agree on at least one action and approve again, or deny.`;
+  const listed = (actions: readonly string[]) => mrkdwn(actions.join(', ')) || 'nothing';
+  return `No action was approved by both approvers (${mention(result.firstVoter)} selected ${listed(result.firstSelected)}; ${mention(userId)} selected ${listed(result.selected)}), so nothing was decided and both votes were cleared. The request stays open: agree on at least one action and approve again, or deny.`;
 }
 
 /**

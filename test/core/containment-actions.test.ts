@@ -325,6 +325,46 @@ describe('rollbackIncident', () => {
     expect(policy).not.toHaveProperty('Version');
   });
 
+  it('records a failed undo on the timeline as one readable line of bounded length, whatever the service answered', async () => {
+    const { account: acct, clock } = world();
+    const id = await newIncident();
+    const deny = bucketDenyStatement({
+      sid: statementSid(id, 'DenyPrincipal'),
+      bucket: 'analytics-lake',
+      partition: 'aws',
+      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
+      exemptArns: exempt,
+    });
+    const item = {
+      ...base,
+      id: 'denyBucketAccess:analytics-lake',
+      action: 'denyBucketAccess',
+      target: 'analytics-lake',
+      bucket: 'analytics-lake',
+      statements: [deny],
+      sizeBefore: 0,
+      sizeAfter: 0,
+      limit: 20480,
+    };
+    const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
+    await runTask(denyBucketAccess, { item, incidentId: id, settings }, ports);
+    const s3 = Object.create(acct.s3) as typeof acct.s3;
+    s3.putBucketPolicy = async () => {
+      const error = new Error(`Access Denied\n*forged line* ${'x'.repeat(5000)}`);
+      error.name = 'AccessDenied';
+      throw error;
+    };
+
+    const rollback = await runTask(rollbackIncident, { incidentId: id }, { ...ports, s3 });
+
+    const lines = (await store.listEvents(id)).filter((event) => event.kind === 'rollback').map((event) => event.text);
+    expect(rollback.steps.map((step) => step.result)).toEqual(['failed']);
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^Rollback of bucketPolicy analytics-lake: failed \(AccessDenied: Access Denied/);
+    expect(lines[0]).not.toContain('\n');
+    expect(lines[0]?.length).toBeLessThan(500);
+  });
+
   it('keeps a third-party edit made after containment, and a second rollback finds nothing to do', async () => {
     const { account: acct, clock } = world();
     const id = await newIncident();
