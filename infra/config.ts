@@ -210,7 +210,10 @@ export const ResponderConfig = z.strictObject({
   denyNonVpcAccess: z.boolean().default(false),
   /** Plan only: enrich, plan and report, change nothing. */
   dryRun: z.boolean().default(false),
-  /** Signals for the same principal and bucket within this many minutes fold into one open incident. */
+  /**
+   * The window of flood control (`maxNewIncidentsPerBucket`). Folding does not depend on it: an
+   * incident takes every signal for its principal or bucket while it is open.
+   */
   correlationWindowMinutes: z
     .number()
     .int()

@@ -39,8 +39,8 @@ export const Settings = z.object({
   /** Region and state machine used to build console links. */
   consoleRegion: z.string().optional(),
   /**
-   * Signals for the same principal and bucket within this many minutes of the last one fold into
-   * the open incident (`CORRELATION#` in the store) instead of opening another.
+   * The window of flood control (`maxNewIncidentsPerBucket`). Folding into an open incident does
+   * not depend on it: an incident takes its signals until it is closed (`autoCloseAfterMinutes`).
    */
   correlationWindowMinutes: z.number().int().positive().default(60),
   /**
