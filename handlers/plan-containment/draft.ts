@@ -115,15 +115,21 @@ function principalArns(arn: string, confirmed: boolean): { principalArns: string
   return { principalArns: [arn, anyPath], label: `${arn} under any IAM path (IAM did not confirm it)` };
 }
 
+/** Why a private source address is never put in a Deny on `aws:SourceIp`. */
+export const PRIVATE_ADDRESS_REASON =
+  'a request through a VPC endpoint carries no aws:SourceIp, so a Deny naming them would deny nothing; restrict the VPC endpoint and find the host instead';
+
 /**
  * Anonymous callers by address: a flood collapses into /24 and /64 blocks (`cidr.ts`), and the list
  * is cut to a fixed budget, so the Deny stays small however many addresses come.
  */
 function bySourceIp(incident: Incident, threshold: number): DenySubject | undefined {
-  const { blocks, omitted } = sourceIpBlocks(incident.sourceIps, { threshold });
+  const { blocks, omitted, nonPublic } = sourceIpBlocks(incident.sourceIps, { threshold });
   if (blocks.length === 0) return undefined;
   const shown =
     blocks.length > 10 ? `${blocks.slice(0, 10).join(', ')} and ${blocks.length - 10} more` : blocks.join(', ');
   const left = omitted > 0 ? ` (${omitted} more address(es) over the statement's budget are not listed)` : '';
-  return { sourceIps: blocks, purpose: DENY_SOURCE_IP, label: `requests from ${shown}${left}` };
+  const inside =
+    nonPublic.length > 0 ? ` (${nonPublic.length} private address(es) left out: ${PRIVATE_ADDRESS_REASON})` : '';
+  return { sourceIps: blocks, purpose: DENY_SOURCE_IP, label: `requests from ${shown}${left}${inside}` };
 }

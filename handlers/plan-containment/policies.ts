@@ -1,3 +1,4 @@
+import { sourceIpBlocks } from '../shared/cidr.js';
 import { UnsafePolicy } from '../shared/errors.js';
 import { statementSid } from '../shared/ids.js';
 import {
@@ -14,7 +15,7 @@ import type { AccountScope, S3Port } from '../shared/ports.js';
 import { principalOfType } from '../shared/render/words.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
 import { isManagedAccount, ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
-import { type Draft, denySubject, type Planner } from './draft.js';
+import { type Draft, denySubject, type Planner, PRIVATE_ADDRESS_REASON } from './draft.js';
 
 /** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
 export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', Planner> = {
@@ -97,9 +98,13 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       settings.cidrCollapseThreshold,
     );
     if (!subject) {
+      const { nonPublic } = sourceIpBlocks(incident.principal.type === 'Anonymous' ? incident.sourceIps : []);
       draft.notPlanned.push({
         action: 'denyBucketAccess',
-        reason: `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
+        reason:
+          nonPublic.length > 0
+            ? `the caller's only source addresses are private (${nonPublic.slice(0, 5).join(', ')}): ${PRIVATE_ADDRESS_REASON}`
+            : `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
       });
       return;
     }

@@ -26,6 +26,12 @@ export interface SourceIpBlocks {
   readonly omitted: number;
   /** Entries that are no address, or a block wider than /24 or /64: dropped, never widened. */
   readonly invalid: string[];
+  /**
+   * Private, loopback, link-local and shared (CGNAT) addresses: left out. Such a caller reaches S3
+   * only through a VPC endpoint, where a request carries no `aws:SourceIp`, so a Deny naming them
+   * would deny nothing while the incident said it was contained.
+   */
+  readonly nonPublic: string[];
 }
 
 /**
@@ -40,7 +46,7 @@ export function sourceIpBlocks(
   ips: readonly string[],
   options: { threshold?: number; budgetBytes?: number } = {},
 ): SourceIpBlocks {
-  const { blocks, addresses, invalid } = collapse(ips, options.threshold ?? DEFAULT_CIDR_COLLAPSE_THRESHOLD);
+  const { blocks, addresses, invalid, nonPublic } = collapse(ips, options.threshold ?? DEFAULT_CIDR_COLLAPSE_THRESHOLD);
   const budget = options.budgetBytes ?? SOURCE_IP_BUDGET_BYTES;
   const ranked = [...blocks].sort((a, b) => b.members - a.members || (a.cidr < b.cidr ? -1 : 1));
   const kept: string[] = [];
@@ -55,7 +61,7 @@ export function sourceIpBlocks(
     used += cost;
     kept.push(block.cidr);
   }
-  return { blocks: kept, addresses, omitted, invalid };
+  return { blocks: kept, addresses, omitted, invalid, nonPublic };
 }
 
 interface Block {
@@ -68,17 +74,23 @@ function collapse(ips: readonly string[], threshold: number) {
   const wide = new Map<string, Set<string>>();
   const given = new Set<string>();
   const invalid: string[] = [];
+  const nonPublic = new Set<string>();
   for (const raw of ips) {
     const text = raw.trim();
     if (text.includes('/')) {
       const block = parseBlock(text);
-      if (block) given.add(block);
+      if (block && isNonPublic(block)) nonPublic.add(block);
+      else if (block) given.add(block);
       else invalid.push(raw);
       continue;
     }
     const address = parseAddress(text);
     if (!address) {
       invalid.push(raw);
+      continue;
+    }
+    if (isNonPublic(address.single)) {
+      nonPublic.add(address.single);
       continue;
     }
     const members = wide.get(address.wide) ?? new Set<string>();
@@ -94,7 +106,7 @@ function collapse(ips: readonly string[], threshold: number) {
     else for (const single of members) if (!blocks.has(single)) blocks.set(single, 1);
   }
   const sorted = [...blocks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cidr, members]) => ({ cidr, members }));
-  return { blocks: sorted as Block[], addresses, invalid };
+  return { blocks: sorted as Block[], addresses, invalid, nonPublic: [...nonPublic].sort() };
 }
 
 /** An address as a one-address block, and the /24 or /64 holding it; undefined if it is none. */
@@ -107,6 +119,33 @@ function parseAddress(text: string): { single: string; wide: string } | undefine
   if (mapped) return { single: `${mapped.join('.')}/32`, wide: `${mapped.slice(0, 3).join('.')}.0/24` };
   const groups = v6.map((group) => group.toString(16));
   return { single: `${groups.join(':')}/128`, wide: `${groups.slice(0, 4).join(':')}::/64` };
+}
+
+/**
+ * IPv4 10/8, 172.16/12, 192.168/16, 100.64/10, 127/8, 169.254/16, 0/8; IPv6 fc00::/7, fe80::/10,
+ * `::1` and `::`. `cidr` is a block as `parseAddress`/`parseBlock` write it (a /24 or narrower, a
+ * /64 or narrower), so its first address decides.
+ */
+function isNonPublic(cidr: string): boolean {
+  const [address = ''] = cidr.split('/');
+  const v4 = ipv4(address);
+  if (v4) {
+    const [a = 0, b = 0] = v4;
+    return (
+      a === 10 ||
+      a === 127 ||
+      a === 0 ||
+      (a === 172 && b >= 16 && b <= 31) ||
+      (a === 192 && b === 168) ||
+      (a === 100 && b >= 64 && b <= 127) ||
+      (a === 169 && b === 254)
+    );
+  }
+  const v6 = ipv6(address);
+  if (!v6) return false;
+  const first = v6[0] ?? 0;
+  const unspecifiedOrLoopback = v6.slice(0, 7).every((group) => group === 0) && (v6[7] ?? 0) <= 1;
+  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || unspecifiedOrLoopback;
 }
 
 /** A given block no wider than /24 (IPv4) or /64 (IPv6), host bits cleared; undefined otherwise. */

@@ -116,7 +116,7 @@ describe('collapsing source addresses into CIDR blocks', () => {
   });
 
   it('a flood of 20,000 IPv4 addresses over 80 /24s stays far under the 20 KB bucket policy limit', () => {
-    const ips = Array.from({ length: 20_000 }, (_, index) => `100.64.${index % 80}.${index % 250}`);
+    const ips = Array.from({ length: 20_000 }, (_, index) => `203.0.${index % 80}.${index % 250}`);
 
     const blocks = collapseSourceIps(ips);
 
@@ -128,7 +128,7 @@ describe('collapsing source addresses into CIDR blocks', () => {
 describe('the address list of one Deny, within its budget', () => {
   it('5,000 IPv4 and 5,000 IPv6 addresses, each alone in its /24 or /64: the policy stays under 20 KB and the rest is counted', () => {
     const ips = [
-      ...Array.from({ length: 5000 }, (_, index) => `10.${Math.floor(index / 250)}.${index % 250}.7`),
+      ...Array.from({ length: 5000 }, (_, index) => `11.${Math.floor(index / 250)}.${index % 250}.7`),
       ...Array.from({ length: 5000 }, (_, index) => `2001:db8:${index.toString(16)}:ffff:1234:5678:9abc:def0`),
     ];
 
@@ -153,7 +153,7 @@ describe('the address list of one Deny, within its budget', () => {
 
   it('thousands of addresses over 40 /24s and 100 /64s all fit once collapsed', () => {
     const ips = [
-      ...Array.from({ length: 4000 }, (_, index) => `100.${64 + (index % 40)}.${index % 5}.${index % 250}`),
+      ...Array.from({ length: 4000 }, (_, index) => `101.${64 + (index % 40)}.${index % 5}.${index % 250}`),
       ...Array.from({ length: 4000 }, (_, index) => `2001:db8:${index % 100}:1::${(index + 1).toString(16)}`),
     ];
 
@@ -162,5 +162,48 @@ describe('the address list of one Deny, within its budget', () => {
     expect(result.omitted).toBe(0);
     expect(result.blocks).toHaveLength(140);
     expect(mergedSize(result.blocks)).toBeLessThan(BUCKET_POLICY_LIMIT);
+  });
+});
+
+describe('private source addresses', () => {
+  it('are never listed: a request through a VPC endpoint carries no aws:SourceIp', () => {
+    const result = sourceIpBlocks([
+      '10.0.3.17',
+      '172.31.40.2',
+      '192.168.1.9',
+      '100.64.0.5',
+      '169.254.169.254',
+      '::ffff:10.9.8.7',
+      'fd12:3456:789a:1::5',
+      'fe80::1',
+      '10.20.30.0/24',
+      '198.51.100.23',
+    ]);
+
+    expect(result.blocks).toEqual(['198.51.100.23/32']);
+    expect(result.nonPublic).toEqual([
+      '10.0.3.17/32',
+      '10.20.30.0/24',
+      '10.9.8.7/32',
+      '100.64.0.5/32',
+      '169.254.169.254/32',
+      '172.31.40.2/32',
+      '192.168.1.9/32',
+      'fd12:3456:789a:1:0:0:0:5/128',
+      'fe80:0:0:0:0:0:0:1/128',
+    ]);
+  });
+
+  it('many private addresses of one /24 never collapse into a block of the Deny', () => {
+    const ips = Array.from({ length: 50 }, (_, index) => `10.1.2.${index + 1}`);
+
+    expect(sourceIpBlocks(ips, { threshold: 8 }).blocks).toEqual([]);
+  });
+
+  it('public neighbours of the private ranges stay in the Deny', () => {
+    const result = sourceIpBlocks(['172.32.0.1', '172.15.255.1', '100.128.0.1', '11.0.0.1', '192.169.0.1']);
+
+    expect(result.nonPublic).toEqual([]);
+    expect(result.blocks).toHaveLength(5);
   });
 });

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { planContainment } from '../../handlers/plan-containment/core.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import type { Incident } from '../../handlers/shared/schemas/incident.js';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { Plan } from '../../handlers/shared/schemas/plan.js';
+import { readJson, scenario } from '../support/fixtures.js';
+import { account } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
+
+const INCIDENT_ID = '20260223-c4e6a8b0d2f4';
+
+/** A real-shaped finding's incident, its caller made anonymous from `sourceIps`. */
+function anonymousIncident(sourceIps: string[]): Incident {
+  const { incident } = normalizeFinding(readJson('test/fixtures/guardduty/cross-account-caller-event.json'));
+  if (!incident) throw new Error('no incident');
+  return { ...incident, principal: { type: 'Anonymous' }, sourceIps };
+}
+
+async function plan(incident: Incident): Promise<Plan> {
+  const { account: acct } = account(scenario('compromised-iam-user-key'));
+  return runTask(
+    planContainment,
+    {
+      incidentId: INCIDENT_ID,
+      incident,
+      settings: testSettings({ homeAccountId: '123456789012' }),
+      enrichment: {},
+      contain: ['denyBucketAccess'],
+      previouslyApplied: [],
+    },
+    { s3: acct.s3, ec2: acct.ec2 },
+  );
+}
+
+describe('an anonymous caller behind private addresses', () => {
+  it('is denied by its public addresses only, and the plan says the private ones were left out and why', async () => {
+    const result = await plan(anonymousIncident(['198.51.100.23', '10.0.3.17']));
+
+    const deny = result.items.find((item) => item.action === 'denyBucketAccess') as
+      | { statements: { Condition?: { IpAddress?: Record<string, string[]> } }[]; summary: string }
+      | undefined;
+    expect(deny?.statements[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['198.51.100.23/32']);
+    expect(deny?.summary).toMatch(/1 private address\(es\) left out: .*VPC endpoint/);
+  });
+
+  it('with only private addresses gets no Deny that would deny nothing, and the reason names the addresses', async () => {
+    const result = await plan(anonymousIncident(['10.0.3.17', '172.31.40.2']));
+
+    expect(result.items.filter((item) => item.action === 'denyBucketAccess')).toEqual([]);
+    expect(result.notPlanned).toContainEqual(
+      expect.objectContaining({
+        action: 'denyBucketAccess',
+        reason: expect.stringMatching(/only source addresses are private \(10\.0\.3\.17\/32, 172\.31\.40\.2\/32\)/),
+      }),
+    );
+  });
+});
