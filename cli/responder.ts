@@ -1,4 +1,7 @@
 import '../local/polyfills.js';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { DetectOutput } from './commands/detect.js';
 import { EXIT, errorLine, exitCodeFor, UsageError } from './io.js';
 import { isCommand, USAGE, wantsHelp } from './usage.js';
 
@@ -6,11 +9,32 @@ const COMMANDS = Object.values(USAGE)
   .map((line) => line.replace(/^responder /, ''))
   .join(' | ');
 
-/** The `responder` command (DESIGN §9, contracts §10). */
-async function main(argv: string[]): Promise<number> {
+/** Where the command writes: the process's stdout and stderr, or a caller's buffers. */
+export type ResponderIo = DetectOutput;
+
+const processIo: ResponderIo = {
+  out: (text) => process.stdout.write(text),
+  err: (text) => process.stderr.write(text),
+  terminal: process.stderr.isTTY === true,
+};
+
+/**
+ * The `responder` command (DESIGN §9, contracts §10): runs `argv` (the arguments after
+ * `responder`) and returns the exit code; an error is one line on `io.err`.
+ */
+export async function responder(argv: string[], io: ResponderIo = processIo): Promise<number> {
+  try {
+    return await main(argv, io);
+  } catch (error) {
+    io.err(`${errorLine(error)}\n`);
+    return exitCodeFor(error);
+  }
+}
+
+async function main(argv: string[], io: ResponderIo): Promise<number> {
   process.env.RESPONDER_SILENT ??= '1';
   const [command, ...args] = argv;
-  const write = (text: string) => process.stdout.write(`${text}\n`);
+  const write = (text: string) => io.out(`${text}\n`);
   if (isCommand(command) && wantsHelp(args)) {
     write(`usage: ${USAGE[command]}`);
     return EXIT.ok;
@@ -23,7 +47,7 @@ async function main(argv: string[]): Promise<number> {
     }
     case 'detect': {
       const { detectCommand } = await import('./commands/detect.js');
-      return detectCommand(args);
+      return detectCommand(args, io);
     }
     case 'rollback': {
       const { rollbackCommand } = await import('./commands/rollback.js');
@@ -67,12 +91,19 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
+/** True when this module is the program node started (not imported by a test or a script). */
+function isEntry(): boolean {
+  const started = process.argv[1];
+  if (!started) return false;
+  try {
+    return realpathSync(started) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry()) {
+  responder(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`${errorLine(error)}\n`);
-    process.exitCode = exitCodeFor(error);
-  },
-);
+  });
+}

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,16 +6,9 @@ import { apiCallEvent, mixedDetectionRecords } from '../../examples/src/detectio
 import { random } from '../../examples/src/records.js';
 import { DetectionEnvelope } from '../../handlers/shared/schemas/detection-envelope.js';
 import { parseScenario } from '../../local/scenario.js';
+import { runResponder as responder } from '../support/cli.js';
 import { bulkAlarm, copy, dataEvent, jane, PARTNER } from '../support/detections.js';
-import { ROOT, readJson } from '../support/fixtures.js';
-
-function responder(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/responder.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { readJson } from '../support/fixtures.js';
 
 function file(content: string, name = 'input.json'): string {
   const path = join(mkdtempSync(join(tmpdir(), 'responder-detect-')), name);
@@ -26,18 +18,18 @@ function file(content: string, name = 'input.json'): string {
 
 type Printed = { rule: string; incident: Record<string, unknown> }[];
 
-function detect(content: string, ...flags: string[]): Printed {
-  const { code, stdout, stderr } = responder('detect', file(content), ...flags);
+async function detect(content: string, ...flags: string[]): Promise<Printed> {
+  const { code, stdout, stderr } = await responder('detect', file(content), ...flags);
   expect(stderr).toBe('');
   expect(code).toBe(0);
   return JSON.parse(stdout) as Printed;
 }
 
 describe('responder detect (contract §10)', () => {
-  it('prints [{"rule","incident"}] and nothing else for a {"Records"} file', () => {
+  it('prints [{"rule","incident"}] and nothing else for a {"Records"} file', async () => {
     const record = copy();
 
-    const printed = detect(JSON.stringify({ Records: [record] }));
+    const printed = await detect(JSON.stringify({ Records: [record] }));
 
     expect(printed).toHaveLength(1);
     expect(Object.keys(printed[0] ?? {}).sort()).toEqual(['incident', 'rule']);
@@ -60,38 +52,38 @@ describe('responder detect (contract §10)', () => {
     });
   });
 
-  it('prints [] when nothing fires', () => {
-    expect(detect(JSON.stringify(dataEvent({ identity: jane })))).toEqual([]);
+  it('prints [] when nothing fires', async () => {
+    expect(await detect(JSON.stringify(dataEvent({ identity: jane })))).toEqual([]);
   });
 
-  it('reads an EventBridge API-call event, an alarm event, and NDJSON with state kept across lines', () => {
+  it('reads an EventBridge API-call event, an alarm event, and NDJSON with state kept across lines', async () => {
     const lines = [dataEvent(), dataEvent(), apiCallEvent(copy(), random(3)), dataEvent({ ip: '192.0.2.44' })];
 
-    expect(detect(JSON.stringify(apiCallEvent(copy(), random(4)))).map((entry) => entry.rule)).toEqual([
+    expect((await detect(JSON.stringify(apiCallEvent(copy(), random(4))))).map((entry) => entry.rule)).toEqual([
       'cross-account-copy',
     ]);
-    expect(detect(JSON.stringify(bulkAlarm()))[0]).toMatchObject({
+    expect((await detect(JSON.stringify(bulkAlarm())))[0]).toMatchObject({
       rule: 'bulk-download',
       incident: { principal: { type: 'Unknown' }, count: 1532 },
     });
-    expect(detect(lines.map((line) => JSON.stringify(line)).join('\n')).map((entry) => entry.rule)).toEqual([
+    expect((await detect(lines.map((line) => JSON.stringify(line)).join('\n'))).map((entry) => entry.rule)).toEqual([
       'anonymous-rare-source',
       'cross-account-copy',
       'anonymous-rare-source',
     ]);
   });
 
-  it('honours --trusted-accounts', () => {
+  it('honours --trusted-accounts', async () => {
     const record = copy({ destination: { bucket: 'partner-intake', key: 'a.csv', account: PARTNER } });
 
-    expect(detect(JSON.stringify(record))).toHaveLength(1);
-    expect(detect(JSON.stringify(record), '--trusted-accounts', PARTNER)).toEqual([]);
+    expect(await detect(JSON.stringify(record))).toHaveLength(1);
+    expect(await detect(JSON.stringify(record), '--trusted-accounts', PARTNER)).toEqual([]);
   });
 
-  it('reports exactly the expected detections among 10,000 mixed records', () => {
+  it('reports exactly the expected detections among 10,000 mixed records', async () => {
     const { records, trustedAccounts, expected } = mixedDetectionRecords(10_000);
 
-    const printed = detect(
+    const printed = await detect(
       records.map((record) => JSON.stringify(record)).join('\n'),
       '--trusted-accounts',
       trustedAccounts.join(','),
@@ -116,8 +108,8 @@ describe('responder detect (contract §10)', () => {
       'InvalidFinding: detail-type: "GuardDuty Finding" is neither',
     ],
     ['a JSON number', '42', 'InvalidFinding: (input): expected a JSON object'],
-  ])('exits 2 with one line on stderr naming the problem for %s', (_label, content, message) => {
-    const { code, stdout, stderr } = responder('detect', file(content));
+  ])('exits 2 with one line on stderr naming the problem for %s', async (_label, content, message) => {
+    const { code, stdout, stderr } = await responder('detect', file(content));
 
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -125,9 +117,9 @@ describe('responder detect (contract §10)', () => {
     expect(stderr).toContain(message);
   });
 
-  it('exits 2 on a usage mistake', () => {
-    const missing = responder('detect');
-    const flag = responder('detect', file('{}'), '--trusted-accounts', 'nope');
+  it('exits 2 on a usage mistake', async () => {
+    const missing = await responder('detect');
+    const flag = await responder('detect', file('{}'), '--trusted-accounts', 'nope');
 
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('usage: responder detect');
@@ -155,11 +147,11 @@ describe('the cross-account-copy example scenario', () => {
     ).toBe(true);
   });
 
-  it('responder detect finds the same detections in its events as in its CloudTrail records', () => {
+  it('responder detect finds the same detections in its events as in its CloudTrail records', async () => {
     const trusted = ['--trusted-accounts', raw.config.trustedAccounts.join(',')];
 
-    const fromRecords = detect(JSON.stringify({ Records: raw.cloudtrail.dataEvents }), ...trusted);
-    const fromEvents = detect(JSON.stringify(raw.events), ...trusted);
+    const fromRecords = await detect(JSON.stringify({ Records: raw.cloudtrail.dataEvents }), ...trusted);
+    const fromEvents = await detect(JSON.stringify(raw.events), ...trusted);
 
     expect(fromRecords.map((entry) => entry.rule)).toEqual(Array(6).fill('cross-account-copy'));
     expect(fromEvents).toEqual(fromRecords);

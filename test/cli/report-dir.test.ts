@@ -1,36 +1,27 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../support/fixtures.js';
+import { runResponder } from '../support/cli.js';
 
 function simulateWith(reportDir: string) {
-  const result = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      'cli/responder.ts',
-      'simulate',
-      '--scenario',
-      'examples/compromised-iam-user-key.json',
-      '--approve',
-      'all',
-      '--json',
-      '--report-dir',
-      reportDir,
-    ],
-    { cwd: ROOT, encoding: 'utf8' },
+  return runResponder(
+    'simulate',
+    '--scenario',
+    'examples/compromised-iam-user-key.json',
+    '--approve',
+    'all',
+    '--json',
+    '--report-dir',
+    reportDir,
   );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
 describe('responder simulate --report-dir', () => {
-  it('writes each incident’s Markdown, JSON and HTML report, the Markdown equal to the printed one', () => {
+  it('writes each incident’s Markdown, JSON and HTML report, the Markdown equal to the printed one', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'responder-reports-')), 'nested', 'reports');
 
-    const { code, stdout } = simulateWith(dir);
+    const { code, stdout } = await simulateWith(dir);
 
     expect(code).toBe(0);
     const result = JSON.parse(stdout) as { incidents: { incidentId: string; reportMarkdown: string }[] };
@@ -43,11 +34,11 @@ describe('responder simulate --report-dir', () => {
     expect(readFileSync(join(dir, `${id}.html`), 'utf8')).toMatch(/^<!doctype html>/);
   });
 
-  it('a directory that cannot be made is one line naming it, exit 2', () => {
+  it('a directory that cannot be made is one line naming it, exit 2', async () => {
     const blocker = join(mkdtempSync(join(tmpdir(), 'responder-reports-')), 'a-file');
     writeFileSync(blocker, '');
 
-    const { code, stderr } = simulateWith(join(blocker, 'reports'));
+    const { code, stderr } = await simulateWith(join(blocker, 'reports'));
 
     expect(code).toBe(2);
     expect(stderr.trim().split('\n')).toHaveLength(1);

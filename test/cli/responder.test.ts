@@ -1,18 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { USAGE } from '../../cli/usage.js';
+import { runResponder as responder, spawnResponder } from '../support/cli.js';
 import { guardDutyEvent, ROOT, withField } from '../support/fixtures.js';
-
-function responder(...args: string[]) {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', 'cli/responder.ts', ...args], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
 
 function file(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'responder-')), 'input.json');
@@ -21,8 +13,8 @@ function file(content: string): string {
 }
 
 describe('responder normalize (contract §10)', () => {
-  it('prints the contract for a real-shaped GuardDuty finding', () => {
-    const { code, stdout } = responder('normalize', file(JSON.stringify(guardDutyEvent())));
+  it('prints the contract for a real-shaped GuardDuty finding', async () => {
+    const { code, stdout } = await responder('normalize', file(JSON.stringify(guardDutyEvent())));
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({
@@ -37,8 +29,8 @@ describe('responder normalize (contract §10)', () => {
     });
   });
 
-  it('prints ignored with the reason for a sample finding', () => {
-    const { code, stdout } = responder('normalize', 'test/fixtures/guardduty/sample-finding-api-form.json');
+  it('prints ignored with the reason for a sample finding', async () => {
+    const { code, stdout } = await responder('normalize', 'test/fixtures/guardduty/sample-finding-api-form.json');
 
     expect(code).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ status: 'ignored', reason: expect.stringContaining('sample') });
@@ -51,8 +43,8 @@ describe('responder normalize (contract §10)', () => {
       JSON.stringify(withField(guardDutyEvent(), 'detail.type', undefined)),
       'InvalidFinding: detail.type: is required',
     ],
-  ])('exits 2 with the field path on stderr for %s', (_label, content, message) => {
-    const { code, stdout, stderr } = responder('normalize', file(content));
+  ])('exits 2 with the field path on stderr for %s', async (_label, content, message) => {
+    const { code, stdout, stderr } = await responder('normalize', file(content));
 
     expect(code).toBe(2);
     expect(stdout).toBe('');
@@ -62,8 +54,8 @@ describe('responder normalize (contract §10)', () => {
 });
 
 describe('responder simulate --json (contract §10)', () => {
-  it('prints the stable result object for the seed scenario', () => {
-    const { code, stdout } = responder(
+  it('prints the stable result object for the seed scenario', async () => {
+    const { code, stdout } = await responder(
       'simulate',
       '--scenario',
       'examples/compromised-iam-user-key.json',
@@ -107,11 +99,11 @@ describe('responder simulate --json (contract §10)', () => {
     expect(result.incidents[0]?.applied.every((entry) => entry.result === 'applied')).toBe(true);
   });
 
-  it('exits 1 when an event ended failed, and still prints the result object', () => {
+  it('exits 1 when an event ended failed, and still prints the result object', async () => {
     const seed = JSON.parse(readFileSync(join(ROOT, 'examples/compromised-iam-user-key.json'), 'utf8'));
     const scenario = file(JSON.stringify({ ...seed, events: [{ console: { hello: 'world' } }] }));
 
-    const { code, stdout } = responder('simulate', '--scenario', scenario, '--approve', 'all', '--json');
+    const { code, stdout } = await responder('simulate', '--scenario', scenario, '--approve', 'all', '--json');
 
     expect(code).toBe(1);
     expect(JSON.parse(stdout).incidents[0]).toMatchObject({ status: 'failed', error: 'InvalidExecutionInput' });
@@ -124,8 +116,8 @@ describe('responder simulate --json (contract §10)', () => {
       ['restrictVpcEndpoint'],
       /^UsageError: --approve: restrictVpcEndpoint is in no plan/,
     ],
-  ])('refuses %s with exit 2 and one line, before anything runs', (_label, approve, message) => {
-    const { code, stdout, stderr } = responder(
+  ])('refuses %s with exit 2 and one line, before anything runs', async (_label, approve, message) => {
+    const { code, stdout, stderr } = await responder(
       'simulate',
       '--scenario',
       'examples/compromised-iam-user-key.json',
@@ -140,8 +132,8 @@ describe('responder simulate --json (contract §10)', () => {
     expect(stderr).toMatch(message);
   });
 
-  it('refuses an unknown --approve action with exit 2', () => {
-    const { code, stderr } = responder(
+  it('refuses an unknown --approve action with exit 2', async () => {
+    const { code, stderr } = await responder(
       'simulate',
       '--scenario',
       'examples/compromised-iam-user-key.json',
@@ -160,11 +152,42 @@ describe('responder <command> --help', () => {
     ['plan', '-h'],
     ['rollback', '--help'],
     ['detect', '-h'],
-  ])('%s %s prints that command usage and exits 0', (command, flag) => {
-    const { code, stdout, stderr } = responder(command, flag);
+  ])('%s %s prints that command usage and exits 0', async (command, flag) => {
+    const { code, stdout, stderr } = await responder(command, flag);
 
     expect(code).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toBe(`usage: ${USAGE[command as keyof typeof USAGE]}\n`);
+  });
+});
+
+// The cases above run the command in this process; these start it as a user does, for what only a
+// process shows: its exit status, and what reaches its stdout and stderr through the entry point.
+describe('the responder process (end to end)', () => {
+  it('prints a command usage on stdout and exits 0', () => {
+    const { code, stdout, stderr } = spawnResponder('detect', '--help');
+
+    expect(code).toBe(0);
+    expect(stderr).toBe('');
+    expect(stdout).toBe(`usage: ${USAGE.detect}\n`);
+  });
+
+  it('exits 2 with one line on stderr and nothing on stdout for malformed input', () => {
+    const { code, stdout, stderr } = spawnResponder('normalize', file('{"detail": '));
+
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain('InvalidFinding: (input): not valid JSON');
+  });
+
+  it('exits 1 when an event ended failed, and still prints the result object', () => {
+    const seed = JSON.parse(readFileSync(join(ROOT, 'examples/compromised-iam-user-key.json'), 'utf8'));
+    const scenario = file(JSON.stringify({ ...seed, events: [{ console: { hello: 'world' } }] }));
+
+    const { code, stdout } = spawnResponder('simulate', '--scenario', scenario, '--approve', 'all', '--json');
+
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout).incidents[0]).toMatchObject({ status: 'failed', error: 'InvalidExecutionInput' });
   });
 });
