@@ -60,4 +60,23 @@ describe('a bucket that arrives while the approval is pending', () => {
     expect(asked?.text).toContain(OTHER_BUCKET);
     expect(messages.filter((message) => message.method === 'chat.postMessage' && !message.thread_ts)).toHaveLength(1);
   }, 180_000);
+
+  it('after a denial the queued bucket is still asked, and a second denial changes nothing', async () => {
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [
+        finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', FIRST_BUCKET, 0),
+        finding('c7d9b2a3f4e55f6a0b1c2d3e4f5a6b7c', OTHER_BUCKET, 3),
+      ];
+      s.approvalDelayMinutes = 10;
+    });
+
+    const result = await simulate(input, { approve: { kind: 'none' } });
+
+    const [opened] = result.incidents;
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['denied', 'linked']);
+    expect(opened?.states.filter((state) => state === 'Request Approval')).toHaveLength(2);
+    expect(opened?.applied).toEqual([]);
+    expect(opened?.plan.map((item) => item.target)).toContain(OTHER_BUCKET);
+    expect(result.account.bucketPolicies[OTHER_BUCKET]).toEqual(input.s3.buckets[1]?.policy ?? null);
+  }, 180_000);
 });

@@ -151,6 +151,30 @@ describe('what arrives while a request is pending is queued on the incident', ()
     expect(said).toContain(`{"incidentId":"${incidentId}","queued":true}`);
   });
 
+  it('a crafted bucket name in the queue reaches the thread escaped and is never planned', async () => {
+    const clock = new SimClock(new Date('2026-02-23T11:00:00.000Z'));
+    const { incidentId, chat } = await pendingIncident(clock);
+    const crafted = '<!channel> <https://evil.example|click>';
+    const at = clock.now().toISOString();
+    await store.queueDelta(
+      incidentId,
+      { at, findingId: `f-${short()}`, delta: { buckets: [crafted, 'fine-bucket'], addresses: [] } },
+      ['awaiting_approval'],
+    );
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+
+    const left = await take(incidentId, clock, chat, MAX_DELTA_ROUNDS);
+    const asked = await take(incidentId, clock, chat);
+
+    const texts = chat.messages.map((message) => String(message.message.text));
+    expect(left.status).toBe('ignored');
+    expect(texts.some((text) => text.includes('&lt;!channel&gt;'))).toBe(true);
+    expect(texts.some((text) => text.includes('<!channel>') || text.includes('<https://'))).toBe(false);
+    expect(asked.status).toBe('open');
+    expect(asked.incident?.buckets).toContain('fine-bucket');
+    expect(asked.incident?.buckets).not.toContain(crafted);
+  });
+
   it('a flood of signals each naming a new bucket keeps the queue bounded and names what was not queued', async () => {
     const clock = new SimClock(new Date('2026-02-23T10:00:00.000Z'));
     const chat = new RecordingChat();
