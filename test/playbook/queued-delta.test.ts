@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../../local/scenario.js';
 import { simulate } from '../../local/simulate.js';
-import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { guardDutyEvent, readJson, withField } from '../support/fixtures.js';
 import { variant } from '../support/simulate.js';
 
 const FIRST_BUCKET = 'customer-records';
@@ -20,14 +21,8 @@ function finding(id: string, bucket: string, minutes: number): Record<string, un
 }
 
 describe('a bucket that arrives while the approval is pending', () => {
-  it('is queued, then asked in the same thread right after the decision, and contained', async () => {
-    const input = variant('compromised-iam-user-key', (s) => {
-      s.events = [
-        finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', FIRST_BUCKET, 0),
-        finding('c7d9b2a3f4e55f6a0b1c2d3e4f5a6b7c', OTHER_BUCKET, 3),
-      ];
-      s.approvalDelayMinutes = 10;
-    });
+  it('is queued, then asked in the same thread right after the decision, and contained (the bundled example)', async () => {
+    const input = parseScenario(readJson('examples/bucket-while-pending.json'));
 
     const result = await simulate(input, { approve: { kind: 'all' } });
 
