@@ -321,7 +321,9 @@ async function foldInto(
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
   const text = delta
     ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
-    : `${folded}; no new approval${queued?.text ? `. ${queued.text}` : ''}`;
+    : queued?.text
+      ? `${folded}. ${queued.text}`
+      : `${folded}; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
