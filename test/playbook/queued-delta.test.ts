@@ -53,6 +53,7 @@ describe('a bucket that arrives while the approval is pending', () => {
     expect(queuedNote?.thread_ts).toBeDefined();
     expect(asked?.thread_ts).toBe(queuedNote?.thread_ts);
     expect(asked?.text).toContain(OTHER_BUCKET);
+    expect(opened?.reportMarkdown).toMatch(/what arrived while it was pending adds bucket\(s\) app-logs-123456789012/);
     expect(messages.filter((message) => message.method === 'chat.postMessage' && !message.thread_ts)).toHaveLength(1);
   }, 180_000);
 
