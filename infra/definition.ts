@@ -27,7 +27,8 @@ export type TaskFunctions = Readonly<Record<TaskName, IFunction>>;
  * `simulate` and the tests. JSONPath only. State names are the tasks' Title Case names, so the
  * local runtime can bind each Task state to its core by function.
  *
- * State data: `{event, settings}` → `registration` → `response: {evidence, decision}` → report.
+ * State data: `{event, settings}` → `registration` (and `deltaRound`) → `response: {evidence,
+ * decision}` → `report` → `queued` (a queued delta: back to `response` with it as `registration`).
  */
 export function buildDefinition(
   scope: Construct,

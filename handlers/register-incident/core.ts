@@ -48,6 +48,8 @@ type RegisterPorts = {
  * - otherwise a new incident opens, naming the earlier incident for the same principal and bucket;
  * - `{incidentId, rerun: true}` re-opens a registered incident for re-planning from the current
  *   state, passing on the actions that already took effect;
+ * - `{incidentId, queued: true}` (the playbook after its report) asks for what signals queued while
+ *   the incident's request was pending (`queue.ts`);
  * - a retry of this same execution gets its own incident (or link) back.
  */
 export const registerIncident = task({
