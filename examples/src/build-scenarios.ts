@@ -407,6 +407,8 @@ function compromisedUserKey(): void {
     name: 'bucket-while-pending',
     description:
       "developer-jane's key on customer-records, then, while that approval is pending, on app-logs-123456789012: the second bucket is queued on the incident and asked for in the same Slack thread right after the first decision.",
+    // A sample of the data events keeps this file small; the seed scenario has them all.
+    cloudtrail: { ...seed.cloudtrail, dataEvents: seed.cloudtrail.dataEvents.slice(0, 20) },
     events: [first, otherBucket],
     approvalDelayMinutes: 10,
   });
