@@ -27,7 +27,8 @@ export type TaskFunctions = Readonly<Record<TaskName, IFunction>>;
  * `simulate` and the tests. JSONPath only. State names are the tasks' Title Case names, so the
  * local runtime can bind each Task state to its core by function.
  *
- * State data: `{event, settings}` → `registration` → `response: {evidence, decision}` → report.
+ * State data: `{event, settings}` → `registration` (and `deltaRound`) → `response: {evidence,
+ * decision}` → `report` → `queued` (a queued delta: back to `response` with it as `registration`).
  */
 export function buildDefinition(
   scope: Construct,
@@ -76,10 +77,12 @@ export function buildDefinition(
   respond.branch(evidenceBranch(scope, playbook, invoke, common));
   respond.branch(decisionBranch(scope, playbook, invoke, common, fns, settings));
 
-  const report = invoke('writeReport', 'Write Report', {
-    ...common,
-    'response.$': '$.response',
-  });
+  const report = invoke(
+    'writeReport',
+    'Write Report',
+    { ...common, 'response.$': '$.response' },
+    { resultPath: '$.report' },
+  );
   // The failure report goes beside the error, never over it: `Incident Failed` ends the execution
   // with the error that was caught (a Fail state whose ErrorPath does not resolve ends as
   // States.Runtime). When the report itself cannot be written, the execution still fails with the
@@ -97,7 +100,7 @@ export function buildDefinition(
   // The event is not needed after registration (the incident is): dropping it keeps a large
   // finding (an attack sequence) from carrying its whole story through every state (256 KB).
   const dropEvent = new sfn.Pass(scope, 'Drop Event', {
-    parameters: { 'settings.$': '$.settings', 'registration.$': '$.registration' },
+    parameters: { 'settings.$': '$.settings', 'registration.$': '$.registration', deltaRound: 0 },
   });
   const route = new sfn.Choice(scope, 'Route Registration')
     .when(
@@ -108,9 +111,47 @@ export function buildDefinition(
       sfn.Condition.stringEquals('$.registration.status', 'linked'),
       new sfn.Succeed(scope, 'Linked', { outputPath: '$.registration' }),
     )
-    .otherwise(respond.next(report));
+    .otherwise(respond.next(report).next(askQueued(scope, invoke, respond)));
 
   return start.next(register).next(dropEvent).next(route);
+}
+
+/**
+ * The end of a containment phase: what signals added while its request was pending (queued on the
+ * incident) is asked right after, in the same execution and thread. The registration takes the
+ * queue (conditionally, so of two executions one asks, and at most its delta-round bound per
+ * execution); when it reopened the incident, the state restarts at Respond with the widened
+ * incident. The execution's output stays the last report. A failure to take the queue never fails
+ * an incident whose report is written: the queue stays for the next phase end.
+ */
+function askQueued(scope: Construct, invoke: Invoke, respond: sfn.Parallel): sfn.IChainable {
+  const reported = new sfn.Succeed(scope, 'Reported', { outputPath: '$.report' });
+  const take = invoke(
+    'registerIncident',
+    'Take Queued Delta',
+    {
+      event: { 'incidentId.$': '$.registration.incidentId', queued: true },
+      'settings.$': '$.settings',
+      'executionName.$': '$$.Execution.Name',
+      'executionArn.$': '$$.Execution.Id',
+      'deltaRound.$': '$.deltaRound',
+    },
+    { resultPath: '$.queued' },
+  );
+  take.addCatch(reported, { errors: ['States.ALL'], resultPath: '$.queueError' });
+  const nextRound = new sfn.Pass(scope, 'Next Delta Round', {
+    comment: 'Only what the next round needs: the previous round is in its report',
+    parameters: {
+      'settings.$': '$.settings',
+      'registration.$': '$.queued',
+      'deltaRound.$': 'States.MathAdd($.deltaRound, 1)',
+    },
+  });
+  return take.next(
+    new sfn.Choice(scope, 'Anything Queued')
+      .when(sfn.Condition.stringEquals('$.queued.status', 'open'), nextRound.next(respond))
+      .otherwise(reported),
+  );
 }
 
 type Invoke = (

@@ -400,13 +400,40 @@ function toResult(execution: Execution, executionName: string, account: InMemory
   // A signal that folded into a contained incident and asked for its delta is still `linked`
   // (DESIGN §10): its entry shows the delta's own plan and applied items.
   const delta = registration?.registration?.delta === true;
+  // An execution that asked for a queued delta after its decision wrote one report per round: its
+  // entry has every round's plan and results (the latest per action and target, where a later
+  // round's `already` does not hide what an earlier one applied), and the last round's status.
+  const rounds = execution.events
+    .filter((event) => event.type === 'StateExited' && event.state?.name === 'Write Report')
+    .map((event) => (event.state?.output as { report?: typeof output } | undefined)?.report)
+    .filter((round): round is typeof output => round !== undefined);
   return {
     ...base,
     incidentId: output.incidentId ?? null,
     status: delta ? 'linked' : output.status,
     reason: output.reason,
-    plan: output.plan ?? [],
-    applied: applied(output.applied),
+    plan: rounds.length > 1 ? mergeRounds(rounds.map((round) => round.plan ?? [])) : (output.plan ?? []),
+    applied: applied(rounds.length > 1 ? mergeApplied(rounds.map((round) => round.applied ?? [])) : output.applied),
     reportMarkdown: output.status === 'linked' || output.status === 'ignored' ? '' : reportOf(output.incidentId),
   };
+}
+
+const itemKey = (item: { action: string; target: string }) => `${item.action}\u0000${item.target}`;
+
+/** Every round's plan items, one per action and target (the latest round's). */
+function mergeRounds(plans: readonly PlanItem[][]): PlanItem[] {
+  const merged = new Map<string, PlanItem>();
+  for (const item of plans.flat()) merged.set(itemKey(item), item);
+  return [...merged.values()];
+}
+
+/** Every round's results, one per action and target: the latest, unless it only confirms (`already`) an earlier one. */
+function mergeApplied(rounds: readonly ActionResult[][]): ActionResult[] {
+  const merged = new Map<string, ActionResult>();
+  for (const result of rounds.flat()) {
+    const earlier = merged.get(itemKey(result));
+    if (earlier && result.result === 'already' && earlier.result !== 'failed') continue;
+    merged.set(itemKey(result), result);
+  }
+  return [...merged.values()];
 }

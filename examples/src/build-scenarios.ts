@@ -277,7 +277,7 @@ function compromisedUserKey(): void {
     updatedAt: '2026-02-23T10:15:31.488Z',
   });
 
-  write('compromised-iam-user-key.json', {
+  const seed = {
     name: 'compromised-iam-user-key',
     description:
       "Seed 000's scenario: developer-jane's access key downloads customer-records at 3 AM from a foreign IP. GuardDuty reports it, then reports it again six hours later (same finding id, higher count).",
@@ -388,6 +388,29 @@ function compromisedUserKey(): void {
     guardduty: { detectorId: finding.detectorId, findings: [] },
     events: [first, update],
     faults: [],
+  };
+  write('compromised-iam-user-key.json', seed);
+
+  // The same key on another bucket three minutes later, while the first approval is still pending:
+  // queued on the incident and asked in its thread right after the first decision.
+  const otherBucket = guardDutyEvent({
+    ...finding,
+    id: 'c7d9b2a3f4e55f6a0b1c2d3e4f5a6b7c',
+    title: 'Anomalous S3 data-plane API invocations by IAM user developer-jane',
+    buckets: [{ name: 'app-logs-123456789012', tags: {}, createdAt: 1623353712 }],
+    eventId: '5d2e8f41-9a3b-4c7d-8e1f-2a3b4c5d6e7f',
+    createdAt: '2026-02-23T04:18:31.102Z',
+    updatedAt: '2026-02-23T04:18:31.102Z',
+  });
+  write('bucket-while-pending.json', {
+    ...seed,
+    name: 'bucket-while-pending',
+    description:
+      "developer-jane's key on customer-records, then, while that approval is pending, on app-logs-123456789012: the second bucket is queued on the incident and asked for in the same Slack thread right after the first decision.",
+    // A sample of the data events keeps this file small; the seed scenario has them all.
+    cloudtrail: { ...seed.cloudtrail, dataEvents: seed.cloudtrail.dataEvents.slice(0, 20) },
+    events: [first, otherBucket],
+    approvalDelayMinutes: 10,
   });
 }
 

@@ -18,6 +18,7 @@ import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store
 import { capNewIncident, previousIncident } from './cap.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
+import { queueWhilePending, takeQueued } from './queue.js';
 import { refreshApproval } from './refresh.js';
 import {
   type RegisterIncidentInput,
@@ -47,6 +48,8 @@ type RegisterPorts = {
  * - otherwise a new incident opens, naming the earlier incident for the same principal and bucket;
  * - `{incidentId, rerun: true}` re-opens a registered incident for re-planning from the current
  *   state, passing on the actions that already took effect;
+ * - `{incidentId, queued: true}` (the playbook after its report) asks for what signals queued while
+ *   the incident's request was pending (`queue.ts`);
  * - a retry of this same execution gets its own incident (or link) back.
  */
 export const registerIncident = task({
@@ -55,6 +58,7 @@ export const registerIncident = task({
   async run(input, ports: RegisterPorts): Promise<Registration> {
     const normalized = await readSignal(input, ports);
     if ('rerun' in normalized) return rerun(normalized.rerun, input, ports);
+    if ('queued' in normalized) return takeQueued(normalized.queued, input.deltaRound ?? 0, ports);
     if (normalized.status === 'ignored') {
       return { status: 'ignored', reason: normalized.reason, incident: normalized.incident, previouslyApplied: [] };
     }
@@ -67,10 +71,14 @@ export const registerIncident = task({
  * can make it so) is also said in the Slack channel, not only in an alarm: someone meant it to be
  * looked at. The execution still fails with the error.
  */
-async function readSignal(input: RegisterIncidentInput, ports: RegisterPorts): Promise<Normalized | { rerun: string }> {
+async function readSignal(
+  input: RegisterIncidentInput,
+  ports: RegisterPorts,
+): Promise<Normalized | { rerun: string } | { queued: string }> {
   try {
     const parsed = parseExecutionInput(input.event);
     if (parsed.form === 'rerun') return { rerun: parsed.incidentId };
+    if (parsed.form === 'queued') return { queued: parsed.incidentId };
     return await signalOf(parsed, input, ports);
   } catch (error) {
     if (error instanceof Error && error.name === 'InvalidExecutionInput') await tellRejected(error, input, ports);
@@ -90,7 +98,7 @@ async function tellRejected(error: Error, input: RegisterIncidentInput, ports: R
 
 /** The normalized signal of every form but a re-run. */
 async function signalOf(
-  parsed: Exclude<ParsedExecutionInput, { form: 'rerun' }>,
+  parsed: Exclude<ParsedExecutionInput, { form: 'rerun' | 'queued' }>,
   input: RegisterIncidentInput,
   ports: RegisterPorts,
 ): Promise<Normalized> {
@@ -297,10 +305,15 @@ async function foldInto(
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
   // conditional reopen wins asks; the other folds into that request like any pending one.
-  const delta = DELTA_AFTER.has(target.status) && adds ? await reopen(target, adds, at, ports) : undefined;
-  // A bucket arriving while a request is pending is not in it: said, so a re-run can contain it.
+  let delta = DELTA_AFTER.has(target.status) && adds ? await reopen(target, adds, at, ports) : undefined;
+  // What arrives while a request is pending and is not in it is queued, asked after the decision
+  // (queue.ts); when the phase ended meanwhile, it is asked like after a containment.
   const pending = OPEN_STATUSES.has(target.status) || (DELTA_AFTER.has(target.status) && !delta);
-  const missed = pending && adds?.buckets.length ? adds.buckets : [];
+  const queued =
+    pending && adds ? await queueWhilePending({ record, adds, findingId: incident.findingId, at }, ports) : undefined;
+  if (queued?.outcome === 'not-pending' && adds && DELTA_AFTER.has(queued.record.status)) {
+    delta = await reopen(queued.record, adds, at, ports);
+  }
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason
     ? `(${capReason})`
@@ -310,7 +323,9 @@ async function foldInto(
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
   const text = delta
     ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
-    : `${folded}; no new approval${missed.length > 0 ? `. Bucket(s) ${missed.join(', ')} are not in the pending request: re-run the incident after the decision to contain them` : ''}`;
+    : queued?.text
+      ? `${folded}. ${queued.text}`
+      : `${folded}; no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',

@@ -23,9 +23,12 @@ function lazyChat(): ChatPort {
   };
 }
 
-/** Counts a registration: opened, linked or ignored. A re-run opens nothing new and is not counted. */
+/**
+ * Counts a registration: opened, linked or ignored. A re-run, and the end of a containment phase
+ * taking its queue, open nothing new and are not counted.
+ */
 export function measureRegistration(registration: Registration): void {
-  if (!registration.rerun) incidentMetrics.registered(registration.status);
+  if (!registration.rerun && !registration.queued) incidentMetrics.registered(registration.status);
 }
 
 export const handler = lambdaHandler(

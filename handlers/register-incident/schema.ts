@@ -13,6 +13,8 @@ export const RegisterIncidentInput = z.object({
   executionName: z.string().min(1).max(80),
   /** `$$.Execution.Id`: the account and Region a finding reference is fetched in by default. */
   executionArn: z.string().max(2048).optional(),
+  /** For `{incidentId, queued: true}` from the playbook: the delta rounds this execution asked already. */
+  deltaRound: z.number().int().min(0).max(10_000).optional(),
 });
 export type RegisterIncidentInput = z.infer<typeof RegisterIncidentInput>;
 
@@ -29,6 +31,11 @@ export const Registration = z.object({
    * signal's own outcome is still `linked`.
    */
   delta: z.boolean().optional(),
+  /**
+   * The end of a containment phase taking the incident's queue (`{incidentId, queued: true}`):
+   * `open` when a delta was queued while the request was pending and is asked now.
+   */
+  queued: z.boolean().optional(),
   /** For a re-run: the incident's status before it. */
   previousStatus: z.string().optional(),
   /** A new incident that follows an earlier one for the same principal and bucket. */

@@ -42,6 +42,7 @@ describe('the execution input union', () => {
       'finding-reference',
     ],
     ['a re-run', { incidentId: '20260223-16e8db698d27', rerun: true }, 'rerun'],
+    ['a queued delta', { incidentId: '20260223-16e8db698d27', queued: true }, 'queued'],
     ['a detection', detection, 'detection'],
     [
       'our detection envelope',
@@ -81,6 +82,9 @@ describe('the execution input union', () => {
     [{ incidentId: '20260223-16e8db698d27' }, 'rerun', /must be true/],
     [{ rerun: true }, 'incidentId', /is required/],
     [{ incidentId: 20260223, rerun: true }, 'incidentId', /expected string, received number/],
+    [{ incidentId: '20260223-16e8db698d27', queued: false }, 'queued', /must be true/],
+    [{ queued: true }, 'incidentId', /is required/],
+    [{ incidentId: 'INCIDENT#x', queued: true }, 'incidentId', /must be an incident id/],
     [{ Findings: [api.Findings[0], api.Findings[0]] }, 'Findings', /exactly one finding/],
     [{ Findings: 'none' }, 'Findings', /must be an array of findings/],
     [{ rule: 'nope', incident: detection.incident }, 'rule', /Invalid option/],

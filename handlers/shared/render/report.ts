@@ -20,6 +20,7 @@ const EVENT_KINDS: Record<string, TimelineKind> = {
   fold: 'signal',
   follows: 'signal',
   rerun: 'signal',
+  'queued-delta': 'signal',
   'approval-requested': 'approval',
   'approval-reminder': 'approval',
   'approval-vote': 'approval',

@@ -16,6 +16,7 @@ export const ACCEPTED_INPUTS =
   'a GuardDuty finding (EventBridge camelCase or API PascalCase); {"Findings":[<one finding>]} as `aws guardduty get-findings` prints it; ' +
   '{"findingId":"…","detectorId":"…"} (fetched with GuardDuty GetFindings); ' +
   '{"incidentId":"YYYYMMDD-<12 hex>","rerun":true} (re-plan an incident from its current state); ' +
+  '{"incidentId":"YYYYMMDD-<12 hex>","queued":true} (ask for what arrived while its request was pending); ' +
   `{"rule":"…","incident":{…}} (one entry of \`responder detect\`), or our detection's EventBridge envelope (source ${DETECTION_SOURCE})`;
 
 const FindingId = z.string().regex(/^[\w.:/-]{1,300}$/, 'must be a GuardDuty finding id');
@@ -60,6 +61,16 @@ export const RerunInput = z.strictObject({
 });
 export type RerunInput = z.infer<typeof RerunInput>;
 
+/**
+ * Asks for what signals added while the incident's request was pending (its queue of deltas), as
+ * the playbook does itself once the decision is made; safe to repeat (the queue is taken once).
+ */
+export const QueuedInput = z.strictObject({
+  incidentId: RerunInput.shape.incidentId,
+  queued: z.literal(true, { error: 'must be true: {"incidentId":"…","queued":true} asks for the queued delta' }),
+});
+export type QueuedInput = z.infer<typeof QueuedInput>;
+
 /** One of our detections, as `responder detect` prints it. */
 export const DetectionInput = z.strictObject({
   rule: DetectionRule,
@@ -77,6 +88,7 @@ export const ExecutionInput = z.union([
   FindingInput,
   FindingReferenceInput,
   RerunInput,
+  QueuedInput,
   DetectionInput,
 ]);
 export type ExecutionInput = z.infer<typeof ExecutionInput>;
@@ -86,6 +98,7 @@ export type ParsedExecutionInput =
   | { readonly form: 'event' | 'findings' | 'finding'; readonly raw: Record<string, unknown> }
   | ({ readonly form: 'finding-reference' } & FindingReferenceInput)
   | ({ readonly form: 'rerun' } & RerunInput)
+  | ({ readonly form: 'queued' } & QueuedInput)
   | ({ readonly form: 'detection' } & DetectionInput);
 
 type Form = ParsedExecutionInput['form'];
@@ -96,6 +109,7 @@ const MEMBERS: Record<Form, { schema: z.ZodType; label: string }> = {
   finding: { schema: FindingInput, label: 'a GuardDuty finding' },
   'finding-reference': { schema: FindingReferenceInput, label: 'a finding reference {findingId, detectorId}' },
   rerun: { schema: RerunInput, label: 'a re-run {incidentId, rerun: true}' },
+  queued: { schema: QueuedInput, label: 'a queued delta {incidentId, queued: true}' },
   detection: { schema: DetectionInput, label: 'a detection {rule, incident}' },
 };
 const ENVELOPE = { schema: DetectionEnvelope, label: `a detection event (source ${DETECTION_SOURCE})` };
@@ -104,6 +118,7 @@ const FINDING_KEYS = ['id', 'Id', 'type', 'Type', 'resource', 'Resource', 'servi
 
 /** Which form the input means, from the keys that only that form has. */
 function formOf(record: Record<string, unknown>): Form | undefined {
+  if ('queued' in record) return 'queued';
   if ('rerun' in record || 'incidentId' in record) return 'rerun';
   if ('findingId' in record || 'detectorId' in record) return 'finding-reference';
   if ('rule' in record || 'incident' in record) return 'detection';
@@ -151,6 +166,8 @@ export function parseExecutionInput(input: unknown): ParsedExecutionInput {
       return { form, ...(parsed.data as FindingReferenceInput) };
     case 'rerun':
       return { form, ...(parsed.data as RerunInput) };
+    case 'queued':
+      return { form, ...(parsed.data as QueuedInput) };
     case 'detection':
       return { form, ...(parsed.data as DetectionInput) };
   }

@@ -1,16 +1,20 @@
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoCaps } from './dynamodb-caps.js';
 import { call, incidentKey, stripKeys } from './dynamodb-items.js';
+import { DynamoQueue } from './dynamodb-queue.js';
 import { DynamoIncidentStore } from './dynamodb-store.js';
 import { DynamoTable, type Item } from './dynamodb-table.js';
 import type { IncidentRecord, LifecycleStore, NewIncidentCount } from './types.js';
 
+type Args<M extends keyof LifecycleStore> = Parameters<LifecycleStore[M]>;
+
 /**
- * The incident store with the lifecycle operations the registration (the per-bucket cap) and the
+ * The incident store with the lifecycle operations the registration (the per-bucket cap, the queue of deltas) and the
  * close function (the sweep) need. The other functions use `DynamoIncidentStore` and do not carry them.
  */
 export class DynamoLifecycleStore extends DynamoIncidentStore implements LifecycleStore {
   private readonly caps: DynamoCaps;
+  private readonly queue: DynamoQueue;
   private readonly table: DynamoTable;
 
   constructor(
@@ -20,6 +24,19 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
     super(doc, tableName);
     this.table = new DynamoTable(doc, tableName);
     this.caps = new DynamoCaps(this.table);
+    this.queue = new DynamoQueue(this.table);
+  }
+
+  queueDelta(...args: Args<'queueDelta'>) {
+    return this.queue.queueDelta(...args);
+  }
+
+  takeQueuedDeltas(...args: Args<'takeQueuedDeltas'>) {
+    return this.queue.takeQueuedDeltas(...args);
+  }
+
+  dropQueuedDeltas(...args: Args<'dropQueuedDeltas'>) {
+    return this.queue.dropQueuedDeltas(...args);
   }
 
   countNewIncident(args: Parameters<DynamoCaps['countNewIncident']>[0]): Promise<NewIncidentCount> {

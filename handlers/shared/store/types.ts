@@ -87,6 +87,13 @@ export interface IncidentRecord {
   /** Addresses of folded signals not kept because `signalSourceIps` was full. */
   readonly signalSourceIpsOmitted?: number;
   /**
+   * What signals folded in while a request was pending added and that request does not hold, in
+   * arrival order (at most `MAX_QUEUED_DELTAS`): asked in the same thread once that decision is made.
+   */
+  readonly queuedDeltas?: QueuedDelta[];
+  /** Signals whose additions were not queued because `queuedDeltas` was full. */
+  readonly queuedDeltasOmitted?: number;
+  /**
    * The closing message the report posted in the thread, as posted: closing the incident rewrites
    * it without its "Close incident" button (`close.ts`).
    */
@@ -118,6 +125,33 @@ export type NewIncidentCount =
 
 /** At most this many folded-in source addresses are kept on an incident (about 40 bytes each). */
 export const MAX_SIGNAL_SOURCE_IPS = 5000;
+
+/**
+ * At most this many queued deltas are kept on an incident: each is one signal's additions (its
+ * buckets are bounded too), so a flood of signals naming new buckets cannot grow the record
+ * toward DynamoDB's 400 KB item limit. Further ones are counted in `queuedDeltasOmitted`.
+ */
+export const MAX_QUEUED_DELTAS = 25;
+
+/**
+ * One signal's additions to an incident, queued while a request was pending. `delta` is the
+ * registration's delta as it was (its fields are the registration's to read), so a field added
+ * to it later rides along unchanged.
+ */
+export interface QueuedDelta {
+  readonly at: string;
+  readonly findingId: string;
+  readonly delta: Readonly<Record<string, unknown>>;
+}
+
+/** What queueing a delta did (`LifecycleStore.queueDelta`). */
+export type QueueOutcome =
+  /** Appended; `record` is the incident after it. */
+  | { readonly outcome: 'queued'; readonly record: IncidentRecord }
+  /** The queue was full: not appended, counted in `queuedDeltasOmitted`. */
+  | { readonly outcome: 'full'; readonly record: IncidentRecord }
+  /** No request is pending any more (the phase ended) or the incident was closed: nothing written. */
+  | { readonly outcome: 'not-pending'; readonly record: IncidentRecord };
 
 export interface TimelineEvent {
   readonly at: string;
@@ -414,4 +448,28 @@ export interface LifecycleStore extends IncidentStore {
     windowMinutes: number;
     max: number;
   }): Promise<NewIncidentCount>;
+  /**
+   * Appends one signal's delta to `queuedDeltas` in one conditional update (concurrent folds never
+   * lose each other's), only while the containment phase runs (`status` one of `pending`) and the
+   * incident is not closed, and only below `MAX_QUEUED_DELTAS`. Throws IncidentNotFound.
+   */
+  queueDelta(incidentId: string, entry: QueuedDelta, pending: readonly IncidentStatus[]): Promise<QueueOutcome>;
+  /**
+   * Takes the queue for a new round (conditional: it still holds exactly `count` entries, the
+   * incident is not closed and its status is none of `running`): leaves `rest` queued (what this
+   * round does not ask), removes the decided `approval`, and sets `status: 'open'` and `incident`.
+   * Of two takers exactly one gets true.
+   */
+  takeQueuedDeltas(
+    incidentId: string,
+    args: {
+      count: number;
+      rest: readonly QueuedDelta[];
+      running: readonly IncidentStatus[];
+      updatedAt: string;
+      incident: Incident;
+    },
+  ): Promise<boolean>;
+  /** Removes the queue of a closed incident (conditional: closed, exactly `count` entries). True when removed. */
+  dropQueuedDeltas(incidentId: string, count: number): Promise<boolean>;
 }

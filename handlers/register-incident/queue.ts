@@ -1,0 +1,265 @@
+import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
+import { log } from '../shared/log.js';
+import type { ChatPort, Clock } from '../shared/ports.js';
+import { mrkdwn } from '../shared/render/escape.js';
+import { BucketName } from '../shared/schemas/primitives.js';
+import type {
+  IncidentRecord,
+  IncidentStore,
+  LifecycleStore,
+  QueuedDelta,
+  QueueOutcome,
+} from '../shared/store/types.js';
+import { MAX_QUEUED_DELTAS } from '../shared/store/types.js';
+import { OPEN_STATUSES } from './correlate.js';
+import { actionsInEffect, type Delta, describeDelta, widened } from './delta.js';
+import type { Registration } from './schema.js';
+
+/**
+ * Delta rounds one execution asks at most after its first decision. Each round is a whole
+ * containment phase (a few hundred history events with its re-pings), so ten stay far below the
+ * 25,000 events of a Standard execution; what is still queued then is said in the thread.
+ */
+export const MAX_DELTA_ROUNDS = 10;
+/** Buckets one signal queues at most (the rest are named in the thread as not queued). */
+export const MAX_QUEUED_BUCKETS = 20;
+/** New buckets one round asks for at most: the rest stay queued for the next round. */
+export const MAX_ROUND_BUCKETS = 20;
+/** The incident schema's bound on buckets. */
+const MAX_INCIDENT_BUCKETS = 1000;
+/** Bucket names a thread line lists before counting the rest. */
+const LISTED = 10;
+/** Attempts to take a queue that concurrent folds keep growing (the state machine retries StoreConflict). */
+const TAKE_ATTEMPTS = 3;
+
+type QueueStore = IncidentStore & Pick<LifecycleStore, 'queueDelta' | 'takeQueuedDeltas' | 'dropQueuedDeltas'>;
+
+/** The registration function gets the lifecycle store (clients/store.ts); a plain store queues nothing. */
+function queueStore(store: IncidentStore): QueueStore | undefined {
+  return 'queueDelta' in store ? (store as QueueStore) : undefined;
+}
+
+/** `a, b, c and 4 more`. */
+export function namesOf(names: readonly string[]): string {
+  const shown = names.slice(0, LISTED).join(', ');
+  return names.length > LISTED ? `${shown} and ${names.length - LISTED} more` : shown;
+}
+
+const bucketsOf = (delta: Readonly<Record<string, unknown>>): string[] =>
+  Array.isArray(delta.buckets) ? delta.buckets.filter((bucket): bucket is string => typeof bucket === 'string') : [];
+
+/** Whether a delta holds anything besides addresses (those are read from the incident when applied). */
+function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
+  return Object.entries(delta).some(([field, value]) => field !== 'addresses' && Array.isArray(value) && value.length);
+}
+
+/**
+ * What a pending request does not take up by itself: the delta without its addresses (the Deny
+ * reads them from the incident when it is applied), without buckets already queued, and at most
+ * `MAX_QUEUED_BUCKETS` buckets (`clipped` names the rest).
+ */
+export function toQueue(record: IncidentRecord, adds: Delta): { delta: Delta; clipped: string[] } {
+  const queued = new Set((record.queuedDeltas ?? []).flatMap((entry) => bucketsOf(entry.delta)));
+  const fresh = adds.buckets.filter((bucket) => !queued.has(bucket));
+  return {
+    delta: { ...adds, addresses: [], buckets: fresh.slice(0, MAX_QUEUED_BUCKETS) },
+    clipped: fresh.slice(MAX_QUEUED_BUCKETS),
+  };
+}
+
+/** What queueing a folded signal's delta did, and the sentence the timeline and the thread get. */
+export interface QueuedFold {
+  readonly outcome: QueueOutcome['outcome'] | 'already-queued';
+  readonly record: IncidentRecord;
+  readonly text?: string;
+}
+
+/**
+ * A signal folding in while a request is pending adds something that request does not hold: its
+ * delta is queued on the incident (one conditional append), to be asked in the same thread once
+ * the decision is made. `not-pending`: the phase ended meanwhile, nothing was queued (the caller
+ * asks for it as after a containment). A full queue is said, with what was not queued.
+ */
+export async function queueWhilePending(
+  args: { record: IncidentRecord; adds: Delta; findingId: string; at: string },
+  ports: { store: IncidentStore },
+): Promise<QueuedFold | undefined> {
+  const store = queueStore(ports.store);
+  if (!store) return undefined;
+  const { delta, clipped } = toQueue(args.record, args.adds);
+  const notQueued = clipped.length
+    ? `; ${clipped.length} more bucket(s) of this signal were not queued (at most ${MAX_QUEUED_BUCKETS} per signal): ${namesOf(clipped)}`
+    : '';
+  if (!hasContent({ ...delta })) {
+    return args.adds.buckets.length
+      ? {
+          outcome: 'already-queued',
+          record: args.record,
+          text: `Bucket(s) ${namesOf(args.adds.buckets)} are already queued, to be asked right after the pending decision`,
+        }
+      : undefined;
+  }
+  const entry: QueuedDelta = { at: args.at, findingId: args.findingId, delta: { ...delta } };
+  const result = await store.queueDelta(args.record.incidentId, entry, [...OPEN_STATUSES]);
+  const what = describeDelta(delta);
+  switch (result.outcome) {
+    case 'queued':
+      return {
+        ...result,
+        text: `It adds ${what}, not in the pending request: queued, and asked in this thread right after that decision${notQueued}`,
+      };
+    case 'full':
+      return {
+        ...result,
+        text: `It adds ${what}, not in the pending request, and the queue is full (${MAX_QUEUED_DELTAS} signals): not queued, so not asked after the decision (a later signal for them asks; ${(result.record.queuedDeltasOmitted ?? 1).toString()} signal(s) not queued so far)${notQueued}`,
+      };
+    case 'not-pending':
+      return result;
+  }
+}
+
+type TakePorts = { store: IncidentStore; clock: Clock; chat: ChatPort };
+
+/** The registration of a queue that is not asked now (the execution ends after its report). */
+function notAsked(record: IncidentRecord, reason: string): Registration {
+  return {
+    status: 'ignored',
+    incidentId: record.incidentId,
+    incident: record.incident,
+    reason,
+    queued: true,
+    previouslyApplied: [],
+  };
+}
+
+/** The entries one round asks for (at least one), the rest, and the buckets the taken entries add. */
+export function roundOf(
+  record: IncidentRecord,
+  entries: readonly QueuedDelta[],
+): { taken: QueuedDelta[]; rest: QueuedDelta[]; delta: Delta; invalid: number; beyond: number } {
+  const known = new Set(record.incident.buckets);
+  const buckets: string[] = [];
+  const merged: Record<string, unknown[]> = {};
+  const taken: QueuedDelta[] = [];
+  let invalid = 0;
+  let beyond = 0;
+  for (const entry of entries) {
+    const valid = bucketsOf(entry.delta).filter((bucket) => BucketName.safeParse(bucket).success);
+    const fresh = [...new Set(valid)].filter((bucket) => !known.has(bucket) && !buckets.includes(bucket));
+    if (taken.length > 0 && buckets.length + fresh.length > MAX_ROUND_BUCKETS) break;
+    invalid += (Array.isArray(entry.delta.buckets) ? entry.delta.buckets.length : 0) - valid.length;
+    taken.push(entry);
+    const room = Math.max(MAX_INCIDENT_BUCKETS - known.size - buckets.length, 0);
+    beyond += Math.max(fresh.length - room, 0);
+    buckets.push(...fresh.slice(0, room));
+    // Fields other than buckets and addresses (added by later kinds of delta) ride along, merged.
+    for (const [field, value] of Object.entries(entry.delta)) {
+      if (field === 'buckets' || field === 'addresses' || !Array.isArray(value)) continue;
+      const into = merged[field] ?? [];
+      merged[field] = into;
+      for (const item of value) {
+        if (!into.some((other) => JSON.stringify(other) === JSON.stringify(item))) into.push(item);
+      }
+    }
+  }
+  const delta = { ...merged, buckets, addresses: [] } as unknown as Delta;
+  return { taken, rest: entries.slice(taken.length), delta, invalid, beyond };
+}
+
+/**
+ * `{incidentId, queued: true}`: the end of a containment phase (the playbook after its report, or
+ * a console start). When signals queued a delta while the request was pending and the incident is
+ * not closed, the queue is taken (conditionally: of two takers exactly one asks), the incident is
+ * reopened for it and the same execution re-plans the widened incident, where what is in place is
+ * confirmed as `already` and only the delta is asked, in the same thread. After a denied or
+ * expired request the queue is asked too: new information deserves a question. A closed
+ * incident's queue is dropped, with a timeline line. `deltaRound` is how many rounds this
+ * execution asked already: at `MAX_DELTA_ROUNDS` what is still queued is said, not asked.
+ */
+export async function takeQueued(
+  incidentId: string,
+  deltaRound: number,
+  ports: TakePorts,
+  attempt = 1,
+): Promise<Registration> {
+  const record = await ports.store.getIncident(incidentId);
+  if (!record) throw new InvalidExecutionInput('incidentId', `incident ${incidentId} not found in the incident store`);
+  const entries = record.queuedDeltas ?? [];
+  const store = queueStore(ports.store);
+  if (entries.length === 0 || !store) return notAsked(record, `nothing is queued on incident ${incidentId}`);
+  const at = ports.clock.now().toISOString();
+  const queuedBuckets = entries.flatMap((entry) => bucketsOf(entry.delta));
+  if (record.closure) {
+    if (await store.dropQueuedDeltas(incidentId, entries.length)) {
+      await ports.store.addEvent(incidentId, {
+        at,
+        kind: 'queue-dropped',
+        text: `Queued delta dropped: the incident was closed (${record.closure.resolution}) before it was asked; it named bucket(s) ${namesOf(queuedBuckets)}`,
+        data: { findingIds: entries.map((entry) => entry.findingId) },
+      });
+    }
+    return notAsked(record, `incident ${incidentId} is closed: its queued delta was dropped`);
+  }
+  if (OPEN_STATUSES.has(record.status)) {
+    return notAsked(record, `incident ${incidentId} is ${record.status}: its queue is asked when that phase ends`);
+  }
+  if (deltaRound >= MAX_DELTA_ROUNDS) {
+    const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, bucket(s) ${namesOf(queuedBuckets)}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
+    await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
+    await postInThread(record, text, ports.chat);
+    return notAsked(record, text);
+  }
+  const round = roundOf(record, entries);
+  const incident = widened(record, round.delta);
+  const taken = await store.takeQueuedDeltas(incidentId, {
+    count: entries.length,
+    rest: round.rest,
+    running: [...OPEN_STATUSES],
+    updatedAt: at,
+    incident,
+  });
+  if (!taken) {
+    // A fold appended meanwhile (read again) or another execution took it (nothing left to ask).
+    if (attempt < TAKE_ATTEMPTS) return takeQueued(incidentId, deltaRound, ports, attempt + 1);
+    throw new StoreConflict(`the queue of incident ${incidentId} changed while it was being taken; try again`);
+  }
+  const rest = round.rest.length ? `; ${round.rest.length} more queued signal(s) are asked in the next round` : '';
+  const invalid = round.invalid ? `; ${round.invalid} queued bucket name(s) were not valid and are left out` : '';
+  const beyond = round.beyond
+    ? `; ${round.beyond} bucket(s) are left out: the incident names ${MAX_INCIDENT_BUCKETS} at most`
+    : '';
+  const text = `After the decision: what arrived while it was pending adds ${describeDelta(round.delta) || 'nothing new'} (${round.taken.length} signal(s)): approval is asked for that delta only${rest}${invalid}${beyond}`;
+  await ports.store.addEvent(incidentId, {
+    at,
+    kind: 'queued-delta',
+    text,
+    data: {
+      findingIds: round.taken.map((entry) => entry.findingId),
+      previousStatus: record.status,
+      round: deltaRound + 1,
+    },
+  });
+  await postInThread(record, text, ports.chat);
+  return {
+    status: 'open',
+    incidentId,
+    incident,
+    rerun: true,
+    delta: true,
+    queued: true,
+    previousStatus: record.status,
+    previousIncidentId: record.previousIncidentId,
+    reason: text,
+    previouslyApplied: await actionsInEffect(record, ports.store),
+  };
+}
+
+/** A line in the incident's thread, escaped for Slack. Best effort: the timeline has it either way. */
+async function postInThread(record: IncidentRecord, text: string, chat: ChatPort): Promise<void> {
+  if (!record.slack) return;
+  try {
+    await chat.post({ channel: record.slack.channel, threadTs: record.slack.ts, message: { text: mrkdwn(text) } });
+  } catch (error) {
+    log.warn('thread message failed', { incidentId: record.incidentId, error: (error as Error).name });
+  }
+}

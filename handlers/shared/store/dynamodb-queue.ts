@@ -1,0 +1,103 @@
+import { IncidentNotFound } from '../errors.js';
+import type { Incident } from '../schemas/incident.js';
+import { incidentKey, stripKeys } from './dynamodb-items.js';
+import type { DynamoTable } from './dynamodb-table.js';
+import {
+  type IncidentRecord,
+  type IncidentStatus,
+  MAX_QUEUED_DELTAS,
+  type QueuedDelta,
+  type QueueOutcome,
+} from './types.js';
+
+/** `:<prefix>0, :<prefix>1, …` and their values, for an `IN (…)` of statuses. */
+function statusValues(prefix: string, statuses: readonly IncidentStatus[]) {
+  const values = Object.fromEntries(statuses.map((status, index) => [`:${prefix}${index}`, status]));
+  return { list: Object.keys(values).join(', '), values };
+}
+
+/**
+ * The queue of deltas on an incident record (`queuedDeltas`): what signals folding in while a
+ * request was pending added, asked in the same thread once that decision is made. Every write is
+ * one conditional update, so concurrent folds keep each other's deltas and one taker gets them.
+ */
+export class DynamoQueue {
+  constructor(private readonly table: DynamoTable) {}
+
+  async queueDelta(incidentId: string, entry: QueuedDelta, pending: readonly IncidentStatus[]): Promise<QueueOutcome> {
+    const key = incidentKey(incidentId);
+    const statuses = statusValues('pending', pending);
+    const updated = await this.table.update(key, {
+      UpdateExpression: 'SET #queue = list_append(if_not_exists(#queue, :none), :one)',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${statuses.list}) AND (attribute_not_exists(#queue) OR size(#queue) < :max)`,
+      ExpressionAttributeNames: { '#queue': 'queuedDeltas', '#closure': 'closure', '#status': 'status' },
+      ExpressionAttributeValues: { ':none': [], ':one': [entry], ':max': MAX_QUEUED_DELTAS, ...statuses.values },
+      ReturnValues: 'ALL_NEW',
+    });
+    if (updated?.Attributes) return { outcome: 'queued', record: stripKeys<IncidentRecord>(updated.Attributes) };
+    const item = await this.table.get(key);
+    if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    const record = stripKeys<IncidentRecord>(item);
+    if (record.closure || !pending.includes(record.status)) return { outcome: 'not-pending', record };
+    const counted = await this.table.update(key, {
+      UpdateExpression: 'ADD #omitted :one',
+      ConditionExpression: 'attribute_exists(pk)',
+      ExpressionAttributeNames: { '#omitted': 'queuedDeltasOmitted' },
+      ExpressionAttributeValues: { ':one': 1 },
+      ReturnValues: 'ALL_NEW',
+    });
+    return { outcome: 'full', record: counted?.Attributes ? stripKeys<IncidentRecord>(counted.Attributes) : record };
+  }
+
+  async takeQueuedDeltas(
+    incidentId: string,
+    args: {
+      count: number;
+      rest: readonly QueuedDelta[];
+      running: readonly IncidentStatus[];
+      updatedAt: string;
+      incident: Incident;
+    },
+  ): Promise<boolean> {
+    const key = incidentKey(incidentId);
+    const running = statusValues('running', args.running);
+    const rest = args.rest.length > 0;
+    const updated = await this.table.update(key, {
+      UpdateExpression: rest
+        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #queue = :rest REMOVE #approval'
+        : 'SET #status = :open, #updatedAt = :at, #incident = :incident REMOVE #queue, #approval',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND size(#queue) = :count AND NOT (#status IN (${running.list}))`,
+      ExpressionAttributeNames: {
+        '#status': 'status',
+        '#updatedAt': 'updatedAt',
+        '#incident': 'incident',
+        '#queue': 'queuedDeltas',
+        '#approval': 'approval',
+        '#closure': 'closure',
+      },
+      ExpressionAttributeValues: {
+        ':open': 'open',
+        ':at': args.updatedAt,
+        ':incident': args.incident,
+        ':count': args.count,
+        ...(rest ? { ':rest': [...args.rest] } : {}),
+        ...running.values,
+      },
+      ReturnValues: 'NONE',
+    });
+    if (updated) return true;
+    if (!(await this.table.get(key))) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    return false;
+  }
+
+  async dropQueuedDeltas(incidentId: string, count: number): Promise<boolean> {
+    const updated = await this.table.update(incidentKey(incidentId), {
+      UpdateExpression: 'REMOVE #queue',
+      ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#closure) AND size(#queue) = :count',
+      ExpressionAttributeNames: { '#queue': 'queuedDeltas', '#closure': 'closure' },
+      ExpressionAttributeValues: { ':count': count },
+      ReturnValues: 'NONE',
+    });
+    return updated !== undefined;
+  }
+}
