@@ -170,8 +170,10 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
     count: incident.count,
     now: at,
   };
-  const claim = await ports.store.claimFinding(claimed);
+  const claim = await ports.store.claimFinding({ ...claimed, sayFolded: true });
   if (claim.outcome === 'duplicate') {
+    // A redelivery of a finding folded into an incident (which so exists) needs nothing from it.
+    if (claim.folded && incident.count <= claim.previousCount) return alreadyRecorded(incident, claim);
     const target = await ports.store.getIncident(claim.incidentId);
     if (target) return linkDuplicate(incident, claim, target, at, ports);
     // The finding's first registration has not created (or folded) its incident yet: wait for it
@@ -272,11 +274,7 @@ async function linkDuplicate(
     reason,
     previouslyApplied: [],
   });
-  if (incident.count <= previousCount) {
-    return linked(
-      `finding ${incident.findingId} (count ${incident.count}) is already recorded on incident ${incidentId}`,
-    );
-  }
+  if (incident.count <= previousCount) return alreadyRecorded(incident, claim);
   const text = `${incident.findingType} reported again (count ${previousCount} → ${incident.count}); linked, no new approval`;
   await ports.store.addEvent(incidentId, {
     at,
@@ -286,6 +284,17 @@ async function linkDuplicate(
   });
   await tellThread(record, threadNote(record, text), ports);
   return linked(`finding ${incident.findingId} already belongs to incident ${incidentId}`);
+}
+
+/** A redelivery, or an older update arriving late: linked, nothing added. */
+function alreadyRecorded(incident: Incident, claim: Extract<ClaimResult, { outcome: 'duplicate' }>): Registration {
+  return {
+    status: 'linked',
+    incidentId: claim.incidentId,
+    incident,
+    reason: `finding ${incident.findingId} (count ${incident.count}) is already recorded on incident ${claim.incidentId}`,
+    previouslyApplied: [],
+  };
 }
 
 /** Folds a signal into the open incident for its principal and bucket. */

@@ -23,7 +23,8 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
    * One UpdateItem that only sets what is absent claims a new finding id and returns the claim as
    * it was: a redelivery (or a retry) costs one round trip, not a failed put and a read. Only a
    * higher count than the last one recorded takes a second, conditional, write (`#lastCount <
-   * :count`), so of two racing updates one raises it.
+   * :count`), so of two racing updates one raises it. A finding folded into another incident
+   * (`linkedTo`) is known to have its incident: with `sayFolded`, a duplicate's answer says so.
    */
   async claimFinding(args: {
     findingId: string;
@@ -31,6 +32,7 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     executionName: string;
     count: number;
     now: string;
+    sayFolded?: boolean;
   }): Promise<ClaimResult> {
     const key = findingKey(args.findingId);
     const claimed = await this.table.update(key, {
@@ -69,7 +71,8 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
           })
         : undefined;
     const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
-    return { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount };
+    const duplicate = { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount } as const;
+    return args.sayFolded ? { ...duplicate, folded: linkedTo !== undefined } : duplicate;
   }
 
   async takeOverFinding(args: {

@@ -193,8 +193,16 @@ export type ClaimResult =
    * the first attempt folded the finding into another incident.
    */
   | { readonly outcome: 'retry'; readonly incidentId: string; readonly linkedTo?: string }
-  /** Seen before by another execution: link to the existing incident. */
-  | { readonly outcome: 'duplicate'; readonly incidentId: string; readonly previousCount: number };
+  /**
+   * Seen before by another execution: link to the existing incident. With `sayFolded`, `folded`
+   * says whether the finding was folded into that incident, which then exists (no need to read it).
+   */
+  | {
+      readonly outcome: 'duplicate';
+      readonly incidentId: string;
+      readonly previousCount: number;
+      readonly folded?: boolean;
+    };
 
 /** The `CORRELATION#` claim of a principal and bucket (`key`: `<accountId>#<principal key>#<bucket>`). */
 export type CorrelationResult =
@@ -288,6 +296,8 @@ export interface IncidentStore {
     executionName: string;
     count: number;
     now: string;
+    /** A duplicate's answer then says whether the finding was folded into its incident (`folded`). */
+    sayFolded?: boolean;
   }): Promise<ClaimResult>;
   /**
    * Takes over the claim of a finding id whose incident was never created (its registration died
