@@ -153,13 +153,13 @@ export function foldedFor(target: IncidentRecord, incident: Incident, delta: Del
 /** What a pending request does not include from the signal (the delta arrived while it was pending). */
 export function notInRequest(delta: Delta | undefined): string {
   if (!delta) return '';
-  const parts = [
-    ...(delta.principals?.length ? [`Principal(s) ${delta.principals.map(describePrincipal).join('; ')}`] : []),
-    ...(delta.buckets.length ? [`Bucket(s) ${delta.buckets.join(', ')}`] : []),
-  ];
-  return parts.length > 0
-    ? `. ${parts.join(' and ')} are not in the pending request: re-run the incident after the decision to contain them`
+  const principals = delta.principals?.length
+    ? `. Principal(s) ${delta.principals.map(describePrincipal).join('; ')} are not in the pending request: their keys now fold into this incident, so their next signal after the decision asks for them`
     : '';
+  const buckets = delta.buckets.length
+    ? `. Bucket(s) ${delta.buckets.join(', ')} are not in the pending request: re-run the incident after the decision to contain them`
+    : '';
+  return `${principals}${buckets}`;
 }
 
 /** The new principals the incident has no room for, said in the timeline. */
