@@ -184,13 +184,17 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
 function namesProtected(arn: string, exempt: readonly string[]): boolean {
   if (exempt.includes(arn)) return true;
   if (!/[*?]/.test(arn)) return false;
-  const pattern = new RegExp(
-    `^${arn
-      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
-      .replace(/\*/g, '.*')
-      .replace(/\?/g, '.')}$`,
-  );
-  return exempt.some((protectedArn) => pattern.test(protectedArn));
+  // `user/*/jane` (any IAM path) also stands for `user/jane` (no path).
+  const forms = [arn, arn.replace('/*/', '/')];
+  return forms.some((form) => {
+    const pattern = new RegExp(
+      `^${form
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return exempt.some((protectedArn) => pattern.test(protectedArn));
+  });
 }
 
 /**
