@@ -172,4 +172,35 @@ describe('the incident Deny after a crafted principal is folded in', () => {
       ]),
     );
   });
+
+  it('anonymous callers and an identified principal in one incident: one statement each per bucket, by address and by ARN', async () => {
+    const seed = normalizeFinding(guardDutyEvent()).incident as Incident;
+    const bob = `arn:aws:iam::${HOME}:user/contractor-bob`;
+    const result = await plan({
+      ...seed,
+      principal: { type: 'Anonymous' },
+      sourceIps: ['203.0.113.50', '198.51.100.7'],
+      principals: [
+        { type: 'Anonymous' },
+        {
+          type: 'IAMUser',
+          arn: bob,
+          userName: 'contractor-bob',
+          accessKeyId: 'AKIA3EXAMPLEBOBK0001',
+          addedBy: { findingId: 'd8e0c3b4a5f66a7b', at: '2026-02-23T04:45:00.000Z' },
+        },
+      ],
+    });
+
+    const item = bucketDeny(result);
+    const sids = item.statements.map((statement) => statement.Sid);
+    expect(sids).toEqual(['IR20260223c4e6a8b0d2f4DenyPrincipal', 'IR20260223c4e6a8b0d2f4DenySourceIp']);
+    expect(denied(item.statements[0]).every((arn) => arn.endsWith('/contractor-bob'))).toBe(true);
+    const addresses = (item.statements[1] as { Condition?: { IpAddress?: Record<string, unknown> } }).Condition
+      ?.IpAddress?.['aws:SourceIp'];
+    expect([addresses].flat().sort()).toEqual(['198.51.100.7/32', '203.0.113.50/32']);
+    const policy = mergeStatements(original as never, item.statements as never).document;
+    expect(await read(`${bob}`, bob, HOME, policy)).toBe('ExplicitlyDenied');
+    expect(await read(`arn:aws:sts::${HOME}:assumed-role/analytics-reader/r`, ANALYTICS, HOME, policy)).toBe('Allowed');
+  });
 });
