@@ -141,6 +141,7 @@ describe('the incident Deny after a crafted principal is folded in', () => {
     expect(await read(`arn:aws:sts::${HOME}:assumed-role/BreakGlassAdmin/oncall`, BREAK_GLASS, HOME, policy)).not.toBe(
       'ExplicitlyDenied',
     );
+    expect(await read(JANE, JANE, HOME, policy)).toBe('ExplicitlyDenied');
   });
 
   it('an access key id alone adds nothing to the Deny and no credential action', async () => {
