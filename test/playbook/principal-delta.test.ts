@@ -83,6 +83,10 @@ describe('a different principal on the bucket of a contained incident', () => {
       [`denyBucketAccess ${BUCKET}`]: 'applied',
     });
     expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', [BOB_KEY]: 'Inactive' });
+    // The report names the second principal and the signal that brought it.
+    expect(delta?.reportMarkdown).toMatch(
+      /OTHER PRINCIPALS OF THE INCIDENT:\n\s+arn:aws:iam::123456789012:user\/contractor-bob \(IAMUser, key AKIA\.\.\.0001\); folded in from finding d8e0c3b4a5f66a7b1c2d3e4f5a6b7c8d/,
+    );
     expect(Object.keys(result.account.userInlinePolicies[BOB.userName] ?? {})).toEqual(['AWSRevokeOlderSessions']);
     // One statement of ours in the bucket, naming both; the policy grew by the new principal's entries only.
     const before = ours(alone.account.bucketPolicies[BUCKET]);

@@ -327,7 +327,7 @@ function otherPrincipals(incident: ReportInput['incident']): OtherPrincipal[] {
 export function otherPrincipalLine(other: OtherPrincipal): string {
   const key = other.accessKey ? `, key ${other.accessKey}` : '';
   const joined = other.addedBy ? `; folded in from finding ${other.addedBy.findingId} at ${other.addedBy.at}` : '';
-  return `${other.arn ?? '(no ARN)'} (${other.type}${key})${joined}${other.newInRequest ? ' (new to this incident, not yet contained)' : ''}`;
+  return `${other.arn ?? '(no ARN)'} (${other.type}${key})${joined}${other.newInRequest ? ' (new in this request)' : ''}`;
 }
 
 function signIn(facts: PrincipalFacts | undefined): string | undefined {
