@@ -128,4 +128,34 @@ describe('a different identified principal on an open incident’s bucket', () =
     expect((refused as Error).name).toBe('InvalidExecutionInput');
     expect(await store.getIncident(incidentId)).toEqual(before);
   });
+
+  it('a signal cannot present itself as folded in or as a delta request: those fields are dropped on arrival', async () => {
+    const clock = new SimClock(new Date('2026-02-23T10:00:00.000Z'));
+    const [detection] = await detect(
+      { Records: [dataEvent({ ip: '203.0.113.51', eventTime: '2026-02-23T10:00:00Z' })] },
+      { newTerms: new InMemoryNewTermsStore() },
+      { trustedAccounts: [] },
+    );
+    if (!detection) throw new Error('the anonymous read was not detected');
+    const crafted = {
+      ...detection,
+      incident: {
+        ...detection.incident,
+        buckets: [`b-${short()}`],
+        principal: {
+          ...detection.incident.principal,
+          addedBy: { findingId: 'f-crafted', at: '2026-02-23T10:00:00.000Z' },
+        },
+        delta: { findingId: 'f-crafted', at: '2026-02-23T10:00:00.000Z', buckets: [] },
+      },
+    };
+
+    const result = await register(detectionEnvelope(crafted), clock);
+
+    expect(result.status).toBe('open');
+    const record = await store.getIncident(result.incidentId as string);
+    expect(record?.incident.delta).toBeUndefined();
+    expect(record?.incident.principal.addedBy).toBeUndefined();
+    expect(result.incident?.delta).toBeUndefined();
+  });
 });
