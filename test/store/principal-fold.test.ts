@@ -4,6 +4,7 @@ import { detect } from '../../handlers/detect/dispatch.js';
 import { InMemoryNewTermsStore } from '../../handlers/detect/new-terms.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
 import { detectionEnvelope } from '../../handlers/shared/schemas/detection-envelope.js';
+import { MAX_PRINCIPALS } from '../../handlers/shared/schemas/incident.js';
 import type { LifecycleStore } from '../../handlers/shared/store/types.js';
 import { SimClock } from '../../local/clock.js';
 import { dataEvent } from '../support/detections.js';
@@ -157,5 +158,48 @@ describe('a different identified principal on an open incident’s bucket', () =
     expect(record?.incident.delta).toBeUndefined();
     expect(record?.incident.principal.addedBy).toBeUndefined();
     expect(result.incident?.delta).toBeUndefined();
+  });
+
+  it('two new principals racing on a contained incident: one asks, the other is named as not in that request', async () => {
+    const clock = new SimClock(new Date('2026-02-23T11:00:00.000Z'));
+    const bucket = `b-${short()}`;
+    const incidentId = await contained(await register(finding(`jane-${short()}`, [bucket]), clock), clock);
+
+    const racing = await Promise.all(
+      [`bob-${short()}`, `eve-${short()}`].map((user) => register(finding(user, [bucket]), clock)),
+    );
+
+    expect(racing.every((result) => result.incidentId === incidentId)).toBe(true);
+    expect(racing.filter((result) => result.delta === true)).toHaveLength(1);
+    expect(racing.filter((result) => result.status === 'linked')).toHaveLength(1);
+    const events = await store.listEvents(incidentId);
+    expect(events.filter((event) => /are not in the pending request/.test(event.text))).toHaveLength(1);
+    expect((await store.getIncident(incidentId))?.incident.principals).toHaveLength(2);
+  });
+
+  it('an incident already holding the most principals names the next one in its timeline instead of adding it', async () => {
+    const clock = new SimClock(new Date('2026-02-23T12:00:00.000Z'));
+    const bucket = `b-${short()}`;
+    const incidentId = await contained(await register(finding(`jane-${short()}`, [bucket]), clock), clock);
+    const record = await store.getIncident(incidentId);
+    if (!record) throw new Error('incident not stored');
+    const crowd = Array.from({ length: MAX_PRINCIPALS - 1 }, (_, n) => ({
+      type: 'IAMUser' as const,
+      userName: `user-${n}`,
+      arn: userArn(`user-${n}`),
+    }));
+    await store.updateIncident(incidentId, {
+      incident: { ...record.incident, principals: [record.incident.principal, ...crowd] },
+      updatedAt: clock.now().toISOString(),
+    });
+    const bob = `bob-${short()}`;
+
+    const result = await register(finding(bob, [bucket]), clock);
+
+    expect(result).toMatchObject({ status: 'linked', incidentId });
+    expect(result.delta).toBeUndefined();
+    expect((await store.getIncident(incidentId))?.incident.principals).toHaveLength(MAX_PRINCIPALS);
+    const events = await store.listEvents(incidentId);
+    expect(events.at(-1)?.text).toContain(`already holds ${MAX_PRINCIPALS} principals: ${userArn(bob)}`);
   });
 });
