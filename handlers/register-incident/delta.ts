@@ -48,12 +48,18 @@ export function identityOf(incident: Incident, principal: Principal): string | u
 
 /** The signal's principals the incident does not hold yet (unidentifiable ones are never added). */
 function newPrincipals(target: Incident, incident: Incident, at: string): Principal[] {
-  const held = new Set(principalsOf(target).map((principal) => identityOf(target, principal)));
+  // A principal is held by its identity, and also by its key (a later signal may name only the key).
+  const names = (of: Incident, principal: Principal) => [
+    identityOf(of, principal),
+    principal.accessKeyId ? `key:${principal.accessKeyId}` : undefined,
+  ];
+  const held = new Set(principalsOf(target).flatMap((principal) => names(target, principal)));
   const added: Principal[] = [];
   for (const principal of principalsOf(incident)) {
-    const identity = identityOf(incident, principal);
-    if (identity === undefined || held.has(identity)) continue;
+    const [identity, key] = names(incident, principal);
+    if (identity === undefined || held.has(identity) || (key !== undefined && held.has(key))) continue;
     held.add(identity);
+    if (key) held.add(key);
     const { addedBy: _ignored, ...named } = principal;
     added.push({ ...named, addedBy: { findingId: incident.findingId, at } });
   }
@@ -141,10 +147,10 @@ export function recordedWith(record: IncidentRecord, delta: Delta): Incident | u
  * of the incident's buckets.
  */
 export function foldedFor(target: IncidentRecord, incident: Incident, delta: Delta | undefined): string {
-  if (incident.principal.type === 'Anonymous' && target.incident.principal.type === 'Anonymous') {
+  const added = [...(delta?.principals ?? []), ...(delta?.principalsOver ?? [])];
+  if (incident.principal.type === 'Anonymous' && added.length === 0) {
     return `for anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`;
   }
-  const added = [...(delta?.principals ?? []), ...(delta?.principalsOver ?? [])];
   if (added.length === 0) return 'for the same principal and bucket';
   const shared = incident.buckets.filter((bucket) => target.incident.buckets.includes(bucket));
   return `for a different principal, NEW to this incident: ${added.map(describePrincipal).join('; ')}, on ${shared.length > 0 ? `bucket(s) ${shared.join(', ')}` : 'one of its buckets'}`;
