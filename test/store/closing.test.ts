@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
@@ -45,7 +45,13 @@ function record(incidentId: string, patch: Partial<IncidentRecord> = {}): Incide
   };
 }
 
-const finding = (principal: string, bucket: string, id: string) => bucketFinding(principal, bucket, id);
+/** `bucketFinding` with the principal's own access key (one key per user name, as IAM has it). */
+const finding = (principal: string, bucket: string, id: string) =>
+  withField(
+    bucketFinding(principal, bucket, id),
+    'detail.resource.accessKeyDetails.accessKeyId',
+    `AKIA${createHash('sha256').update(principal).digest('hex').slice(0, 16).toUpperCase()}`,
+  );
 
 /** The evidence bucket in memory, with `getObject` (closing rewrites the report). */
 function memoryEvidence(objects: Map<string, string>): EvidencePort {
