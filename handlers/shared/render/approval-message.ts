@@ -61,10 +61,11 @@ function principalText(view: IncidentView): string {
   );
   return [
     `*Principal* ${mrkdwn(subject.arn)} (${mrkdwn(subject.type)})${key}`,
-    ...(earlier.length ? [`*Also in this incident*\n${earlier.join('\n')}`] : []),
+    // The new principals first, so a long list of earlier ones can never cut them off.
     ...(fresh.length
       ? [`*New to this incident, not yet contained* (this request asks about it)\n${fresh.join('\n')}`]
       : []),
+    ...(earlier.length ? [`*Also in this incident*\n${earlier.join('\n')}`] : []),
     `*Source IPs* ${ips.join('; ') || 'unknown'}`,
   ].join('\n');
 }
