@@ -179,14 +179,20 @@ function burstOf(seedEvent: { detail: Record<string, unknown> }): { event: unkno
         const event = structuredClone(seedEvent) as {
           detail: {
             id: string;
-            resource: { accessKeyDetails: { userName: string; accessKeyId: string } };
-            service: { count: number };
+            resource: {
+              accessKeyDetails: { userName: string; accessKeyId: string };
+              s3BucketDetails: { name: string }[];
+            };
+            service: { count: number; action: { awsApiCallAction: { affectedResources: Record<string, string> } } };
           };
         };
         event.detail.id = `burst${String(p).padStart(2, '0')}f${String(f).padStart(2, '0')}`;
         event.detail.resource.accessKeyDetails.userName = `bench-user-${p}`;
         event.detail.resource.accessKeyDetails.accessKeyId = `AKIABENCH${String(p).padStart(11, '0')}`;
         event.detail.service.count = d + 1;
+        // One bucket per principal: another caller on an open incident's bucket would fold into it.
+        for (const bucket of event.detail.resource.s3BucketDetails) bucket.name = `bench-bucket-${p}`;
+        event.detail.service.action.awsApiCallAction.affectedResources = { 'AWS::S3::Bucket': `bench-bucket-${p}` };
         events.push({ event, executionName: `burst-${events.length + 1}` });
       }
     }

@@ -49,7 +49,33 @@ export function denySubject(
   isOurs: (accountId: string) => boolean = (accountId) => accountId === incident.accountId,
   cidrCollapseThreshold = DEFAULT_CIDR_COLLAPSE_THRESHOLD,
 ): DenySubject | undefined {
-  const principals = incident.principals ?? [incident.principal];
+  return denySubjects(incident, facts, isOurs, cidrCollapseThreshold)[0];
+}
+
+/**
+ * Every Deny an incident's principals need, one per kind of caller: the identified principals by
+ * ARN (or, when only their account is known, by account), and, when anonymous callers are among
+ * them (an anonymous flood and a key on one bucket are one incident), their addresses. Each is one
+ * statement per bucket under its own Sid, extended in place when a principal or address is added.
+ */
+export function denySubjects(
+  incident: Incident,
+  facts: PrincipalFacts | undefined,
+  isOurs: (accountId: string) => boolean = (accountId) => accountId === incident.accountId,
+  cidrCollapseThreshold = DEFAULT_CIDR_COLLAPSE_THRESHOLD,
+): DenySubject[] {
+  const principals = incident.principals?.length ? incident.principals : [incident.principal];
+  const named = byIdentity(principals, facts, isOurs);
+  const anonymous = principals.some((principal) => principal.type === 'Anonymous');
+  const byAddress = anonymous || !named ? bySourceIp(incident, cidrCollapseThreshold) : undefined;
+  return [named, byAddress].filter((subject): subject is DenySubject => subject !== undefined);
+}
+
+function byIdentity(
+  principals: readonly Principal[],
+  facts: PrincipalFacts | undefined,
+  isOurs: (accountId: string) => boolean,
+): DenySubject | undefined {
   const arns: string[] = [];
   const labels: string[] = [];
   const accounts = new Set<string>();
@@ -75,7 +101,7 @@ export function denySubject(
       label: `every principal of account ${list.join(', ')} (only the caller's account is known)`,
     };
   }
-  return bySourceIp(incident, cidrCollapseThreshold);
+  return undefined;
 }
 
 function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {

@@ -15,7 +15,14 @@ import type { AccountScope, S3Port } from '../shared/ports.js';
 import { principalOfType } from '../shared/render/words.js';
 import type { OurStatement } from '../shared/schemas/plan.js';
 import { isManagedAccount, ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
-import { type Draft, denySubject, type Planner, PRIVATE_ADDRESS_REASON } from './draft.js';
+import {
+  type DenySubject,
+  type Draft,
+  denySubject,
+  denySubjects,
+  type Planner,
+  PRIVATE_ADDRESS_REASON,
+} from './draft.js';
 
 /** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
 export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', Planner> = {
@@ -34,7 +41,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       settings.cidrCollapseThreshold,
     );
     const exempt = protectedRoleArns(settings);
-    const principalArns = subject?.principalArns?.filter((arn) => !exempt.includes(arn));
+    const principalArns = subject?.principalArns?.filter((arn) => !namesProtected(arn, exempt));
     for (const vpcEndpointId of settings.vpcEndpointIds) {
       const statements = refusedAsUnsafe(draft, 'restrictVpcEndpoint', vpcEndpointId, () =>
         endpointDenyStatements({
@@ -91,31 +98,28 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
   },
 
   async denyBucketAccess({ incident, incidentId, settings }, facts, draft, ports) {
-    const subject = denySubject(
-      incident,
-      facts,
-      (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
-      settings.cidrCollapseThreshold,
-    );
-    if (!subject) {
-      const { nonPublic } = sourceIpBlocks(incident.principal.type === 'Anonymous' ? incident.sourceIps : []);
-      draft.notPlanned.push({
-        action: 'denyBucketAccess',
-        reason:
-          nonPublic.length > 0
-            ? `the caller's only source addresses are private (${nonPublic.slice(0, 5).join(', ')}): ${PRIVATE_ADDRESS_REASON}`
-            : `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
-      });
-      return;
-    }
     const exempt = protectedRoleArns(settings);
-    const protectedHit = subject.principalArns?.find((arn) => exempt.includes(arn));
-    if (protectedHit) {
-      draft.notPlanned.push({
-        action: 'denyBucketAccess',
-        reason: `${protectedHit} is an exempt (IR, break-glass or responder) role`,
-      });
-      draft.recommendations.push(`The principal ${protectedHit} is exempt from our denies: contain it by hand.`);
+    const subjects = withoutProtected(
+      denySubjects(
+        incident,
+        facts,
+        (accountId) => isManagedAccount(settings, accountId, incident.accountId) || accountId === incident.accountId,
+        settings.cidrCollapseThreshold,
+      ),
+      exempt,
+      draft,
+    );
+    if (subjects.length === 0) {
+      if (!draft.notPlanned.some((entry) => entry.action === 'denyBucketAccess')) {
+        const { nonPublic } = sourceIpBlocks(incident.principal.type === 'Anonymous' ? incident.sourceIps : []);
+        draft.notPlanned.push({
+          action: 'denyBucketAccess',
+          reason:
+            nonPublic.length > 0
+              ? `the caller's only source addresses are private (${nonPublic.slice(0, 5).join(', ')}): ${PRIVATE_ADDRESS_REASON}`
+              : `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
+        });
+      }
       return;
     }
     if (incident.buckets.length === 0) {
@@ -123,20 +127,32 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
       return;
     }
     for (const bucket of incident.buckets) {
-      const statement = refusedAsUnsafe(draft, 'denyBucketAccess', bucket, () =>
-        bucketDenyStatement({
-          sid: statementSid(incidentId, subject.purpose),
-          bucket,
-          partition: incident.partition,
-          principalArns: subject.principalArns,
-          principalAccounts: subject.principalAccounts,
-          sourceIps: subject.sourceIps,
-          exemptArns: exempt,
-          ourAccounts: ourAccountIds(settings, incident.accountId),
-        }),
-      );
+      // One statement per kind of caller (by ARN, by address), each under its own Sid, rewritten in
+      // place when a principal or an address is added: never a second Deny for the same caller.
+      const statements: Statement[] = [];
+      const denied: string[] = [];
+      for (const subject of subjects) {
+        const statement = refusedAsUnsafe(draft, 'denyBucketAccess', bucket, () =>
+          bucketDenyStatement({
+            sid: statementSid(incidentId, subject.purpose),
+            bucket,
+            partition: incident.partition,
+            principalArns: subject.principalArns,
+            principalAccounts: subject.principalAccounts,
+            sourceIps: subject.sourceIps,
+            exemptArns: exempt,
+            ourAccounts: ourAccountIds(settings, incident.accountId),
+          }),
+        );
+        if (!statement) continue;
+        statements.push(statement);
+        denied.push(
+          `Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ' (and every address of the anonymous signals folded in by the time it is applied, same rule, same statement)' : ''}`,
+        );
+      }
+      const [statement] = statements;
       if (!statement) continue;
-      const statements: Statement[] = [statement];
+      const denies = statements.length;
       if (settings.denyNonVpcAccess && settings.vpcEndpointIds.length > 0) {
         statements.push(
           denyNonVpcStatement({
@@ -167,11 +183,58 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         sizeBefore: sizes.before,
         sizeAfter: sizes.after,
         limit: BUCKET_POLICY_LIMIT_BYTES,
-        summary: `Add Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ' (and every address of the anonymous signals folded in by the time it is applied, same rule, same statement)' : ''}${statements.length > 1 ? `, and ${statements[1]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
+        summary: `Add ${denied.join(', and ')}${statements.length > denies ? `, and ${statements[denies]?.Sid} (object reads only through ${settings.vpcEndpointIds.join(', ')})` : ''} (${sizes.note ?? `${sizes.before} → ${sizes.after} bytes of 20480`})${over}`,
       });
     }
   },
 };
+
+/**
+ * Whether a Deny target names a protected (IR, break-glass, responder) role: the role's own ARN, or
+ * a pattern we would write that matches it (the any-path form of an unconfirmed ARN).
+ */
+function namesProtected(arn: string, exempt: readonly string[]): boolean {
+  if (exempt.includes(arn)) return true;
+  if (!/[*?]/.test(arn)) return false;
+  // `user/*/jane` (any IAM path) also stands for `user/jane` (no path).
+  const forms = [arn, arn.replace('/*/', '/')];
+  return forms.some((form) => {
+    const pattern = new RegExp(
+      `^${form
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*/g, '.*')
+        .replace(/\?/g, '.')}$`,
+    );
+    return exempt.some((protectedArn) => pattern.test(protectedArn));
+  });
+}
+
+/**
+ * The Deny subjects with every protected role taken out: a crafted signal naming one (beside the
+ * real caller, or alone) never gets it denied, and never costs the other principals their Deny. Each
+ * one taken out is said, with a recommendation to contain it by hand.
+ */
+function withoutProtected(subjects: readonly DenySubject[], exempt: readonly string[], draft: Draft): DenySubject[] {
+  const kept: DenySubject[] = [];
+  for (const subject of subjects) {
+    const hits = subject.principalArns?.filter((arn) => namesProtected(arn, exempt)) ?? [];
+    for (const hit of hits.filter((arn) => exempt.includes(arn))) {
+      draft.notPlanned.push({
+        action: 'denyBucketAccess',
+        target: hit,
+        reason: `${hit} is an exempt (IR, break-glass or responder) role`,
+      });
+      draft.recommendations.push(`The principal ${hit} is exempt from our denies: contain it by hand.`);
+    }
+    if (hits.length === 0) {
+      kept.push(subject);
+      continue;
+    }
+    const principalArns = subject.principalArns?.filter((arn) => !hits.includes(arn)) ?? [];
+    if (principalArns.length > 0) kept.push({ ...subject, principalArns, label: principalArns.join(', ') });
+  }
+  return kept;
+}
 
 /**
  * Builds a policy's statements, or, when the builder refuses them as unsafe (a Deny that would name

@@ -17,7 +17,20 @@ import { normalizeFinding } from '../shared/schemas/normalize.js';
 import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
 import { capNewIncident, previousIncident } from './cap.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
-import { actionsInEffect, DELTA_AFTER, type Delta, deltaOf, describeDelta, widened } from './delta.js';
+import {
+  actionsInEffect,
+  asksFor,
+  asSignal,
+  DELTA_AFTER,
+  type Delta,
+  deltaOf,
+  describeDelta,
+  foldedFor,
+  notInRequest,
+  overflowNote,
+  recordedWith,
+  widened,
+} from './delta.js';
 import { queueWhilePending, takeQueued } from './queue.js';
 import { refreshApproval } from './refresh.js';
 import {
@@ -62,7 +75,7 @@ export const registerIncident = task({
     if (normalized.status === 'ignored') {
       return { status: 'ignored', reason: normalized.reason, incident: normalized.incident, previouslyApplied: [] };
     }
-    return register(normalized.incident, input, ports);
+    return register(asSignal(normalized.incident), input, ports);
   },
 });
 
@@ -307,34 +320,30 @@ async function foldInto(
 ): Promise<Registration> {
   const { incidentId } = target;
   const anonymous = incident.principal.type === 'Anonymous';
-  const adds = deltaOf(target, incident);
+  const adds = deltaOf(target, incident, at);
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
   // conditional reopen wins asks; the other folds into that request like any pending one.
-  let delta = DELTA_AFTER.has(target.status) && adds ? await reopen(target, adds, at, ports) : undefined;
+  let delta = DELTA_AFTER.has(target.status) && asksFor(adds) ? await reopen(target, adds, at, ports) : undefined;
   // What arrives while a request is pending and is not in it is queued, asked after the decision
   // (queue.ts); when the phase ended meanwhile, it is asked like after a containment.
   const pending = OPEN_STATUSES.has(target.status) || (DELTA_AFTER.has(target.status) && !delta);
   const queued =
     pending && adds ? await queueWhilePending({ record, adds, findingId: incident.findingId, at }, ports) : undefined;
-  if (queued?.outcome === 'not-pending' && adds && DELTA_AFTER.has(queued.record.status)) {
+  if (queued?.outcome === 'not-pending' && asksFor(adds) && DELTA_AFTER.has(queued.record.status)) {
     delta = await reopen(queued.record, adds, at, ports);
   }
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
-  const who = capReason
-    ? `(${capReason})`
-    : anonymous
-      ? `for anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`
-      : 'for the same principal and bucket';
+  const who = capReason ? `(${capReason})` : foldedFor(target, incident, adds);
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
   const text = delta
-    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`
+    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only${overflowNote(adds)}`
     : queued?.text
-      ? `${folded}. ${queued.text}`
-      : `${folded}; no new approval`;
+      ? `${folded}. ${queued.text}${overflowNote(adds)}`
+      : `${folded}; no new approval${pending ? notInRequest(adds) : ''}${overflowNote(adds)}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'folded-in',
@@ -349,7 +358,7 @@ async function foldInto(
     status: 'linked',
     incidentId,
     incident,
-    reason: capReason ?? `folded into open incident ${incidentId}: same principal and bucket`,
+    reason: capReason ?? `folded into open incident ${incidentId}: ${who}`,
     previouslyApplied: [],
   };
 }
@@ -384,10 +393,10 @@ async function reopen(
   at: string,
   ports: RegisterPorts,
 ): Promise<Delta | undefined> {
-  const buckets = widened(target, delta).buckets;
+  const incident = recordedWith(target, delta);
   const reopened = await ports.store.reopenForDelta(target.incidentId, [...DELTA_AFTER], {
     updatedAt: at,
-    ...(delta.buckets.length > 0 ? { incident: { ...target.incident, buckets } } : {}),
+    ...(incident ? { incident } : {}),
   });
   return reopened ? delta : undefined;
 }

@@ -60,19 +60,39 @@ function canonicalArn(incident: Incident): string | undefined {
   }
 }
 
+/** The middle part of a bucket-wide key (`<accountId>#bucket#<bucket>`); no principal key is `bucket`. */
+const BUCKET_WIDE = 'bucket';
+
+/** Whether a correlation key is a bucket-wide one (held by the open incident of the bucket, whoever the caller). */
+export function isBucketWide(key: string): boolean {
+  return key.split('#')[1] === BUCKET_WIDE;
+}
+
 /**
- * The `CORRELATION#` keys of a signal: first `<accountId>#<principal key>` (an identified
- * principal: a signal for it on another bucket folds into its open incident too), then
- * `<accountId>#<principal key>#<bucket>`, one per bucket in name order (`*` when it names none), so
- * two signals of one principal always race on the same key first. Anonymous callers have no
- * principal-wide key: they correlate by bucket only. Empty when the principal is unknown.
+ * The `CORRELATION#` keys of a signal, in the order they decide where it folds (the first key held
+ * by an open incident wins):
+ * 1. `<accountId>#<principal key>` (an identified principal: a signal for it on another bucket
+ *    folds into its open incident, so a principal's signals stay together);
+ * 2. `<accountId>#<principal key>#<bucket>`, one per bucket in name order (`*` when it names none),
+ *    so two signals of one principal always race on the same key first; anonymous callers have
+ *    only these (`anonymous`), by bucket;
+ * 3. `<accountId>#bucket#<bucket>`, one per named bucket in name order: the bucket's open incident,
+ *    whoever it is for (another key, another role, anonymous callers), so a different caller on one
+ *    of its buckets folds into it. The first open incident on a bucket holds this key; of two open
+ *    incidents on two of the signal's buckets, the one on the first bucket by name wins.
+ * Empty when the principal is unknown: such signals are never folded.
  */
 export function correlationKeys(incident: Incident): string[] {
   const principal = principalKey(incident);
   if (!principal) return [];
-  const buckets = incident.buckets.length > 0 ? [...new Set(incident.buckets)].sort() : ['*'];
+  const named = [...new Set(incident.buckets)].sort();
+  const buckets = named.length > 0 ? named : ['*'];
   const wide = principal === 'anonymous' || principal.startsWith('ip:') ? [] : [`${incident.accountId}#${principal}`];
-  return [...wide, ...buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`)];
+  return [
+    ...wide,
+    ...buckets.map((bucket) => `${incident.accountId}#${principal}#${bucket}`),
+    ...named.map((bucket) => `${incident.accountId}#${BUCKET_WIDE}#${bucket}`),
+  ];
 }
 
 export type Correlation =
@@ -102,8 +122,10 @@ export async function correlate(
   for (const key of args.keys) {
     for (let attempt = 1; ; attempt += 1) {
       const claim = await store.claimCorrelation({ key, incidentId: args.incidentId, expiresAt, now });
+      // Only the caller's own keys name the incident a new one follows, never another caller's.
+      const own = !isBucketWide(key);
       if (claim.outcome === 'claimed') {
-        previousIncidentId ??= claim.previousIncidentId;
+        if (own) previousIncidentId ??= claim.previousIncidentId;
         claimed.push(key);
         break;
       }
@@ -129,7 +151,7 @@ export async function correlate(
         previousIncidentId: holder?.incidentId,
       });
       if (taken) {
-        previousIncidentId ??= holder?.incidentId;
+        if (own) previousIncidentId ??= holder?.incidentId;
         claimed.push(key);
         break;
       }

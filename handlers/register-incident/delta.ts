@@ -1,7 +1,9 @@
-import type { Incident } from '../shared/schemas/incident.js';
+import { maskKey } from '../shared/ids.js';
+import { type Incident, MAX_PRINCIPALS, type Principal } from '../shared/schemas/incident.js';
 import type { ActionResult } from '../shared/schemas/plan.js';
 import { knownSourceIps } from '../shared/source-ip-deny.js';
 import type { IncidentRecord, IncidentStatus, IncidentStore } from '../shared/store/types.js';
+import { principalKey } from './correlate.js';
 
 /**
  * Statuses after which a folded-in signal that adds something not yet contained asks for just that
@@ -14,29 +16,185 @@ export const DELTA_AFTER: ReadonlySet<IncidentStatus> = new Set(['contained', 'p
 /** The incident schema's bound on `sourceIps`. */
 export const MAX_INCIDENT_SOURCE_IPS = 1000;
 
-/** What a signal adds to an incident: buckets it does not name, and (anonymous) addresses it does not know. */
+/**
+ * What a signal adds to an incident: buckets it does not name, (anonymous) addresses it does not
+ * know, and principals it does not hold yet (another key, another role, another account's identity,
+ * or anonymous callers), each marked with the signal that brought it.
+ */
 export interface Delta {
   readonly buckets: string[];
   readonly addresses: string[];
+  readonly principals?: Principal[];
+  /** The signal that brought the delta, and when it was folded in. */
+  readonly findingId?: string;
+  readonly at?: string;
+  /** New principals the incident has no room for (`MAX_PRINCIPALS`): said in the timeline, not planned. */
+  readonly principalsOver?: Principal[];
+}
+
+/** Every principal an incident holds, `principal` first. */
+export function principalsOf(incident: Incident): Principal[] {
+  return incident.principals?.length ? incident.principals : [incident.principal];
+}
+
+/**
+ * The identity a principal is contained as: its canonical ARN (the role for a role session), else
+ * its access key id; every anonymous caller is one (`anonymous`). Undefined when nothing identifies it.
+ */
+export function identityOf(incident: Incident, principal: Principal): string | undefined {
+  if (principal.type === 'Anonymous') return 'anonymous';
+  return principalKey({ ...incident, principal });
+}
+
+/** The signal's principals the incident does not hold yet (unidentifiable ones are never added). */
+function newPrincipals(target: Incident, incident: Incident, at: string): Principal[] {
+  // A principal is held by its identity, and also by its key (a later signal may name only the key).
+  const names = (of: Incident, principal: Principal) => [
+    identityOf(of, principal),
+    principal.accessKeyId ? `key:${principal.accessKeyId}` : undefined,
+  ];
+  const held = new Set(principalsOf(target).flatMap((principal) => names(target, principal)));
+  const added: Principal[] = [];
+  for (const principal of principalsOf(incident)) {
+    const [identity, key] = names(incident, principal);
+    if (identity === undefined || held.has(identity) || (key !== undefined && held.has(key))) continue;
+    held.add(identity);
+    if (key) held.add(key);
+    const { addedBy: _ignored, ...named } = principal;
+    added.push({ ...named, addedBy: { findingId: incident.findingId, at } });
+  }
+  return added;
 }
 
 /** The delta a signal brings to the incident it folds into; undefined when it adds nothing. */
-export function deltaOf(target: IncidentRecord, incident: Incident): Delta | undefined {
+export function deltaOf(target: IncidentRecord, incident: Incident, at = incident.lastSeen): Delta | undefined {
   const buckets = [...new Set(incident.buckets)].filter((bucket) => !target.incident.buckets.includes(bucket));
   const known = new Set(knownSourceIps(target));
   const addresses =
     incident.principal.type === 'Anonymous' ? [...new Set(incident.sourceIps)].filter((ip) => !known.has(ip)) : [];
-  return buckets.length > 0 || addresses.length > 0 ? { buckets, addresses } : undefined;
+  const fresh = newPrincipals(target.incident, incident, at);
+  const room = Math.max(0, MAX_PRINCIPALS - principalsOf(target.incident).length);
+  const principals = fresh.slice(0, room);
+  const over = fresh.slice(room);
+  if (buckets.length === 0 && addresses.length === 0 && fresh.length === 0) return undefined;
+  return {
+    buckets,
+    addresses,
+    principals,
+    findingId: incident.findingId,
+    at,
+    ...(over.length > 0 ? { principalsOver: over } : {}),
+  };
 }
 
-/** The incident as its next plan sees it: its buckets with the delta's, every address it knows. */
+/**
+ * The principals of the incident with the delta's added, `principal` first, or undefined when they
+ * would pass the schema's bound (`MAX_PRINCIPALS`): the incident is then left as it is and the new
+ * principal is said in the timeline, never dropped silently.
+ */
+export function withPrincipals(incident: Incident, added: readonly Principal[] = []): Principal[] | undefined {
+  const current = principalsOf(incident);
+  // A principal already held (or queued twice by signals folding in during one request) is added once.
+  const held = new Set(current.map((principal) => identityOf(incident, principal)));
+  const fresh = added.filter((principal) => {
+    const identity = identityOf(incident, principal);
+    if (identity === undefined || held.has(identity)) return false;
+    held.add(identity);
+    return true;
+  });
+  if (fresh.length === 0) return incident.principals;
+  if (current.length + fresh.length > MAX_PRINCIPALS) return undefined;
+  return [...current, ...fresh];
+}
+
+/** The incident as its next plan sees it: its buckets and principals with the delta's, every address it knows. */
 export function widened(record: IncidentRecord, delta?: Delta): Incident {
-  const buckets = [...record.incident.buckets, ...(delta?.buckets ?? [])];
+  const buckets = [
+    ...record.incident.buckets,
+    ...(delta?.buckets ?? []).filter((b) => !record.incident.buckets.includes(b)),
+  ];
   const addresses = record.signalSourceIps?.length ? knownSourceIps(record) : record.incident.sourceIps;
+  const principals = withPrincipals(record.incident, delta?.principals) ?? record.incident.principals;
+  const marker =
+    delta?.findingId && delta.at ? { findingId: delta.findingId, at: delta.at, buckets: delta.buckets } : undefined;
+  const { delta: _stale, ...stored } = record.incident;
   return {
-    ...record.incident,
+    ...stored,
     buckets,
     sourceIps: addresses.slice(0, MAX_INCIDENT_SOURCE_IPS),
+    ...(principals ? { principals } : {}),
+    ...(marker ? { delta: marker } : {}),
+  };
+}
+
+/** Whether a delta is asked for: something to contain beyond the principals the incident has no room for. */
+export function asksFor(delta: Delta | undefined): delta is Delta {
+  return (
+    delta !== undefined &&
+    (delta.buckets.length > 0 || delta.addresses.length > 0 || (delta.principals?.length ?? 0) > 0)
+  );
+}
+
+/**
+ * The record's incident with the delta's buckets and principals, as a delta request writes it when
+ * it reopens the incident; undefined when the delta adds neither.
+ */
+export function recordedWith(record: IncidentRecord, delta: Delta): Incident | undefined {
+  const buckets = delta.buckets.filter((bucket) => !record.incident.buckets.includes(bucket));
+  const principals = delta.principals?.length ? withPrincipals(record.incident, delta.principals) : undefined;
+  if (buckets.length === 0 && !principals) return undefined;
+  return {
+    ...record.incident,
+    buckets: [...record.incident.buckets, ...buckets],
+    ...(principals ? { principals } : {}),
+  };
+}
+
+/**
+ * How a folded-in signal is described: the same caller, or a different one (named as new) on one
+ * of the incident's buckets.
+ */
+export function foldedFor(target: IncidentRecord, incident: Incident, delta: Delta | undefined): string {
+  const added = [...(delta?.principals ?? []), ...(delta?.principalsOver ?? [])];
+  if (incident.principal.type === 'Anonymous' && added.length === 0) {
+    return `for anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`;
+  }
+  if (added.length === 0) return 'for the same principal and bucket';
+  const shared = incident.buckets.filter((bucket) => target.incident.buckets.includes(bucket));
+  return `for a different principal, NEW to this incident: ${added.map(describePrincipal).join('; ')}, on ${shared.length > 0 ? `bucket(s) ${shared.join(', ')}` : 'one of its buckets'}`;
+}
+
+/** What a pending request does not include from the signal (the delta arrived while it was pending). */
+export function notInRequest(delta: Delta | undefined): string {
+  if (!delta) return '';
+  const principals = delta.principals?.length
+    ? `. Principal(s) ${delta.principals.map(describePrincipal).join('; ')} are not in the pending request: their keys now fold into this incident, so their next signal after the decision asks for them`
+    : '';
+  const buckets = delta.buckets.length
+    ? `. Bucket(s) ${delta.buckets.join(', ')} are not in the pending request: re-run the incident after the decision to contain them`
+    : '';
+  return `${principals}${buckets}`;
+}
+
+/** The new principals the incident has no room for, said in the timeline. */
+export function overflowNote(delta: Delta | undefined): string {
+  const over = delta?.principalsOver ?? [];
+  return over.length > 0
+    ? `. The incident already holds ${MAX_PRINCIPALS} principals: ${over.map(describePrincipal).join('; ')} cannot be added to it; contain by hand`
+    : '';
+}
+
+/**
+ * A signal as it arrives: the fields only registration may set (`addedBy`, `delta`) are dropped,
+ * so a crafted signal cannot present a principal as folded in or a request as a delta.
+ */
+export function asSignal(incident: Incident): Incident {
+  const { delta: _delta, ...signal } = incident;
+  const strip = ({ addedBy: _addedBy, ...principal }: Principal): Principal => principal;
+  return {
+    ...signal,
+    principal: strip(signal.principal),
+    ...(signal.principals ? { principals: signal.principals.map(strip) } : {}),
   };
 }
 
@@ -65,6 +223,12 @@ export async function actionsInEffect(record: IncidentRecord, store: IncidentSto
 /** One line for the timeline and the thread: what the delta adds. */
 export function describeDelta(delta: Delta): string {
   const parts: string[] = [];
+  const principals = delta.principals ?? [];
+  if (principals.length > 0) {
+    parts.push(
+      `new principal(s) ${principals.slice(0, 3).map(describePrincipal).join('; ')}${principals.length > 3 ? ` and ${principals.length - 3} more` : ''}`,
+    );
+  }
   if (delta.buckets.length > 0) parts.push(`bucket(s) ${delta.buckets.join(', ')}`);
   if (delta.addresses.length > 0) {
     const shown = delta.addresses.slice(0, 3).join(', ');
@@ -73,4 +237,17 @@ export function describeDelta(delta: Delta): string {
     );
   }
   return parts.join(' and ');
+}
+
+/** A principal named for people: its ARN (the role for a session), its key, its account. */
+export function describePrincipal(principal: Principal): string {
+  if (principal.type === 'Anonymous') return 'anonymous callers';
+  const who =
+    principal.sessionIssuer ??
+    principal.arn ??
+    (principal.userName ? `${principal.type} ${principal.userName}` : principal.type);
+  const key = principal.accessKeyId ? ` (key ${maskKey(principal.accessKeyId)})` : '';
+  const account =
+    principal.accountId && !who.includes(`:${principal.accountId}:`) ? ` in account ${principal.accountId}` : '';
+  return `${who}${key}${account}`;
 }

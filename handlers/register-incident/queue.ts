@@ -48,9 +48,12 @@ export function namesOf(names: readonly string[]): string {
 const bucketsOf = (delta: Readonly<Record<string, unknown>>): string[] =>
   Array.isArray(delta.buckets) ? delta.buckets.filter((bucket): bucket is string => typeof bucket === 'string') : [];
 
-/** Whether a delta holds anything besides addresses (those are read from the incident when applied). */
+/** Fields of a delta that are never asked for: addresses (the Deny reads them from the incident when applied), and principals the incident has no room for. */
+const NOT_ASKED = new Set(['addresses', 'principalsOver']);
+
+/** Whether a delta holds anything to ask for. */
 function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
-  return Object.entries(delta).some(([field, value]) => field !== 'addresses' && Array.isArray(value) && value.length);
+  return Object.entries(delta).some(([field, value]) => !NOT_ASKED.has(field) && Array.isArray(value) && value.length);
 }
 
 /**
@@ -154,7 +157,7 @@ export function roundOf(
     buckets.push(...fresh.slice(0, room));
     // Fields other than buckets and addresses (added by later kinds of delta) ride along, merged.
     for (const [field, value] of Object.entries(entry.delta)) {
-      if (field === 'buckets' || field === 'addresses' || !Array.isArray(value)) continue;
+      if (field === 'buckets' || NOT_ASKED.has(field) || !Array.isArray(value)) continue;
       const into = merged[field] ?? [];
       merged[field] = into;
       for (const item of value) {

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
@@ -45,7 +45,13 @@ function record(incidentId: string, patch: Partial<IncidentRecord> = {}): Incide
   };
 }
 
-const finding = (principal: string, bucket: string, id: string) => bucketFinding(principal, bucket, id);
+/** `bucketFinding` with the principal's own access key (one key per user name, as IAM has it). */
+const finding = (principal: string, bucket: string, id: string) =>
+  withField(
+    bucketFinding(principal, bucket, id),
+    'detail.resource.accessKeyDetails.accessKeyId',
+    `AKIA${createHash('sha256').update(principal).digest('hex').slice(0, 16).toUpperCase()}`,
+  );
 
 /** The evidence bucket in memory, with `getObject` (closing rewrites the report). */
 function memoryEvidence(objects: Map<string, string>): EvidencePort {
@@ -476,7 +482,7 @@ describe('the new-incident cap per bucket', () => {
     expect(nextWindow).toEqual({ outcome: 'counted', count: 1, windowStart: at(61) });
   });
 
-  it('new signals from many outside principals on one bucket: the cap opens, the excess is linked into the latest, none dropped', async () => {
+  it('new signals from many outside principals on one bucket: one incident, the others folded into it as new principals, none dropped', async () => {
     const clock = new SimClock(new Date(T0));
     const settings = { ...testSettings(), maxNewIncidentsPerBucket: 3, correlationWindowMinutes: 60 };
     const bucket = `bucket-${short()}`;
@@ -489,30 +495,31 @@ describe('the new-incident cap per bucket', () => {
 
     const opened = results.filter((result) => result.status === 'open');
     const linked = results.filter((result) => result.status === 'linked');
-    expect(opened).toHaveLength(3);
-    expect(linked).toHaveLength(3);
-    const latest = opened[2]?.incidentId;
-    expect(linked.map((result) => result.incidentId)).toEqual([latest, latest, latest]);
-    expect(linked[0]).toMatchObject({ reason: expect.stringContaining('cap of 3 new incidents per 60 minutes') });
-    const held = await store.getIncident(latest as string);
-    expect(held?.findingIds).toHaveLength(4);
+    expect(opened).toHaveLength(1);
+    expect(linked).toHaveLength(5);
+    const first = opened[0]?.incidentId as string;
+    expect(new Set(linked.map((result) => result.incidentId))).toEqual(new Set([first]));
+    expect(linked.every((result) => /different principal, NEW to this incident/.test(result.reason ?? ''))).toBe(true);
+    expect((await store.getIncident(first))?.findingIds).toHaveLength(6);
   });
 
-  it('an identity of our own account is never capped: each opens its own incident and its own approval', async () => {
+  it('an identity of our own account on the bucket of a pending incident is named as new and left out of that request', async () => {
     const clock = new SimClock(new Date(T0));
     const settings = { ...testSettings(), maxNewIncidentsPerBucket: 2, correlationWindowMinutes: 60 };
     const bucket = `bucket-${short()}`;
-    for (let n = 0; n < 2; n += 1) {
-      const principal = `user-${short()}`;
-      await register(outsider(principal, bucket), `exec-${principal}`, clock, settings);
-    }
-    const results: Registration[] = [];
-    for (let n = 0; n < 3; n += 1) {
-      const principal = `user-${short()}`;
-      results.push(await register(finding(principal, bucket, `f-${principal}`), `exec-${principal}`, clock, settings));
-    }
+    const opened = await register(outsider(`user-${short()}`, bucket), `exec-${short()}`, clock, settings);
+    const ours = `user-${short()}`;
 
-    expect(results.map((result) => result.status)).toEqual(['open', 'open', 'open']);
+    const result = await register(finding(ours, bucket, `f-${ours}`), `exec-${ours}`, clock, settings);
+
+    expect(result).toMatchObject({ status: 'linked', incidentId: opened.incidentId });
+    expect(result.delta).toBeUndefined();
+    const events = await store.listEvents(opened.incidentId as string);
+    const folded = events.find((event) => event.kind === 'folded-in');
+    expect(folded?.text).toContain(`NEW to this incident: arn:aws:iam::123456789012:user/${ours}`);
+    expect(folded?.text).toContain('are not in the pending request');
+    // Nothing of it is planned until it is asked: the incident still names only its first principal.
+    expect((await store.getIncident(opened.incidentId as string))?.incident.principals).toBeUndefined();
   });
 });
 

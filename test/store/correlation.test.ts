@@ -130,7 +130,7 @@ describe('the CORRELATION# claim', () => {
 describe('principal keys', () => {
   const base = normalizeFinding(guardDutyEvent()).incident as Incident;
 
-  it('agree between GuardDuty (no IAM path) and CloudTrail (with the path), and key a role session by its role', () => {
+  it('agree between GuardDuty (no IAM path) and CloudTrail (with the path), key a role session by its role, and end with one bucket-wide key per bucket', () => {
     const fromTrail: Incident = {
       ...base,
       principal: { ...base.principal, arn: 'arn:aws:iam::123456789012:user/engineering/developer-jane' },
@@ -152,6 +152,8 @@ describe('principal keys', () => {
       '123456789012#arn:aws:iam::123456789012:user/developer-jane',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#a',
       '123456789012#arn:aws:iam::123456789012:user/developer-jane#b',
+      '123456789012#bucket#a',
+      '123456789012#bucket#b',
     ]);
   });
 
@@ -170,6 +172,7 @@ describe('principal keys', () => {
     );
     expect(correlationKeys(anonymous(['203.0.113.9'], ['public-assets']))).toEqual([
       '123456789012#anonymous#public-assets',
+      '123456789012#bucket#public-assets',
     ]);
     expect(principalKey(anonymous(['203.0.113.9', '198.51.100.1'], []))).toBe('ip:198.51.100.1');
     expect(correlationKeys({ ...base, principal: { type: 'Unknown' }, buckets: [] })).toEqual([]);

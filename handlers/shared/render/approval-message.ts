@@ -3,6 +3,7 @@ import type { Incident } from '../schemas/incident.js';
 import type { Plan, PlanItem } from '../schemas/plan.js';
 import { mrkdwn, mrkdwnCode, oneLine } from './escape.js';
 import { planItemLines } from './plan-lines.js';
+import { otherPrincipalLine } from './report.js';
 import { ACTION_IDS, ACTION_LABELS, firstLines, SLACK_LIMITS, section, truncate } from './slack-blocks.js';
 import { type IncidentView, incidentView } from './view-model.js';
 
@@ -49,7 +50,24 @@ function principalText(view: IncidentView): string {
   const ips = listed(subject.sourceIps, ({ ip, where }) =>
     where.length ? `${mrkdwn(ip)} (${where.map(mrkdwn).join(', ')})` : mrkdwn(ip),
   );
-  return `*Principal* ${mrkdwn(subject.arn)} (${mrkdwn(subject.type)})${key}\n*Source IPs* ${ips.join('; ') || 'unknown'}`;
+  const others = view.otherPrincipals ?? [];
+  const fresh = listed(
+    others.filter((other) => other.newInRequest),
+    (other) => `• ${mrkdwn(otherPrincipalLine({ ...other, newInRequest: false }))}`,
+  );
+  const earlier = listed(
+    others.filter((other) => !other.newInRequest),
+    (other) => `• ${mrkdwn(otherPrincipalLine(other))}`,
+  );
+  return [
+    `*Principal* ${mrkdwn(subject.arn)} (${mrkdwn(subject.type)})${key}`,
+    // The new principals first, so a long list of earlier ones can never cut them off.
+    ...(fresh.length
+      ? [`*New to this incident, not yet contained* (this request asks about it)\n${fresh.join('\n')}`]
+      : []),
+    ...(earlier.length ? [`*Also in this incident*\n${earlier.join('\n')}`] : []),
+    `*Source IPs* ${ips.join('; ') || 'unknown'}`,
+  ].join('\n');
 }
 
 function bucketsText(view: IncidentView): string {

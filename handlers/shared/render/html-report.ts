@@ -1,6 +1,6 @@
 import { formatBytes } from '../format.js';
 import { escapeHtml } from './escape.js';
-import type { Report, TimelineKind } from './report.js';
+import { otherPrincipalLine, type Report, type TimelineKind } from './report.js';
 
 const esc = escapeHtml;
 
@@ -191,6 +191,9 @@ export function renderHtmlReport(report: Report): string {
       principal.signIn ? row('Sign-in', esc(principal.signIn)) : '',
       principal.recentKeys.length ? row('Keys created recently', list(principal.recentKeys, '')) : '',
       principal.otherKeys.length ? row('Other keys (not touched)', list(principal.otherKeys, '')) : '',
+      report.otherPrincipals?.length
+        ? row('Other principals', list(report.otherPrincipals.map(otherPrincipalLine), ''))
+        : '',
     ].join('')}</table>`,
     '<h2>Data impact</h2>',
     `<table>${[

@@ -1,6 +1,6 @@
 import { formatBytes } from '../format.js';
 import { markdownLine } from './escape.js';
-import type { Report } from './report.js';
+import { otherPrincipalLine, type Report } from './report.js';
 
 export { formatBytes };
 
@@ -49,6 +49,10 @@ export function renderReport(report: Report): string {
     add(`  Keys created recently (possible persistence): ${report.principal.recentKeys.join(', ')}`);
   if (report.principal.otherKeys.length)
     add(`  Other keys of the user (not touched): ${report.principal.otherKeys.join('; ')}`);
+  if (report.otherPrincipals?.length) {
+    add('', 'OTHER PRINCIPALS OF THE INCIDENT:');
+    for (const other of report.otherPrincipals) add(`  ${otherPrincipalLine(other)}`);
+  }
 
   const impact = report.impact;
   add('', 'DATA IMPACT ASSESSMENT:');

@@ -65,6 +65,12 @@ export interface Report {
     /** Keys created shortly before or during the incident: possible persistence. */
     recentKeys: string[];
   };
+  /**
+   * The incident's other principals (an attack sequence's actors, or a different caller folded in
+   * on one of its buckets), in the order they joined; `newInRequest` marks those a delta request
+   * is asking about for the first time.
+   */
+  readonly otherPrincipals?: readonly OtherPrincipal[];
   readonly impact: {
     buckets: string[];
     objectsDownloaded?: number;
@@ -222,6 +228,7 @@ export function buildReport(input: ReportInput): Report {
           `${maskKey(key.accessKeyId)} (${key.status}${key.createDate ? `, created ${key.createDate}` : ''}${key.lastUsedDate ? `, last used ${key.lastUsedDate}` : ''})`,
       ),
     },
+    otherPrincipals: otherPrincipals(incident),
     impact: {
       buckets: dataEvents?.byBucket.length ? dataEvents.byBucket.map((entry) => entry.bucket) : incident.buckets,
       objectsDownloaded: dataEvents?.objectsRead,
@@ -293,6 +300,35 @@ function unavailableParts(value: unknown, found: string[] = []): string[] {
     for (const item of Object.values(value)) unavailableParts(item, found);
   }
   return found;
+}
+
+/** A principal of the incident besides the first, as people read it. */
+export interface OtherPrincipal {
+  readonly arn?: string;
+  readonly type: string;
+  readonly accessKey?: string;
+  /** The signal that folded it in, and when; absent for a principal the incident opened with. */
+  readonly addedBy?: { readonly findingId: string; readonly at: string };
+  readonly newInRequest: boolean;
+}
+
+function otherPrincipals(incident: ReportInput['incident']): OtherPrincipal[] {
+  const deltaFinding = incident.delta?.findingId;
+  return (incident.principals ?? []).slice(1).map((principal) => ({
+    arn:
+      principal.arn ?? principal.sessionIssuer ?? (principal.accountId ? `account ${principal.accountId}` : undefined),
+    type: principal.type,
+    accessKey: principal.accessKeyId ? maskKey(principal.accessKeyId) : undefined,
+    addedBy: principal.addedBy,
+    newInRequest: deltaFinding !== undefined && principal.addedBy?.findingId === deltaFinding,
+  }));
+}
+
+/** One line naming another principal of the incident: ARN, type, key, and how it joined. */
+export function otherPrincipalLine(other: OtherPrincipal): string {
+  const key = other.accessKey ? `, key ${other.accessKey}` : '';
+  const joined = other.addedBy ? `; folded in from finding ${other.addedBy.findingId} at ${other.addedBy.at}` : '';
+  return `${other.arn ?? '(no ARN)'} (${other.type}${key})${joined}${other.newInRequest ? ' (new in this request)' : ''}`;
 }
 
 function signIn(facts: PrincipalFacts | undefined): string | undefined {

@@ -17,6 +17,8 @@ import {
  */
 export const MAX_PRINCIPALS = 25;
 
+const FindingId = z.string().regex(/^[\w.:/-]{1,300}$/, 'must be a finding id');
+
 export const PrincipalType = z.enum([
   'IAMUser',
   'AssumedRole',
@@ -45,6 +47,12 @@ export const Principal = z.object({
    * finding's. The ARNs above are built in this account.
    */
   accountId: AccountId.optional(),
+  /**
+   * A principal folded into an open incident by a later signal (another key, another role, another
+   * account's identity on one of its buckets): that signal's finding id and when it was folded in.
+   * Absent on the principal(s) the incident opened with.
+   */
+  addedBy: z.object({ findingId: FindingId, at: z.iso.datetime() }).optional(),
 });
 export type Principal = z.infer<typeof Principal>;
 
@@ -63,7 +71,7 @@ export type IpDetail = z.infer<typeof IpDetail>;
  */
 export const Incident = z.object({
   source: z.enum(['guardduty', 'detection']),
-  findingId: z.string().regex(/^[\w.:/-]{1,300}$/, 'must be a finding id'),
+  findingId: FindingId,
   findingType: z
     .string()
     .regex(/^[\w:/.+-]{1,200}$/, 'must be a finding type such as Exfiltration:S3/AnomalousBehavior'),
@@ -88,6 +96,12 @@ export const Incident = z.object({
    * Absent when there is only `principal`.
    */
   principals: z.array(Principal).max(MAX_PRINCIPALS).optional(),
+  /**
+   * Only on the incident a delta request's execution carries (never stored on the record): the
+   * signal that brought the delta. Its buckets, and the principals whose `addedBy` names that
+   * signal, are new in this request; everything else was contained before.
+   */
+  delta: z.object({ findingId: FindingId, at: z.iso.datetime(), buckets: z.array(BucketName).max(1000) }).optional(),
   /** How many more principals the source named than `principals` holds (they are reported, not planned). */
   principalsOmitted: z.number().int().min(1).optional(),
   /** The caller's user agent, cut for display. */
