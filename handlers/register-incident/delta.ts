@@ -28,6 +28,8 @@ export interface Delta {
   /** The signal that brought the delta, and when it was folded in. */
   readonly findingId?: string;
   readonly at?: string;
+  /** A queued round: every signal it asks about (`findingId` is the first). */
+  readonly findingIds?: string[];
   /** New principals the incident has no room for (`MAX_PRINCIPALS`): said in the timeline, not planned. */
   readonly principalsOver?: Principal[];
 }
@@ -116,7 +118,14 @@ export function widened(record: IncidentRecord, delta?: Delta): Incident {
   const addresses = record.signalSourceIps?.length ? knownSourceIps(record) : record.incident.sourceIps;
   const principals = withPrincipals(record.incident, delta?.principals) ?? record.incident.principals;
   const marker =
-    delta?.findingId && delta.at ? { findingId: delta.findingId, at: delta.at, buckets: delta.buckets } : undefined;
+    delta?.findingId && delta.at
+      ? {
+          findingId: delta.findingId,
+          at: delta.at,
+          buckets: delta.buckets,
+          ...(delta.findingIds ? { findingIds: delta.findingIds } : {}),
+        }
+      : undefined;
   const { delta: _stale, ...stored } = record.incident;
   return {
     ...stored,

@@ -165,7 +165,13 @@ export function roundOf(
       }
     }
   }
-  const delta = { ...merged, buckets, addresses: [] } as unknown as Delta;
+  const [first] = taken;
+  const delta = {
+    ...merged,
+    buckets,
+    addresses: [],
+    ...(first ? { findingId: first.findingId, at: first.at, findingIds: taken.map((entry) => entry.findingId) } : {}),
+  } as unknown as Delta;
   return { taken, rest: entries.slice(taken.length), delta, invalid, beyond };
 }
 

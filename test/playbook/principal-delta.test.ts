@@ -104,6 +104,34 @@ describe('a different principal on the bucket of a contained incident', () => {
     expect(size(result.account.bucketPolicies[BUCKET]) - size(alone.account.bucketPolicies[BUCKET])).toBe(entries);
   }, 240_000);
 
+  it('arriving while the approval is pending, it is queued, then asked as new in the same thread after the decision and contained', async () => {
+    const input = scenario([
+      finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),
+      finding('d8e0c3b4a5f66a7b1c2d3e4f5a6b7c8d', 3, BOB),
+    ]);
+    input.approvalDelayMinutes = 10;
+
+    const result = await simulate(input, { approve: { kind: 'all' } });
+
+    const [opened, folded] = result.incidents;
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked']);
+    expect(folded?.incidentId).toBe(opened?.incidentId);
+    expect(folded?.states).not.toContain('Request Approval');
+    expect(opened?.states.filter((state) => state === 'Request Approval')).toHaveLength(2);
+    const requests = (opened?.slackMessages ?? []).filter((message) =>
+      JSON.stringify(message.blocks ?? []).includes('Approve selected'),
+    );
+    expect(JSON.stringify(requests.at(-1)?.blocks)).toMatch(/New to this incident[^"]*contractor-bob/);
+    expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', [BOB_KEY]: 'Inactive' });
+    const statements = ours(result.account.bucketPolicies[BUCKET]);
+    expect(statements).toHaveLength(1);
+    const named = [statements[0]?.Condition?.ArnEquals?.['aws:PrincipalArn'] ?? []].flat();
+    expect(named.some((arn) => arn.endsWith('/contractor-bob'))).toBe(true);
+    expect(named.filter((arn) => arn.endsWith('/contractor-bob'))).toHaveLength(
+      new Set(named.filter((arn) => arn.endsWith('/contractor-bob'))).size,
+    );
+  }, 240_000);
+
   it('rollback removes the one statement once and keeps the bucket owner’s statements', async () => {
     const input = scenario([
       finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),

@@ -503,7 +503,7 @@ describe('the new-incident cap per bucket', () => {
     expect((await store.getIncident(first))?.findingIds).toHaveLength(6);
   });
 
-  it('an identity of our own account on the bucket of a pending incident is named as new and left out of that request', async () => {
+  it('an identity of our own account on the bucket of a pending incident is named as new and queued, not added to that request', async () => {
     const clock = new SimClock(new Date(T0));
     const settings = { ...testSettings(), maxNewIncidentsPerBucket: 2, correlationWindowMinutes: 60 };
     const bucket = `bucket-${short()}`;
@@ -517,9 +517,17 @@ describe('the new-incident cap per bucket', () => {
     const events = await store.listEvents(opened.incidentId as string);
     const folded = events.find((event) => event.kind === 'folded-in');
     expect(folded?.text).toContain(`NEW to this incident: arn:aws:iam::123456789012:user/${ours}`);
-    expect(folded?.text).toContain('are not in the pending request');
+    expect(folded?.text).toContain(
+      'not in the pending request: queued, and asked in this thread right after that decision',
+    );
     // Nothing of it is planned until it is asked: the incident still names only its first principal.
-    expect((await store.getIncident(opened.incidentId as string))?.incident.principals).toBeUndefined();
+    const record = await store.getIncident(opened.incidentId as string);
+    expect(record?.incident.principals).toBeUndefined();
+    expect(
+      record?.queuedDeltas
+        ?.flatMap((entry) => (entry.delta as { principals?: { arn?: string }[] }).principals ?? [])
+        .map((principal) => principal.arn),
+    ).toEqual([`arn:aws:iam::123456789012:user/${ours}`]);
   });
 });
 

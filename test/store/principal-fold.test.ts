@@ -160,7 +160,7 @@ describe('a different identified principal on an open incident’s bucket', () =
     expect(result.incident?.delta).toBeUndefined();
   });
 
-  it('two new principals racing on a contained incident: one asks, the other is named as not in that request', async () => {
+  it('two new principals racing on a contained incident: one asks, the other is queued for after that request', async () => {
     const clock = new SimClock(new Date('2026-02-23T11:00:00.000Z'));
     const bucket = `b-${short()}`;
     const incidentId = await contained(await register(finding(`jane-${short()}`, [bucket]), clock), clock);
@@ -173,8 +173,10 @@ describe('a different identified principal on an open incident’s bucket', () =
     expect(racing.filter((result) => result.delta === true)).toHaveLength(1);
     expect(racing.filter((result) => result.status === 'linked')).toHaveLength(1);
     const events = await store.listEvents(incidentId);
-    expect(events.filter((event) => /are not in the pending request/.test(event.text))).toHaveLength(1);
-    expect((await store.getIncident(incidentId))?.incident.principals).toHaveLength(2);
+    expect(events.filter((event) => /not in the pending request: queued/.test(event.text))).toHaveLength(1);
+    const record = await store.getIncident(incidentId);
+    expect(record?.incident.principals).toHaveLength(2);
+    expect(record?.queuedDeltas).toHaveLength(1);
   });
 
   it('an incident already holding the most principals names the next one in its timeline instead of adding it', async () => {

@@ -313,14 +313,14 @@ export interface OtherPrincipal {
 }
 
 function otherPrincipals(incident: ReportInput['incident']): OtherPrincipal[] {
-  const deltaFinding = incident.delta?.findingId;
+  const deltaFindings = new Set(incident.delta ? [incident.delta.findingId, ...(incident.delta.findingIds ?? [])] : []);
   return (incident.principals ?? []).slice(1).map((principal) => ({
     arn:
       principal.arn ?? principal.sessionIssuer ?? (principal.accountId ? `account ${principal.accountId}` : undefined),
     type: principal.type,
     accessKey: principal.accessKeyId ? maskKey(principal.accessKeyId) : undefined,
     addedBy: principal.addedBy,
-    newInRequest: deltaFinding !== undefined && principal.addedBy?.findingId === deltaFinding,
+    newInRequest: principal.addedBy !== undefined && deltaFindings.has(principal.addedBy.findingId),
   }));
 }
 

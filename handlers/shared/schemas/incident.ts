@@ -101,7 +101,15 @@ export const Incident = z.object({
    * signal that brought the delta. Its buckets, and the principals whose `addedBy` names that
    * signal, are new in this request; everything else was contained before.
    */
-  delta: z.object({ findingId: FindingId, at: z.iso.datetime(), buckets: z.array(BucketName).max(1000) }).optional(),
+  delta: z
+    .object({
+      findingId: FindingId,
+      at: z.iso.datetime(),
+      buckets: z.array(BucketName).max(1000),
+      /** Every signal a queued round asks about (`findingId` is the first): their principals are new too. */
+      findingIds: z.array(FindingId).max(25).optional(),
+    })
+    .optional(),
   /** How many more principals the source named than `principals` holds (they are reported, not planned). */
   principalsOmitted: z.number().int().min(1).optional(),
   /** The caller's user agent, cut for display. */
