@@ -1,4 +1,4 @@
-import { alreadyClosedText, type ClosePorts, closeIncident } from '../shared/close.js';
+import { alreadyClosedText, approvalOnCloseText, type ClosePorts, closeIncident } from '../shared/close.js';
 import { sweepStale } from '../shared/close-sweep.js';
 import { parseInput } from '../shared/define-task.js';
 import type { LifecycleStore } from '../shared/store/types.js';
@@ -36,7 +36,12 @@ export async function runClose(
   return {
     incidentId: command.incidentId,
     state: 'closed',
-    message: `Incident ${command.incidentId} closed: ${command.resolution.replace('_', ' ')}.`,
+    message: [
+      `Incident ${command.incidentId} closed: ${command.resolution.replace('_', ' ')}.`,
+      approvalOnCloseText(result.approval),
+    ]
+      .filter(Boolean)
+      .join(' '),
     ...(result.problems.length > 0 ? { problems: result.problems } : {}),
   };
 }

@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag.js';
 import { entryOf, type GrantContext, rewriteReports } from '../tasks.js';
@@ -13,6 +14,11 @@ export interface IncidentCloserProps {
   readonly context: GrantContext;
   readonly table: dynamodb.ITable;
   readonly secret: secretsmanager.ISecret;
+  /**
+   * The playbooks' state machines: closing an incident whose approval is pending ends the waiting
+   * execution (SendTaskFailure `ApprovalWithdrawn`) on them, and on nothing else.
+   */
+  readonly stateMachines: readonly sfn.IStateMachine[];
   /** An incident with no signal for this long closes as `auto`. */
   readonly autoCloseAfterMinutes: number;
   /** How often the sweep runs. @default Duration.hours(1) */
@@ -23,7 +29,8 @@ export interface IncidentCloserProps {
  * Closing incidents outside Slack: one function that `responder close` invokes for one incident,
  * and that an EventBridge schedule runs hourly to close every incident past
  * `autoCloseAfterMinutes` without a new signal. It reads the incident records (a filtered Scan),
- * records the closure, tells the thread and rewrites the report; nothing else.
+ * records the closure, withdraws a pending approval (SendTaskFailure on the playbooks' state
+ * machines only), tells the thread and rewrites the report; nothing else.
  */
 export class IncidentCloser extends Construct {
   readonly function: TaskFunction;
@@ -49,6 +56,10 @@ export class IncidentCloser extends Construct {
         resources: [props.table.tableArn],
       }),
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secret.secretArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskFailure'],
+        resources: props.stateMachines.map((machine) => machine.stateMachineArn),
+      }),
       ...rewriteReports(context),
     ];
     for (const statement of statements) this.function.role.addToPolicy(statement);

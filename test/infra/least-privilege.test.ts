@@ -323,6 +323,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         resources: ['<IncidentStoreTable.Arn>'],
       },
       SLACK_SECRET,
+      { actions: ['states:SendTaskFailure'], resources: ['<S3ExfiltrationStateMachine>'] },
       ...REWRITE_REPORTS,
     ),
     detectionsDetect: lambdaRole(
