@@ -282,6 +282,18 @@ function decisionBranch(
     },
     resultPath: '$.decision',
   });
+  // Closing the incident withdrew the pending request (SendTaskFailure ApprovalWithdrawn, or a
+  // re-ping that found it closed): nothing was approved, and the report says who closed it.
+  const withdrawn = new sfn.Pass(scope, 'Approval Withdrawn', {
+    parameters: {
+      outcome: 'withdrawn',
+      via: 'none',
+      decidedBy: [],
+      approvedPlan: [],
+      'reason.$': '$.approvalError.Cause',
+    },
+    resultPath: '$.decision',
+  });
   const autoDeny = outcome('Auto Deny', { outcome: 'expired', via: 'timeout-policy' });
   let timeoutPolicy: sfn.IChainable = autoDeny;
   if (settings.autoContainSeverity !== undefined) {
@@ -305,6 +317,7 @@ function decisionBranch(
   // nonce and, once the overall deadline has passed, fails with ApprovalExpired.
   approval.addCatch(approval, { errors: ['States.HeartbeatTimeout'], resultPath: '$.approvalHeartbeat' });
   approval.addCatch(denied, { errors: ['ApprovalDenied'], resultPath: '$.approvalError' });
+  approval.addCatch(withdrawn, { errors: ['ApprovalWithdrawn'], resultPath: '$.approvalError' });
   approval.addCatch(timeoutPolicy, { errors: ['States.Timeout', 'ApprovalExpired'], resultPath: '$.approvalError' });
 
   // A re-run: what earlier runs applied (and is still in effect) is applied again with the newly
@@ -343,6 +356,7 @@ function decisionBranch(
     .otherwise(approval.next(approved));
   contain.next(decided);
   denied.next(decided);
+  withdrawn.next(decided);
   autoDeny.next(decided);
 
   return enrich.next(plan).next(noneApplied).next(needsApproval);

@@ -151,6 +151,7 @@ export class ResponderStack extends Stack {
       context,
       table: store.table,
       secret,
+      stateMachines: this.stateMachines.map((machine) => machine.stateMachine),
       autoCloseAfterMinutes: config.autoCloseAfterMinutes,
     });
     new CfnOutput(this, 'IncidentTableName', { value: store.table.tableName });

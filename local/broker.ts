@@ -62,6 +62,11 @@ export class TokenBroker implements TaskCallbackPort {
     );
   }
 
+  /** Whether a task still waits on this token (not yet settled nor expired). */
+  isPending(token: string): boolean {
+    return this.pending.has(token);
+  }
+
   get outstanding(): number {
     return this.pending.size;
   }

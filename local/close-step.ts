@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type ClosePorts, closeIncident, MAX_CLOSE_NOTE } from '../handlers/shared/close.js';
+import { approvalOnCloseText, type ClosePorts, closeIncident, MAX_CLOSE_NOTE } from '../handlers/shared/close.js';
 import { InvalidScenario } from '../handlers/shared/errors.js';
 import { resolutionLabel } from '../handlers/shared/render/closure.js';
 
@@ -14,6 +14,12 @@ export const CloseStep = z.strictObject({
   note: z.string().max(MAX_CLOSE_NOTE, `must be at most ${MAX_CLOSE_NOTE} characters`).optional(),
   /** Who closes; default `cli:local`. */
   by: z.string().min(1).max(200).optional(),
+  /**
+   * When the responder closes (ISO 8601). Without it the step waits its turn after the previous
+   * event's execution; with it, it arrives at that time like a signal, so a close within an
+   * approval's wait comes while the approval is pending (and withdraws it).
+   */
+  at: z.iso.datetime().optional(),
 });
 export type CloseStep = z.infer<typeof CloseStep>;
 
@@ -33,7 +39,10 @@ export function closeStepOf(event: unknown, index: number): CloseStep | undefine
   return parsed.data;
 }
 
-/** The incident a step names: `@<n>` resolved against the earlier events' incidents. */
+/**
+ * The incident a step names: `@<n>` resolved against the earlier events' incidents (an event still
+ * running, waiting for its approval, counts once it has registered its incident).
+ */
 export function resolveIncidentId(
   reference: string,
   index: number,
@@ -65,7 +74,12 @@ export async function runCloseStep(
   const record = await ports.store.getIncident(incidentId);
   const reason =
     result.state === 'closed'
-      ? `closed by ${result.closure.by}: ${resolutionLabel(result.closure.resolution)}`
+      ? [
+          `closed by ${result.closure.by}: ${resolutionLabel(result.closure.resolution)}`,
+          approvalOnCloseText(result.approval),
+        ]
+          .filter(Boolean)
+          .join('. ')
       : `already closed (${resolutionLabel(result.closure.resolution)}, by ${result.closure.by} at ${result.closure.at}); nothing changed`;
   return { status: record?.status ?? 'failed', reason };
 }

@@ -115,7 +115,8 @@ export async function runExecution(options: ExecutionOptions): Promise<Execution
           round: requested.round,
           heartbeatSeconds,
         });
-        if (outcome === 'no-response') {
+        // A closing may have withdrawn the request meanwhile (SendTaskFailure): nothing left to time out.
+        if (outcome === 'no-response' && broker.isPending(token)) {
           clock.advance(heartbeatSeconds * 1000);
           broker.expire(token, 'States.HeartbeatTimeout');
         }

@@ -100,7 +100,8 @@ function eventTime(event: unknown): number | undefined {
   if (typeof event !== 'object' || event === null) return undefined;
   const record = event as Record<string, unknown>;
   const detail = (record.detail ?? record) as Record<string, unknown>;
-  const candidates = [record.time, detail.updatedAt, detail.UpdatedAt];
+  const close = typeof record.close === 'object' && record.close !== null ? (record.close as { at?: unknown }) : {};
+  const candidates = [record.time, detail.updatedAt, detail.UpdatedAt, close.at];
   for (const value of candidates) {
     const at = typeof value === 'string' ? Date.parse(value) : Number.NaN;
     // A time the simulated clock cannot move to (or past) without leaving the Date range is no time.
@@ -219,6 +220,9 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       }
       return approver(request);
     };
+    // The incident each running execution registered, so a close step arriving while it waits for
+    // its approval can name it (`@<n>`).
+    const registered = new Map<string, string>();
     const execute = async (input: unknown, executionName: string): Promise<EventResult> => {
       const execution = await runExecution({
         asl,
@@ -229,7 +233,11 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
         broker,
         clock,
         approver: arrivingApprover,
-        onEvent: (entry) => options.onEvent?.(entry, clock),
+        onEvent: (entry) => {
+          const incidentId = registeredIncident(entry);
+          if (incidentId) registered.set(executionName, incidentId);
+          options.onEvent?.(entry, clock);
+        },
       });
       return toResult(execution, executionName, account);
     };
@@ -253,7 +261,10 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
       const executionName = `${slug}-${index + 1}`;
       const close = closeStepOf(event, index);
       if (close) {
-        const incidentId = resolveIncidentId(close.incidentId, index, incidents);
+        const known = scenario.events.map((_, earlier) => ({
+          incidentId: incidents[earlier]?.incidentId ?? registered.get(`${slug}-${earlier + 1}`) ?? null,
+        }));
+        const incidentId = resolveIncidentId(close.incidentId, index, known);
         const closed = await runCloseStep(close, incidentId, {
           ...ports,
           reports: evidenceReportRewriter(ports.evidence),
@@ -317,6 +328,12 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
           };
     };
     while (next < scenario.events.length) await runEvent(next++);
+    // A close that came while its incident's execution was still running recorded the status of
+    // that moment (awaiting approval, containing): its entry shows the status the run ended with.
+    for (const entry of incidents) {
+      if (entry.route !== 'close' || !entry.incidentId || !RUNNING.has(entry.status)) continue;
+      entry.status = (await store.getIncident(entry.incidentId))?.status ?? entry.status;
+    }
     await options.inspect?.(store, incidents);
     options.onReportFiles?.(reportFiles(account));
     if (!options.rollback) return { incidents, account: account.snapshot() };
@@ -336,6 +353,9 @@ export async function simulate(scenario: Scenario, options: SimulateOptions): Pr
   }
 }
 
+/** Statuses of an incident whose execution has not ended: never an entry's final status (§10). */
+const RUNNING: ReadonlySet<string> = new Set(['open', 'awaiting_approval', 'containing']);
+
 const REPORT_OBJECT = /^incidents\/([^/]+)\/report\.(md|json|html)$/;
 
 /** The reports in the in-memory evidence bucket, named `<incidentId>.<md|json|html>`. */
@@ -349,6 +369,13 @@ function reportFiles(account: InMemoryAccount): Map<string, string> {
 }
 
 type Execution = Awaited<ReturnType<typeof runExecution>>;
+
+/** The incident id a Register Incident state exited with, if this log entry is that. */
+function registeredIncident(entry: EventLog): string | undefined {
+  if (entry.type !== 'StateExited' || entry.state?.name !== 'Register Incident') return undefined;
+  const output = entry.state.output as { registration?: { incidentId?: unknown } } | undefined;
+  return typeof output?.registration?.incidentId === 'string' ? output.registration.incidentId : undefined;
+}
 
 /** An event's entry before its Slack messages are added. */
 type EventResult = Omit<IncidentResult, 'slackMessages'>;

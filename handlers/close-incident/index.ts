@@ -1,4 +1,5 @@
 import { awsEvidencePort } from '../shared/clients/evidence.js';
+import { awsTaskCallbackPort } from '../shared/clients/sfn.js';
 import { lazySlackChat } from '../shared/clients/slack-secret.js';
 import { dynamoLifecycleStore } from '../shared/clients/store.js';
 import { systemClock } from '../shared/clock.js';
@@ -16,6 +17,7 @@ export const handler = async (input: unknown) => {
     store: dynamoLifecycleStore(),
     chat: lazySlackChat(),
     clock: systemClock,
+    callbacks: awsTaskCallbackPort(),
     reports: evidenceReportRewriter(awsEvidencePort(requireEnv('EVIDENCE_BUCKET'), process.env.EVIDENCE_KEY_ARN)),
   };
   return runClose(input, { autoCloseAfterMinutes: Number(requireEnv('AUTO_CLOSE_AFTER_MINUTES')) }, ports);

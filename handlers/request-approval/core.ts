@@ -1,5 +1,6 @@
 import { task } from '../shared/define-task.js';
-import { ApprovalExpired, IncidentNotFound } from '../shared/errors.js';
+import { ApprovalExpired, ApprovalWithdrawn, IncidentNotFound } from '../shared/errors.js';
+import type { Closure } from '../shared/lifecycle.js';
 import { lastSignalAt } from '../shared/lifecycle.js';
 import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, RandomSource } from '../shared/ports.js';
@@ -8,6 +9,7 @@ import { shareDataEvidence } from '../shared/render/evidence-message.js';
 import { withSignals } from '../shared/render/signals.js';
 import { reminderMessage } from '../shared/render/slack-blocks.js';
 import type { IncidentStore } from '../shared/store/types.js';
+import { withdrawnCause } from '../shared/withdraw.js';
 import { RequestApprovalInput } from './schema.js';
 
 /**
@@ -27,6 +29,12 @@ export const requestApproval = task({
     const { incidentId, settings, plan } = input;
     const record = await ports.store.getIncident(incidentId);
     if (!record) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    // A closed incident asks nothing: a re-ping after the closing (whose SendTaskFailure did not
+    // reach this task) ends the wait the same way, and any request still pending is withdrawn.
+    if (record.closure) {
+      if (record.approval) await withdrawLeftover(ports.store, record.approval.nonce, record.closure);
+      throw new ApprovalWithdrawn(withdrawnCause(record.closure));
+    }
     const now = ports.clock.now();
     // The approval is keyed by execution attempt (`<execution name>#<redrive count>`). A heartbeat
     // re-entry of the same attempt keeps its deadline and counts rounds. A redrive (Step Functions
@@ -76,12 +84,18 @@ export const requestApproval = task({
       subjectUserId: ownerSlackUserId(input.enrichment),
       message,
     });
-    await ports.store.updateIncident(incidentId, {
+    const asked = await ports.store.updateIncident(incidentId, {
       status: 'awaiting_approval',
       plan: { items: plan.items, recommendations: plan.recommendations, notPlanned: plan.notPlanned },
       approval: { nonce, deadline, round, attempt },
       updatedAt: now.toISOString(),
     });
+    // Closed while this request was being written: the closing withdrew the one it read, so this
+    // one is withdrawn here, before anyone sees it.
+    if (asked.closure) {
+      await withdrawLeftover(ports.store, nonce, asked.closure);
+      throw new ApprovalWithdrawn(withdrawnCause(asked.closure));
+    }
     if (record.slack) {
       await ports.chat.update({ ref: record.slack, message });
       await ports.chat.post({
@@ -119,4 +133,9 @@ async function votesToCarry(
   const previous = await store.getApproval(nonce);
   if (previous?.status !== 'superseded' || previous.votes.length === 0) return undefined;
   return { votes: previous.votes, ...(previous.selected ? { selected: previous.selected } : {}) };
+}
+
+/** Withdraws a request a closing could not reach (it was superseded or written meanwhile). */
+async function withdrawLeftover(store: IncidentStore, nonce: string, closure: Closure): Promise<void> {
+  await store.withdrawApproval(nonce, { at: closure.at, by: closure.by, resolution: closure.resolution });
 }

@@ -1,9 +1,19 @@
 import { describeError } from './errors.js';
 import { type Closure, isOpen, lastSignalAt, type Resolution } from './lifecycle.js';
 import { log } from './log.js';
-import type { ChatPort, Clock } from './ports.js';
-import { blocksWhenClosed, closedThreadText, resolutionLabel } from './render/closure.js';
+import type { ChatPort, Clock, TaskCallbackPort } from './ports.js';
+import { blocksWhenClosed, closedThreadText, resolutionLabel, withdrawnApprovalMessage } from './render/closure.js';
+import { mrkdwn } from './render/escape.js';
 import type { IncidentRecord, IncidentStore } from './store/types.js';
+import {
+  APPROVAL_WITHDRAWN,
+  type ApprovalOnClose,
+  approvalOnCloseText,
+  withdrawnCause,
+  withdrawPendingApproval,
+} from './withdraw.js';
+
+export { approvalOnCloseText };
 
 /** A closing note is kept to this many characters. */
 export const MAX_CLOSE_NOTE = 500;
@@ -17,6 +27,11 @@ export interface ClosePorts {
    * the report is rewritten later by the close function's sweep (`closureReportPending`).
    */
   readonly reports?: ReportRewriter;
+  /**
+   * Ends an execution waiting on a withdrawn approval (`withdraw.ts`). Without it the request is
+   * still withdrawn and the execution ends at its next heartbeat.
+   */
+  readonly callbacks?: TaskCallbackPort;
 }
 
 /** Adds the closing part to an incident's stored report (its three files). */
@@ -33,8 +48,16 @@ export interface CloseRequest {
 }
 
 export type CloseResult =
-  /** Closed now; `problems` names what could not be updated (thread, summary, report), best effort. */
-  | { readonly state: 'closed'; readonly closure: Closure; readonly problems: readonly string[] }
+  /**
+   * Closed now; `problems` names what could not be updated (thread, summary, report), best effort;
+   * `approval` says what became of the approval request (withdrawn, or already approved).
+   */
+  | {
+      readonly state: 'closed';
+      readonly closure: Closure;
+      readonly problems: readonly string[];
+      readonly approval: ApprovalOnClose;
+    }
   /** Closed before: nothing changed. */
   | { readonly state: 'already-closed'; readonly closure: Closure };
 
@@ -46,7 +69,9 @@ export function alreadyClosedText(incidentId: string, closure: Closure): string 
 /**
  * Closes an incident once (DESIGN §4): the store records `closure` with a conditional update (a
  * second close, from any of Slack, the CLI or the sweep, changes nothing and answers
- * 'already-closed'), its status stays the last containment status. Then, best effort, each told
+ * 'already-closed'), its status stays the last containment status. A pending approval request is
+ * withdrawn (`withdraw.ts`: approving it afterwards contains nothing; a click that approved first
+ * lets containment run to the end, and the closing says so). Then, best effort, each told
  * once: a timeline event, one message in the Slack thread, the summary message rewritten without
  * its Close button, and the report's three files rewritten with a "Closed" section (by the close
  * function's next sweep when the caller cannot write the evidence bucket).
@@ -76,6 +101,7 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
     data: { ...closure },
   });
   const problems: string[] = [];
+  const approval = await withdrawPendingApproval(record, closure, ports.store);
   const attempt = async (what: string, work: () => Promise<void>) => {
     try {
       await work();
@@ -85,13 +111,39 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
       problems.push(`${what}: ${name}`);
     }
   };
+  if (approval.state === 'withdrawn') {
+    // Without a Step Functions port, or when the task no longer waits on its token (its heartbeat
+    // ran out: a TaskTokenStale problem), the request is still withdrawn and the execution ends at
+    // the re-ping, which finds the incident closed.
+    const { callbacks } = ports;
+    const { taskToken } = approval;
+    if (callbacks) {
+      await attempt('execution', () =>
+        callbacks.sendTaskFailure({ taskToken, error: APPROVAL_WITHDRAWN, cause: withdrawnCause(closure) }),
+      );
+    }
+    const message = record.slack;
+    if (message) {
+      const title = `${record.incident.findingType} · incident ${record.incidentId}`;
+      await attempt('approval message', () =>
+        ports.chat.update({
+          ref: message,
+          message: withdrawnApprovalMessage({ title, incidentId: record.incidentId, closure }),
+        }),
+      );
+    }
+  }
   if (record.slack) {
     const thread = record.slack;
     await attempt('thread', async () => {
       await ports.chat.post({
         channel: thread.channel,
         threadTs: thread.ts,
-        message: { text: closedThreadText(record.incidentId, closure) },
+        message: {
+          text: [closedThreadText(record.incidentId, closure), mrkdwn(approvalOnCloseText(approval))]
+            .filter(Boolean)
+            .join('\n'),
+        },
       });
     });
   }
@@ -107,7 +159,7 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
   const { reports } = ports;
   const keys = record.report;
   if (keys && reports) await attempt('report', () => reports.rewrite(keys, closure));
-  return { state: 'closed', closure, problems };
+  return { state: 'closed', closure, problems, approval };
 }
 
 /**

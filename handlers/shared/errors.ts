@@ -72,6 +72,15 @@ export class ApprovalDenied extends ResponderError {
   override readonly name = 'ApprovalDenied';
 }
 
+/**
+ * The incident was closed while its approval request was pending: the request is withdrawn and
+ * nothing is contained (sent with SendTaskFailure by the closing, or thrown by a re-ping that
+ * finds the incident closed).
+ */
+export class ApprovalWithdrawn extends ResponderError {
+  override readonly name = 'ApprovalWithdrawn';
+}
+
 /** The approval deadline passed before anyone decided. */
 export class ApprovalExpired extends ResponderError {
   override readonly name = 'ApprovalExpired';
@@ -114,6 +123,7 @@ export type DecisionRejectionReason =
   | 'approver-is-subject'
   | 'nothing-selected'
   | 'request-refreshed'
+  | 'withdrawn'
   | 'group-lookup-failed';
 
 /**

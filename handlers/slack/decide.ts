@@ -4,6 +4,7 @@ import type { ChatPort, Clock, TaskCallbackPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
 import { decidedMessage, mention } from '../shared/render/slack-blocks.js';
 import type { Decision } from '../shared/schemas/plan.js';
+import { WITHDRAWN_REQUEST } from '../shared/store/dynamodb-votes.js';
 import type { ApprovalRecord, IncidentStore } from '../shared/store/types.js';
 import { checkDecision, type DecisionRequest } from './decision.js';
 
@@ -36,7 +37,8 @@ export function noCommonActionText(result: Extract<DecideResult, { state: 'no-ov
 }
 
 /**
- * Applies one approver's click: checks it, casts the vote with a conditional write (so a double
+ * Applies one approver's click: checks it (a request withdrawn by closing its incident, or one whose
+ * incident is closed, answers that it was closed and sends nothing), casts the vote with a conditional write (so a double
  * click, a retry or a replay counts once), and when decided reports to the waiting execution —
  * `SendTaskSuccess` with exactly the selected actions, or `SendTaskFailure` `ApprovalDenied` —
  * then rewrites the message to show who decided what and when. Throws `DecisionRejected`.
@@ -57,6 +59,10 @@ export async function decide(
   if (!approval) {
     throw new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
   }
+  // A closed incident's request answers that it was closed, whatever became of it, and sends nothing.
+  const record = await ports.store.getIncident(approval.incidentId);
+  if (!record) throw new IncidentNotFound(`incident ${approval.incidentId} is not in the store`);
+  if (record.closure) throw new DecisionRejected('withdrawn', WITHDRAWN_REQUEST);
   const { selected } = checkDecision(approval, request, now, request.groupsOfUser);
   const vote = await ports.store.castVote({
     nonce: request.nonce,
@@ -82,8 +88,6 @@ export async function decide(
     });
     return { state: 'vote-recorded', votes: vote.approval.votes.length, needed: approval.requiredVotes };
   }
-  const record = await ports.store.getIncident(approval.incidentId);
-  if (!record) throw new IncidentNotFound(`incident ${approval.incidentId} is not in the store`);
   const chosen = new Set(vote.approval.selected ?? []);
   const decision: Decision = {
     outcome: vote.approval.outcome === 'approved' ? 'approved' : 'denied',

@@ -1,4 +1,5 @@
 import { DecisionRejected } from '../shared/errors.js';
+import { WITHDRAWN_REQUEST } from '../shared/store/dynamodb-votes.js';
 import type { ApprovalRecord } from '../shared/store/types.js';
 
 export interface DecisionRequest {
@@ -21,6 +22,7 @@ export const isUserGroupId = (id: string): boolean => /^S[A-Z0-9]{2,20}$/.test(i
  * the compromised principal's owner, and has not voted already. Throws DecisionRejected.
  */
 export function checkVoter(record: VoterRecord, userId: string, now: Date, groupsOfUser: readonly string[] = []): void {
+  if (record.status === 'withdrawn') throw new DecisionRejected('withdrawn', WITHDRAWN_REQUEST);
   if (record.status !== 'pending') {
     throw new DecisionRejected('already-decided', 'This request has already been decided or replaced.');
   }

@@ -9,6 +9,8 @@ import type { IncidentStatus } from '../shared/store/types.js';
 export function incidentStatus(decision: Decision, applied: readonly ActionResult[]): IncidentStatus {
   switch (decision.outcome) {
     case 'denied':
+    // Closing withdrew the request: nothing was approved (contract §10), and the report says why.
+    case 'withdrawn':
       return 'denied';
     case 'expired':
       return 'expired';

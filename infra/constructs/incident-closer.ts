@@ -3,7 +3,10 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { acknowledgeWildcards } from '../nag.js';
 import { entryOf, type GrantContext, rewriteReports } from '../tasks.js';
@@ -13,6 +16,11 @@ export interface IncidentCloserProps {
   readonly context: GrantContext;
   readonly table: dynamodb.ITable;
   readonly secret: secretsmanager.ISecret;
+  /**
+   * The playbooks' state machines: closing an incident whose approval is pending ends the waiting
+   * execution (SendTaskFailure `ApprovalWithdrawn`) on them, and on nothing else.
+   */
+  readonly stateMachines: readonly sfn.IStateMachine[];
   /** An incident with no signal for this long closes as `auto`. */
   readonly autoCloseAfterMinutes: number;
   /** How often the sweep runs. @default Duration.hours(1) */
@@ -23,7 +31,10 @@ export interface IncidentCloserProps {
  * Closing incidents outside Slack: one function that `responder close` invokes for one incident,
  * and that an EventBridge schedule runs hourly to close every incident past
  * `autoCloseAfterMinutes` without a new signal. It reads the incident records (a filtered Scan),
- * records the closure, tells the thread and rewrites the report; nothing else.
+ * records the closure, withdraws a pending approval (SendTaskFailure on the playbooks' state
+ * machines only), tells the thread and rewrites the report; nothing else. It also follows the
+ * table's stream, filtered to incident records whose report still lacks its closing part, and
+ * writes it within seconds of any close.
  */
 export class IncidentCloser extends Construct {
   readonly function: TaskFunction;
@@ -49,10 +60,35 @@ export class IncidentCloser extends Construct {
         resources: [props.table.tableArn],
       }),
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secret.secretArn] }),
+      new iam.PolicyStatement({
+        actions: ['states:SendTaskFailure'],
+        resources: props.stateMachines.map((machine) => machine.stateMachineArn),
+      }),
       ...rewriteReports(context),
     ];
     for (const statement of statements) this.function.role.addToPolicy(statement);
     acknowledgeWildcards(this.function.role, statements);
+    // Prompt closing part: an incident record written with `closureReportPending` (a close from
+    // Slack or the registration, which cannot write the evidence bucket) reaches this function
+    // within seconds; the hourly sweep stays as the catch-up. Only such records pass the filter.
+    this.function.fn.addEventSource(
+      new DynamoEventSource(props.table, {
+        startingPosition: lambda.StartingPosition.LATEST,
+        batchSize: 10,
+        bisectBatchOnError: true,
+        retryAttempts: 3,
+        maxRecordAge: Duration.hours(1),
+        reportBatchItemFailures: true,
+        filters: [
+          lambda.FilterCriteria.filter({
+            dynamodb: {
+              Keys: { sk: { S: lambda.FilterRule.isEqual('META') } },
+              NewImage: { closureReportPending: { BOOL: lambda.FilterRule.isEqual(true) } },
+            },
+          }),
+        ],
+      }),
+    );
     new events.Rule(this, 'Sweep', {
       description: 'Closes incidents past autoCloseAfterMinutes without a new signal (s3-exfil-responder)',
       schedule: events.Schedule.rate(props.sweepEvery ?? Duration.hours(1)),

@@ -322,7 +322,13 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
         resources: ['<IncidentStoreTable.Arn>'],
       },
+      {
+        actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
+        resources: ['<IncidentStoreTable.StreamArn>'],
+      },
+      { actions: ['dynamodb:ListStreams'], resources: ['*'], why: WHY.unscopable },
       SLACK_SECRET,
+      { actions: ['states:SendTaskFailure'], resources: ['<S3ExfiltrationStateMachine>'] },
       ...REWRITE_REPORTS,
     ),
     detectionsDetect: lambdaRole(

@@ -33,7 +33,7 @@ function roleStatements(): Map<string, PolicyStatement[]> {
 }
 
 const READ_ONLY =
-  /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|macie2:(DescribeBuckets|ListFindings|GetFindings)|cloudtrail:LookupEvents|ec2:DescribeVpcEndpoints)$/;
+  /^(xray:(PutTraceSegments|PutTelemetryRecords|GetSamplingRules|GetSamplingTargets)|logs:(CreateLogDelivery|GetLogDelivery|UpdateLogDelivery|DeleteLogDelivery|ListLogDeliveries|PutResourcePolicy|DescribeResourcePolicies|DescribeLogGroups)|macie2:(DescribeBuckets|ListFindings|GetFindings)|cloudtrail:LookupEvents|ec2:DescribeVpcEndpoints|dynamodb:ListStreams)$/;
 
 describe('the responder stack', () => {
   it('routes GuardDuty S3 exfiltration findings to the playbook with a prefix pattern', () => {
@@ -236,5 +236,33 @@ describe('with an Athena table configured', () => {
     expect(new AwsSolutionsChecks(app).validateScope(app).violations.map((violation) => violation.ruleName)).toEqual(
       [],
     );
+  });
+});
+
+describe('the closing part of a report, from the incident table stream', () => {
+  it('gives the incident table a stream of new images', () => {
+    built.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+    });
+  });
+
+  it('maps the stream to the close function only for incident records with the closing part pending', () => {
+    const mappings = Object.values(built.template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings).toHaveLength(1);
+    const properties = mappings[0]?.Properties as Record<string, unknown>;
+    expect(JSON.stringify(properties.FunctionName)).toContain('IncidentCloserHandler');
+    expect(JSON.stringify(properties.EventSourceArn)).toContain('StreamArn');
+    expect(properties).toMatchObject({
+      StartingPosition: 'LATEST',
+      BatchSize: 10,
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 3,
+      MaximumRecordAgeInSeconds: 3600,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const filters = (properties.FilterCriteria as { Filters: { Pattern: string }[] }).Filters;
+    expect(filters.map((filter) => JSON.parse(filter.Pattern))).toEqual([
+      { dynamodb: { Keys: { sk: { S: ['META'] } }, NewImage: { closureReportPending: { BOOL: [true] } } } },
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Closure } from '../lifecycle.js';
 import { mrkdwn } from './escape.js';
+import { section } from './slack-blocks.js';
 
 /**
  * How a closed incident is shown in Slack: the thread message and the summary message without its
@@ -26,7 +27,7 @@ export function resolutionLabel(resolution: Closure['resolution']): string {
 }
 
 /** Who closed it, for Slack: a user id as a mention, anything else (`auto`, `cli:<name>`) as text. */
-function closerMrkdwn(by: string): string {
+export function closerMrkdwn(by: string): string {
   return /^[UW][A-Z0-9]{2,20}$/.test(by) ? `<@${by}>` : mrkdwn(by);
 }
 
@@ -67,4 +68,18 @@ export function blocksWhenClosed(blocks: readonly unknown[], incidentId: string,
       !(typeof block === 'object' && block !== null && (block as { block_id?: unknown }).block_id === CLOSE_BLOCK_ID),
   );
   return [...kept, closed];
+}
+
+/**
+ * The approval message once closing the incident withdrew its pending request: the buttons and
+ * checkboxes are gone, and the closing line (who, resolution, when, every value escaped) says so.
+ */
+export function withdrawnApprovalMessage(args: {
+  readonly title: string;
+  readonly incidentId: string;
+  readonly closure: Closure;
+}) {
+  const title = mrkdwn(args.title);
+  const line = `Withdrawn: ${closedThreadText(args.incidentId, args.closure).replaceAll('\n> ', ' · ')} Nothing will be contained.`;
+  return { text: `${title}: ${line}`, blocks: [section(`*${title}*\n${line}`)] };
 }

@@ -442,6 +442,8 @@ function notAppliedReason(decision: Decision | undefined, failure: ReportInput['
       return `denied${decision.decidedBy.length ? ` by ${decision.decidedBy.join(', ')}` : ''}${decision.reason ? `: ${readableReason(decision.reason)}` : ''}`;
     case 'expired':
       return 'the approval timed out and the timeout policy denies';
+    case 'withdrawn':
+      return readableReason(decision.reason ?? 'approval request withdrawn: the incident was closed before a decision');
     case 'dry-run':
       return 'dry run: planned only';
     default:

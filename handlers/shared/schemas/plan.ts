@@ -167,7 +167,8 @@ export type ActionResult = z.infer<typeof ActionResult>;
 
 /** The approval's outcome, as the Slack handler (or the timeout policy) reports it to the state machine. */
 export const Decision = z.object({
-  outcome: z.enum(['approved', 'denied', 'expired', 'nothing-to-approve', 'dry-run']),
+  /** `withdrawn`: the incident was closed while the request was pending; nothing was approved. */
+  outcome: z.enum(['approved', 'denied', 'expired', 'nothing-to-approve', 'dry-run', 'withdrawn']),
   via: z.enum(['slack', 'local', 'timeout-policy', 'none']).default('none'),
   decidedBy: z.array(z.string()).default([]),
   decidedAt: z.string().optional(),

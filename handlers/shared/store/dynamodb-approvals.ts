@@ -2,9 +2,9 @@ import { StoreConflict } from '../errors.js';
 import { approvalKey, approvalTtl, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable } from './dynamodb-table.js';
 import { checkVote, planVote, VOTE_ATTEMPTS, type VoteArgs } from './dynamodb-votes.js';
-import type { ApprovalRecord, IncidentStore, VoteResult } from './types.js';
+import type { ApprovalRecord, ApprovalWithdrawal, IncidentStore, VoteResult, WithdrawOutcome } from './types.js';
 
-type ApprovalMethods = 'putApproval' | 'getApproval' | 'supersedeApproval' | 'castVote';
+type ApprovalMethods = 'putApproval' | 'getApproval' | 'supersedeApproval' | 'withdrawApproval' | 'castVote';
 
 /** The approval requests of `DynamoIncidentStore` (`APPROVAL#<nonce>`) and the votes cast on them. */
 export class DynamoApprovals implements Pick<IncidentStore, ApprovalMethods> {
@@ -32,6 +32,26 @@ export class DynamoApprovals implements Pick<IncidentStore, ApprovalMethods> {
       ExpressionAttributeNames: { '#status': 'status' },
       ExpressionAttributeValues: { ':superseded': 'superseded', ':pending': 'pending' },
     });
+  }
+
+  /** One update conditioned on `status = pending`: the same guard every vote carries, so only one of them lands. */
+  async withdrawApproval(nonce: string, withdrawal: ApprovalWithdrawal): Promise<WithdrawOutcome> {
+    const written = (
+      await this.table.update(approvalKey(nonce), {
+        UpdateExpression: 'SET #status = :withdrawn, withdrawn = :withdrawal',
+        ConditionExpression: '#status = :pending',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: {
+          ':withdrawn': 'withdrawn',
+          ':pending': 'pending',
+          ':withdrawal': { ...withdrawal },
+        },
+        ReturnValues: 'ALL_NEW',
+      })
+    )?.Attributes;
+    return written
+      ? { outcome: 'withdrawn', approval: stripKeys<ApprovalRecord>(written) }
+      : { outcome: 'not-pending', approval: await this.getApproval(nonce) };
   }
 
   async withdrawVote({ previous, approval }: { previous: ApprovalRecord; approval: ApprovalRecord }): Promise<boolean> {

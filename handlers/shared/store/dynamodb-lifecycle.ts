@@ -68,10 +68,11 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
     return items;
   }
 
+  /** Conditional on the flag being there: a second clear (a redelivered stream record, the sweep) changes nothing. */
   async clearReportPending(incidentId: string): Promise<void> {
     await this.table.update(incidentKey(incidentId), {
       UpdateExpression: 'REMOVE #pending',
-      ConditionExpression: 'attribute_exists(pk)',
+      ConditionExpression: 'attribute_exists(#pending)',
       ExpressionAttributeNames: { '#pending': 'closureReportPending' },
     });
   }

@@ -134,6 +134,10 @@ export class DynamoIncidentStore implements IncidentStore {
     return this.approvals.supersedeApproval(...args);
   }
 
+  withdrawApproval(...args: Args<'withdrawApproval'>) {
+    return this.approvals.withdrawApproval(...args);
+  }
+
   castVote(...args: Args<'castVote'>) {
     return this.approvals.castVote(...args);
   }

@@ -12,6 +12,9 @@ export interface VoteArgs {
   readonly reason?: string;
 }
 
+/** What a click on a withdrawn request is told: nothing was sent. */
+export const WITHDRAWN_REQUEST = 'Withdrawn: the incident was closed. Nothing was sent.';
+
 /** How many times a vote is planned and cast before it gives up on concurrent writes (StoreConflict). */
 export const VOTE_ATTEMPTS = 3;
 
@@ -40,6 +43,9 @@ export type VotePlan =
 export function checkVote<T extends VotableRecord>(approval: T | undefined, args: VoteArgs): T {
   if (!approval) {
     throw new DecisionRejected('unknown-request', 'This approval request is unknown or has been removed.');
+  }
+  if (approval.status === 'withdrawn') {
+    throw new DecisionRejected('withdrawn', WITHDRAWN_REQUEST);
   }
   if (approval.status !== 'pending') {
     throw new DecisionRejected('already-decided', 'This request has already been decided or replaced.');

@@ -220,9 +220,12 @@ export interface ApprovalRecord {
   readonly requiredVotes: 1 | 2;
   readonly planItemIds: string[];
   readonly expiresAt: string;
-  readonly status: 'pending' | 'decided' | 'superseded';
+  /** `withdrawn`: the incident was closed while the request was pending (`withdrawn` says how). */
+  readonly status: 'pending' | 'decided' | 'superseded' | 'withdrawn';
   readonly votes: string[];
   readonly outcome?: 'approved' | 'denied';
+  /** Set with `status: withdrawn`: the closing that withdrew the request. */
+  readonly withdrawn?: ApprovalWithdrawal;
   readonly decidedBy?: string[];
   readonly decidedAt?: string;
   readonly selected?: string[];
@@ -236,6 +239,20 @@ export interface ApprovalRecord {
   /** Slack user id of the compromised principal's owner, when known: never their own approver. */
   readonly subjectUserId?: string;
 }
+
+/** Who withdrew a pending approval request by closing its incident, when, and with what resolution. */
+export interface ApprovalWithdrawal {
+  readonly at: string;
+  readonly by: string;
+  readonly resolution: Closure['resolution'];
+}
+
+/** What withdrawing an approval request did (`IncidentStore.withdrawApproval`). */
+export type WithdrawOutcome =
+  /** The request was pending and is withdrawn now; no vote can decide it any more. */
+  | { readonly outcome: 'withdrawn'; readonly approval: ApprovalRecord }
+  /** It was not pending (a click decided it, a re-ping superseded it, or it is unknown): nothing changed. */
+  | { readonly outcome: 'not-pending'; readonly approval: ApprovalRecord | undefined };
 
 /**
  * What a vote did. `previous` is the request as the vote was planned on (what `withdrawVote` puts
@@ -256,7 +273,7 @@ export type VoteResult =
 
 /** What a vote is checked and planned on (dynamodb-votes.ts): an approval or a rollback request. */
 export interface VotableRecord {
-  readonly status: 'pending' | 'decided' | 'superseded';
+  readonly status: 'pending' | 'decided' | 'superseded' | 'withdrawn';
   readonly expiresAt: string;
   readonly requiredVotes: 1 | 2;
   readonly votes: string[];
@@ -395,6 +412,12 @@ export interface IncidentStore {
   getApproval(nonce: string): Promise<ApprovalRecord | undefined>;
   /** Marks a pending approval superseded (a newer request replaced it). No-op if already decided. */
   supersedeApproval(nonce: string): Promise<void>;
+  /**
+   * Withdraws a pending approval request because its incident was closed (conditional: still
+   * pending), recording `withdrawal`. Of a vote and a withdrawal racing on one request, exactly
+   * one wins: the loser finds it no longer pending ('not-pending', with the request as it is).
+   */
+  withdrawApproval(nonce: string, withdrawal: ApprovalWithdrawal): Promise<WithdrawOutcome>;
   /**
    * Casts one approver's vote atomically. Approve with `requiredVotes` 2 records the first vote and
    * decides on the second distinct voter, with the actions both selected (none in common:
