@@ -52,6 +52,18 @@ describe('handler bundles', () => {
     expect(over, `bundle sizes: ${JSON.stringify(sizes, null, 1)}`).toEqual([]);
   });
 
+  it('carries the claim operations only in the functions that claim', () => {
+    const withClaims = [...bundles]
+      .filter(([, bundle]) =>
+        Object.values(bundle.metafile.outputs).some((output) =>
+          Object.keys(output.inputs).some((input) => input.endsWith('handlers/shared/store/dynamodb-claims.ts')),
+        ),
+      )
+      .map(([name]) => name);
+    // The close function shares the registration's lifecycle store (the auto-close sweep).
+    expect(withClaims.sort()).toEqual(['close-incident', 'register-incident']);
+  });
+
   it('bundles the AWS SDK and only the Lambda credential provider of it', () => {
     for (const [name, bundle] of bundles) {
       const packages = bundledPackages(bundle.metafile);

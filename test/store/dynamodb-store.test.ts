@@ -1,7 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import { DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import {
+  createDocumentClient,
+  DynamoIncidentStore,
+  DynamoRecordStore,
+} from '../../handlers/shared/store/dynamodb-store.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../../handlers/shared/store/types.js';
 import { failure } from '../support/errors.js';
 import { guardDutyEvent } from '../support/fixtures.js';
@@ -207,5 +212,22 @@ describe('SDK errors', () => {
 
     expect(error.name).toBe('AwsResourceNotFound');
     expect(error.message).toContain('dynamodb:GetItem');
+  });
+});
+
+describe('the store of the functions that never claim', () => {
+  it('rejects every claim with a reason, and touches no table', async () => {
+    const store = new DynamoRecordStore(createDocumentClient(new DynamoDBClient({ region: 'us-east-1' })), 'none');
+
+    await expect(
+      store.claimFinding({
+        findingId: 'f',
+        incidentId: 'i',
+        executionName: 'e',
+        count: 1,
+        now: '2026-01-01T00:00:00Z',
+      }),
+    ).rejects.toThrow(/only the registration function claims/);
+    await expect(store.linkFinding({ findingId: 'f', incidentId: 'i' })).rejects.toThrow(/makes no claims/);
   });
 });

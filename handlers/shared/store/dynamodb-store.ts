@@ -18,52 +18,67 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** The claim operations: only the registration function makes claims. */
+type ClaimMethods =
+  | 'claimFinding'
+  | 'takeOverFinding'
+  | 'linkFinding'
+  | 'claimCorrelation'
+  | 'handOverCorrelation'
+  | 'extendCorrelation';
+
+/** What a store without its claims part answers a claim: a rejection naming why. */
+function noClaims(): Promise<never> {
+  return Promise.reject(
+    new Error('this function makes no claims: only the registration function claims findings and correlations'),
+  );
+}
+
 /**
  * The incident store on one DynamoDB table (DESIGN §4, key layout in types.ts). Every write that
  * could race is conditional, so retries, redeliveries and concurrent clicks change nothing twice.
  * Reads are strongly consistent. Unexpected SDK errors surface as the named errors of `mapAwsError`.
  * Expects a client from `createDocumentClient`.
  *
- * Each group of items has its own part: claims (dynamodb-claims.ts), the incident's partition
- * (dynamodb-incidents.ts), approvals (dynamodb-approvals.ts) and rollback requests
- * (dynamodb-rollback.ts), all on one `DynamoTable`.
+ * Each group of items has its own part: the incident's partition (dynamodb-incidents.ts),
+ * approvals (dynamodb-approvals.ts) and rollback requests (dynamodb-rollback.ts), all on one
+ * `DynamoTable`. The claims (dynamodb-claims.ts) are in `DynamoIncidentStore` below: this store
+ * rejects them, so the functions that never claim do not carry that code.
  */
-export class DynamoIncidentStore implements IncidentStore {
-  private readonly claims: DynamoClaims;
+export class DynamoRecordStore implements IncidentStore {
   private readonly incidents: DynamoIncidents;
   private readonly approvals: DynamoApprovals;
   private readonly rollbacks: DynamoRollbackRequests;
 
   constructor(doc: DynamoDBDocumentClient, tableName: string) {
     const table = new DynamoTable(doc, tableName);
-    this.claims = new DynamoClaims(table);
     this.incidents = new DynamoIncidents(table);
     this.approvals = new DynamoApprovals(table);
     this.rollbacks = new DynamoRollbackRequests(table);
   }
 
-  claimFinding(...args: Args<'claimFinding'>) {
-    return this.claims.claimFinding(...args);
+  claimFinding(..._args: Args<'claimFinding'>): ReturnType<IncidentStore['claimFinding']> {
+    return noClaims();
   }
 
-  takeOverFinding(...args: Args<'takeOverFinding'>) {
-    return this.claims.takeOverFinding(...args);
+  takeOverFinding(..._args: Args<'takeOverFinding'>): ReturnType<IncidentStore['takeOverFinding']> {
+    return noClaims();
   }
 
-  linkFinding(...args: Args<'linkFinding'>) {
-    return this.claims.linkFinding(...args);
+  linkFinding(..._args: Args<'linkFinding'>): ReturnType<IncidentStore['linkFinding']> {
+    return noClaims();
   }
 
-  claimCorrelation(...args: Args<'claimCorrelation'>) {
-    return this.claims.claimCorrelation(...args);
+  claimCorrelation(..._args: Args<'claimCorrelation'>): ReturnType<IncidentStore['claimCorrelation']> {
+    return noClaims();
   }
 
-  handOverCorrelation(...args: Args<'handOverCorrelation'>) {
-    return this.claims.handOverCorrelation(...args);
+  handOverCorrelation(..._args: Args<'handOverCorrelation'>): ReturnType<IncidentStore['handOverCorrelation']> {
+    return noClaims();
   }
 
-  extendCorrelation(...args: Args<'extendCorrelation'>) {
-    return this.claims.extendCorrelation(...args);
+  extendCorrelation(..._args: Args<'extendCorrelation'>): ReturnType<IncidentStore['extendCorrelation']> {
+    return noClaims();
   }
 
   appendFindingId(...args: Args<'appendFindingId'>) {
@@ -160,5 +175,42 @@ export class DynamoIncidentStore implements IncidentStore {
 
   recordRollbackStart(...args: Args<'recordRollbackStart'>) {
     return this.rollbacks.recordRollbackStart(...args);
+  }
+}
+
+/**
+ * `DynamoRecordStore` with the claims (`FINDING#`, `CORRELATION#`): the store of the registration
+ * function, the local runtime and the tests. The other functions never claim and do not carry them.
+ */
+export class DynamoIncidentStore extends DynamoRecordStore implements IncidentStore {
+  private readonly claims: Pick<IncidentStore, ClaimMethods>;
+
+  constructor(doc: DynamoDBDocumentClient, tableName: string) {
+    super(doc, tableName);
+    this.claims = new DynamoClaims(new DynamoTable(doc, tableName));
+  }
+
+  override claimFinding(...args: Args<'claimFinding'>) {
+    return this.claims.claimFinding(...args);
+  }
+
+  override takeOverFinding(...args: Args<'takeOverFinding'>) {
+    return this.claims.takeOverFinding(...args);
+  }
+
+  override linkFinding(...args: Args<'linkFinding'>) {
+    return this.claims.linkFinding(...args);
+  }
+
+  override claimCorrelation(...args: Args<'claimCorrelation'>) {
+    return this.claims.claimCorrelation(...args);
+  }
+
+  override handOverCorrelation(...args: Args<'handOverCorrelation'>) {
+    return this.claims.handOverCorrelation(...args);
+  }
+
+  override extendCorrelation(...args: Args<'extendCorrelation'>) {
+    return this.claims.extendCorrelation(...args);
   }
 }
