@@ -28,6 +28,10 @@ export interface DetectBench {
   readonly tsxCliMs: number;
   readonly cliRatio: number;
   readonly peakRssMb: number;
+  /** The bundled CLI with `--threads 2` (files read on two worker threads), its ratio to the bare script and peak RSS. */
+  readonly threadsCliMs: number;
+  readonly threadsCliRatio: number;
+  readonly threadsPeakRssMb: number;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? 0;
@@ -69,8 +73,8 @@ function wallOf(args: string[]): { ms: number; stdout: string; stderr: string } 
  * `responder detect` over a CloudTrail archive of `count` real-shaped mixed records (1,000 a
  * `.json.gz` file, written to a temporary folder and removed after), against a bare gunzip +
  * `JSON.parse` of the same files: in-process (median of `runs`, alternating), and from the command
- * line with start-up (a bare `node` script, the bundled CLI, the CLI under tsx), with the bundled
- * CLI's peak RSS.
+ * line with start-up (a bare `node` script, the bundled CLI, the same with `--threads 2`, the CLI
+ * under tsx), with the bundled CLI's peak RSS.
  */
 export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBench> {
   const root = mkdtempSync(join(tmpdir(), 'bench-detect-'));
@@ -111,12 +115,18 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
     const bare: number[] = [];
     const bundled: number[] = [];
     const tsx: number[] = [];
+    const threads: number[] = [];
     let peakRss = 0;
+    let threadsPeakRss = 0;
     for (let run = 0; run < runs; run += 1) {
       bare.push(wallOf([join(import.meta.dirname, 'bare-read.mjs'), root]).ms);
       const detected = wallOf(['--import', rssProbe, cli, 'detect', ...args]);
       bundled.push(detected.ms);
       peakRss = Math.max(peakRss, Number(/peak RSS (\d+)/.exec(detected.stderr)?.[1] ?? 0));
+      const threaded = wallOf(['--import', rssProbe, cli, 'detect', ...args, '--threads', '2']);
+      if (threaded.stdout !== detected.stdout) throw new Error('detect --threads 2 printed other detections');
+      threads.push(threaded.ms);
+      threadsPeakRss = Math.max(threadsPeakRss, Number(/peak RSS (\d+)/.exec(threaded.stderr)?.[1] ?? 0));
       tsx.push(
         wallOf(['--import', 'tsx', join(import.meta.dirname, '..', 'cli', 'responder.ts'), 'detect', ...args]).ms,
       );
@@ -136,6 +146,9 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
       tsxCliMs: median(tsx),
       cliRatio: median(bundled) / median(bare),
       peakRssMb: peakRss / 1024,
+      threadsCliMs: median(threads),
+      threadsCliRatio: median(threads) / median(bare),
+      threadsPeakRssMb: threadsPeakRss / 1024,
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -162,5 +175,8 @@ export async function detectSection(record: Recorder): Promise<void> {
   record(`  command line, bundled responder detect`, 'detectBundledCliMs', bench.bundledCliMs, 'ms');
   record('    bundled / bare script (target at most 2)', 'detectCliRatio', bench.cliRatio, '×', 2);
   record('    peak RSS', 'detectPeakRssMb', bench.peakRssMb, 'MB');
+  record(`  command line, bundled responder detect --threads 2`, 'detectThreadsCliMs', bench.threadsCliMs, 'ms');
+  record('    bundled --threads 2 / bare script', 'detectThreadsCliRatio', bench.threadsCliRatio, '×', 2);
+  record('    peak RSS', 'detectThreadsPeakRssMb', bench.threadsPeakRssMb, 'MB');
   record(`  command line, responder detect under tsx`, 'detectTsxCliMs', bench.tsxCliMs, 'ms');
 }

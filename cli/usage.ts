@@ -4,7 +4,7 @@
  */
 export const USAGE = {
   normalize: 'responder normalize <finding-or-event.json>',
-  detect: 'responder detect <file|dir>… [--trusted-accounts <id,…>] [--ndjson] [--strict]',
+  detect: 'responder detect <file|dir>… [--trusted-accounts <id,…>] [--ndjson] [--strict] [--threads <n>]',
   simulate:
     'responder simulate --scenario <file> [--approve all|none|timeout|<action,…>] [--json] [--rollback [--reactivate-keys]] [--report-dir <dir>]',
   plan: 'responder plan --scenario <file> [--json]',

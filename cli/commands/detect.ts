@@ -1,10 +1,12 @@
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_BULK_DOWNLOAD_ALARM_PREFIX, type Detection } from '../../handlers/detect/detection.js';
-import { Detector, itemsOf, mayFire } from '../../handlers/detect/dispatch.js';
+import { Detector } from '../../handlers/detect/dispatch.js';
 import { InMemoryNewTermsStore } from '../../handlers/detect/new-terms.js';
 import { InvalidFinding } from '../../handlers/shared/errors.js';
 import { AccountId } from '../../handlers/shared/schemas/primitives.js';
 import { filesOf, piecesOf } from '../detect-input.js';
+import { ScanPool } from '../detect-pool.js';
+import { type Scan, scanPiece } from '../detect-scan.js';
 import { EXIT, UsageError } from '../io.js';
 import { USAGE as USAGES } from '../usage.js';
 
@@ -18,6 +20,8 @@ interface Options {
   readonly trusted: string[];
   readonly ndjson: boolean;
   readonly strict: boolean;
+  /** Worker threads that read and scan files ahead of the detectors (0: none). */
+  readonly threads: number;
 }
 
 function options(args: string[]): Options {
@@ -25,6 +29,7 @@ function options(args: string[]): Options {
   const trusted: string[] = [];
   let ndjson = false;
   let strict = false;
+  let threads = 0;
   for (let index = 0; index < args.length; index += 1) {
     const arg = args[index] as string;
     if (arg === '--trusted-accounts') {
@@ -40,6 +45,12 @@ function options(args: string[]): Options {
       ndjson = true;
     } else if (arg === '--strict') {
       strict = true;
+    } else if (arg === '--threads') {
+      index += 1;
+      const value = args[index] ?? '';
+      if (!/^\d{1,2}$/.test(value) || Number(value) > MAX_THREADS)
+        throw new UsageError(`--threads needs a number of threads from 0 to ${MAX_THREADS}; ${USAGE}`);
+      threads = Number(value);
     } else if (arg.startsWith('--')) {
       throw new UsageError(`unexpected argument ${arg}; ${USAGE}`);
     } else {
@@ -47,7 +58,7 @@ function options(args: string[]): Options {
     }
   }
   if (paths.length === 0) throw new UsageError(USAGE);
-  return { paths, trusted, ndjson, strict };
+  return { paths, trusted, ndjson, strict, threads };
 }
 
 /** A file being read, and how many line-by-line values it has given so far. */
@@ -105,6 +116,21 @@ class Progress {
   }
 }
 
+/** More reading threads than this add memory (each holds a file and its parse) more than speed. */
+const MAX_THREADS = 16;
+
+/**
+ * With `--threads <n>`, files up to this much text are read and scanned on the threads; a larger
+ * one is read on the main thread in its turn (whole up to 32 MB, else streamed), so memory stays
+ * bounded. CloudTrail's own files are a few MB.
+ */
+export const THREAD_FILE_BYTES = 8 * 1024 * 1024;
+
+/** The scans of a file read on this thread, piece by piece (a large NDJSON file streams). */
+async function* scansOf(path: string): AsyncGenerator<Scan> {
+  for await (const piece of piecesOf(path)) yield scanPiece(piece);
+}
+
 /**
  * `responder detect <file|dir>…` (contract §10): reads CloudTrail records as CloudTrail delivers
  * them (`{"Records":[…]}` files, `.json.gz`, directories such as `AWSLogs/<account>/CloudTrail/…`,
@@ -114,8 +140,12 @@ class Progress {
  * skipped and reported on stderr (how many, the first 10 with file, line or index, and reason),
  * exit 0; `--strict` stops at the first with exit 2, as does input with nothing readable in it.
  */
-export async function detectCommand(args: string[], output: DetectOutput = processOutput): Promise<number> {
-  const { paths, trusted, ndjson, strict } = options(args);
+export async function detectCommand(
+  args: string[],
+  output: DetectOutput = processOutput,
+  threadFileBytes = THREAD_FILE_BYTES,
+): Promise<number> {
+  const { paths, trusted, ndjson, strict, threads } = options(args);
   const files = await filesOf(paths);
   const detector = new Detector(
     { newTerms: new InMemoryNewTermsStore() },
@@ -132,28 +162,35 @@ export async function detectCommand(args: string[], output: DetectOutput = proce
     skippedCount += 1;
     if (skipped.length < SHOWN) skipped.push(part);
   };
+  // With threads, files are read and scanned ahead on them and taken here in order: the detectors
+  // see the same items in the same order as when this thread reads each file itself.
+  const pool = threads > 0 && files.length > 1 ? new ScanPool(files, threads, threadFileBytes) : undefined;
   try {
     for (const [index, path] of files.entries()) {
       const source: Source = { path, lines: 0 };
-      for await (const piece of piecesOf(path)) {
-        if (piece.line !== undefined) source.lines += 1;
-        if ('error' in piece) {
-          skip({ source, line: piece.line, error: piece.error });
+      for await (const scan of (await pool?.scansOf(index)) ?? scansOf(path)) {
+        if (scan.line !== undefined) source.lines += 1;
+        if ('error' in scan) {
+          skip({ source, line: scan.line, error: scan.error });
           continue;
         }
-        for (const item of itemsOf(piece.value)) {
-          if ('error' in item) {
-            skip({ source, line: piece.line, error: item.error });
+        for (const entry of scan.entries) {
+          // A run of well-formed records no rule can fire on: the detectors would return nothing.
+          if (typeof entry === 'number') {
+            records += entry;
+            continue;
+          }
+          if ('error' in entry) {
+            skip({ source, line: scan.line, error: entry.error });
             continue;
           }
           records += 1;
-          if (!mayFire(item)) continue;
           let fired: Detection[];
           try {
-            fired = await detector.run(item);
+            fired = await detector.run(entry);
           } catch (error) {
             if (!(error instanceof InvalidFinding)) throw error;
-            skip({ source, line: piece.line, error });
+            skip({ source, line: scan.line, error });
             continue;
           }
           found += fired.length;
@@ -166,6 +203,7 @@ export async function detectCommand(args: string[], output: DetectOutput = proce
     progress?.show(files.length, records, found, true);
   } finally {
     progress?.clear();
+    await pool?.close();
   }
   if (records === 0 && skipped[0]) {
     const more = skippedCount > 1 ? `; ${skippedCount - 1} more unreadable` : '';
