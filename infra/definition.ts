@@ -306,9 +306,14 @@ function decisionBranch(
       },
       resultPath: '$.decision',
     });
+    // A request that adds principals folded in from other signals is never contained unasked: the
+    // severity that met the policy was another principal's.
     timeoutPolicy = new sfn.Choice(scope, 'Apply Timeout Policy')
       .when(
-        sfn.Condition.numberGreaterThanEquals('$.registration.incident.severity', settings.autoContainSeverity),
+        sfn.Condition.and(
+          sfn.Condition.numberGreaterThanEquals('$.registration.incident.severity', settings.autoContainSeverity),
+          sfn.Condition.not(sfn.Condition.isPresent('$.registration.newPrincipals')),
+        ),
         autoContain.next(contain),
       )
       .otherwise(autoDeny);

@@ -382,6 +382,7 @@ async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterP
     previousIncidentId: record.previousIncidentId,
     reason: `folded into open incident ${record.incidentId}; it adds ${describeDelta(delta)}: approval asked for that delta`,
     previouslyApplied,
+    ...(delta.principals?.length ? { newPrincipals: true as const } : {}),
   };
   return registration;
 }

@@ -260,6 +260,7 @@ export async function takeQueued(
     previousIncidentId: record.previousIncidentId,
     reason: text,
     previouslyApplied: await actionsInEffect(record, ports.store),
+    ...(round.delta.principals?.length ? { newPrincipals: true as const } : {}),
   };
 }
 

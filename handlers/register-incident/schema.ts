@@ -36,6 +36,11 @@ export const Registration = z.object({
    * `open` when a delta was queued while the request was pending and is asked now.
    */
   queued: z.boolean().optional(),
+  /**
+   * A delta that adds principals the incident did not hold: its request is never decided by the
+   * timeout policy's auto-contain (`autoContainSeverity` was met by another principal's signal).
+   */
+  newPrincipals: z.literal(true).optional(),
   /** For a re-run: the incident's status before it. */
   previousStatus: z.string().optional(),
   /** A new incident that follows an earlier one for the same principal and bucket. */

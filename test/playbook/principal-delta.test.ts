@@ -132,6 +132,25 @@ describe('a different principal on the bucket of a contained incident', () => {
     );
   }, 240_000);
 
+  it('under auto-contain on timeout, the first principal is contained unasked but a new principal never is', async () => {
+    const input = scenario([
+      finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),
+      finding('d8e0c3b4a5f66a7b1c2d3e4f5a6b7c8d', 30, BOB),
+    ]);
+    input.config = { ...input.config, autoContainSeverity: 7, approvalTimeout: '3h', approvalHeartbeat: '1h' };
+
+    const result = await simulate(input, { approve: { kind: 'timeout' } });
+
+    const [opened] = result.incidents;
+    expect(opened?.states.filter((state) => state === 'Auto Contain')).toHaveLength(1);
+    expect(opened?.states.filter((state) => state === 'Auto Deny')).toHaveLength(1);
+    expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', [BOB_KEY]: 'Active' });
+    const named = [
+      ours(result.account.bucketPolicies[BUCKET])[0]?.Condition?.ArnEquals?.['aws:PrincipalArn'] ?? [],
+    ].flat();
+    expect(named.some((arn) => arn.endsWith('/contractor-bob'))).toBe(false);
+  }, 240_000);
+
   it('rollback removes the one statement once and keeps the bucket owner’s statements', async () => {
     const input = scenario([
       finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),
