@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { slackChatPort } from '../../handlers/shared/clients/slack.js';
@@ -11,6 +9,7 @@ import { CLOSE_VIEW } from '../../handlers/slack/close.js';
 import { withRequestWindow } from '../../handlers/slack/door.js';
 import { SimClock } from '../../local/clock.js';
 import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
+import { type FakeSlack, type FakeSlackRequest, startFakeSlack } from '../support/fake-slack.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
@@ -26,50 +25,24 @@ const CHANNEL = 'C0SECOPS01';
 const THREAD_TS = '1700000000.000001';
 const SUMMARY_TS = '1700000000.000050';
 
-interface SlackRequest {
-  readonly method: string;
-  readonly fields: Record<string, unknown>;
-}
-
 let store: IncidentStore;
 let stopStore: () => Promise<void>;
-let server: Server;
+let slack: FakeSlack;
 let responseUrl: string;
 let slackApiUrl: string;
 const clock = new SimClock(new Date('2026-02-23T06:00:00Z'));
-const slackRequests: SlackRequest[] = [];
+let slackRequests: FakeSlackRequest[];
 let counter = 0;
 
 beforeAll(async () => {
   ({ store, stop: stopStore } = await dynaliteStore('slack-close'));
-  server = createServer((request, reply) => {
-    let raw = '';
-    request.on('data', (chunk) => {
-      raw += chunk;
-    });
-    request.on('end', () => {
-      const answer = (body: unknown) =>
-        reply.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      const url = request.url ?? '';
-      if (!url.startsWith('/api/')) {
-        slackRequests.push({ method: 'response_url', fields: JSON.parse(raw || '{}') });
-        answer({ ok: true });
-        return;
-      }
-      const method = url.slice('/api/'.length).split('?')[0] ?? '';
-      slackRequests.push({ method, fields: Object.fromEntries(new URLSearchParams(raw)) });
-      answer(method === 'chat.postMessage' ? { ok: true, channel: CHANNEL, ts: '1700000000.100000' } : { ok: true });
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  responseUrl = `http://127.0.0.1:${port}/respond`;
-  slackApiUrl = `http://127.0.0.1:${port}/api/`;
+  slack = await startFakeSlack();
+  ({ responseUrl, apiUrl: slackApiUrl, requests: slackRequests } = slack);
 });
 
 afterAll(async () => {
   await stopStore();
-  await new Promise((resolve) => server.close(resolve));
+  await slack.stop();
 });
 
 beforeEach(() => {

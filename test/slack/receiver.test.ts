@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
@@ -7,57 +5,42 @@ import { buildSlackApp } from '../../handlers/slack/app.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
+import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
 const SECRET = 'test-signing-secret';
 let store: IncidentStore;
 let stopStore: () => Promise<void>;
-let server: Server;
+let slack: FakeSlack;
 let responseUrl: string;
 let slackApiUrl: string;
-const responses: { text?: string }[] = [];
-const apiCalls: string[] = [];
+/** What was posted to the response URL, in order. */
+const responses = () =>
+  slack.requests
+    .filter((request) => request.method === 'response_url')
+    .map((request) => request.fields as { text?: string });
+/** The Web API methods called, in order (the receiver's `auth.test` apart). */
+const apiCalls = () =>
+  slack.requests
+    .filter((request) => request.method !== 'response_url' && request.method !== 'auth.test')
+    .map((request) => request.method);
 const callbacks: { kind: string; output?: unknown; error?: string }[] = [];
 const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
 let counter = 0;
 
 beforeAll(async () => {
   ({ store, stop: stopStore } = await dynaliteStore('slack-test'));
-  server = createServer((request, reply) => {
-    let body = '';
-    request.on('data', (chunk) => {
-      body += chunk;
-    });
-    request.on('end', () => {
-      if (request.url?.startsWith('/api/auth.test')) {
-        reply.writeHead(200, { 'content-type': 'application/json' }).end(
-          JSON.stringify({
-            ok: true,
-            user_id: 'U0BOT',
-            bot_id: 'B0BOT',
-            team_id: 'T0000001',
-            url: 'https://example.slack.com/',
-          }),
-        );
-        return;
-      }
-      if (request.url?.startsWith('/api/')) {
-        apiCalls.push(request.url.slice('/api/'.length));
-      } else {
-        responses.push(JSON.parse(body || '{}') as { text?: string });
-      }
-      reply.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  responseUrl = `http://127.0.0.1:${port}/respond`;
-  slackApiUrl = `http://127.0.0.1:${port}/api/`;
+  slack = await startFakeSlack((request) =>
+    request.method === 'auth.test'
+      ? { ok: true, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0000001', url: 'https://example.slack.com/' }
+      : { ok: true },
+  );
+  ({ responseUrl, apiUrl: slackApiUrl } = slack);
 });
 afterAll(async () => {
   await stopStore();
-  await new Promise((resolve) => server.close(resolve));
+  await slack.stop();
 });
 
 async function pendingApproval(): Promise<string> {
@@ -164,19 +147,19 @@ describe('the Slack interaction endpoint (real Bolt receiver, signed requests)',
         output: expect.objectContaining({ outcome: 'approved', decidedBy: ['U024BE7LH'], via: 'slack' }),
       },
     ]);
-    expect(responses.at(-1)?.text).toMatch(/already been decided/);
+    expect(responses().at(-1)?.text).toMatch(/already been decided/);
   });
 
   it('deny opens the reason modal and sends nothing until it is submitted (interactions.test.ts submits it)', async () => {
     const handle = await handler();
     const nonce = await pendingApproval();
     callbacks.length = 0;
-    apiCalls.length = 0;
+    slack.requests.length = 0;
 
     await handle(signedEvent(click(nonce, 'U024BE7LH', 'deny_plan')) as never, {} as never);
 
     expect(callbacks).toEqual([]);
-    expect(apiCalls).toEqual(['views.open']);
+    expect(apiCalls()).toEqual(['views.open']);
   });
 
   it('someone not on the approvers list gets an explanation and no SendTask call', async () => {
@@ -187,7 +170,7 @@ describe('the Slack interaction endpoint (real Bolt receiver, signed requests)',
     await handle(signedEvent(click(nonce, 'U0INTRUDER')) as never, {} as never);
 
     expect(callbacks).toEqual([]);
-    expect(responses.at(-1)?.text).toMatch(/not on the approvers list/);
+    expect(responses().at(-1)?.text).toMatch(/not on the approvers list/);
   });
 
   it.each([
