@@ -306,13 +306,13 @@ function decisionBranch(
       },
       resultPath: '$.decision',
     });
-    // A request that adds principals folded in from other signals is never contained unasked: the
-    // severity that met the policy was another principal's.
+    // A request that adds principals folded in from other signals is never contained unasked (the
+    // severity that met the policy was another principal's), nor one asked after a denial.
     timeoutPolicy = new sfn.Choice(scope, 'Apply Timeout Policy')
       .when(
         sfn.Condition.and(
           sfn.Condition.numberGreaterThanEquals('$.registration.incident.severity', settings.autoContainSeverity),
-          sfn.Condition.not(sfn.Condition.isPresent('$.registration.newPrincipals')),
+          sfn.Condition.not(sfn.Condition.isPresent('$.registration.noAutoContain')),
         ),
         autoContain.next(contain),
       )

@@ -71,7 +71,9 @@ export const registerIncident = task({
   async run(input, ports: RegisterPorts): Promise<Registration> {
     const normalized = await readSignal(input, ports);
     if ('rerun' in normalized) return rerun(normalized.rerun, input, ports);
-    if ('queued' in normalized) return takeQueued(normalized.queued, input.deltaRound ?? 0, ports);
+    // From the playbook after a report (`deltaRound` set), or started by a person (from the console).
+    if ('queued' in normalized)
+      return takeQueued(normalized.queued, input.deltaRound ?? 0, ports, input.deltaRound !== undefined);
     if (normalized.status === 'ignored') {
       return { status: 'ignored', reason: normalized.reason, incident: normalized.incident, previouslyApplied: [] };
     }
@@ -382,7 +384,7 @@ async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterP
     previousIncidentId: record.previousIncidentId,
     reason: `folded into open incident ${record.incidentId}; it adds ${describeDelta(delta)}: approval asked for that delta`,
     previouslyApplied,
-    ...(delta.principals?.length ? { newPrincipals: true as const } : {}),
+    ...(delta.principals?.length ? { noAutoContain: true as const } : {}),
   };
   return registration;
 }

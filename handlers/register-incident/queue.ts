@@ -189,6 +189,7 @@ export async function takeQueued(
   incidentId: string,
   deltaRound: number,
   ports: TakePorts,
+  automatic = true,
   attempt = 1,
 ): Promise<Registration> {
   const record = await ports.store.getIncident(incidentId);
@@ -199,7 +200,7 @@ export async function takeQueued(
   const at = ports.clock.now().toISOString();
   const queuedBuckets = entries.flatMap((entry) => bucketsOf(entry.delta));
   if (record.closure) {
-    if (await store.dropQueuedDeltas(incidentId, entries.length)) {
+    if (await store.dropQueuedDeltas(incidentId, entries.length, entries[0] as QueuedDelta)) {
       await ports.store.addEvent(incidentId, {
         at,
         kind: 'queue-dropped',
@@ -212,6 +213,15 @@ export async function takeQueued(
   if (OPEN_STATUSES.has(record.status)) {
     return notAsked(record, `incident ${incidentId} is ${record.status}: its queue is asked when that phase ends`);
   }
+  // After a denial (or an expired request) the next round would ask the denied plan again beside
+  // the delta: never automatically. A person asks for it, and the timeout policy never decides it.
+  const refused = record.status === 'denied' || record.status === 'expired';
+  if (refused && automatic) {
+    const text = `The request was ${record.status}: what arrived while it was pending (${namesOf(queuedBuckets) ? `bucket(s) ${namesOf(queuedBuckets)}` : 'see the timeline'}) stays queued and is not asked automatically, since asking would put the ${record.status} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
+    await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
+    await postInThread(record, text, ports.chat);
+    return notAsked(record, text);
+  }
   if (deltaRound >= MAX_DELTA_ROUNDS) {
     const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, bucket(s) ${namesOf(queuedBuckets)}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
@@ -222,6 +232,7 @@ export async function takeQueued(
   const incident = widened(record, round.delta);
   const taken = await store.takeQueuedDeltas(incidentId, {
     count: entries.length,
+    first: entries[0] as QueuedDelta,
     rest: round.rest,
     running: [...OPEN_STATUSES],
     updatedAt: at,
@@ -229,7 +240,7 @@ export async function takeQueued(
   });
   if (!taken) {
     // A fold appended meanwhile (read again) or another execution took it (nothing left to ask).
-    if (attempt < TAKE_ATTEMPTS) return takeQueued(incidentId, deltaRound, ports, attempt + 1);
+    if (attempt < TAKE_ATTEMPTS) return takeQueued(incidentId, deltaRound, ports, automatic, attempt + 1);
     throw new StoreConflict(`the queue of incident ${incidentId} changed while it was being taken; try again`);
   }
   const rest = round.rest.length ? `; ${round.rest.length} more queued signal(s) are asked in the next round` : '';
@@ -260,7 +271,7 @@ export async function takeQueued(
     previousIncidentId: record.previousIncidentId,
     reason: text,
     previouslyApplied: await actionsInEffect(record, ports.store),
-    ...(round.delta.principals?.length ? { newPrincipals: true as const } : {}),
+    ...(round.delta.principals?.length || refused ? { noAutoContain: true as const } : {}),
   };
 }
 

@@ -37,10 +37,11 @@ export const Registration = z.object({
    */
   queued: z.boolean().optional(),
   /**
-   * A delta that adds principals the incident did not hold: its request is never decided by the
-   * timeout policy's auto-contain (`autoContainSeverity` was met by another principal's signal).
+   * A request the timeout policy's auto-contain never decides: a delta that adds principals the
+   * incident did not hold (`autoContainSeverity` was met by another principal's signal), or a
+   * queued round asked after a denied or expired request.
    */
-  newPrincipals: z.literal(true).optional(),
+  noAutoContain: z.literal(true).optional(),
   /** For a re-run: the incident's status before it. */
   previousStatus: z.string().optional(),
   /** A new incident that follows an earlier one for the same principal and bucket. */

@@ -57,7 +57,7 @@ describe('a bucket that arrives while the approval is pending', () => {
     expect(messages.filter((message) => message.method === 'chat.postMessage' && !message.thread_ts)).toHaveLength(1);
   }, 180_000);
 
-  it('after a denial the queued bucket is still asked, and a second denial changes nothing', async () => {
+  it('after a denial the queued bucket is not asked automatically: the thread says it stays queued and how to ask for it', async () => {
     const input = variant('compromised-iam-user-key', (s) => {
       s.events = [
         finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', FIRST_BUCKET, 0),
@@ -70,9 +70,15 @@ describe('a bucket that arrives while the approval is pending', () => {
 
     const [opened] = result.incidents;
     expect(result.incidents.map((incident) => incident.status)).toEqual(['denied', 'linked']);
-    expect(opened?.states.filter((state) => state === 'Request Approval')).toHaveLength(2);
+    expect(opened?.states.filter((state) => state === 'Request Approval')).toHaveLength(1);
     expect(opened?.applied).toEqual([]);
-    expect(opened?.plan.map((item) => item.target)).toContain(OTHER_BUCKET);
+    expect(opened?.plan.map((item) => item.target)).not.toContain(OTHER_BUCKET);
+    const said = opened?.slackMessages.find((message) =>
+      /stays queued and is not asked automatically/.test(message.text),
+    );
+    expect(said?.thread_ts).toBeDefined();
+    expect(said?.text).toContain(OTHER_BUCKET);
+    expect(said?.text).toContain('"queued":true');
     expect(result.account.bucketPolicies[OTHER_BUCKET]).toEqual(input.s3.buckets[1]?.policy ?? null);
   }, 180_000);
 });

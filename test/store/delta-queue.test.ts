@@ -42,10 +42,21 @@ async function pendingIncident(clock: SimClock, chat = new RecordingChat()) {
 }
 
 /** The end of a containment phase as the playbook runs it: `{incidentId, queued: true}`. */
-function take(incidentId: string, clock: SimClock, chat: RecordingChat, deltaRound = 0): Promise<Registration> {
+/** The playbook taking the queue after a report (`deltaRound` set), or a person from the console (`null`). */
+function take(
+  incidentId: string,
+  clock: SimClock,
+  chat: RecordingChat,
+  deltaRound: number | null = 0,
+): Promise<Registration> {
   return runTask(
     registerIncident,
-    { event: { incidentId, queued: true }, settings: testSettings(), executionName: `exec-${short()}`, deltaRound },
+    {
+      event: { incidentId, queued: true },
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+      ...(deltaRound === null ? {} : { deltaRound }),
+    },
     { store, clock, guardduty: { getFindings: async () => [] }, chat },
   );
 }
@@ -75,6 +86,39 @@ describe('what arrives while a request is pending is queued on the incident', ()
     expect(record?.incident.buckets).not.toContain(buckets[0]);
   });
 
+  it('a taker holding an old read never takes a queue filled again since, even one as long', async () => {
+    const clock = new SimClock(new Date('2026-02-23T06:30:00.000Z'));
+    const { incidentId } = await pendingIncident(clock);
+    const at = clock.now().toISOString();
+    const running = ['open', 'awaiting_approval', 'containing'] as const;
+    const entry = (bucket: string) => ({ at, findingId: `f-${bucket}`, delta: { buckets: [bucket], addresses: [] } });
+    const older = `old-${short()}`;
+    const newer = `new-${short()}`;
+    await store.queueDelta(incidentId, entry(older), [...running]);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+    const stale = await store.getIncident(incidentId);
+    if (!stale?.queuedDeltas?.[0]) throw new Error('nothing queued');
+    const take = (record: NonNullable<typeof stale>) =>
+      store.takeQueuedDeltas(incidentId, {
+        count: record.queuedDeltas?.length ?? 0,
+        first: record.queuedDeltas?.[0] as NonNullable<typeof stale.queuedDeltas>[number],
+        rest: [],
+        running: [...running],
+        updatedAt: at,
+        incident: record.incident,
+      });
+    // One execution takes the queue; its round runs; a signal queues another bucket meanwhile; the round ends.
+    expect(await take(stale)).toBe(true);
+    await store.updateIncident(incidentId, { status: 'awaiting_approval', updatedAt: at });
+    await store.queueDelta(incidentId, entry(newer), [...running]);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+
+    const late = await take(stale);
+
+    expect(late).toBe(false);
+    expect(await queuedBuckets(incidentId)).toEqual([newer]);
+  });
+
   it('taking the queue twice at once asks for it once, with every queued bucket', async () => {
     const clock = new SimClock(new Date('2026-02-23T06:00:00.000Z'));
     const { incidentId, principal, chat } = await pendingIncident(clock);
@@ -101,7 +145,7 @@ describe('what arrives while a request is pending is queued on the incident', ()
     ).toHaveLength(1);
   });
 
-  it('is not taken while another phase of the incident is running, and is asked after a denial', async () => {
+  it('is not taken while another phase of the incident is running; after a denial only a person asks for it, never the timeout policy', async () => {
     const clock = new SimClock(new Date('2026-02-23T07:00:00.000Z'));
     const { incidentId, principal, chat } = await pendingIncident(clock);
     const bucket = `b-${short()}`;
@@ -109,11 +153,14 @@ describe('what arrives while a request is pending is queued on the incident', ()
 
     const whileRunning = await take(incidentId, clock, chat);
     await store.updateIncident(incidentId, { status: 'denied', updatedAt: clock.now().toISOString() });
-    const afterDenial = await take(incidentId, clock, chat);
+    const automatic = await take(incidentId, clock, chat);
+    const byPerson = await take(incidentId, clock, chat, null);
 
     expect(whileRunning.status).toBe('ignored');
-    expect(afterDenial).toMatchObject({ status: 'open', previousStatus: 'denied' });
-    expect(afterDenial.incident?.buckets).toContain(bucket);
+    expect(automatic.status).toBe('ignored');
+    expect(automatic.reason).toMatch(/not asked automatically/);
+    expect(byPerson).toMatchObject({ status: 'open', previousStatus: 'denied', noAutoContain: true });
+    expect(byPerson.incident?.buckets).toContain(bucket);
   });
 
   it('a closed incident drops its queue with a timeline line and asks nothing', async () => {

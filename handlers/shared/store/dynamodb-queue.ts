@@ -21,6 +21,18 @@ function statusValues(prefix: string, statuses: readonly IncidentStatus[]) {
  * request was pending added, asked in the same thread once that decision is made. Every write is
  * one conditional update, so concurrent folds keep each other's deltas and one taker gets them.
  */
+/**
+ * The queue is the one read: as many entries, the first one the same. Entries are only appended
+ * while a phase runs and taken whole, so a queue taken and filled again since the read (as long,
+ * another first entry) is not mistaken for it.
+ */
+const SAME_QUEUE = 'size(#queue) = :count AND #queue[0].#findingId = :firstFinding AND #queue[0].#at = :firstAt';
+const SAME_QUEUE_NAMES = { '#queue': 'queuedDeltas', '#findingId': 'findingId', '#at': 'at' };
+
+function sameQueueValues(count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>) {
+  return { ':count': count, ':firstFinding': first.findingId, ':firstAt': first.at };
+}
+
 export class DynamoQueue {
   constructor(private readonly table: DynamoTable) {}
 
@@ -53,6 +65,7 @@ export class DynamoQueue {
     incidentId: string,
     args: {
       count: number;
+      first: Pick<QueuedDelta, 'findingId' | 'at'>;
       rest: readonly QueuedDelta[];
       running: readonly IncidentStatus[];
       updatedAt: string;
@@ -66,8 +79,9 @@ export class DynamoQueue {
       UpdateExpression: rest
         ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #queue = :rest REMOVE #approval'
         : 'SET #status = :open, #updatedAt = :at, #incident = :incident REMOVE #queue, #approval',
-      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND size(#queue) = :count AND NOT (#status IN (${running.list}))`,
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND ${SAME_QUEUE} AND NOT (#status IN (${running.list}))`,
       ExpressionAttributeNames: {
+        ...SAME_QUEUE_NAMES,
         '#status': 'status',
         '#updatedAt': 'updatedAt',
         '#incident': 'incident',
@@ -79,7 +93,7 @@ export class DynamoQueue {
         ':open': 'open',
         ':at': args.updatedAt,
         ':incident': args.incident,
-        ':count': args.count,
+        ...sameQueueValues(args.count, args.first),
         ...(rest ? { ':rest': [...args.rest] } : {}),
         ...running.values,
       },
@@ -90,12 +104,16 @@ export class DynamoQueue {
     return false;
   }
 
-  async dropQueuedDeltas(incidentId: string, count: number): Promise<boolean> {
+  async dropQueuedDeltas(
+    incidentId: string,
+    count: number,
+    first: Pick<QueuedDelta, 'findingId' | 'at'>,
+  ): Promise<boolean> {
     const updated = await this.table.update(incidentKey(incidentId), {
       UpdateExpression: 'REMOVE #queue',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_exists(#closure) AND size(#queue) = :count',
-      ExpressionAttributeNames: { '#queue': 'queuedDeltas', '#closure': 'closure' },
-      ExpressionAttributeValues: { ':count': count },
+      ConditionExpression: `attribute_exists(pk) AND attribute_exists(#closure) AND ${SAME_QUEUE}`,
+      ExpressionAttributeNames: { ...SAME_QUEUE_NAMES, '#closure': 'closure' },
+      ExpressionAttributeValues: sameQueueValues(count, first),
       ReturnValues: 'NONE',
     });
     return updated !== undefined;

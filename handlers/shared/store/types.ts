@@ -497,12 +497,14 @@ export interface LifecycleStore extends IncidentStore {
     incidentId: string,
     args: {
       count: number;
+      /** The first entry as read: with `count`, the queue is the one read (not another of its length). */
+      first: Pick<QueuedDelta, 'findingId' | 'at'>;
       rest: readonly QueuedDelta[];
       running: readonly IncidentStatus[];
       updatedAt: string;
       incident: Incident;
     },
   ): Promise<boolean>;
-  /** Removes the queue of a closed incident (conditional: closed, exactly `count` entries). True when removed. */
-  dropQueuedDeltas(incidentId: string, count: number): Promise<boolean>;
+  /** Removes the queue of a closed incident (conditional: closed, the queue as read). True when removed. */
+  dropQueuedDeltas(incidentId: string, count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>): Promise<boolean>;
 }
