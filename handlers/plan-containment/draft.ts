@@ -67,15 +67,20 @@ export function denySubjects(
   const principals = incident.principals?.length ? incident.principals : [incident.principal];
   const named = byIdentity(principals, facts, isOurs);
   const anonymous = principals.some((principal) => principal.type === 'Anonymous');
-  const byAddress = anonymous || !named ? bySourceIp(incident, cidrCollapseThreshold) : undefined;
-  return [named, byAddress].filter((subject): subject is DenySubject => subject !== undefined);
+  const byAddress = anonymous || named.length === 0 ? bySourceIp(incident, cidrCollapseThreshold) : undefined;
+  return [...named, ...(byAddress ? [byAddress] : [])];
 }
 
+/**
+ * The principals named by ARN in one Deny, and those of which only an outside account is known in
+ * another (by account): a principal known only by its account is never dropped because another
+ * one has an ARN.
+ */
 function byIdentity(
   principals: readonly Principal[],
   facts: PrincipalFacts | undefined,
   isOurs: (accountId: string) => boolean,
-): DenySubject | undefined {
+): DenySubject[] {
   const arns: string[] = [];
   const labels: string[] = [];
   const accounts = new Set<string>();
@@ -88,20 +93,21 @@ function byIdentity(
       accounts.add(principal.accountId);
     }
   }
+  const subjects: DenySubject[] = [];
   if (arns.length > 0) {
     const label =
       labels.length > 3 ? `${labels.slice(0, 3).join('; ')} and ${labels.length - 3} more` : labels.join('; ');
-    return { principalArns: arns, purpose: 'DenyPrincipal', label };
+    subjects.push({ principalArns: arns, purpose: 'DenyPrincipal', label });
   }
   if (accounts.size > 0) {
     const list = [...accounts];
-    return {
+    subjects.push({
       principalAccounts: list,
       purpose: 'DenyAccount',
       label: `every principal of account ${list.join(', ')} (only the caller's account is known)`,
-    };
+    });
   }
-  return undefined;
+  return subjects;
 }
 
 function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {
@@ -150,7 +156,11 @@ export const PRIVATE_ADDRESS_REASON =
  * is cut to a fixed budget, so the Deny stays small however many addresses come.
  */
 function bySourceIp(incident: Incident, threshold: number): DenySubject | undefined {
-  const { blocks, omitted, nonPublic } = sourceIpBlocks(incident.sourceIps, { threshold });
+  // Anonymous callers folded into an incident opened on an identified principal: their addresses
+  // only, never that principal's own.
+  const folded = incident.principal.type !== 'Anonymous' && incident.principals?.some((p) => p.type === 'Anonymous');
+  const ips = folded ? (incident.anonymousSourceIps ?? []) : incident.sourceIps;
+  const { blocks, omitted, nonPublic } = sourceIpBlocks(ips, { threshold });
   if (blocks.length === 0) return undefined;
   const shown =
     blocks.length > 10 ? `${blocks.slice(0, 10).join(', ')} and ${blocks.length - 10} more` : blocks.join(', ');

@@ -1,7 +1,7 @@
 import { maskKey } from '../shared/ids.js';
 import { type Incident, MAX_PRINCIPALS, type Principal } from '../shared/schemas/incident.js';
 import type { ActionResult } from '../shared/schemas/plan.js';
-import { knownSourceIps } from '../shared/source-ip-deny.js';
+import { anonymousSourceIps, knownSourceIps } from '../shared/source-ip-deny.js';
 import type { IncidentRecord, IncidentStatus, IncidentStore } from '../shared/store/types.js';
 import { principalKey } from './correlate.js';
 
@@ -126,12 +126,15 @@ export function widened(record: IncidentRecord, delta?: Delta): Incident {
           ...(delta.findingIds ? { findingIds: delta.findingIds } : {}),
         }
       : undefined;
-  const { delta: _stale, ...stored } = record.incident;
+  const { delta: _stale, anonymousSourceIps: _derived, ...stored } = record.incident;
+  // An identified first principal's own addresses are not an anonymous caller's.
+  const anonymous = record.incident.principal.type === 'Anonymous' ? [] : anonymousSourceIps(record);
   return {
     ...stored,
     buckets,
     sourceIps: addresses.slice(0, MAX_INCIDENT_SOURCE_IPS),
     ...(principals ? { principals } : {}),
+    ...(anonymous.length > 0 ? { anonymousSourceIps: anonymous.slice(0, MAX_INCIDENT_SOURCE_IPS) } : {}),
     ...(marker ? { delta: marker } : {}),
   };
 }
@@ -198,7 +201,7 @@ export function overflowNote(delta: Delta | undefined): string {
  * so a crafted signal cannot present a principal as folded in or a request as a delta.
  */
 export function asSignal(incident: Incident): Incident {
-  const { delta: _delta, ...signal } = incident;
+  const { delta: _delta, anonymousSourceIps: _anonymous, ...signal } = incident;
   const strip = ({ addedBy: _addedBy, ...principal }: Principal): Principal => principal;
   return {
     ...signal,

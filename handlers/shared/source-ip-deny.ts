@@ -14,6 +14,15 @@ export function knownSourceIps(record: Pick<IncidentRecord, 'incident' | 'signal
   return [...new Set([...record.incident.sourceIps, ...(record.signalSourceIps ?? [])])];
 }
 
+/**
+ * The addresses a Deny on source addresses may list: every known one when the incident opened on
+ * an anonymous caller, else only those of the anonymous signals folded in (the identified first
+ * principal's own address is often a NAT or an office, shared with others).
+ */
+export function anonymousSourceIps(record: Pick<IncidentRecord, 'incident' | 'signalSourceIps'>): string[] {
+  return record.incident.principal.type === 'Anonymous' ? knownSourceIps(record) : [...(record.signalSourceIps ?? [])];
+}
+
 /** The incident's source-address Deny with its `aws:SourceIp` list replaced by `blocks`. */
 export function withSourceIps(statement: Statement, blocks: readonly string[]): Statement {
   const condition = statement.Condition ?? {};
@@ -40,7 +49,7 @@ export function extendSourceIpDeny(
   );
   const planned = statements[index];
   if (!record || !planned) return { statements: [...statements] };
-  const known = sourceIpBlocks(knownSourceIps(record), { threshold });
+  const known = sourceIpBlocks(anonymousSourceIps(record), { threshold });
   const before = new Set(asList(planned.Condition?.IpAddress?.['aws:SourceIp']));
   if (known.blocks.length === 0 || (known.blocks.length === before.size && known.blocks.every((b) => before.has(b)))) {
     return { statements: [...statements] };

@@ -151,6 +151,28 @@ describe('a different principal on the bucket of a contained incident', () => {
     expect(named.some((arn) => arn.endsWith('/contractor-bob'))).toBe(false);
   }, 240_000);
 
+  it('anonymous callers folding in are denied by their own addresses, never by the first principal’s', async () => {
+    let anonymous = finding('d8e0c3b4a5f66a7b1c2d3e4f5a6b7c8d', 30);
+    anonymous = withField(anonymous, 'detail.resource.accessKeyDetails', {
+      principalId: 'ANONYMOUS_PRINCIPAL',
+      userType: 'Anonymous',
+    });
+    anonymous = withField(
+      anonymous,
+      'detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4',
+      '192.0.2.99',
+    );
+    const first = finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0);
+
+    const result = await simulate(scenario([first, anonymous]), { approve: { kind: 'all' } });
+
+    const statements = ours(result.account.bucketPolicies[BUCKET]);
+    const bySource = statements.find((statement) => statement.Sid?.endsWith('DenySourceIp'));
+    expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked']);
+    expect(bySource?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['192.0.2.99/32']);
+    expect(statements.filter((statement) => statement.Sid?.endsWith('DenyPrincipal'))).toHaveLength(1);
+  }, 240_000);
+
   it('rollback removes the one statement once and keeps the bucket owner’s statements', async () => {
     const input = scenario([
       finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),

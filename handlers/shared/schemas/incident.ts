@@ -81,6 +81,12 @@ export const Incident = z.object({
   principal: Principal,
   buckets: z.array(BucketName).max(1000),
   sourceIps: z.array(IpAddress).max(1000),
+  /**
+   * Set by registration only: the addresses of anonymous callers folded into an incident whose
+   * first principal is identified. Only these go into the Deny on source addresses, never the
+   * identified principal's own (`sourceIps` holds both, for people to read).
+   */
+  anonymousSourceIps: z.array(IpAddress).max(1000).optional(),
   firstSeen: z.iso.datetime(),
   lastSeen: z.iso.datetime(),
   count: z.number().int().min(1),

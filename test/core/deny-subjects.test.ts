@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { planContainment } from '../../handlers/plan-containment/core.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
+import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { Plan } from '../../handlers/shared/schemas/plan.js';
+import { guardDutyEvent, scenario } from '../support/fixtures.js';
+import { account } from '../support/ports.js';
+import { testSettings } from '../support/settings.js';
+
+const INCIDENT_ID = '20260223-c4e6a8b0d2f4';
+const OUTSIDE = '444455556666';
+
+/** A role session of another account of which GuardDuty gave only the account and the key. */
+const accountOnly: Principal = { type: 'AssumedRole', accessKeyId: 'ASIAEXAMPLEOUTSIDE01', accountId: OUTSIDE };
+const addresses = { type: 'Anonymous' } as const;
+
+function seedIncident(): Incident {
+  const { incident } = normalizeFinding(guardDutyEvent());
+  if (!incident) throw new Error('no incident');
+  return incident;
+}
+
+async function deny(incident: Incident) {
+  const { account: acct } = account(scenario('compromised-iam-user-key'));
+  const plan: Plan = await runTask(
+    planContainment,
+    {
+      incidentId: INCIDENT_ID,
+      incident,
+      settings: testSettings({ homeAccountId: '123456789012' }),
+      enrichment: {},
+      contain: ['denyBucketAccess'],
+      previouslyApplied: [],
+    },
+    { s3: acct.s3, ec2: acct.ec2 },
+  );
+  const item = plan.items.find((candidate) => candidate.action === 'denyBucketAccess') as
+    | { statements: { Sid: string; Condition?: Record<string, Record<string, unknown>> }[] }
+    | undefined;
+  return item?.statements ?? [];
+}
+
+describe('the bucket Deny of an incident holding several kinds of caller', () => {
+  it('a principal known only by its outside account is denied by account beside the one named by ARN', async () => {
+    const incident = seedIncident();
+
+    const statements = await deny({ ...incident, principals: [incident.principal, accountOnly] });
+
+    expect(statements.map((statement) => statement.Sid)).toEqual([
+      `IR${INCIDENT_ID.replace('-', '')}DenyPrincipal`,
+      `IR${INCIDENT_ID.replace('-', '')}DenyAccount`,
+    ]);
+    expect(JSON.stringify(statements[1]?.Condition)).toContain(OUTSIDE);
+    expect(JSON.stringify(statements[0]?.Condition)).not.toContain(OUTSIDE);
+  });
+
+  it('an incident opened on the account-only caller keeps its Deny by account when a principal with an ARN joins', async () => {
+    const incident = seedIncident();
+
+    const statements = await deny({ ...incident, principal: accountOnly, principals: [accountOnly, incident.principal] });
+
+    expect(statements.map((statement) => statement.Sid.replace(/^IR\w{20}/, ''))).toEqual([
+      'DenyPrincipal',
+      'DenyAccount',
+    ]);
+  });
+
+  it('an identified principal’s own source address is never put in the Deny for anonymous callers', async () => {
+    const incident = seedIncident();
+    const anonymousIps = ['192.0.2.99'];
+
+    const statements = await deny({
+      ...incident,
+      principals: [incident.principal, addresses],
+      sourceIps: [...incident.sourceIps, ...anonymousIps],
+      anonymousSourceIps: anonymousIps,
+    });
+
+    const bySource = statements.find((statement) => statement.Sid.endsWith('DenySourceIp'));
+    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['192.0.2.99/32'] });
+  });
+});
