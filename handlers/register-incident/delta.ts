@@ -89,24 +89,32 @@ export function deltaOf(target: IncidentRecord, incident: Incident, at = inciden
   };
 }
 
-/**
- * The principals of the incident with the delta's added, `principal` first, or undefined when they
- * would pass the schema's bound (`MAX_PRINCIPALS`): the incident is then left as it is and the new
- * principal is said in the timeline, never dropped silently.
- */
-export function withPrincipals(incident: Incident, added: readonly Principal[] = []): Principal[] | undefined {
-  const current = principalsOf(incident);
+/** The principals of `added` the incident does not hold yet, each once. */
+function freshPrincipals(incident: Incident, added: readonly Principal[]): Principal[] {
   // A principal already held (or queued twice by signals folding in during one request) is added once.
-  const held = new Set(current.map((principal) => identityOf(incident, principal)));
-  const fresh = added.filter((principal) => {
+  const held = new Set(principalsOf(incident).map((principal) => identityOf(incident, principal)));
+  return added.filter((principal) => {
     const identity = identityOf(incident, principal);
     if (identity === undefined || held.has(identity)) return false;
     held.add(identity);
     return true;
   });
-  if (fresh.length === 0) return incident.principals;
-  if (current.length + fresh.length > MAX_PRINCIPALS) return undefined;
-  return [...current, ...fresh];
+}
+
+/**
+ * The principals of the incident with as many of the delta's as the schema's bound
+ * (`MAX_PRINCIPALS`) leaves room for, `principal` first; the rest are `principalsBeyond`, said in
+ * the timeline, never dropped silently.
+ */
+export function withPrincipals(incident: Incident, added: readonly Principal[] = []): Principal[] | undefined {
+  const current = principalsOf(incident);
+  const fresh = freshPrincipals(incident, added).slice(0, Math.max(0, MAX_PRINCIPALS - current.length));
+  return fresh.length === 0 ? incident.principals : [...current, ...fresh];
+}
+
+/** The new principals of `added` the incident has no room for. */
+export function principalsBeyond(incident: Incident, added: readonly Principal[] = []): Principal[] {
+  return freshPrincipals(incident, added).slice(Math.max(0, MAX_PRINCIPALS - principalsOf(incident).length));
 }
 
 /** The incident as its next plan sees it: its buckets and principals with the delta's, every address it knows. */

@@ -2,6 +2,7 @@ import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
+import { MAX_PRINCIPALS } from '../shared/schemas/incident.js';
 import { BucketName } from '../shared/schemas/primitives.js';
 import type {
   IncidentRecord,
@@ -12,7 +13,7 @@ import type {
 } from '../shared/store/types.js';
 import { MAX_QUEUED_DELTAS } from '../shared/store/types.js';
 import { OPEN_STATUSES } from './correlate.js';
-import { actionsInEffect, type Delta, describeDelta, widened } from './delta.js';
+import { actionsInEffect, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
 import type { Registration } from './schema.js';
 
 /**
@@ -248,7 +249,11 @@ export async function takeQueued(
   const beyond = round.beyond
     ? `; ${round.beyond} bucket(s) are left out: the incident names ${MAX_INCIDENT_BUCKETS} at most`
     : '';
-  const text = `After the decision: what arrived while it was pending adds ${describeDelta(round.delta) || 'nothing new'} (${round.taken.length} signal(s)): approval is asked for that delta only${rest}${invalid}${beyond}`;
+  const crowded = principalsBeyond(record.incident, round.delta.principals);
+  const overPrincipals = crowded.length
+    ? `; ${crowded.length} principal(s) are left out, the incident holds ${MAX_PRINCIPALS} at most: ${crowded.map((principal) => principal.arn ?? principal.accessKeyId ?? principal.type).join(', ')}; contain them by hand`
+    : '';
+  const text = `After the decision: what arrived while it was pending adds ${describeDelta(round.delta) || 'nothing new'} (${round.taken.length} signal(s)): approval is asked for that delta only${rest}${invalid}${beyond}${overPrincipals}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'queued-delta',
