@@ -38,12 +38,10 @@ export async function runClose(
       message: alreadyClosedText(command.incidentId, result.closure),
     };
   }
-  // The report was rewritten here: the stream record of this closing finds nothing pending.
-  if (!result.problems.some((problem) => problem.startsWith('report:'))) {
-    if ((await ports.store.getIncident(command.incidentId))?.report) {
-      await ports.store.clearReportPending(command.incidentId);
-    }
-  }
+  // The report was rewritten here: the stream record of this closing finds nothing pending. A
+  // report written since the close read the incident (by a run that read it before the closure)
+  // has no closing part yet: it stays pending for the stream or the sweep.
+  if (result.reportRewritten) await ports.store.clearReportPending(command.incidentId);
   return {
     incidentId: command.incidentId,
     state: 'closed',

@@ -57,6 +57,8 @@ export type CloseResult =
       readonly closure: Closure;
       readonly problems: readonly string[];
       readonly approval: ApprovalOnClose;
+      /** The report was rewritten with its closing part here (else it stays marked pending). */
+      readonly reportRewritten: boolean;
     }
   /** Closed before: nothing changed. */
   | { readonly state: 'already-closed'; readonly closure: Closure };
@@ -102,13 +104,16 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
   });
   const problems: string[] = [];
   const approval = await withdrawPendingApproval(record, closure, ports.store);
-  const attempt = async (what: string, work: () => Promise<void>) => {
+  /** Runs one best-effort update; false (and a problem named) when it failed. */
+  const attempt = async (what: string, work: () => Promise<void>): Promise<boolean> => {
     try {
       await work();
+      return true;
     } catch (error) {
       const { error: name } = describeError(error);
       log.warn('close: could not update', { incidentId: record.incidentId, what, error: name });
       problems.push(`${what}: ${name}`);
+      return false;
     }
   };
   if (approval.state === 'withdrawn') {
@@ -158,8 +163,9 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
   }
   const { reports } = ports;
   const keys = record.report;
-  if (keys && reports) await attempt('report', () => reports.rewrite(keys, closure));
-  return { state: 'closed', closure, problems, approval };
+  const reportRewritten =
+    keys !== undefined && reports !== undefined && (await attempt('report', () => reports.rewrite(keys, closure)));
+  return { state: 'closed', closure, problems, approval, reportRewritten };
 }
 
 /**

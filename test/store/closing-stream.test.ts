@@ -158,4 +158,43 @@ describe('the closing part written from the incident table stream', () => {
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '4421584500000000017450439092' }] });
     expect((await store.getIncident(record.incidentId))?.closureReportPending).toBe(true);
   });
+
+  it('a close from the command line keeps the flag when a report appeared only after it read the incident', async () => {
+    const incidentId = `20260223-${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+    const incident = normalizeFinding(guardDutyEvent()).incident as Incident;
+    await store.createIncident({
+      incidentId,
+      status: 'contained',
+      createdAt: T0,
+      updatedAt: T0,
+      executionName: 'exec',
+      incident,
+      findingIds: [incident.findingId],
+    });
+    const evidence = memoryEvidence(new Map());
+    // The run's report lands (written from a read before the closure) right after the close is recorded.
+    const racing = Object.create(store) as LifecycleStore;
+    racing.closeIncident = async (args) => {
+      const closed = await store.closeIncident(args);
+      await store.updateIncident(args.incidentId, {
+        report: {
+          markdownKey: `incidents/${args.incidentId}/report.md`,
+          jsonKey: `incidents/${args.incidentId}/report.json`,
+        },
+        updatedAt: T0,
+      });
+      return closed;
+    };
+
+    await runClose(
+      { incidentId, resolution: 'true_positive', by: 'cli:arn:aws:sts::123456789012:assumed-role/IR/jane' },
+      config,
+      { ...ports(evidence), store: racing },
+    );
+
+    const after = await store.getIncident(incidentId);
+    expect(evidence.puts).toEqual([]);
+    expect(after?.report).toBeDefined();
+    expect(after?.closureReportPending).toBe(true);
+  });
 });
