@@ -85,7 +85,13 @@ describe('closing an incident', () => {
     );
 
     const expected: Closure = { at: at(30), by: 'U024BE7LH', resolution: 'false_positive', note: 'backup job' };
-    expect(first).toEqual({ state: 'closed', closure: expected, problems: [], approval: { state: 'none' } });
+    expect(first).toEqual({
+      state: 'closed',
+      closure: expected,
+      problems: [],
+      approval: { state: 'none' },
+      reportRewritten: false,
+    });
     expect(second).toEqual({ state: 'already-closed', closure: expected });
     const stored = await store.getIncident(id);
     expect(stored).toMatchObject({ status: 'contained', closure: expected, updatedAt: at(30) });
