@@ -28,6 +28,7 @@ import {
   foldedFor,
   notInRequest,
   overflowNote,
+  principalsOf,
   recordedWith,
   widened,
 } from './delta.js';
@@ -448,5 +449,11 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
     previousStatus: record.status,
     previousIncidentId: record.previousIncidentId,
     previouslyApplied,
+    // Never decided by auto-contain: a principal folded in from another signal, or a plan refused before.
+    ...(principalsOf(record.incident).some((principal) => principal.addedBy) ||
+    record.status === 'denied' ||
+    record.status === 'expired'
+      ? { noAutoContain: true as const }
+      : {}),
   };
 }

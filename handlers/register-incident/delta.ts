@@ -205,16 +205,23 @@ export function overflowNote(delta: Delta | undefined): string {
 }
 
 /**
- * A signal as it arrives: the fields only registration may set (`addedBy`, `delta`) are dropped,
- * so a crafted signal cannot present a principal as folded in or a request as a delta.
+ * A signal as it arrives: the fields only registration may set (`addedBy`, `delta`,
+ * `anonymousSourceIps`) are dropped, so a crafted signal cannot present a principal as folded in,
+ * a request as a delta, or its own addresses as someone else's. One signal naming an identified
+ * principal and anonymous callers cannot tell whose address is whose: all of its addresses are
+ * the anonymous callers' (the Deny by address is never left empty for them).
  */
 export function asSignal(incident: Incident): Incident {
   const { delta: _delta, anonymousSourceIps: _anonymous, ...signal } = incident;
   const strip = ({ addedBy: _addedBy, ...principal }: Principal): Principal => principal;
+  const mixed =
+    signal.principal.type !== 'Anonymous' &&
+    (signal.principals ?? []).some((principal) => principal.type === 'Anonymous');
   return {
     ...signal,
     principal: strip(signal.principal),
     ...(signal.principals ? { principals: signal.principals.map(strip) } : {}),
+    ...(mixed && signal.sourceIps.length > 0 ? { anonymousSourceIps: [...signal.sourceIps] } : {}),
   };
 }
 

@@ -20,7 +20,8 @@ export function knownSourceIps(record: Pick<IncidentRecord, 'incident' | 'signal
  * principal's own address is often a NAT or an office, shared with others).
  */
 export function anonymousSourceIps(record: Pick<IncidentRecord, 'incident' | 'signalSourceIps'>): string[] {
-  return record.incident.principal.type === 'Anonymous' ? knownSourceIps(record) : [...(record.signalSourceIps ?? [])];
+  if (record.incident.principal.type === 'Anonymous') return knownSourceIps(record);
+  return [...new Set([...(record.incident.anonymousSourceIps ?? []), ...(record.signalSourceIps ?? [])])];
 }
 
 /** The incident's source-address Deny with its `aws:SourceIp` list replaced by `blocks`. */

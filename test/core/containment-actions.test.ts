@@ -267,28 +267,33 @@ describe('restrictVpcEndpoint', () => {
   });
 });
 
+/** The plan item of a Deny on analytics-lake naming the ETL role, for incident `id`. */
+function lakeDenyItem(id: string) {
+  const deny = bucketDenyStatement({
+    sid: statementSid(id, 'DenyPrincipal'),
+    bucket: 'analytics-lake',
+    partition: 'aws',
+    principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
+    exemptArns: exempt,
+  });
+  return {
+    ...base,
+    id: 'denyBucketAccess:analytics-lake',
+    action: 'denyBucketAccess',
+    target: 'analytics-lake',
+    bucket: 'analytics-lake',
+    statements: [deny],
+    sizeBefore: 0,
+    sizeAfter: 0,
+    limit: 20480,
+  };
+}
+
 describe('rollbackIncident', () => {
   it('re-reads the bucket policy right before writing: a statement added meanwhile is kept, Version kept as found', async () => {
     const { account: acct, clock } = world();
     const id = await newIncident();
-    const deny = bucketDenyStatement({
-      sid: statementSid(id, 'DenyPrincipal'),
-      bucket: 'analytics-lake',
-      partition: 'aws',
-      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
-      exemptArns: exempt,
-    });
-    const item = {
-      ...base,
-      id: 'denyBucketAccess:analytics-lake',
-      action: 'denyBucketAccess',
-      target: 'analytics-lake',
-      bucket: 'analytics-lake',
-      statements: [deny],
-      sizeBefore: 0,
-      sizeAfter: 0,
-      limit: 20480,
-    };
+    const item = lakeDenyItem(id);
     const original = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as Record<string, unknown>;
     delete original.Version;
     acct.bucketPolicies.set('analytics-lake', JSON.stringify(original));
@@ -328,24 +333,7 @@ describe('rollbackIncident', () => {
   it('records a failed undo on the timeline as one readable line of bounded length, whatever the service answered', async () => {
     const { account: acct, clock } = world();
     const id = await newIncident();
-    const deny = bucketDenyStatement({
-      sid: statementSid(id, 'DenyPrincipal'),
-      bucket: 'analytics-lake',
-      partition: 'aws',
-      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
-      exemptArns: exempt,
-    });
-    const item = {
-      ...base,
-      id: 'denyBucketAccess:analytics-lake',
-      action: 'denyBucketAccess',
-      target: 'analytics-lake',
-      bucket: 'analytics-lake',
-      statements: [deny],
-      sizeBefore: 0,
-      sizeAfter: 0,
-      limit: 20480,
-    };
+    const item = lakeDenyItem(id);
     const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
     await runTask(denyBucketAccess, { item, incidentId: id, settings }, ports);
     const s3 = Object.create(acct.s3) as typeof acct.s3;
@@ -368,24 +356,7 @@ describe('rollbackIncident', () => {
   it('keeps a third-party edit made after containment, and a second rollback finds nothing to do', async () => {
     const { account: acct, clock } = world();
     const id = await newIncident();
-    const deny = bucketDenyStatement({
-      sid: statementSid(id, 'DenyPrincipal'),
-      bucket: 'analytics-lake',
-      partition: 'aws',
-      principalArns: ['arn:aws:iam::123456789012:role/service-role/etl-pipeline'],
-      exemptArns: exempt,
-    });
-    const item = {
-      ...base,
-      id: 'denyBucketAccess:analytics-lake',
-      action: 'denyBucketAccess',
-      target: 'analytics-lake',
-      bucket: 'analytics-lake',
-      statements: [deny],
-      sizeBefore: 0,
-      sizeAfter: 0,
-      limit: 20480,
-    };
+    const item = lakeDenyItem(id);
     const ports = { s3: acct.s3, ec2: acct.ec2, iam: acct.iam, store, clock };
     await runTask(denyBucketAccess, { item, incidentId: id, settings }, ports);
     const contained = JSON.parse(acct.bucketPolicies.get('analytics-lake') ?? '{}') as { Statement: unknown[] };

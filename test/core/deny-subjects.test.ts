@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planContainment } from '../../handlers/plan-containment/core.js';
+import { asSignal } from '../../handlers/register-incident/delta.js';
 import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
@@ -58,7 +59,11 @@ describe('the bucket Deny of an incident holding several kinds of caller', () =>
   it('an incident opened on the account-only caller keeps its Deny by account when a principal with an ARN joins', async () => {
     const incident = seedIncident();
 
-    const statements = await deny({ ...incident, principal: accountOnly, principals: [accountOnly, incident.principal] });
+    const statements = await deny({
+      ...incident,
+      principal: accountOnly,
+      principals: [accountOnly, incident.principal],
+    });
 
     expect(statements.map((statement) => statement.Sid.replace(/^IR\w{20}/, ''))).toEqual([
       'DenyPrincipal',
@@ -79,5 +84,24 @@ describe('the bucket Deny of an incident holding several kinds of caller', () =>
 
     const bySource = statements.find((statement) => statement.Sid.endsWith('DenySourceIp'));
     expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['192.0.2.99/32'] });
+  });
+
+  it('one signal naming an identified principal and anonymous callers still gets a Deny by address', async () => {
+    const incident = seedIncident();
+
+    const statements = await deny(
+      asSignal({ ...incident, principals: [incident.principal, addresses], sourceIps: ['192.0.2.99'] }),
+    );
+
+    const bySource = statements.find((statement) => statement.Sid.endsWith('DenySourceIp'));
+    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['192.0.2.99/32'] });
+  });
+
+  it('addresses a signal claims as anonymous callers’ are ignored: only registration sets them', () => {
+    const incident = seedIncident();
+
+    const signal = asSignal({ ...incident, anonymousSourceIps: ['203.0.113.0'] });
+
+    expect(signal.anonymousSourceIps).toBeUndefined();
   });
 });

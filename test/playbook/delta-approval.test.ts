@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { simulate } from '../../local/simulate.js';
-import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { laterFinding } from '../support/fixtures.js';
 import { variant } from '../support/simulate.js';
 
 const FIRST_BUCKET = 'customer-records';
@@ -9,15 +9,7 @@ const OTHER_BUCKET = 'app-logs-123456789012';
 type Policy = { Statement: { Sid?: string }[] };
 
 /** The seed's GuardDuty finding as another finding (`id`) on `bucket`, `minutes` after the first. */
-function finding(id: string, bucket: string, minutes: number): Record<string, unknown> {
-  const at = new Date(Date.parse('2026-02-23T04:15:31Z') + minutes * 60_000).toISOString();
-  let event = withField(guardDutyEvent(), 'detail.id', id);
-  event = withField(event, 'detail.updatedAt', at);
-  event = withField(event, 'time', at);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.arn', `arn:aws:s3:::${bucket}`);
-  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
-}
+const finding = (id: string, bucket: string, minutes: number) => laterFinding(id, minutes, bucket);
 
 describe('a delta approval in the incident thread', () => {
   it('the same key on another bucket after containment: linked, approval asked for that bucket only, the key confirmed', async () => {

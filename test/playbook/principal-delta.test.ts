@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { byteSize, serializePolicy } from '../../handlers/shared/policy/document.js';
 import { simulate } from '../../local/simulate.js';
-import { guardDutyEvent, withField } from '../support/fixtures.js';
+import { laterFinding, withField } from '../support/fixtures.js';
 import { variant } from '../support/simulate.js';
 
 const BUCKET = 'customer-records';
@@ -21,10 +21,7 @@ function finding(
   minutes: number,
   who?: { userName: string; key: string; principalId: string; ip: string },
 ) {
-  const at = new Date(Date.parse('2026-02-23T04:15:31Z') + minutes * 60_000).toISOString();
-  let event = withField(guardDutyEvent(), 'detail.id', id);
-  event = withField(event, 'detail.updatedAt', at);
-  event = withField(event, 'time', at);
+  let event = laterFinding(id, minutes);
   if (!who) return event;
   event = withField(event, 'detail.resource.accessKeyDetails', {
     accessKeyId: who.key,

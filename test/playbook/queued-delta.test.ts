@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../local/scenario.js';
 import { simulate } from '../../local/simulate.js';
-import { guardDutyEvent, readJson, withField } from '../support/fixtures.js';
+import { laterFinding, readJson } from '../support/fixtures.js';
 import { variant } from '../support/simulate.js';
 
 const FIRST_BUCKET = 'customer-records';
@@ -10,15 +10,7 @@ const OTHER_BUCKET = 'app-logs-123456789012';
 type Policy = { Statement: { Sid?: string }[] };
 
 /** The seed's GuardDuty finding as another finding (`id`) on `bucket`, `minutes` after the first. */
-function finding(id: string, bucket: string, minutes: number): Record<string, unknown> {
-  const at = new Date(Date.parse('2026-02-23T04:15:31Z') + minutes * 60_000).toISOString();
-  let event = withField(guardDutyEvent(), 'detail.id', id);
-  event = withField(event, 'detail.updatedAt', at);
-  event = withField(event, 'time', at);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
-  event = withField(event, 'detail.resource.s3BucketDetails.0.arn', `arn:aws:s3:::${bucket}`);
-  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
-}
+const finding = (id: string, bucket: string, minutes: number) => laterFinding(id, minutes, bucket);
 
 describe('a bucket that arrives while the approval is pending', () => {
   it('is queued, then asked in the same thread right after the decision, and contained (the bundled example)', async () => {

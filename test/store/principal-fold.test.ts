@@ -204,4 +204,17 @@ describe('a different identified principal on an open incident’s bucket', () =
     const events = await store.listEvents(incidentId);
     expect(events.at(-1)?.text).toContain(`already holds ${MAX_PRINCIPALS} principals: ${userArn(bob)}`);
   });
+
+  it('a re-run of an incident holding a principal folded in from another signal is never decided by auto-contain', async () => {
+    const clock = new SimClock(new Date('2026-02-23T13:00:00.000Z'));
+    const bucket = `b-${short()}`;
+    const incidentId = await contained(await register(finding(`jane-${short()}`, [bucket]), clock), clock);
+    await register(finding(`bob-${short()}`, [bucket]), clock);
+    await store.updateIncident(incidentId, { status: 'expired', updatedAt: clock.now().toISOString() });
+
+    const rerun = await register({ incidentId, rerun: true }, clock);
+
+    expect(rerun).toMatchObject({ status: 'open', rerun: true, noAutoContain: true });
+    expect(rerun.incident?.principals).toHaveLength(2);
+  });
 });

@@ -32,3 +32,18 @@ export function withField<T>(value: T, path: string, field: unknown): T {
   else cursor[last] = field;
   return copy as T;
 }
+
+/**
+ * The seed's GuardDuty finding as another finding (`id`), `minutes` after the first, on `bucket`
+ * when given (its name, ARN and the API call's affected resource).
+ */
+export function laterFinding(id: string, minutes: number, bucket?: string): Record<string, unknown> {
+  const at = new Date(Date.parse('2026-02-23T04:15:31Z') + minutes * 60_000).toISOString();
+  let event = withField(guardDutyEvent(), 'detail.id', id);
+  event = withField(event, 'detail.updatedAt', at);
+  event = withField(event, 'time', at);
+  if (bucket === undefined) return event;
+  event = withField(event, 'detail.resource.s3BucketDetails.0.name', bucket);
+  event = withField(event, 'detail.resource.s3BucketDetails.0.arn', `arn:aws:s3:::${bucket}`);
+  return withField(event, 'detail.service.action.awsApiCallAction.affectedResources', { 'AWS::S3::Bucket': bucket });
+}
