@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { planContainment } from '../../handlers/plan-containment/core.js';
 import { asSignal } from '../../handlers/register-incident/delta.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { Plan } from '../../handlers/shared/schemas/plan.js';
-import { guardDutyEvent, scenario } from '../support/fixtures.js';
-import { account } from '../support/ports.js';
-import { testSettings } from '../support/settings.js';
+import { planBucketDeny } from '../support/deny-plan.js';
+import { guardDutyEvent } from '../support/fixtures.js';
 
 const INCIDENT_ID = '20260223-c4e6a8b0d2f4';
 const OUTSIDE = '444455556666';
@@ -23,19 +19,7 @@ function seedIncident(): Incident {
 }
 
 async function deny(incident: Incident) {
-  const { account: acct } = account(scenario('compromised-iam-user-key'));
-  const plan: Plan = await runTask(
-    planContainment,
-    {
-      incidentId: INCIDENT_ID,
-      incident,
-      settings: testSettings({ homeAccountId: '123456789012' }),
-      enrichment: {},
-      contain: ['denyBucketAccess'],
-      previouslyApplied: [],
-    },
-    { s3: acct.s3, ec2: acct.ec2 },
-  );
+  const plan = await planBucketDeny(incident, INCIDENT_ID);
   const item = plan.items.find((candidate) => candidate.action === 'denyBucketAccess') as
     | { statements: { Sid: string; Condition?: Record<string, Record<string, unknown>> }[] }
     | undefined;

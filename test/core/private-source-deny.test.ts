@@ -1,12 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planContainment } from '../../handlers/plan-containment/core.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { Plan } from '../../handlers/shared/schemas/plan.js';
-import { readJson, scenario } from '../support/fixtures.js';
-import { account } from '../support/ports.js';
-import { testSettings } from '../support/settings.js';
+import { planBucketDeny } from '../support/deny-plan.js';
+import { readJson } from '../support/fixtures.js';
 
 const INCIDENT_ID = '20260223-c4e6a8b0d2f4';
 
@@ -17,21 +13,7 @@ function anonymousIncident(sourceIps: string[]): Incident {
   return { ...incident, principal: { type: 'Anonymous' }, sourceIps };
 }
 
-async function plan(incident: Incident): Promise<Plan> {
-  const { account: acct } = account(scenario('compromised-iam-user-key'));
-  return runTask(
-    planContainment,
-    {
-      incidentId: INCIDENT_ID,
-      incident,
-      settings: testSettings({ homeAccountId: '123456789012' }),
-      enrichment: {},
-      contain: ['denyBucketAccess'],
-      previouslyApplied: [],
-    },
-    { s3: acct.s3, ec2: acct.ec2 },
-  );
-}
+const plan = (incident: Incident) => planBucketDeny(incident, INCIDENT_ID);
 
 describe('an anonymous caller behind private addresses', () => {
   it('is denied by its public addresses only, and the plan says the private ones were left out and why', async () => {
