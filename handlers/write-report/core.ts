@@ -1,5 +1,7 @@
 import { task } from '../shared/define-task.js';
-import { IncidentNotFound } from '../shared/errors.js';
+import { describeError, IncidentNotFound } from '../shared/errors.js';
+import type { Closure } from '../shared/lifecycle.js';
+import { log } from '../shared/log.js';
 import { ownerSlackUserId } from '../shared/owner.js';
 import type { ChatPort, Clock, EvidencePort, RandomSource } from '../shared/ports.js';
 import { blocksWhenClosed, closeButtonBlock } from '../shared/render/closure.js';
@@ -83,29 +85,32 @@ export const writeReport = task({
     });
     incidentMetrics.reported(status, applied, report.metrics);
     const base = `incidents/${incidentId}/report`;
-    // An incident closed before this report (a re-run, a delta, a close while containing) keeps
-    // its closing part: the report is written whole here, so it must carry it again.
-    const { closure } = record;
     const markdown = renderReport(report);
     const json = JSON.stringify(report, null, 2);
     const htmlBody = renderHtmlReport(report);
-    await ports.evidence.putObject({
-      key: `${base}.md`,
-      body: closure ? markdownWithClosure(markdown, closure) : markdown,
-      contentType: 'text/markdown; charset=utf-8',
-    });
-    await ports.evidence.putObject({
-      key: `${base}.json`,
-      body: closure ? jsonWithClosure(json, closure) : json,
-      contentType: 'application/json',
-    });
-    const html = await ports.evidence.putObject({
-      key: `${base}.html`,
-      body: closure ? htmlWithClosure(htmlBody, closure) : htmlBody,
-      contentType: 'text/html; charset=utf-8',
-    });
+    /** The report's three files, with the closing part when the incident is closed. */
+    const putReport = async (closure: Closure | undefined) => {
+      await ports.evidence.putObject({
+        key: `${base}.md`,
+        body: closure ? markdownWithClosure(markdown, closure) : markdown,
+        contentType: 'text/markdown; charset=utf-8',
+      });
+      await ports.evidence.putObject({
+        key: `${base}.json`,
+        body: closure ? jsonWithClosure(json, closure) : json,
+        contentType: 'application/json',
+      });
+      return ports.evidence.putObject({
+        key: `${base}.html`,
+        body: closure ? htmlWithClosure(htmlBody, closure) : htmlBody,
+        contentType: 'text/html; charset=utf-8',
+      });
+    };
+    // An incident closed before this report (a re-run, a delta, a close while containing) keeps
+    // its closing part: the report is written whole here, so it must carry it again.
+    let html = await putReport(record.closure);
     const keys = { markdownKey: `${base}.md`, jsonKey: `${base}.json`, htmlKey: `${base}.html` };
-    await ports.store.updateIncident(incidentId, {
+    const written = await ports.store.updateIncident(incidentId, {
       status,
       decision,
       report: keys,
@@ -113,6 +118,11 @@ export const writeReport = task({
       updatedAt: now,
       ...(input.failure ? { error: { error: input.failure.Error, cause: input.failure.Cause ?? '' } } : {}),
     });
+    // Closed since the read above: the close rewrote the report it found (or found none), and the
+    // files just written lack the closing part. They are written again with it; its flag may
+    // already be cleared, so nothing else would. A close after this update finds these files.
+    const { closure } = written;
+    if (closure && !record.closure) html = await putReport(closure);
     if (record.slack) {
       // Undo is offered when something was changed: an approval-gated rollback request, its nonce on the button.
       const changed = applied.some((entry) => entry.result === 'applied');
@@ -132,16 +142,28 @@ export const writeReport = task({
           )
         : undefined;
       const summary = summaryMessage({ report, reportKey: keys.markdownKey, htmlReport: html, undo });
-      const blocks = record.closure
-        ? blocksWhenClosed(summary.blocks ?? [], incidentId, record.closure)
+      const blocks = closure
+        ? blocksWhenClosed(summary.blocks ?? [], incidentId, closure)
         : [...(summary.blocks ?? []), closeButtonBlock(incidentId)];
       const ref = await ports.chat.post({
         channel: record.slack.channel,
         threadTs: record.slack.ts,
         message: { ...summary, blocks },
       });
-      // Closing rewrites this message without its Close button (shared/close.ts).
-      await ports.store.updateIncident(incidentId, { summaryMessage: { ref, blocks, text: summary.text } });
+      // Closing rewrites this message without its Close button (shared/close.ts); a close that
+      // read the incident before this message was recorded did not see it, so it is rewritten here.
+      const posted = await ports.store.updateIncident(incidentId, {
+        summaryMessage: { ref, blocks, text: summary.text },
+      });
+      if (posted.closure && !closure) {
+        const closedBlocks = blocksWhenClosed(blocks, incidentId, posted.closure);
+        try {
+          await ports.chat.update({ ref, message: { ...summary, blocks: closedBlocks } });
+        } catch (error) {
+          // Best effort, as closing itself does: the report and the thread's closing line say it.
+          log.warn('write-report: summary not rewritten as closed', { incidentId, error: describeError(error).error });
+        }
+      }
     }
     return { incidentId, status, error: input.failure?.Error, plan: plan?.items ?? [], applied, report: keys };
   },
