@@ -32,7 +32,7 @@ import {
   recordedWith,
   widened,
 } from './delta.js';
-import { queueWhilePending, takeQueued } from './queue.js';
+import { queueWhilePending, refusedRequest, takeQueued } from './queue.js';
 import { refreshApproval } from './refresh.js';
 import {
   type RegisterIncidentInput,
@@ -385,7 +385,9 @@ async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterP
     previousIncidentId: record.previousIncidentId,
     reason: `folded into open incident ${record.incidentId}; it adds ${describeDelta(delta)}: approval asked for that delta`,
     previouslyApplied,
-    ...(delta.principals?.length ? { noAutoContain: true as const } : {}),
+    // Never decided by auto-contain: principals folded in from other signals, or a plan refused
+    // in the latest round (still asked again beside the delta, which the approvers now choose from).
+    ...(delta.principals?.length || refusedRequest(record) ? { noAutoContain: true as const } : {}),
   };
   return registration;
 }
@@ -450,9 +452,7 @@ async function rerun(incidentId: string, input: RegisterIncidentInput, ports: Re
     previousIncidentId: record.previousIncidentId,
     previouslyApplied,
     // Never decided by auto-contain: a principal folded in from another signal, or a plan refused before.
-    ...(principalsOf(record.incident).some((principal) => principal.addedBy) ||
-    record.status === 'denied' ||
-    record.status === 'expired'
+    ...(principalsOf(record.incident).some((principal) => principal.addedBy) || refusedRequest(record)
       ? { noAutoContain: true as const }
       : {}),
   };

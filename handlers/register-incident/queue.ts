@@ -216,9 +216,9 @@ export async function takeQueued(
   }
   // After a denial (or an expired request) the next round would ask the denied plan again beside
   // the delta: never automatically. A person asks for it, and the timeout policy never decides it.
-  const refused = record.status === 'denied' || record.status === 'expired';
+  const refused = refusedRequest(record);
   if (refused && automatic) {
-    const text = `The request was ${record.status}: what arrived while it was pending (${namesOf(queuedBuckets) ? `bucket(s) ${namesOf(queuedBuckets)}` : 'see the timeline'}) stays queued and is not asked automatically, since asking would put the ${record.status} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
+    const text = `The request was ${refused}: what arrived while it was pending (${namesOf(queuedBuckets) ? `bucket(s) ${namesOf(queuedBuckets)}` : 'see the timeline'}) stays queued and is not asked automatically, since asking would put the ${refused} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);
@@ -278,6 +278,17 @@ export async function takeQueued(
     previouslyApplied: await actionsInEffect(record, ports.store),
     ...(round.delta.principals?.length || refused ? { noAutoContain: true as const } : {}),
   };
+}
+
+/**
+ * How the incident's latest request ended when it was refused: `denied`, or `expired` under
+ * auto-deny. A refused request of a later round leaves the status of the containment still in
+ * place (`contained`), so the recorded decision says it too. Undefined otherwise.
+ */
+export function refusedRequest(record: IncidentRecord): 'denied' | 'expired' | undefined {
+  if (record.status === 'denied' || record.status === 'expired') return record.status;
+  const outcome = record.decision?.outcome;
+  return outcome === 'denied' || outcome === 'expired' ? outcome : undefined;
 }
 
 /** A line in the incident's thread, escaped for Slack. Best effort: the timeline has it either way. */

@@ -20,7 +20,7 @@ import { renderHtmlReport } from '../shared/render/html-report.js';
 import { renderReport } from '../shared/render/markdown-report.js';
 import { buildReport } from '../shared/render/report.js';
 import { WriteReportInput } from './schema.js';
-import { incidentStatus } from './status.js';
+import { incidentStatus, isContainment } from './status.js';
 
 export interface ReportOutput {
   readonly incidentId: string;
@@ -57,7 +57,11 @@ export const writeReport = task({
       : record.decision;
     const applied = response?.applied ?? [];
     const plan = response?.plan ?? record.plan;
-    const status: IncidentStatus = input.failure || !decision ? 'failed' : incidentStatus(decision, applied);
+    // What earlier rounds contained and this round's plan found still in place: a request of this
+    // round refused leaves it in force, and the status with it (records from before
+    // `lastContainmentStatus` claim no more than partial containment).
+    const held = response?.plan.inPlace?.length ? (record.lastContainmentStatus ?? 'partially_contained') : undefined;
+    const status: IncidentStatus = input.failure || !decision ? 'failed' : incidentStatus(decision, applied, held);
 
     if (decision?.via === 'timeout-policy') {
       await ports.store.addEvent(incidentId, {
@@ -112,6 +116,7 @@ export const writeReport = task({
     const keys = { markdownKey: `${base}.md`, jsonKey: `${base}.json`, htmlKey: `${base}.html` };
     const written = await ports.store.updateIncident(incidentId, {
       status,
+      ...(isContainment(status) ? { lastContainmentStatus: status } : {}),
       decision,
       report: keys,
       reportedAt: now,

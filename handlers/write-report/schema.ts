@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ActionResult, Decision, Plan } from '../shared/schemas/plan.js';
+import { ActionResult, Decision, Plan, PlanItem } from '../shared/schemas/plan.js';
 import { IncidentTaskInput } from '../shared/schemas/task-input.js';
 
 /** The Respond state's result: the evidence branch and the decision branch. */
@@ -7,7 +7,8 @@ export const Response = z.object({
   evidence: z.record(z.string(), z.unknown()),
   decision: z.object({
     enrichment: z.record(z.string(), z.unknown()),
-    plan: Plan,
+    /** The plan with `inPlace`: what a later round found still in effect from earlier ones (confirmed, not asked). */
+    plan: Plan.extend({ inPlace: z.array(PlanItem).optional() }),
     decision: Decision,
     applied: z.array(ActionResult),
   }),

@@ -170,6 +170,7 @@ export function renderHtmlReport(report: Report): string {
     `<h1>${esc(report.title)}</h1>`,
     `<p class="meta">Incident <code>${esc(report.incidentId)}</code> · <span class="status ${esc(report.status)}">${esc(report.status)}</span> · account ${esc(report.account)} · ${esc(report.region)} · ${esc(report.investigationDate)}</p>`,
     `<p>${esc(report.detectionSource)}${report.findingTitle ? ` — ${esc(report.findingTitle)}` : ''}</p>`,
+    report.latestRequest ? `<p class="todo">${esc(report.latestRequest.text)}</p>` : '',
     report.error
       ? `<p class="todo">Failure: ${esc(report.error.error)}${report.error.cause ? ` — ${esc(report.error.cause)}` : ''}</p>`
       : '',

@@ -35,6 +35,7 @@ export function renderReport(report: Report): string {
   );
   add(`Incident: ${report.incidentId} (${report.status})`, `Region: ${report.region}`);
   if (report.findingTitle) add(`Finding: ${report.findingTitle}`);
+  if (report.latestRequest) add(`Latest request: ${report.latestRequest.text}`);
   if (report.error) add(`Failure: ${report.error.error}${report.error.cause ? ` - ${report.error.cause}` : ''}`);
   add('', 'INCIDENT TIMELINE:');
   for (const entry of report.timeline) add(`  ${span(entry.at, entry.until)} - ${entry.text}`);

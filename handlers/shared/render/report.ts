@@ -4,7 +4,7 @@ import type { DescribeBucketsOutput } from '../schemas/bucket-facts.js';
 import type { Incident } from '../schemas/incident.js';
 import type { ManagementEvent } from '../schemas/management-events.js';
 import type { Persistence } from '../schemas/persistence.js';
-import type { ActionResult, Decision, Plan } from '../schemas/plan.js';
+import type { ActionResult, Decision, Plan, PlanItem } from '../schemas/plan.js';
 import type { PrincipalFacts } from '../schemas/principal-facts.js';
 import { isUnavailable, ok } from '../schemas/task-input.js';
 import type { IncidentStatus, TimelineEvent } from '../store/types.js';
@@ -86,6 +86,11 @@ export interface Report {
     bucketWarnings: string[];
     unavailable: string[];
   };
+  /**
+   * Set when this round's request was denied, expired or was withdrawn while what earlier rounds
+   * contained stays in place: the status is that containment's, and this says what became of the request.
+   */
+  readonly latestRequest?: { readonly outcome: 'denied' | 'expired' | 'withdrawn'; readonly text: string };
   /** Planned items first, then the actions considered and not planned (`notPlanned`), each with its reason. */
   readonly containment: { done: boolean; text: string; reason?: string; notPlanned?: boolean }[];
   readonly nextSteps: string[];
@@ -102,7 +107,8 @@ export interface ReportInput {
   readonly events: readonly TimelineEvent[];
   readonly enrichment: Record<string, unknown>;
   readonly evidence: Record<string, unknown>;
-  readonly plan?: Plan;
+  /** `inPlace`: what this round found still in effect from earlier rounds (confirmed without asking). */
+  readonly plan?: Plan & { readonly inPlace?: readonly PlanItem[] };
   readonly decision?: Decision;
   readonly applied: readonly ActionResult[];
   readonly failure?: { Error: string; Cause?: string };
@@ -251,6 +257,7 @@ export function buildReport(input: ReportInput): Report {
         .filter(([, value]) => (value as { status?: string } | undefined)?.status === 'unavailable')
         .map(([source]) => SOURCE_NAMES[source] ?? source),
     },
+    latestRequest: latestRequest(input),
     containment: containmentChecklist(input),
     nextSteps: [
       ...(input.plan?.recommendations ?? []),
@@ -390,14 +397,40 @@ function persistenceSteps(persistence: Persistence | undefined): string[] {
   ];
 }
 
-/** One line per planned action (and per action considered but not planned), `[x]` only when it took effect. */
+/** A request of this round refused while earlier containment stays in force (its status kept). */
+function latestRequest(input: ReportInput): Report['latestRequest'] {
+  const { decision, status } = input;
+  if (!decision || (status !== 'contained' && status !== 'partially_contained')) return undefined;
+  if (decision.outcome !== 'denied' && decision.outcome !== 'expired' && decision.outcome !== 'withdrawn') {
+    return undefined;
+  }
+  const words = { denied: 'was denied', expired: 'expired', withdrawn: 'was withdrawn' }[decision.outcome];
+  return {
+    outcome: decision.outcome,
+    text: `The latest request ${words} (${notAppliedReason(decision, input.failure)}): nothing of it was applied; what earlier rounds contained stays in place, so the status stays ${status}.`,
+  };
+}
+
+/**
+ * One line per planned action (and per action considered but not planned), `[x]` only when it is in
+ * effect: it took effect in this round, or it is in place from an earlier one (`plan.inPlace`),
+ * which a refused request or a failed confirmation does not undo.
+ */
 function containmentChecklist(input: ReportInput): Report['containment'] {
   const lines: Report['containment'] = [];
   const decision = input.decision;
+  const same = (item: PlanItem) => (entry: { action: string; target: string }) =>
+    entry.action === item.action && entry.target === item.target;
   for (const item of input.plan?.items ?? []) {
     const text = DONE_TEXT[item.action]?.(item.target) ?? `${ACTION_LABELS[item.action]}: ${item.target}`;
-    const result = input.applied.find((entry) => entry.action === item.action && entry.target === item.target);
-    if (result && (result.result === 'applied' || result.result === 'already')) {
+    const result = input.applied.find(same(item));
+    const earlier = (input.plan?.inPlace ?? []).some(same(item));
+    if (earlier && (!result || result.result === 'failed' || result.result === 'skipped')) {
+      const again = result
+        ? `; confirming it again ${result.result}${result.error ? `: ${readableReason(result.error)}` : ''}`
+        : '';
+      lines.push({ done: true, text: `${text} (in place from an earlier round${again})` });
+    } else if (result && (result.result === 'applied' || result.result === 'already')) {
       const note =
         result.result === 'already'
           ? ' (already in place)'

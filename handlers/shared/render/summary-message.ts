@@ -31,13 +31,14 @@ export function summaryMessage(args: {
   const { report } = args;
   const planned = report.containment.filter((item) => !item.notPlanned);
   const done = planned.filter((item) => item.done).length;
-  const headline = `Incident ${report.incidentId} containment finished: *${report.status}*. ${done} of ${counted(planned.length, 'planned containment item')} in place.`;
+  const latest = report.latestRequest ? ` ${mrkdwn(report.latestRequest.text)}` : '';
+  const headline = `Incident ${report.incidentId} containment finished: *${report.status}*. ${done} of ${counted(planned.length, 'planned containment item')} in place.${latest}`;
   const checklist = report.containment.map(
     (item) => `${item.done ? '✅' : '⬜'} ${mrkdwn(item.text)}${item.reason ? ` — ${mrkdwn(item.reason)}` : ''}`,
   );
   const metrics = `Time to detect ${minutes(report.metrics.timeToDetectMinutes)} · to approval ${minutes(report.metrics.timeToApprovalMinutes)} · to contain ${minutes(report.metrics.timeToContainMinutes)}`;
   const blocks: unknown[] = [
-    section(headline),
+    section(truncate(headline)),
     section(truncate(checklist.join('\n'))),
     {
       type: 'context',

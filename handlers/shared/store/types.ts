@@ -77,6 +77,11 @@ export interface IncidentRecord {
   readonly closureReportPending?: boolean;
   /** When the latest signal folded into it arrived (its creation when none has). */
   readonly lastSignalAt?: string;
+  /**
+   * The status of the latest report that contained something (`contained` or
+   * `partially_contained`): a later request refused while that containment stays in place keeps it.
+   */
+  readonly lastContainmentStatus?: 'contained' | 'partially_contained';
   /** The earlier incident for the same principal and bucket, when this one followed it (`CORRELATION#`). */
   readonly previousIncidentId?: string;
   /**
