@@ -92,6 +92,38 @@ describe('a later request refused while earlier containment stays in place', () 
     expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', AKIA3EXAMPLEBOBK0001: 'Active' });
   }, 240_000);
 
+  it('after a request that expired, a later delta is never decided by auto-contain: the refused principal stays uncontained', async () => {
+    let other = laterFinding('d8e0c3b4a5f66a7b1c2d3e4f5a6b7c8d', 30);
+    other = withField(other, 'detail.resource.accessKeyDetails', {
+      accessKeyId: 'AKIA3EXAMPLEBOBK0001',
+      principalId: 'AIDA3EXAMPLEBOB00001',
+      userName: 'contractor-bob',
+      userType: 'IAMUser',
+    });
+    const input = variant('compromised-iam-user-key', (s) => {
+      (s.iam as { users: Record<string, unknown>[] }).users.push({
+        userName: 'contractor-bob',
+        arn: 'arn:aws:iam::123456789012:user/contractor-bob',
+        accessKeys: [{ accessKeyId: 'AKIA3EXAMPLEBOBK0001', status: 'Active' }],
+      });
+      s.events = [
+        laterFinding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0),
+        other,
+        laterFinding('f0a2e5d6c7b88c9d3e4f5a6b7c8d9e0f', 480, OTHER_BUCKET),
+      ];
+      s.config = { ...s.config, autoContainSeverity: 7, approvalTimeout: '3h', approvalHeartbeat: '1h' };
+    });
+
+    const result = await simulate(input, { approve: { kind: 'timeout' } });
+
+    const [, , later] = result.incidents;
+    expect(later?.status).toBe('linked');
+    expect(later?.states).toContain('Auto Deny');
+    expect(later?.states).not.toContain('Auto Contain');
+    expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', AKIA3EXAMPLEBOBK0001: 'Active' });
+    expect(JSON.stringify(result.account.bucketPolicies[OTHER_BUCKET] ?? null)).not.toContain('IR');
+  }, 240_000);
+
   it('what arrives while a denied delta was pending stays queued: it is not asked again automatically', async () => {
     const input = variant('compromised-iam-user-key', (s) => {
       s.events = [
