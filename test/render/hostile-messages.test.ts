@@ -101,11 +101,15 @@ function approval(text: string): Decision {
   } as Decision;
 }
 
-function report(strings: Strings) {
+/**
+ * The report of a denied request: `denied`, or `contained` for a later round whose plan found the
+ * earlier containment in place (the report then says the latest request was denied, with its reason).
+ */
+function report(strings: Strings, status: 'denied' | 'contained' = 'denied') {
   return buildReport({
     incidentId: '20260223-16e8db698d27',
     incident: incident(strings),
-    status: 'denied',
+    status,
     now: '2026-02-23T04:30:00Z',
     events: [{ at: '2026-02-23T04:21:00Z', kind: 'denied', text: `Denied by U024BE7LH: ${pick(strings, 3)}` }],
     enrichment: enrichment(strings),
@@ -114,6 +118,7 @@ function report(strings: Strings) {
       items: [ITEM],
       recommendations: [pick(strings, 4)],
       notPlanned: [{ action: 'startMacieJob', reason: pick(strings, 5) }],
+      ...(status === 'contained' ? { inPlace: [ITEM] } : {}),
     },
     decision: denial(strings),
     applied: [],
@@ -157,6 +162,10 @@ function messages(strings: Strings): Record<string, ChatMessage> {
       startedBy: ['U024BE7LH', pick(strings, 0)],
     }),
     closing: summaryMessage({ report: report(strings), reportKey: 'incidents/20260223-16e8db698d27/report.md' }),
+    closingAfterRefusedRound: summaryMessage({
+      report: report(strings, 'contained'),
+      reportKey: 'incidents/20260223-16e8db698d27/report.md',
+    }),
   };
 }
 
@@ -207,20 +216,36 @@ describe('every message and report shows attacker-written text as text', () => {
     expect(all).toContain('&lt;https://evil.example/login|the runbook&gt;');
   });
 
-  it('Markdown: data starts no line, section or checklist item and brings in no HTML', () => {
-    const lines = (strings: Strings) => renderReport(report(strings)).split('\n');
-    const structure = (strings: Strings) =>
-      lines(strings).filter((line) => /^[A-Z][A-Z ]+:$/.test(line) || /^\s*(\[[x ]\]|-)\s/.test(line)).length;
+  it.each(['denied', 'contained'] as const)(
+    'Markdown (%s): data starts no line, section or checklist item and brings in no HTML',
+    (status) => {
+      const lines = (strings: Strings) => renderReport(report(strings, status)).split('\n');
+      const structure = (strings: Strings) =>
+        lines(strings).filter((line) => /^[A-Z][A-Z ]+:$/.test(line) || /^\s*(\[[x ]\]|-)\s/.test(line)).length;
 
-    expect(lines(HOSTILE_STRINGS)).toHaveLength(lines(PLAIN_STRINGS).length);
-    expect(structure(HOSTILE_STRINGS)).toBe(structure(PLAIN_STRINGS));
-    expect(renderReport(report(HOSTILE_STRINGS))).not.toMatch(/<[a-z!/]/i);
-  });
+      expect(lines(HOSTILE_STRINGS)).toHaveLength(lines(PLAIN_STRINGS).length);
+      expect(structure(HOSTILE_STRINGS)).toBe(structure(PLAIN_STRINGS));
+      expect(renderReport(report(HOSTILE_STRINGS, status))).not.toMatch(/<[a-z!/]/i);
+    },
+  );
 
-  it('HTML: the same elements as the plain report, and the data only as escaped text', () => {
-    const html = renderHtmlReport(report(HOSTILE_STRINGS));
+  it.each(['denied', 'contained'] as const)(
+    'HTML (%s): the same elements as the plain report, and the data only as escaped text',
+    (status) => {
+      const html = renderHtmlReport(report(HOSTILE_STRINGS, status));
 
-    expect(tags(html)).toEqual(tags(renderHtmlReport(report(PLAIN_STRINGS))));
-    expect(html).toContain('&lt;script&gt;');
+      expect(tags(html)).toEqual(tags(renderHtmlReport(report(PLAIN_STRINGS, status))));
+      expect(html).toContain('&lt;script&gt;');
+    },
+  );
+
+  it('a report that keeps its containment after a denied request names that request, with its reason as text', () => {
+    const markdown = renderReport(report(HOSTILE_STRINGS, 'contained'));
+
+    expect(markdown).toMatch(/^Latest request: The latest request was denied/m);
+    expect(markdown).toMatch(/^ {2}\[x\] .*\(in place from an earlier round\)$/m);
+    expect(JSON.stringify(messages(HOSTILE_STRINGS).closingAfterRefusedRound)).toContain(
+      'The latest request was denied',
+    );
   });
 });
