@@ -1,9 +1,9 @@
 import { isAscii } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InvalidFinding } from '../handlers/shared/errors.js';
 import { UsageError } from './io.js';
 
@@ -50,32 +50,105 @@ const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
 
 const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
 
+/** Why a file cannot be read at all (it is missing, a folder, unreadable): the run stops there. */
+function unreadable(file: string, error: unknown): UsageError {
+  return new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+}
+
 /**
- * The whole text of a file no larger than `limit` (gzip's trailer gives the text's size; a file
- * that inflates past the limit anyway, or does not inflate, is left to the stream), else undefined.
+ * How the bytes of a file read whole are inflated: undefined when they are not gzip (they are the
+ * text), `false` when they cannot be read whole (too short to be gzip, or the trailer gives more
+ * text than `limit`: the stream reads them), else zlib's options. The text is inflated into one
+ * buffer the size the trailer gives (one more byte, so zlib ends within it): no chunk list to join.
+ * A trailer that lies (or a file of several gzip members, whose trailer gives the last member's
+ * size only) just takes more chunks; the bytes are the same.
  */
-function wholeTextOf(file: string, limit: number): string | undefined {
+function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined {
+  if (!isGzip(raw)) return undefined;
+  if (raw.length < 18) return false;
+  const size = raw.readUInt32LE(raw.length - 4);
+  if (size > limit) return false;
+  return { maxOutputLength: limit, chunkSize: Math.max(MIN_CHUNK, size + 1) };
+}
+
+/**
+ * The whole text of a file no larger than `limit`, as bytes (gzip's trailer gives the text's size;
+ * a file that inflates past the limit anyway, or does not inflate, is left to the stream), else
+ * undefined. A file that cannot be read throws `UsageError`.
+ */
+export function wholeBytesOf(file: string, limit = WHOLE_FILE_BYTES): Buffer | undefined {
   let raw: Buffer;
   try {
     if (statSync(file).size > limit) return undefined;
     raw = readFileSync(file);
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw unreadable(file, error);
   }
-  if (!isGzip(raw)) return textOfBytes(raw);
-  if (raw.length < 18) return undefined;
-  const size = raw.readUInt32LE(raw.length - 4);
-  if (size > limit) return undefined;
-  let text: Buffer;
+  const options = inflation(raw, limit);
+  if (options === undefined) return raw;
+  if (options === false) return undefined;
   try {
-    // Inflated into one buffer the size the trailer gives (one more byte, so zlib ends within it):
-    // no chunk list to join. A trailer that lies (or a file of several gzip members, whose trailer
-    // gives the last member's size only) just takes more chunks; the bytes are the same.
-    text = gunzipSync(raw, { maxOutputLength: limit, chunkSize: Math.max(MIN_CHUNK, size + 1) });
+    return gunzipSync(raw, options);
   } catch {
     return undefined;
   }
-  return textOfBytes(text);
+}
+
+/** `wholeBytesOf` without blocking: the file is read, and its gzip inflated, on libuv's thread pool. */
+async function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
+  let raw: Buffer;
+  try {
+    if ((await stat(file)).size > limit) return undefined;
+    raw = await readFile(file);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  const options = inflation(raw, limit);
+  if (options === undefined) return raw;
+  if (options === false) return undefined;
+  return new Promise((resolve) => gunzip(raw, options, (error, text) => resolve(error ? undefined : text)));
+}
+
+/** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */
+export const READ_AHEAD = 2;
+
+/**
+ * The files of a run read whole ahead of the main thread, on libuv's thread pool: while this thread
+ * parses and detects file i, files i+1 … i+`ahead` are read and inflated on another core. Files are
+ * taken in order, each once; at most `ahead` + 1 are held, so memory stays flat. What taking a file
+ * gives, or throws, is what reading it in its turn would have (`wholeBytesOf`).
+ */
+export class FilesAhead {
+  private readonly reads = new Map<number, Promise<{ bytes: Buffer | undefined } | { error: unknown }>>();
+  private next = 0;
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly limit = WHOLE_FILE_BYTES,
+    private readonly ahead = READ_AHEAD,
+  ) {}
+
+  /** The bytes of file `index` (the next in order) read whole, or undefined when it must stream. */
+  async take(index: number): Promise<Buffer | undefined> {
+    while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
+      const file = this.files[this.next] as string;
+      // Settled into a value, never rejected: a file not yet taken must not fail the run early.
+      this.reads.set(
+        this.next,
+        wholeBytesAhead(file, this.limit).then(
+          (bytes) => ({ bytes }),
+          (error: unknown) => ({ error }),
+        ),
+      );
+      this.next += 1;
+    }
+    const read = this.reads.get(index);
+    if (!read) throw new Error(`detect files are taken in order, each once: ${index} was not read ahead`);
+    this.reads.delete(index);
+    const result = await read;
+    if ('error' in result) throw result.error;
+    return result.bytes;
+  }
 }
 
 /** zlib's smallest output chunk. */
@@ -137,9 +210,16 @@ function parse(text: string, line?: number): Piece {
  * truncated `.gz`) gives what was read, then an error.
  */
 export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES): AsyncGenerator<Piece> {
-  const whole = wholeFilePieces(file, wholeFileBytes);
+  yield* piecesRead(file, wholeBytesOf(file, wholeFileBytes));
+}
+
+/**
+ * The JSON values of a file given its bytes read whole (by `wholeBytesOf` or `FilesAhead`), or,
+ * when they are undefined, streamed from the file, as `piecesOf` gives them.
+ */
+export async function* piecesRead(file: string, whole: Buffer | undefined): AsyncGenerator<Piece> {
   if (whole !== undefined) {
-    yield* whole;
+    yield* wholeDocument(textOfBytes(whole));
     return;
   }
   const reader = new LineReader();
@@ -158,8 +238,8 @@ export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES)
  * bytes; undefined when it is larger (or its gzip does not inflate within the limit), for the stream.
  */
 export function wholeFilePieces(file: string, limit = WHOLE_FILE_BYTES): Iterable<Piece> | undefined {
-  const whole = wholeTextOf(file, limit);
-  return whole === undefined ? undefined : wholeDocument(whole);
+  const whole = wholeBytesOf(file, limit);
+  return whole === undefined ? undefined : wholeDocument(textOfBytes(whole));
 }
 
 /** Splits text into lines as it comes; decides on the first non-blank line whether the file is line by line. */
