@@ -60,8 +60,8 @@ function unreadable(file: string, error: unknown): UsageError {
  * text), `false` when they cannot be read whole (too short to be gzip, or the trailer gives more
  * text than `limit`: the stream reads them), else zlib's options. The text is inflated into one
  * buffer the size the trailer gives (one more byte, so zlib ends within it): no chunk list to join.
- * A trailer that lies (or a file of several gzip members, whose trailer gives the last member's
- * size only) just takes more chunks; the bytes are the same.
+ * A file of several gzip members, whose trailer gives the last member's size only, just takes more
+ * chunks; the bytes are the same.
  */
 function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined {
   if (!isGzip(raw)) return undefined;
@@ -121,6 +121,7 @@ export const READ_AHEAD = 2;
 export class FilesAhead {
   private readonly reads = new Map<number, Promise<{ bytes: Buffer | undefined } | { error: unknown }>>();
   private next = 0;
+  private taken = 0;
 
   constructor(
     private readonly files: readonly string[],
@@ -130,6 +131,9 @@ export class FilesAhead {
 
   /** The bytes of file `index` (the next in order) read whole, or undefined when it must stream. */
   async take(index: number): Promise<Buffer | undefined> {
+    if (index !== this.taken)
+      throw new Error(`detect files are taken in order, each once: ${index} after ${this.taken - 1}`);
+    this.taken += 1;
     while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
       const file = this.files[this.next] as string;
       // Settled into a value, never rejected: a file not yet taken must not fail the run early.
@@ -142,8 +146,7 @@ export class FilesAhead {
       );
       this.next += 1;
     }
-    const read = this.reads.get(index);
-    if (!read) throw new Error(`detect files are taken in order, each once: ${index} was not read ahead`);
+    const read = this.reads.get(index) as Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
     this.reads.delete(index);
     const result = await read;
     if ('error' in result) throw result.error;
