@@ -1,6 +1,6 @@
 import { isAscii } from 'node:buffer';
 import { readFileSync, statSync } from 'node:fs';
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
@@ -77,44 +77,46 @@ function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined 
  * undefined. A file that cannot be read throws `UsageError`.
  */
 export function wholeBytesOf(file: string, limit = WHOLE_FILE_BYTES): Buffer | undefined {
-  let raw: Buffer;
-  try {
-    if (statSync(file).size > limit) return undefined;
-    raw = readFileSync(file);
-  } catch (error) {
-    throw unreadable(file, error);
-  }
-  const options = inflation(raw, limit);
+  const raw = rawBytesOf(file, limit);
+  const options = raw && inflation(raw, limit);
   if (options === undefined) return raw;
   if (options === false) return undefined;
   try {
-    return gunzipSync(raw, options);
+    return gunzipSync(raw as Buffer, options);
   } catch {
     return undefined;
   }
 }
 
-/** `wholeBytesOf` without blocking: the file is read, and its gzip inflated, on libuv's thread pool. */
-async function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
-  let raw: Buffer;
+/** The bytes of a file of at most `limit` bytes, else undefined; `UsageError` when it cannot be read. */
+function rawBytesOf(file: string, limit: number): Buffer | undefined {
   try {
-    if ((await stat(file)).size > limit) return undefined;
-    raw = await readFile(file);
+    return statSync(file).size > limit ? undefined : readFileSync(file);
   } catch (error) {
     throw unreadable(file, error);
   }
-  const options = inflation(raw, limit);
-  if (options === undefined) return raw;
-  if (options === false) return undefined;
-  return new Promise((resolve) => gunzip(raw, options, (error, text) => resolve(error ? undefined : text)));
+}
+
+/**
+ * `wholeBytesOf`, with the gzip inflated on libuv's thread pool, in one task (one output buffer):
+ * it goes on while this thread is busy. The file itself is read here, at once (a few hundred KB
+ * of gzip for CloudTrail's files): read through the thread pool, each step (open, stat, read,
+ * close) would wait for this thread to be free before the next.
+ */
+function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
+  const raw = rawBytesOf(file, limit);
+  const options = raw && inflation(raw, limit);
+  if (options === undefined) return Promise.resolve(raw);
+  if (options === false) return Promise.resolve(undefined);
+  return new Promise((resolve) => gunzip(raw as Buffer, options, (error, text) => resolve(error ? undefined : text)));
 }
 
 /** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */
 export const READ_AHEAD = 2;
 
 /**
- * The files of a run read whole ahead of the main thread, on libuv's thread pool: while this thread
- * parses and detects file i, files i+1 … i+`ahead` are read and inflated on another core. Files are
+ * The files of a run read whole ahead: while this thread parses and detects file i, files i+1 …
+ * i+`ahead` (read when file i is taken) are inflated on libuv's thread pool, on another core. Files are
  * taken in order, each once; at most `ahead` + 1 are held, so memory stays flat. What taking a file
  * gives, or throws, is what reading it in its turn would have (`wholeBytesOf`).
  */
@@ -137,13 +139,13 @@ export class FilesAhead {
     while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
       const file = this.files[this.next] as string;
       // Settled into a value, never rejected: a file not yet taken must not fail the run early.
-      this.reads.set(
-        this.next,
-        wholeBytesAhead(file, this.limit).then(
-          (bytes) => ({ bytes }),
-          (error: unknown) => ({ error }),
-        ),
-      );
+      let read: Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
+      try {
+        read = wholeBytesAhead(file, this.limit).then((bytes) => ({ bytes }));
+      } catch (error) {
+        read = Promise.resolve({ error });
+      }
+      this.reads.set(this.next, read);
       this.next += 1;
     }
     const read = this.reads.get(index) as Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
