@@ -1,5 +1,5 @@
 import { isAscii } from 'node:buffer';
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, read, readFileSync, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
@@ -98,17 +98,60 @@ function rawBytesOf(file: string, limit: number): Buffer | undefined {
 }
 
 /**
- * `wholeBytesOf`, with the gzip inflated on libuv's thread pool, in one task (one output buffer):
- * it goes on while this thread is busy. The file itself is read here, at once (a few hundred KB
- * of gzip for CloudTrail's files): read through the thread pool, each step (open, stat, read,
- * close) would wait for this thread to be free before the next.
+ * `wholeBytesOf` without blocking: the file is read in one task on libuv's thread pool, and its
+ * gzip inflated in another (into one output buffer), so both go on while this thread is busy
+ * parsing. It is opened here, at once, so a file that cannot be opened fails as it would have.
  */
 function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
-  const raw = rawBytesOf(file, limit);
-  const options = raw && inflation(raw, limit);
-  if (options === undefined) return Promise.resolve(raw);
-  if (options === false) return Promise.resolve(undefined);
-  return new Promise((resolve) => gunzip(raw as Buffer, options, (error, text) => resolve(error ? undefined : text)));
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  try {
+    size = fstatSync(fd).size;
+  } catch (error) {
+    closeSync(fd);
+    throw unreadable(file, error);
+  }
+  if (size > limit) {
+    closeSync(fd);
+    return Promise.resolve(undefined);
+  }
+  return readAll(fd, size).then(
+    (raw) => {
+      const options = inflation(raw, limit);
+      if (options === undefined) return raw;
+      if (options === false) return undefined;
+      return new Promise((resolve) => gunzip(raw, options, (error, text) => resolve(error ? undefined : text)));
+    },
+    (error: unknown) => {
+      throw unreadable(file, error);
+    },
+  );
+}
+
+/** The `size` bytes of an open file (fewer if it ends sooner), read on the thread pool; the file is closed after. */
+function readAll(fd: number, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  return new Promise((resolve, reject) => {
+    const from = (offset: number) => {
+      if (offset >= size) {
+        closeSync(fd);
+        resolve(buffer);
+        return;
+      }
+      read(fd, buffer, offset, size - offset, offset, (error, bytes) => {
+        if (error || bytes === 0) closeSync(fd);
+        if (error) reject(error);
+        else if (bytes === 0) resolve(buffer.subarray(0, offset));
+        else from(offset + bytes);
+      });
+    };
+    from(0);
+  });
 }
 
 /** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */

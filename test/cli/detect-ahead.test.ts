@@ -86,6 +86,16 @@ describe('reading files ahead', () => {
     expect((await ahead.take(2))?.toString()).toBe(lastText);
   });
 
+  it('names a path that is a folder as a read in its turn does', async () => {
+    const root = tempDir();
+
+    const refused = await new FilesAhead([root], 64 * 1024, 2).take(0).catch((error: unknown) => error);
+
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(`cannot read ${root}: EISDIR`);
+    expect(() => wholeBytesOf(root, 64 * 1024)).toThrow(`cannot read ${root}: EISDIR`);
+  });
+
   it('refuses a file taken out of order', async () => {
     const root = tempDir();
     const file = join(root, 'a.json');
