@@ -1,9 +1,9 @@
 import { isAscii } from 'node:buffer';
-import { closeSync, fstatSync, openSync, read, readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InvalidFinding } from '../handlers/shared/errors.js';
 import { UsageError } from './io.js';
 
@@ -46,12 +46,12 @@ export async function filesOf(paths: readonly string[]): Promise<string[]> {
 }
 
 /** A file up to this size (as text) is read in one go, as CloudTrail's own are (a few MB each); a larger one streams. */
-const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+export const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
 
 const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
 
 /** Why a file cannot be read at all (it is missing, a folder, unreadable): the run stops there. */
-function unreadable(file: string, error: unknown): UsageError {
+export function unreadable(file: string, error: unknown): UsageError {
   return new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
 }
 
@@ -63,7 +63,7 @@ function unreadable(file: string, error: unknown): UsageError {
  * A file of several gzip members, whose trailer gives the last member's size only, just takes more
  * chunks; the bytes are the same.
  */
-function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined {
+export function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined {
   if (!isGzip(raw)) return undefined;
   if (raw.length < 18) return false;
   const size = raw.readUInt32LE(raw.length - 4);
@@ -94,108 +94,6 @@ function rawBytesOf(file: string, limit: number): Buffer | undefined {
     return statSync(file).size > limit ? undefined : readFileSync(file);
   } catch (error) {
     throw unreadable(file, error);
-  }
-}
-
-/**
- * `wholeBytesOf` without blocking: the file is read in one task on libuv's thread pool, and its
- * gzip inflated in another (into one output buffer), so both go on while this thread is busy
- * parsing. It is opened here, at once, so a file that cannot be opened fails as it would have.
- */
-function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
-  let fd: number;
-  let size: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch (error) {
-    throw unreadable(file, error);
-  }
-  try {
-    size = fstatSync(fd).size;
-  } catch (error) {
-    closeSync(fd);
-    throw unreadable(file, error);
-  }
-  if (size > limit) {
-    closeSync(fd);
-    return Promise.resolve(undefined);
-  }
-  return readAll(fd, size).then(
-    (raw) => {
-      const options = inflation(raw, limit);
-      if (options === undefined) return raw;
-      if (options === false) return undefined;
-      return new Promise((resolve) => gunzip(raw, options, (error, text) => resolve(error ? undefined : text)));
-    },
-    (error: unknown) => {
-      throw unreadable(file, error);
-    },
-  );
-}
-
-/** The `size` bytes of an open file (fewer if it ends sooner), read on the thread pool; the file is closed after. */
-function readAll(fd: number, size: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(size);
-  return new Promise((resolve, reject) => {
-    const from = (offset: number) => {
-      if (offset >= size) {
-        closeSync(fd);
-        resolve(buffer);
-        return;
-      }
-      read(fd, buffer, offset, size - offset, offset, (error, bytes) => {
-        if (error || bytes === 0) closeSync(fd);
-        if (error) reject(error);
-        else if (bytes === 0) resolve(buffer.subarray(0, offset));
-        else from(offset + bytes);
-      });
-    };
-    from(0);
-  });
-}
-
-/** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */
-export const READ_AHEAD = 2;
-
-/**
- * The files of a run read whole ahead: while this thread parses and detects file i, files i+1 …
- * i+`ahead` (read when file i is taken) are inflated on libuv's thread pool, on another core. Files are
- * taken in order, each once; at most `ahead` + 1 are held, so memory stays flat. What taking a file
- * gives, or throws, is what reading it in its turn would have (`wholeBytesOf`).
- */
-export class FilesAhead {
-  private readonly reads = new Map<number, Promise<{ bytes: Buffer | undefined } | { error: unknown }>>();
-  private next = 0;
-  private taken = 0;
-
-  constructor(
-    private readonly files: readonly string[],
-    private readonly limit = WHOLE_FILE_BYTES,
-    private readonly ahead = READ_AHEAD,
-  ) {}
-
-  /** The bytes of file `index` (the next in order) read whole, or undefined when it must stream. */
-  async take(index: number): Promise<Buffer | undefined> {
-    if (index !== this.taken)
-      throw new Error(`detect files are taken in order, each once: ${index} after ${this.taken - 1}`);
-    this.taken += 1;
-    while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
-      const file = this.files[this.next] as string;
-      // Settled into a value, never rejected: a file not yet taken must not fail the run early.
-      let read: Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
-      try {
-        read = wholeBytesAhead(file, this.limit).then((bytes) => ({ bytes }));
-      } catch (error) {
-        read = Promise.resolve({ error });
-      }
-      this.reads.set(this.next, read);
-      this.next += 1;
-    }
-    const read = this.reads.get(index) as Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
-    this.reads.delete(index);
-    const result = await read;
-    if ('error' in result) throw result.error;
-    return result.bytes;
   }
 }
 
@@ -262,7 +160,7 @@ export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES)
 }
 
 /**
- * The JSON values of a file given its bytes read whole (by `wholeBytesOf` or `FilesAhead`), or,
+ * The JSON values of a file given its bytes read whole (by `wholeBytesOf`, or ahead by `FilesAhead`), or,
  * when they are undefined, streamed from the file, as `piecesOf` gives them.
  */
 export async function* piecesRead(file: string, whole: Buffer | undefined): AsyncGenerator<Piece> {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { FilesAhead, wholeBytesOf } from '../../cli/detect-input.js';
+import { FilesAhead } from '../../cli/detect-ahead.js';
+import { wholeBytesOf } from '../../cli/detect-input.js';
 import { UsageError } from '../../cli/io.js';
 import { copy, dataEvent } from '../support/detections.js';
 
