@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { gunzipSync } from 'node:zlib';
 import { detectCommand } from '../cli/commands/detect.js';
+import { textOfBytes } from '../cli/detect-input.js';
 import { writeCloudTrailArchive } from '../examples/src/cloudtrail-archive.js';
 import { mixedDetectionRecords } from '../examples/src/detection-records.js';
 import { bundleResponderCli } from '../infra/bundling/responder-cli.js';
@@ -22,6 +23,17 @@ export interface DetectBench {
   readonly detectRecordsPerSecond: number;
   readonly wallRatio: number;
   readonly cpuRatio: number;
+  /** Reading and gunzipping the same files alone, on one thread, nothing parsed: the most one thread reading .json.gz can reach. */
+  readonly gunzipRecordsPerSecond: number;
+  /**
+   * The same records written uncompressed (`.json`): `detect` over them, and a bare read + `JSON.parse`
+   * that decodes the text as `detect` does (byte for byte when it is ASCII), so the difference is
+   * what detecting costs apart from decompressing.
+   */
+  readonly plainDetectRecordsPerSecond: number;
+  readonly plainReadRecordsPerSecond: number;
+  readonly plainWallRatio: number;
+  readonly plainCpuRatio: number;
   /** From the command line, start-up included (median wall ms), and the bundled CLI's peak RSS. */
   readonly bareScriptMs: number;
   readonly bundledCliMs: number;
@@ -62,6 +74,49 @@ function bareRead(files: string[]): number {
   return records;
 }
 
+/** Each file read and gunzipped into one buffer the size its trailer gives (as `detect` does), nothing else. */
+function gunzipOnly(files: string[]): number {
+  let bytes = 0;
+  for (const file of files) {
+    const raw = readFileSync(file);
+    bytes += gunzipSync(raw, { chunkSize: raw.readUInt32LE(raw.length - 4) + 1 }).length;
+  }
+  return bytes;
+}
+
+/** The baseline for uncompressed files: each read and parsed, its text decoded as `detect` decodes it. */
+function plainRead(files: string[]): number {
+  let records = 0;
+  for (const file of files) {
+    records += (JSON.parse(textOfBytes(readFileSync(file))) as { Records: unknown[] }).Records.length;
+  }
+  return records;
+}
+
+/** The files under `from` written uncompressed under `to`, at the same paths without `.gz`. */
+function writeUncompressed(from: string, files: string[], to: string): string[] {
+  return files.map((file) => {
+    const plain = join(to, relative(from, file)).replace(/\.gz$/, '');
+    mkdirSync(dirname(plain), { recursive: true });
+    writeFileSync(plain, gunzipSync(readFileSync(file)));
+    return plain;
+  });
+}
+
+async function timeDetect(args: string[]): Promise<{ ms: number; cpuMs: number; detections: number }> {
+  let printed = '';
+  const capture = { out: (text: string) => (printed += text), err: () => undefined, terminal: false };
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  await detectCommand(args, capture);
+  const used = process.cpuUsage(cpu);
+  return {
+    ms: performance.now() - start,
+    cpuMs: (used.user + used.system) / 1000,
+    detections: (JSON.parse(printed) as unknown[]).length,
+  };
+}
+
 function wallOf(args: string[]): { ms: number; stdout: string; stderr: string } {
   const start = performance.now();
   const result = spawnSync(process.execPath, args, { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -78,6 +133,7 @@ function wallOf(args: string[]): { ms: number; stdout: string; stderr: string } 
  */
 export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBench> {
   const root = mkdtempSync(join(tmpdir(), 'bench-detect-'));
+  const plainRoot = mkdtempSync(join(tmpdir(), 'bench-detect-plain-'));
   try {
     const distinct = Math.min(DISTINCT_FILES, Math.ceil(count / PER_FILE));
     const batches = Array.from({ length: distinct }, (_, index) => index);
@@ -91,24 +147,31 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
       })(),
     );
     const sorted = filesUnder(root);
+    const plainFiles = writeUncompressed(root, sorted, plainRoot);
     const args = [root, '--trusted-accounts', trusted.join(',')];
-    const quiet = { out: () => undefined, err: () => undefined, terminal: false };
+    const plainArgs = [plainRoot, '--trusted-accounts', trusted.join(',')];
     const read: { ms: number; cpuMs: number }[] = [];
     const detect: { ms: number; cpuMs: number }[] = [];
+    const inflate: { ms: number }[] = [];
+    const plainReads: { ms: number; cpuMs: number }[] = [];
+    const plainDetect: { ms: number; cpuMs: number }[] = [];
     let records = 0;
     let detections = 0;
     for (let run = 0; run < runs; run += 1) {
       const bare = measure(() => bareRead(sorted));
       records = bare.value;
       read.push(bare);
-      let printed = '';
-      const capture = { ...quiet, out: (text: string) => (printed += text) };
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await detectCommand(args, capture);
-      const used = process.cpuUsage(cpu);
-      detect.push({ ms: performance.now() - start, cpuMs: (used.user + used.system) / 1000 });
-      detections = (JSON.parse(printed) as unknown[]).length;
+      const detected = await timeDetect(args);
+      detect.push(detected);
+      detections = detected.detections;
+      inflate.push(measure(() => gunzipOnly(sorted)));
+      const plainBare = measure(() => plainRead(plainFiles));
+      if (plainBare.value !== records)
+        throw new Error(`the .json files hold ${plainBare.value} records, not ${records}`);
+      plainReads.push(plainBare);
+      const plainDetected = await timeDetect(plainArgs);
+      if (plainDetected.detections !== detections) throw new Error('detect found other detections in the .json files');
+      plainDetect.push(plainDetected);
     }
     const cli = await bundleResponderCli();
     const rssProbe = join(import.meta.dirname, 'peak-rss.mjs');
@@ -133,6 +196,8 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
     }
     const readMs = median(read.map((entry) => entry.ms));
     const detectMs = median(detect.map((entry) => entry.ms));
+    const plainReadMs = median(plainReads.map((entry) => entry.ms));
+    const plainDetectMs = median(plainDetect.map((entry) => entry.ms));
     return {
       records,
       files: files.length,
@@ -141,6 +206,11 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
       detectRecordsPerSecond: (records / detectMs) * 1000,
       wallRatio: detectMs / readMs,
       cpuRatio: median(detect.map((entry) => entry.cpuMs)) / median(read.map((entry) => entry.cpuMs)),
+      gunzipRecordsPerSecond: (records / median(inflate.map((entry) => entry.ms))) * 1000,
+      plainDetectRecordsPerSecond: (records / plainDetectMs) * 1000,
+      plainReadRecordsPerSecond: (records / plainReadMs) * 1000,
+      plainWallRatio: plainDetectMs / plainReadMs,
+      plainCpuRatio: median(plainDetect.map((entry) => entry.cpuMs)) / median(plainReads.map((entry) => entry.cpuMs)),
       bareScriptMs: median(bare),
       bundledCliMs: median(bundled),
       tsxCliMs: median(tsx),
@@ -152,6 +222,7 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
     };
   } finally {
     rmSync(root, { recursive: true, force: true });
+    rmSync(plainRoot, { recursive: true, force: true });
   }
 }
 
@@ -164,13 +235,39 @@ export async function detectSection(record: Recorder): Promise<void> {
   const at = `${bench.records.toLocaleString('en-US')} mixed records in ${bench.files} .json.gz files`;
   record(`detect, ${at}, in-process`, 'detectRecordsPerSecond', bench.detectRecordsPerSecond, 'records/s');
   record(
-    '  bare gunzip + JSON.parse of the same files',
+    '  bare read + gunzipSync + UTF-8 decode + JSON.parse of the same files, one thread',
     'readRecordsPerSecond',
     bench.readRecordsPerSecond,
     'records/s',
   );
   record('  detect / read, wall time (target at most 1.5)', 'detectReadRatio', bench.wallRatio, '×', 2);
-  record('  detect / read, CPU time', 'detectReadCpuRatio', bench.cpuRatio, '×', 2);
+  record(
+    '  detect / read, CPU time (all threads: detect inflates on the thread pool)',
+    'detectReadCpuRatio',
+    bench.cpuRatio,
+    '×',
+    2,
+  );
+  record(
+    '  read + gunzipSync alone of the same files, one thread, nothing parsed',
+    'gunzipRecordsPerSecond',
+    bench.gunzipRecordsPerSecond,
+    'records/s',
+  );
+  record(
+    '  detect, the same records as uncompressed .json files, in-process',
+    'plainDetectRecordsPerSecond',
+    bench.plainDetectRecordsPerSecond,
+    'records/s',
+  );
+  record(
+    '    bare read + JSON.parse of those .json files (text decoded as detect decodes it)',
+    'plainReadRecordsPerSecond',
+    bench.plainReadRecordsPerSecond,
+    'records/s',
+  );
+  record('    detect / read of .json, wall time', 'plainDetectReadRatio', bench.plainWallRatio, '×', 2);
+  record('    detect / read of .json, CPU time', 'plainDetectReadCpuRatio', bench.plainCpuRatio, '×', 2);
   record(`  command line, bare node gunzip + parse script`, 'detectBareScriptMs', bench.bareScriptMs, 'ms');
   record(`  command line, bundled responder detect`, 'detectBundledCliMs', bench.bundledCliMs, 'ms');
   record('    bundled / bare script (target at most 2)', 'detectCliRatio', bench.cliRatio, '×', 2);

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
-import { createGunzip, gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync, type ZlibOptions } from 'node:zlib';
 import { InvalidFinding } from '../handlers/shared/errors.js';
 import { UsageError } from './io.js';
 
@@ -46,36 +46,55 @@ export async function filesOf(paths: readonly string[]): Promise<string[]> {
 }
 
 /** A file up to this size (as text) is read in one go, as CloudTrail's own are (a few MB each); a larger one streams. */
-const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
+export const WHOLE_FILE_BYTES = 32 * 1024 * 1024;
 
 const isGzip = (head: Buffer) => head[0] === 0x1f && head[1] === 0x8b;
 
+/** Why a file cannot be read at all (it is missing, a folder, unreadable): the run stops there. */
+export function unreadable(file: string, error: unknown): UsageError {
+  return new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+}
+
 /**
- * The whole text of a file no larger than `limit` (gzip's trailer gives the text's size; a file
- * that inflates past the limit anyway, or does not inflate, is left to the stream), else undefined.
+ * How the bytes of a file read whole are inflated: undefined when they are not gzip (they are the
+ * text), `false` when they cannot be read whole (too short to be gzip, or the trailer gives more
+ * text than `limit`: the stream reads them), else zlib's options. The text is inflated into one
+ * buffer the size the trailer gives (one more byte, so zlib ends within it): no chunk list to join.
+ * A file of several gzip members, whose trailer gives the last member's size only, just takes more
+ * chunks; the bytes are the same.
  */
-function wholeTextOf(file: string, limit: number): string | undefined {
-  let raw: Buffer;
-  try {
-    if (statSync(file).size > limit) return undefined;
-    raw = readFileSync(file);
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  if (!isGzip(raw)) return textOfBytes(raw);
-  if (raw.length < 18) return undefined;
+export function inflation(raw: Buffer, limit: number): ZlibOptions | false | undefined {
+  if (!isGzip(raw)) return undefined;
+  if (raw.length < 18) return false;
   const size = raw.readUInt32LE(raw.length - 4);
-  if (size > limit) return undefined;
-  let text: Buffer;
+  if (size > limit) return false;
+  return { maxOutputLength: limit, chunkSize: Math.max(MIN_CHUNK, size + 1) };
+}
+
+/**
+ * The whole text of a file no larger than `limit`, as bytes (gzip's trailer gives the text's size;
+ * a file that inflates past the limit anyway, or does not inflate, is left to the stream), else
+ * undefined. A file that cannot be read throws `UsageError`.
+ */
+export function wholeBytesOf(file: string, limit = WHOLE_FILE_BYTES): Buffer | undefined {
+  const raw = rawBytesOf(file, limit);
+  const options = raw && inflation(raw, limit);
+  if (options === undefined) return raw;
+  if (options === false) return undefined;
   try {
-    // Inflated into one buffer the size the trailer gives (one more byte, so zlib ends within it):
-    // no chunk list to join. A trailer that lies (or a file of several gzip members, whose trailer
-    // gives the last member's size only) just takes more chunks; the bytes are the same.
-    text = gunzipSync(raw, { maxOutputLength: limit, chunkSize: Math.max(MIN_CHUNK, size + 1) });
+    return gunzipSync(raw as Buffer, options);
   } catch {
     return undefined;
   }
-  return textOfBytes(text);
+}
+
+/** The bytes of a file of at most `limit` bytes, else undefined; `UsageError` when it cannot be read. */
+function rawBytesOf(file: string, limit: number): Buffer | undefined {
+  try {
+    return statSync(file).size > limit ? undefined : readFileSync(file);
+  } catch (error) {
+    throw unreadable(file, error);
+  }
 }
 
 /** zlib's smallest output chunk. */
@@ -137,9 +156,16 @@ function parse(text: string, line?: number): Piece {
  * truncated `.gz`) gives what was read, then an error.
  */
 export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES): AsyncGenerator<Piece> {
-  const whole = wholeFilePieces(file, wholeFileBytes);
+  yield* piecesRead(file, wholeBytesOf(file, wholeFileBytes));
+}
+
+/**
+ * The JSON values of a file given its bytes read whole (by `wholeBytesOf`, or ahead by `FilesAhead`), or,
+ * when they are undefined, streamed from the file, as `piecesOf` gives them.
+ */
+export async function* piecesRead(file: string, whole: Buffer | undefined): AsyncGenerator<Piece> {
   if (whole !== undefined) {
-    yield* whole;
+    yield* wholeDocument(textOfBytes(whole));
     return;
   }
   const reader = new LineReader();
@@ -158,8 +184,8 @@ export async function* piecesOf(file: string, wholeFileBytes = WHOLE_FILE_BYTES)
  * bytes; undefined when it is larger (or its gzip does not inflate within the limit), for the stream.
  */
 export function wholeFilePieces(file: string, limit = WHOLE_FILE_BYTES): Iterable<Piece> | undefined {
-  const whole = wholeTextOf(file, limit);
-  return whole === undefined ? undefined : wholeDocument(whole);
+  const whole = wholeBytesOf(file, limit);
+  return whole === undefined ? undefined : wholeDocument(textOfBytes(whole));
 }
 
 /** Splits text into lines as it comes; decides on the first non-blank line whether the file is line by line. */

@@ -1,5 +1,6 @@
-import { type Item, itemsOf, type Malformed, mayFire } from '../handlers/detect/dispatch.js';
+import { type Item, itemsOf, type Malformed, mayFire, recordItem, recordMayFire } from '../handlers/detect/dispatch.js';
 import { InvalidFinding } from '../handlers/shared/errors.js';
+import { isCloudTrailRecord } from '../handlers/shared/schemas/cloudtrail.js';
 import type { Piece } from './detect-input.js';
 
 /**
@@ -16,6 +17,8 @@ export type Scan =
 
 export function scanPiece(piece: Piece): Scan {
   if ('error' in piece) return { line: piece.line, error: piece.error };
+  const records = recordsOf(piece.value);
+  if (records !== undefined) return { line: piece.line, entries: scanRecords(records) };
   const entries: Entry[] = [];
   let quiet = 0;
   for (const item of itemsOf(piece.value)) {
@@ -29,6 +32,37 @@ export function scanPiece(piece: Piece): Scan {
   }
   if (quiet > 0) entries.push(quiet);
   return { line: piece.line, entries };
+}
+
+/** The records of a `{"Records":[…]}` document (a CloudTrail log file), else undefined. */
+function recordsOf(value: unknown): readonly unknown[] | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('Records' in value)) return undefined;
+  const { Records } = value as { Records: unknown };
+  return Array.isArray(Records) ? Records : undefined;
+}
+
+/**
+ * The entries `itemsOf` and `mayFire` give a `{"Records":[…]}` document, without the item (and its
+ * path) of a quiet record: nearly every record of an archive is one.
+ */
+function scanRecords(records: readonly unknown[]): Entry[] {
+  const entries: Entry[] = [];
+  let quiet = 0;
+  for (let index = 0; index < records.length; index += 1) {
+    const value = records[index];
+    if (!isCloudTrailRecord(value) || recordMayFire(value)) {
+      const item = recordItem(value, `Records[${index}]`);
+      if ('error' in item || mayFire(item)) {
+        if (quiet > 0) entries.push(quiet);
+        quiet = 0;
+        entries.push(item);
+        continue;
+      }
+    }
+    quiet += 1;
+  }
+  if (quiet > 0) entries.push(quiet);
+  return entries;
 }
 
 /**

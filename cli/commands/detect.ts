@@ -4,7 +4,8 @@ import { Detector } from '../../handlers/detect/dispatch.js';
 import { InMemoryNewTermsStore } from '../../handlers/detect/new-terms.js';
 import { InvalidFinding } from '../../handlers/shared/errors.js';
 import { AccountId } from '../../handlers/shared/schemas/primitives.js';
-import { filesOf, piecesOf } from '../detect-input.js';
+import { FilesAhead } from '../detect-ahead.js';
+import { filesOf, piecesRead, wholeBytesOf } from '../detect-input.js';
 import { ScanPool } from '../detect-pool.js';
 import { type Scan, scanPiece } from '../detect-scan.js';
 import { EXIT, UsageError } from '../io.js';
@@ -126,9 +127,9 @@ const MAX_THREADS = 16;
  */
 export const THREAD_FILE_BYTES = 8 * 1024 * 1024;
 
-/** The scans of a file read on this thread, piece by piece (a large NDJSON file streams). */
-async function* scansOf(path: string): AsyncGenerator<Scan> {
-  for await (const piece of piecesOf(path)) yield scanPiece(piece);
+/** The scans of a file parsed on this thread, piece by piece (a file not read whole streams). */
+async function* scansOf(path: string, whole: Buffer | undefined): AsyncGenerator<Scan> {
+  for await (const piece of piecesRead(path, whole)) yield scanPiece(piece);
 }
 
 /**
@@ -164,11 +165,15 @@ export async function detectCommand(
   };
   // With threads, files are read and scanned ahead on them and taken here in order: the detectors
   // see the same items in the same order as when this thread reads each file itself.
+  // Without them, the next files are read and inflated ahead on libuv's thread pool while this
+  // thread parses and detects, and taken here in the same order.
   const pool = threads > 0 && files.length > 1 ? new ScanPool(files, threads, threadFileBytes) : undefined;
+  const ahead = pool ? undefined : new FilesAhead(files);
   try {
     for (const [index, path] of files.entries()) {
       const source: Source = { path, lines: 0 };
-      for await (const scan of (await pool?.scansOf(index)) ?? scansOf(path)) {
+      const scans = pool ? await pool.scansOf(index) : undefined;
+      for await (const scan of scans ?? scansOf(path, ahead ? await ahead.take(index) : wholeBytesOf(path))) {
         if (scan.line !== undefined) source.lines += 1;
         if ('error' in scan) {
           skip({ source, line: scan.line, error: scan.error });

@@ -30,7 +30,8 @@ const at = (path: string, field: string) => (path ? (field ? `${path}.${field}` 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
-function record(value: unknown, path: string): Item | Malformed {
+/** A record of the input as an item, or, when it has the wrong shape, why (the schema names the field). */
+export function recordItem(value: unknown, path: string): Item | Malformed {
   if (isCloudTrailRecord(value)) return { path, record: value };
   const parsed = CloudTrailRecord.safeParse(value);
   if (parsed.success) return { path, record: parsed.data };
@@ -71,13 +72,13 @@ export function* itemsOf(value: unknown, path = '', nesting = 0): Generator<Item
       return;
     }
     const prefix = at(path, 'Records');
-    for (let index = 0; index < records.length; index += 1) yield record(records[index], `${prefix}[${index}]`);
+    for (let index = 0; index < records.length; index += 1) yield recordItem(records[index], `${prefix}[${index}]`);
     return;
   }
   if ('detail-type' in value || ('source' in value && 'detail' in value)) {
     const type = value['detail-type'];
     if (type === CLOUDTRAIL_DETAIL_TYPE) {
-      yield record(value.detail, at(path, 'detail'));
+      yield recordItem(value.detail, at(path, 'detail'));
     } else if (type === ALARM_DETAIL_TYPE) {
       const parsed = AlarmStateChange.safeParse(value);
       if (parsed.success) {
@@ -96,7 +97,7 @@ export function* itemsOf(value: unknown, path = '', nesting = 0): Generator<Item
     return;
   }
   if ('eventName' in value || 'eventSource' in value || 'eventTime' in value) {
-    yield record(value, path);
+    yield recordItem(value, path);
     return;
   }
   yield malformed(
@@ -142,8 +143,11 @@ const WRITE_EVENTS: ReadonlySet<string> = new Set([...CROSS_ACCOUNT_COPY_EVENTS,
  * reads of known principals, costs a few comparisons a record.
  */
 export function mayFire(item: Item): boolean {
-  if ('alarm' in item) return true;
-  const { record } = item;
+  return 'alarm' in item || recordMayFire(item.record);
+}
+
+/** `mayFire` of a record. */
+export function recordMayFire(record: CloudTrailRecord): boolean {
   return (record.eventSource === RULE_SOURCE && WRITE_EVENTS.has(record.eventName)) || anonymousCall(record);
 }
 

@@ -57,10 +57,6 @@ export const CloudTrailRecord = z.looseObject({
 });
 export type CloudTrailRecord = z.infer<typeof CloudTrailRecord>;
 
-type Check = (value: unknown) => boolean;
-/** A field's check: a type that may be absent (`?`) or must be there, or a check of its own. */
-type Field = 'string' | 'string?' | 'boolean?' | Check;
-
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 /** `z.record` takes plain objects only; anything else here goes to the schema, which decides. */
@@ -69,75 +65,90 @@ const isPlainObject = (value: unknown): boolean => {
   const prototype = Object.getPrototypeOf(value);
   return prototype === Object.prototype || prototype === null;
 };
+/** Absent, or a string: `z.string().optional()`. */
+const maybeString = (value: unknown): boolean => value === undefined || typeof value === 'string';
+/** Absent, null or a plain object: `z.record(…).nullable().optional()`. */
+const maybeRecord = (value: unknown): boolean => value === undefined || value === null || isPlainObject(value);
 
-/** An object whose listed fields pass their checks (other fields are kept, as `looseObject` keeps them). */
-function fields(spec: Record<string, Field>): Check {
-  const keys = Object.keys(spec);
-  const checks = keys.map((key) => spec[key] as Field);
-  return (value) => {
-    if (!isObject(value)) return false;
-    for (let index = 0; index < keys.length; index += 1) {
-      const field = value[keys[index] as string];
-      const check = checks[index] as Field;
-      if (check === 'string?') {
-        if (field !== undefined && typeof field !== 'string') return false;
-      } else if (check === 'string') {
-        if (typeof field !== 'string') return false;
-      } else if (check === 'boolean?') {
-        if (field !== undefined && typeof field !== 'boolean') return false;
-      } else if (!check(field)) {
-        return false;
-      }
-    }
-    return true;
-  };
+// Each check reads its fields by name, one after the other: this runs on every record `detect`
+// reads, and a loop over a table of field names costs several times as much.
+
+function sessionIssuerShape(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isObject(value)) return false;
+  return (
+    maybeString(value.type) &&
+    maybeString(value.principalId) &&
+    maybeString(value.arn) &&
+    maybeString(value.accountId) &&
+    maybeString(value.userName)
+  );
 }
-const optional =
-  (check: Check): Check =>
-  (value) =>
-    value === undefined || check(value);
-const strings = (...keys: string[]): Record<string, Field> => Object.fromEntries(keys.map((key) => [key, 'string?']));
-const recordOrNull = optional((value) => value === null || isPlainObject(value));
 
-const identityShape = fields({
-  ...strings('type', 'principalId', 'arn', 'accountId', 'accessKeyId', 'userName', 'invokedBy'),
-  sessionContext: optional(
-    fields({
-      sessionIssuer: optional(fields(strings('type', 'principalId', 'arn', 'accountId', 'userName'))),
-      attributes: optional(fields(strings('creationDate', 'mfaAuthenticated'))),
-    }),
-  ),
-});
-const resourceShape = fields(strings('type', 'ARN', 'accountId'));
-const recordShape = fields({
-  eventTime: 'string',
-  eventSource: 'string',
-  eventName: 'string',
-  ...strings(
-    'eventVersion',
-    'awsRegion',
-    'sourceIPAddress',
-    'userAgent',
-    'errorCode',
-    'errorMessage',
-    'requestID',
-    'eventID',
-    'eventType',
-    'recipientAccountId',
-    'eventCategory',
-  ),
-  userIdentity: optional(identityShape),
-  requestParameters: recordOrNull,
-  responseElements: recordOrNull,
-  additionalEventData: recordOrNull,
-  readOnly: 'boolean?',
-  managementEvent: 'boolean?',
-  resources: optional((value) => {
-    if (!Array.isArray(value)) return false;
-    for (let index = 0; index < value.length; index += 1) if (!resourceShape(value[index])) return false;
-    return true;
-  }),
-});
+function attributesShape(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isObject(value)) return false;
+  return maybeString(value.creationDate) && maybeString(value.mfaAuthenticated);
+}
+
+function sessionContextShape(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isObject(value)) return false;
+  return sessionIssuerShape(value.sessionIssuer) && attributesShape(value.attributes);
+}
+
+function identityShape(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!isObject(value)) return false;
+  return (
+    maybeString(value.type) &&
+    maybeString(value.principalId) &&
+    maybeString(value.arn) &&
+    maybeString(value.accountId) &&
+    maybeString(value.accessKeyId) &&
+    maybeString(value.userName) &&
+    maybeString(value.invokedBy) &&
+    sessionContextShape(value.sessionContext)
+  );
+}
+
+function resourcesShape(value: unknown): boolean {
+  if (value === undefined) return true;
+  if (!Array.isArray(value)) return false;
+  for (let index = 0; index < value.length; index += 1) {
+    const resource: unknown = value[index];
+    if (!isObject(resource)) return false;
+    if (!(maybeString(resource.type) && maybeString(resource.ARN) && maybeString(resource.accountId))) return false;
+  }
+  return true;
+}
+
+function recordShape(value: unknown): boolean {
+  if (!isObject(value)) return false;
+  return (
+    typeof value.eventTime === 'string' &&
+    typeof value.eventSource === 'string' &&
+    typeof value.eventName === 'string' &&
+    maybeString(value.eventVersion) &&
+    maybeString(value.awsRegion) &&
+    maybeString(value.sourceIPAddress) &&
+    maybeString(value.userAgent) &&
+    maybeString(value.errorCode) &&
+    maybeString(value.errorMessage) &&
+    maybeString(value.requestID) &&
+    maybeString(value.eventID) &&
+    maybeString(value.eventType) &&
+    maybeString(value.recipientAccountId) &&
+    maybeString(value.eventCategory) &&
+    identityShape(value.userIdentity) &&
+    maybeRecord(value.requestParameters) &&
+    maybeRecord(value.responseElements) &&
+    maybeRecord(value.additionalEventData) &&
+    (value.readOnly === undefined || typeof value.readOnly === 'boolean') &&
+    (value.managementEvent === undefined || typeof value.managementEvent === 'boolean') &&
+    resourcesShape(value.resources)
+  );
+}
 
 /**
  * True only when `CloudTrailRecord.safeParse(value)` succeeds (for any value from `JSON.parse`,

@@ -1,0 +1,105 @@
+import { closeSync, fstatSync, openSync, read } from 'node:fs';
+import { gunzip } from 'node:zlib';
+import { inflation, unreadable, WHOLE_FILE_BYTES } from './detect-input.js';
+
+/**
+ * `wholeBytesOf` without blocking: the file is read in one task on libuv's thread pool, and its
+ * gzip inflated in another (into one output buffer), so both go on while this thread is busy
+ * parsing. It is opened here, at once, so a file that cannot be opened fails as it would have.
+ */
+function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
+  let fd: number;
+  let size: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (error) {
+    throw unreadable(file, error);
+  }
+  try {
+    size = fstatSync(fd).size;
+  } catch (error) {
+    closeSync(fd);
+    throw unreadable(file, error);
+  }
+  if (size > limit) {
+    closeSync(fd);
+    return Promise.resolve(undefined);
+  }
+  return readAll(fd, size).then(
+    (raw) => {
+      const options = inflation(raw, limit);
+      if (options === undefined) return raw;
+      if (options === false) return undefined;
+      return new Promise((resolve) => gunzip(raw, options, (error, text) => resolve(error ? undefined : text)));
+    },
+    (error: unknown) => {
+      throw unreadable(file, error);
+    },
+  );
+}
+
+/** The `size` bytes of an open file (fewer if it ends sooner), read on the thread pool; the file is closed after. */
+function readAll(fd: number, size: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(size);
+  return new Promise((resolve, reject) => {
+    const from = (offset: number) => {
+      if (offset >= size) {
+        closeSync(fd);
+        resolve(buffer);
+        return;
+      }
+      read(fd, buffer, offset, size - offset, offset, (error, bytes) => {
+        if (error || bytes === 0) closeSync(fd);
+        if (error) reject(error);
+        else if (bytes === 0) resolve(buffer.subarray(0, offset));
+        else from(offset + bytes);
+      });
+    };
+    from(0);
+  });
+}
+
+/** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */
+export const READ_AHEAD = 2;
+
+/**
+ * The files of a run read whole ahead: while this thread parses and detects file i, files i+1 …
+ * i+`ahead` (read when file i is taken) are inflated on libuv's thread pool, on another core. Files are
+ * taken in order, each once; at most `ahead` + 1 are held, so memory stays flat. What taking a file
+ * gives, or throws, is what reading it in its turn would have (`wholeBytesOf`).
+ */
+export class FilesAhead {
+  private readonly reads = new Map<number, Promise<{ bytes: Buffer | undefined } | { error: unknown }>>();
+  private next = 0;
+  private taken = 0;
+
+  constructor(
+    private readonly files: readonly string[],
+    private readonly limit = WHOLE_FILE_BYTES,
+    private readonly ahead = READ_AHEAD,
+  ) {}
+
+  /** The bytes of file `index` (the next in order) read whole, or undefined when it must stream. */
+  async take(index: number): Promise<Buffer | undefined> {
+    if (index !== this.taken)
+      throw new Error(`detect files are taken in order, each once: ${index} after ${this.taken - 1}`);
+    this.taken += 1;
+    while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
+      const file = this.files[this.next] as string;
+      // Settled into a value, never rejected: a file not yet taken must not fail the run early.
+      let read: Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
+      try {
+        read = wholeBytesAhead(file, this.limit).then((bytes) => ({ bytes }));
+      } catch (error) {
+        read = Promise.resolve({ error });
+      }
+      this.reads.set(this.next, read);
+      this.next += 1;
+    }
+    const read = this.reads.get(index) as Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
+    this.reads.delete(index);
+    const result = await read;
+    if ('error' in result) throw result.error;
+    return result.bytes;
+  }
+}
