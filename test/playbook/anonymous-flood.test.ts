@@ -37,8 +37,8 @@ function anonymousGet(ip: string, seconds: number, next: () => number): Record<s
 describe('an anonymous flood on one bucket', () => {
   it('addresses of one /64 and a few IPv4 callers while the approval is pending: one incident, one approval, one Deny listing them all collapsed', async () => {
     const next = random(14);
-    const v6 = Array.from({ length: 20 }, (_, index) => `2001:db8:4a2b:17::${(index + 1).toString(16)}`);
-    const v4 = ['203.0.113.7', '203.0.113.9', '198.51.100.23', '192.0.2.200'];
+    const v6 = Array.from({ length: 20 }, (_, index) => `2a0b:f4c2:4a2b:17::${(index + 1).toString(16)}`);
+    const v4 = ['185.220.101.7', '185.220.101.9', '45.155.205.23', '91.240.118.200'];
     const ips = [v4[0] as string, ...v6, ...v4.slice(1)];
     let record: IncidentRecord | undefined;
     const input = variant('compromised-iam-user-key', (s) => {
@@ -69,14 +69,14 @@ describe('an anonymous flood on one bucket', () => {
     const planned = first?.plan.find((item) => item.action === 'denyBucketAccess') as {
       statements: Policy['Statement'];
     };
-    expect(planned.statements[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['203.0.113.7/32']);
+    expect(planned.statements[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['185.220.101.7/32']);
     // The widest block first, then single addresses.
     expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
-      '2001:db8:4a2b:17::/64',
-      '192.0.2.200/32',
-      '198.51.100.23/32',
-      '203.0.113.7/32',
-      '203.0.113.9/32',
+      '2a0b:f4c2:4a2b:17::/64',
+      '185.220.101.7/32',
+      '185.220.101.9/32',
+      '45.155.205.23/32',
+      '91.240.118.200/32',
     ]);
     expect(first?.applied.find((item) => item.action === 'denyBucketAccess')).toMatchObject({
       result: 'applied',
@@ -102,9 +102,9 @@ describe('an anonymous flood on one bucket', () => {
 
   it('a new address after containment extends the one Deny in place, with its own approval for just that delta', async () => {
     const next = random(21);
-    const first = anonymousGet('203.0.113.7', 0, next);
-    const later = anonymousGet('198.51.100.23', 30 * 60, next);
-    const during = anonymousGet('192.0.2.200', 31 * 60, next);
+    const first = anonymousGet('185.220.101.7', 0, next);
+    const later = anonymousGet('45.155.205.23', 30 * 60, next);
+    const during = anonymousGet('91.240.118.200', 31 * 60, next);
     const once = variant('compromised-iam-user-key', (s) => {
       s.events = [first];
     });
@@ -131,11 +131,11 @@ describe('an anonymous flood on one bucket', () => {
     expect(ours).toHaveLength(1);
     expect(ours[0]?.Sid).toBe(before.Statement.find((statement) => statement.Sid?.startsWith('IR'))?.Sid);
     expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
-      '192.0.2.200/32',
-      '198.51.100.23/32',
-      '203.0.113.7/32',
+      '185.220.101.7/32',
+      '45.155.205.23/32',
+      '91.240.118.200/32',
     ]);
     const grown = JSON.stringify(after).length - JSON.stringify(before).length;
-    expect(grown).toBe(',"192.0.2.200/32","198.51.100.23/32"'.length);
+    expect(grown).toBe(',"91.240.118.200/32","45.155.205.23/32"'.length);
   }, 180_000);
 });
