@@ -84,11 +84,18 @@ function byIdentity(
   const arns: string[] = [];
   const labels: string[] = [];
   const accounts = new Set<string>();
+  const users = new Set<string>();
   for (const [index, principal] of principals.entries()) {
+    // Another key of an IAM user already named is the same identity: the first (IAM facts describe it) stands.
+    const user = userIdentity(principal);
+    if (user && users.has(user)) continue;
+    if (user) users.add(user);
     const named = arnOf(principal, index === 0 ? facts : undefined);
     if (named) {
-      arns.push(...named.principalArns.filter((arn) => !arns.includes(arn)));
-      labels.push(named.label);
+      // Several keys of one principal are one ARN in the Deny, named once.
+      const fresh = named.principalArns.filter((arn) => !arns.includes(arn));
+      arns.push(...fresh);
+      if (fresh.length > 0) labels.push(named.label);
     } else if (principal.accountId && !isOurs(principal.accountId)) {
       accounts.add(principal.accountId);
     }
@@ -108,6 +115,14 @@ function byIdentity(
     });
   }
   return subjects;
+}
+
+/** An IAM user as `<account>:<name>`, whatever the path its ARN shows; undefined for any other principal. */
+function userIdentity(principal: Principal): string | undefined {
+  if (principal.type !== 'IAMUser') return undefined;
+  const name = principal.userName ?? principal.arn?.split('/').at(-1);
+  const account = principal.accountId ?? principal.arn?.split(':')[4];
+  return name && account ? `${account}:${name}` : undefined;
 }
 
 function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {
