@@ -159,7 +159,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         if (!statement) continue;
         statements.push(statement);
         denied.push(
-          `Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ' (and every address of the anonymous signals folded in by the time it is applied, same rule, same statement)' : ''}`,
+          `Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ` (exactly these ${subject.sourceIps.length} block(s) are written; addresses that arrive after this plan are asked in a round of their own)` : ''}`,
         );
       }
       const [statement] = statements;

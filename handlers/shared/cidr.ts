@@ -80,6 +80,43 @@ export function sourceIpBlocks(
   return { blocks: kept, addresses, omitted, invalid, nonPublic, specialPurpose };
 }
 
+/**
+ * The addresses of `ips` a Deny listing `blocks` would not cover, as one-address blocks (sorted,
+ * unique): those that would enter a Deny (valid, public, not special-purpose) and lie in none of
+ * the blocks. What an incident learned after its Deny was approved.
+ */
+export function uncoveredAddresses(ips: readonly string[], blocks: readonly string[]): string[] {
+  const parsed = blocks.flatMap((block) => {
+    const [address = '', prefix = ''] = block.split('/');
+    const bits = bitsOf(address);
+    return bits ? [{ ...bits, prefix: Number(prefix) }] : [];
+  });
+  const { blocks: wanted } = collapse(ips, Number.POSITIVE_INFINITY);
+  return wanted
+    .map((block) => block.cidr)
+    .filter((single) => {
+      const [address = ''] = single.split('/');
+      const bits = bitsOf(address);
+      return (
+        bits !== undefined &&
+        !parsed.some(
+          (block) =>
+            block.width === bits.width &&
+            block.prefix <= (bits.width === 8 ? 32 : 128) &&
+            within(bits.parts, block.parts, block.prefix, bits.width),
+        )
+      );
+    });
+}
+
+/** An address as its parts (IPv4 octets, or IPv6 groups) and the width of a part. */
+function bitsOf(address: string): { parts: number[]; width: 8 | 16 } | undefined {
+  const v4 = ipv4(address);
+  if (v4) return { parts: v4, width: 8 };
+  const v6 = ipv6(address);
+  return v6 ? { parts: v6, width: 16 } : undefined;
+}
+
 interface Block {
   readonly cidr: string;
   /** How many distinct given addresses it covers. */
