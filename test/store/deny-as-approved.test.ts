@@ -9,6 +9,7 @@ import type { LifecycleStore } from '../../handlers/shared/store/types.js';
 import { readJson, scenario } from '../support/fixtures.js';
 import { account, dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
+import { slackLimitViolations } from '../support/slack-limits.js';
 
 const HOME = '123456789012';
 const BUCKET = 'customer-records';
@@ -90,5 +91,49 @@ describe('the Deny by address at apply time', () => {
     expect(result.detail).toMatch(
       /written exactly as approved; 2 source address\(es\) learned since \(185\.220\.101\.99\/32, 45\.155\.205\.23\/32\) are not in it/,
     );
+  });
+
+  it('a list longer than one Slack section is shown whole in the approval, within Slack limits', async () => {
+    // 300 callers, each alone in its /24: 300 single-address blocks, far more than one section holds.
+    const ips = Array.from({ length: 300 }, (_, n) => `${81 + Math.floor(n / 250)}.2.${n % 250}.7`);
+    const incident = anonymousIncident(ips);
+    const { account: acct } = account(scenario('compromised-iam-user-key'));
+    const plan = await runTask(
+      planContainment,
+      {
+        incidentId: INCIDENT_ID,
+        incident,
+        settings,
+        enrichment: {},
+        contain: ['denyBucketAccess'],
+        previouslyApplied: [],
+      },
+      { s3: acct.s3, ec2: acct.ec2 },
+    );
+
+    const message = approvalMessage({
+      incidentId: INCIDENT_ID,
+      incident,
+      plan,
+      enrichment: {},
+      nonce: 'n'.repeat(32),
+      deadline: '2026-02-24T04:17:00Z',
+      now: '2026-02-23T04:18:00Z',
+    });
+
+    const item = plan.items.find((entry) => entry.action === 'denyBucketAccess');
+    const planned = (item?.action === 'denyBucketAccess' ? item.statements : [])
+      .map((statement) => (statement as Statement).Condition?.IpAddress?.['aws:SourceIp'])
+      .find((list) => list !== undefined);
+    const texts = (message.blocks ?? []).map((block) => (block as { text?: { text?: string } }).text?.text ?? '');
+    const [, afterHeader = ''] = texts.join('\n').split('all 300 blocks exactly as written:');
+    const listed = afterHeader
+      .split('\n')
+      .flatMap((line) => line.replaceAll('```', '').split(', '))
+      .filter((entry) => /^\d+\.\d+\.\d+\.\d+\/32$/.test(entry));
+    expect(planned).toHaveLength(300);
+    expect(listed).toEqual(planned);
+    expect(texts.join('\n')).toContain('all 300 blocks exactly as written:');
+    expect(slackLimitViolations(message)).toEqual([]);
   });
 });
