@@ -103,15 +103,13 @@ export async function queueWhilePending(
     ? `; ${clipped.length} more bucket(s) of this signal were not queued (at most ${MAX_QUEUED_BUCKETS} per signal): ${namesOf(clipped)}`
     : '';
   if (!hasContent({ ...delta })) {
-    const what = [
-      args.adds.buckets.length ? `Bucket(s) ${namesOf(args.adds.buckets)}` : '',
-      args.adds.addresses.length ? `Source address(es) ${namesOf(args.adds.addresses)}` : '',
-    ].filter(Boolean);
+    // Buckets already queued, or addresses a queued round will plan from.
+    const what = [...args.adds.buckets, ...args.adds.addresses];
     return what.length
       ? {
           outcome: 'already-queued',
           record: args.record,
-          text: `${what.join(' and ')}: a round is already queued for them, asked right after the pending decision`,
+          text: `${namesOf(what)}: already queued, to be asked right after the pending decision`,
         }
       : undefined;
   }
@@ -212,12 +210,13 @@ export async function takeQueued(
   if (entries.length === 0 || !store) return notAsked(record, `nothing is queued on incident ${incidentId}`);
   const at = ports.clock.now().toISOString();
   const queuedBuckets = entries.flatMap((entry) => bucketsOf(entry.delta));
+  const held = queuedBuckets.length ? `bucket(s) ${namesOf(queuedBuckets)}` : 'what the timeline says';
   if (record.closure) {
     if (await store.dropQueuedDeltas(incidentId, entries.length, entries[0] as QueuedDelta)) {
       await ports.store.addEvent(incidentId, {
         at,
         kind: 'queue-dropped',
-        text: `Queued delta dropped: the incident was closed (${record.closure.resolution}) before it was asked; it named bucket(s) ${namesOf(queuedBuckets)}`,
+        text: `Queued delta dropped: the incident was closed (${record.closure.resolution}) before it was asked; it named ${held}`,
         data: { findingIds: entries.map((entry) => entry.findingId) },
       });
     }
@@ -230,13 +229,13 @@ export async function takeQueued(
   // the delta: never automatically. A person asks for it, and the timeout policy never decides it.
   const refused = record.status === 'denied' || record.status === 'expired';
   if (refused && automatic) {
-    const text = `The request was ${record.status}: what arrived while it was pending (${namesOf(queuedBuckets) ? `bucket(s) ${namesOf(queuedBuckets)}` : 'see the timeline'}) stays queued and is not asked automatically, since asking would put the ${record.status} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
+    const text = `The request was ${record.status}: what arrived while it was pending (${held}) stays queued and is not asked automatically, since asking would put the ${record.status} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);
   }
   if (deltaRound >= MAX_DELTA_ROUNDS) {
-    const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, bucket(s) ${namesOf(queuedBuckets)}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
+    const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, ${held}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);
