@@ -1,6 +1,7 @@
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { MAX_CLOSE_NOTE } from '../../handlers/shared/close.js';
 import type { Resolution } from '../../handlers/shared/lifecycle.js';
 import { UsageError } from '../io.js';
@@ -8,8 +9,34 @@ import { USAGE } from '../usage.js';
 
 export interface CloseOptions {
   readonly client?: LambdaClient;
-  /** Who is closing (recorded as `cli:<name>`). @default the OS user */
+  /** Asks AWS who the credentials belong to. @default an STS client in the function's Region */
+  readonly sts?: STSClient;
+  /** Who says they are closing (recorded as `cli:<name> (<caller ARN>)`). @default the OS user */
   readonly user?: () => string;
+}
+
+/** The close function's bound on `by`. */
+const MAX_BY = 200;
+
+/**
+ * `cli:<name> (<ARN>)`: the name the caller gives (anyone can type any name) next to the identity
+ * AWS knows the credentials by (STS GetCallerIdentity, which needs no permission), as the Slack
+ * button records the Slack user. The name is cut first so the ARN is always kept whole.
+ */
+async function closedBy(name: string, sts: STSClient): Promise<string> {
+  let arn: string | undefined;
+  try {
+    arn = (await sts.send(new GetCallerIdentityCommand({}))).Arn;
+  } catch (error) {
+    const e = error as Error;
+    throw new Error(`could not confirm who is closing (STS GetCallerIdentity: ${e.name}): nothing was closed`);
+  }
+  if (!arn)
+    throw new Error('could not confirm who is closing (STS GetCallerIdentity returned no ARN): nothing was closed');
+  const caller = arn.length > MAX_BY - 12 ? `${arn.slice(0, MAX_BY - 13)}…` : arn;
+  const room = MAX_BY - caller.length - 7;
+  const given = name.length > room ? `${name.slice(0, room - 1)}…` : name;
+  return `cli:${given} (${caller})`;
 }
 
 const INCIDENT_ID = /^\d{8}-[0-9a-f]{12}$/;
@@ -26,6 +53,7 @@ const RESOLUTIONS: Record<string, Resolution> = {
  * tells the incident's Slack thread and adds a "Closed" section to its report. It runs with that
  * function's least privilege, in the Region of its ARN. A second close prints that the incident is
  * already closed and changes nothing. A bad resolution or an unknown incident: one line, exit 2.
+ * The closure records who closed it as the caller's name with the identity of the credentials used.
  */
 export async function closeCommand(args: string[], options: CloseOptions = {}): Promise<string> {
   const { values, positionals } = parseArgs({
@@ -50,7 +78,7 @@ export async function closeCommand(args: string[], options: CloseOptions = {}): 
   const region = FUNCTION_ARN.exec(functionArn)?.[1];
   if (!region) throw new UsageError(`"${functionArn}" is not a Lambda function ARN`);
   const client = options.client ?? new LambdaClient({ region });
-  const by = `cli:${(options.user ?? (() => userInfo().username))()}`;
+  const by = await closedBy((options.user ?? (() => userInfo().username))(), options.sts ?? new STSClient({ region }));
   const invoked = await client.send(
     new InvokeCommand({
       FunctionName: functionArn,

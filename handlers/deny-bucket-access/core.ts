@@ -7,15 +7,16 @@ import { recordAction } from '../shared/record-action.js';
 import { actionInput } from '../shared/schemas/action-input.js';
 import { type ActionResult, DenyBucketAccessItem } from '../shared/schemas/plan.js';
 import { ourAccountIds, protectedRoleArns } from '../shared/schemas/settings.js';
-import { extendSourceIpDeny } from '../shared/source-ip-deny.js';
+import { lateSourceIps } from '../shared/source-ip-deny.js';
 import type { IncidentStore } from '../shared/store/types.js';
 
 /**
  * Merges the approved Deny statements into the bucket policy (DESIGN §5) through the shared
  * patcher: other statements are never touched, nothing unsafe or over 20 KB is written, the prior
- * document is backed up first. Running it again is `already`. An anonymous caller's Deny lists
- * every source address the incident knows when it is applied (`source-ip-deny.ts`): addresses of
- * the flood folded in while the approval was pending are added under the same Sid.
+ * document is backed up first. Running it again is `already`. The statements are written exactly
+ * as approved: an anonymous caller's Deny lists the addresses the approvers saw, and addresses the
+ * incident learned since (folded in while the approval was pending) are named in the result and
+ * asked in a round of their own (`source-ip-deny.ts`), never added unseen.
  */
 export const denyBucketAccess = task({
   name: 'denyBucketAccess',
@@ -26,12 +27,9 @@ export const denyBucketAccess = task({
   ): Promise<ActionResult> {
     const { accountId, region, bucket } = item;
     const record = await ports.store.getIncident(incidentId);
-    const { statements, extended } = extendSourceIpDeny(
-      item.statements as Statement[],
-      incidentId,
-      record,
-      settings.cidrCollapseThreshold,
-    );
+    // Exactly the approved statements; addresses learned since are asked in a round of their own.
+    const statements = item.statements as Statement[];
+    const late = lateSourceIps(statements, incidentId, record);
     const options = await patchOptions(ports, incidentId, 'bucketPolicy', bucket);
     const outcome = await patchPolicy(
       {
@@ -63,7 +61,7 @@ export const denyBucketAccess = task({
         result: outcome.result,
         detail:
           outcome.result === 'applied'
-            ? detail(`${outcome.size} bytes${extended ? `; ${addressesNote(extended)}` : ''}`, outcome.visible)
+            ? detail(`${outcome.size} bytes${late.length ? `; ${lateNote(late)}` : ''}`, outcome.visible)
             : undefined,
         ...(outcome.visible ? {} : { visible: false }),
       },
@@ -72,9 +70,9 @@ export const denyBucketAccess = task({
   },
 });
 
-function addressesNote(extended: NonNullable<ReturnType<typeof extendSourceIpDeny>['extended']>): string {
-  const omitted = extended.omitted > 0 ? `, ${extended.omitted} more over the statement's budget not listed` : '';
-  return `denies ${extended.addresses} source address(es) known at approval in ${extended.blocks.length} block(s)${omitted}`;
+function lateNote(late: readonly string[]): string {
+  const shown = late.slice(0, 5).join(', ');
+  return `written exactly as approved; ${late.length} source address(es) learned since (${shown}${late.length > 5 ? ` and ${late.length - 5} more` : ''}) are not in it: they are asked in a round of their own`;
 }
 
 const detail = (size: string, visible: boolean) => (visible ? size : `${size}; ${NOT_YET_VISIBLE}`);

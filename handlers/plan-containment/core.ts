@@ -104,7 +104,8 @@ function accountsToNotify({ incident, settings }: PlanContainmentInput): string[
     const accountId = principal.accountId ?? incident.accountId;
     if (isManagedAccount(settings, accountId, incident.accountId)) continue;
     const who = principal.arn ?? principal.sessionIssuer ?? principalOfType(principal.type);
-    foreign.set(accountId, [...(foreign.get(accountId) ?? []), who]);
+    const named = foreign.get(accountId) ?? [];
+    if (!named.includes(who)) foreign.set(accountId, [...named, who]);
   }
   const lines = [...foreign].map(
     ([accountId, who]) =>

@@ -1,4 +1,4 @@
-import { DEFAULT_CIDR_COLLAPSE_THRESHOLD, sourceIpBlocks } from '../shared/cidr.js';
+import { DEFAULT_CIDR_COLLAPSE_THRESHOLD, type SpecialAddress, sourceIpBlocks } from '../shared/cidr.js';
 import type { Ec2Port, S3Port } from '../shared/ports.js';
 import type { Incident, Principal } from '../shared/schemas/incident.js';
 import type { Plan, PlanItem } from '../shared/schemas/plan.js';
@@ -84,11 +84,18 @@ function byIdentity(
   const arns: string[] = [];
   const labels: string[] = [];
   const accounts = new Set<string>();
+  const users = new Set<string>();
   for (const [index, principal] of principals.entries()) {
+    // Another key of an IAM user already named is the same identity: the first (IAM facts describe it) stands.
+    const user = userIdentity(principal);
+    if (user && users.has(user)) continue;
+    if (user) users.add(user);
     const named = arnOf(principal, index === 0 ? facts : undefined);
     if (named) {
-      arns.push(...named.principalArns.filter((arn) => !arns.includes(arn)));
-      labels.push(named.label);
+      // Several keys of one principal are one ARN in the Deny, named once.
+      const fresh = named.principalArns.filter((arn) => !arns.includes(arn));
+      arns.push(...fresh);
+      if (fresh.length > 0) labels.push(named.label);
     } else if (principal.accountId && !isOurs(principal.accountId)) {
       accounts.add(principal.accountId);
     }
@@ -108,6 +115,14 @@ function byIdentity(
     });
   }
   return subjects;
+}
+
+/** An IAM user as `<account>:<name>`, whatever the path its ARN shows; undefined for any other principal. */
+function userIdentity(principal: Principal): string | undefined {
+  if (principal.type !== 'IAMUser') return undefined;
+  const name = principal.userName ?? principal.arn?.split('/').at(-1);
+  const account = principal.accountId ?? principal.arn?.split(':')[4];
+  return name && account ? `${account}:${name}` : undefined;
 }
 
 function arnOf(principal: Principal, facts: PrincipalFacts | undefined) {
@@ -151,6 +166,16 @@ function principalArns(arn: string, confirmed: boolean): { principalArns: string
 export const PRIVATE_ADDRESS_REASON =
   'a request through a VPC endpoint carries no aws:SourceIp, so a Deny naming them would deny nothing; restrict the VPC endpoint and find the host instead';
 
+/** Why an address of a special-purpose range (documentation, benchmarking, multicast, reserved) is never put in a Deny. */
+export const SPECIAL_ADDRESS_REASON =
+  'no request from the internet can come from such a range (IANA special-purpose registry): the signal names an address no real caller has (crafted, or a placeholder), and a Deny naming it would deny nothing';
+
+/** `198.51.100.7/32 (documentation TEST-NET-2 (RFC 5737))`, the first five, then how many more. */
+export function specialAddresses(special: readonly SpecialAddress[]): string {
+  const shown = special.slice(0, 5).map(({ cidr, range }) => `${cidr} (${range})`);
+  return `${shown.join(', ')}${special.length > 5 ? ` and ${special.length - 5} more` : ''}`;
+}
+
 /**
  * Anonymous callers by address: a flood collapses into /24 and /64 blocks (`cidr.ts`), and the list
  * is cut to a fixed budget, so the Deny stays small however many addresses come.
@@ -160,12 +185,16 @@ function bySourceIp(incident: Incident, threshold: number): DenySubject | undefi
   // only, never that principal's own.
   const folded = incident.principal.type !== 'Anonymous' && incident.principals?.some((p) => p.type === 'Anonymous');
   const ips = folded ? (incident.anonymousSourceIps ?? []) : incident.sourceIps;
-  const { blocks, omitted, nonPublic } = sourceIpBlocks(ips, { threshold });
+  const { blocks, omitted, nonPublic, specialPurpose } = sourceIpBlocks(ips, { threshold });
   if (blocks.length === 0) return undefined;
   const shown =
     blocks.length > 10 ? `${blocks.slice(0, 10).join(', ')} and ${blocks.length - 10} more` : blocks.join(', ');
   const left = omitted > 0 ? ` (${omitted} more address(es) over the statement's budget are not listed)` : '';
   const inside =
     nonPublic.length > 0 ? ` (${nonPublic.length} private address(es) left out: ${PRIVATE_ADDRESS_REASON})` : '';
-  return { sourceIps: blocks, purpose: DENY_SOURCE_IP, label: `requests from ${shown}${left}${inside}` };
+  const special =
+    specialPurpose.length > 0
+      ? ` (${specialPurpose.length} special-purpose address(es) left out: ${specialAddresses(specialPurpose)}; ${SPECIAL_ADDRESS_REASON})`
+      : '';
+  return { sourceIps: blocks, purpose: DENY_SOURCE_IP, label: `requests from ${shown}${left}${inside}${special}` };
 }

@@ -22,6 +22,8 @@ import {
   denySubjects,
   type Planner,
   PRIVATE_ADDRESS_REASON,
+  SPECIAL_ADDRESS_REASON,
+  specialAddresses,
 } from './draft.js';
 
 /** Policy actions: Sid-keyed Denies merged into bucket and VPC endpoint policies, with projected sizes. */
@@ -111,12 +113,22 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
     );
     if (subjects.length === 0) {
       if (!draft.notPlanned.some((entry) => entry.action === 'denyBucketAccess')) {
-        const { nonPublic } = sourceIpBlocks(incident.principal.type === 'Anonymous' ? incident.sourceIps : []);
+        const { nonPublic, specialPurpose } = sourceIpBlocks(
+          incident.principal.type === 'Anonymous' ? incident.sourceIps : [],
+        );
+        const privateOnes = nonPublic.length > 0 ? `private (${nonPublic.slice(0, 5).join(', ')})` : '';
+        const special =
+          specialPurpose.length > 0 ? `of special-purpose ranges (${specialAddresses(specialPurpose)})` : '';
         draft.notPlanned.push({
           action: 'denyBucketAccess',
           reason:
-            nonPublic.length > 0
-              ? `the caller's only source addresses are private (${nonPublic.slice(0, 5).join(', ')}): ${PRIVATE_ADDRESS_REASON}`
+            privateOnes || special
+              ? `the caller's only source addresses are ${[privateOnes, special].filter(Boolean).join(' or ')}: ${[
+                  privateOnes ? PRIVATE_ADDRESS_REASON : '',
+                  special ? SPECIAL_ADDRESS_REASON : '',
+                ]
+                  .filter(Boolean)
+                  .join('; ')}`
               : `no principal ARN or source address to deny for ${principalOfType(incident.principal.type)}`,
         });
       }
@@ -147,7 +159,7 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
         if (!statement) continue;
         statements.push(statement);
         denied.push(
-          `Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ' (and every address of the anonymous signals folded in by the time it is applied, same rule, same statement)' : ''}`,
+          `Deny ${statement.Sid} to the policy of ${bucket} for ${subject.label}${subject.sourceIps ? ` (exactly these ${subject.sourceIps.length} block(s) are written; addresses that arrive after this plan are asked in a round of their own)` : ''}`,
         );
       }
       const [statement] = statements;

@@ -32,6 +32,8 @@ export interface Delta {
   readonly findingIds?: string[];
   /** New principals the incident has no room for (`MAX_PRINCIPALS`): said in the timeline, not planned. */
   readonly principalsOver?: Principal[];
+  /** The access keys among `principals` (and `principalsOver`) that are new keys of a principal the incident holds. */
+  readonly newKeys?: string[];
 }
 
 /** Every principal an incident holds, `principal` first. */
@@ -48,20 +50,51 @@ export function identityOf(incident: Incident, principal: Principal): string | u
   return principalKey({ ...incident, principal });
 }
 
-/** The signal's principals the incident does not hold yet (unidentifiable ones are never added). */
+/**
+ * A long-term access key of an IAM user (`AKIA…`): the only kind `UpdateAccessKey` deactivates. A
+ * second one of a principal the incident holds (the attacker created it with the stolen
+ * credentials) is new to the incident: it is held as a principal entry of its own (the same ARN,
+ * its key), so its deactivation is planned and asked like any new principal's.
+ */
+function longTermKey(principal: Principal): string | undefined {
+  return principal.type === 'IAMUser' && principal.accessKeyId?.startsWith('AKIA') ? principal.accessKeyId : undefined;
+}
+
+/** The names that hold a principal on an incident: its identity, and its key (a later signal may name only the key). */
+function heldNames(of: Incident, principal: Principal): [string | undefined, string | undefined] {
+  return [identityOf(of, principal), principal.accessKeyId ? `key:${principal.accessKeyId}` : undefined];
+}
+
+/**
+ * Whether `principal` is new to an incident holding `held` (and records it there when it is): an
+ * identity it does not hold, or a long-term key it does not know of an identity it holds. A key
+ * it knows is never new, whatever identity the signal names with it; an unidentifiable principal
+ * is never added.
+ */
+function takeIfNew(held: Set<string>, of: Incident, principal: Principal): boolean {
+  const [identity, key] = heldNames(of, principal);
+  if (identity === undefined || (key !== undefined && held.has(key))) return false;
+  if (held.has(identity) && !longTermKey(principal)) return false;
+  held.add(identity);
+  if (key) held.add(key);
+  return true;
+}
+
+/** The names every principal of the incident is held by. */
+function heldBy(incident: Incident): Set<string> {
+  return new Set(
+    principalsOf(incident)
+      .flatMap((principal) => heldNames(incident, principal))
+      .filter((name): name is string => name !== undefined),
+  );
+}
+
+/** The signal's principals (or new keys of its principals) the incident does not hold yet. */
 function newPrincipals(target: Incident, incident: Incident, at: string): Principal[] {
-  // A principal is held by its identity, and also by its key (a later signal may name only the key).
-  const names = (of: Incident, principal: Principal) => [
-    identityOf(of, principal),
-    principal.accessKeyId ? `key:${principal.accessKeyId}` : undefined,
-  ];
-  const held = new Set(principalsOf(target).flatMap((principal) => names(target, principal)));
+  const held = heldBy(target);
   const added: Principal[] = [];
   for (const principal of principalsOf(incident)) {
-    const [identity, key] = names(incident, principal);
-    if (identity === undefined || held.has(identity) || (key !== undefined && held.has(key))) continue;
-    held.add(identity);
-    if (key) held.add(key);
+    if (!takeIfNew(held, incident, principal)) continue;
     const { addedBy: _ignored, ...named } = principal;
     added.push({ ...named, addedBy: { findingId: incident.findingId, at } });
   }
@@ -79,6 +112,10 @@ export function deltaOf(target: IncidentRecord, incident: Incident, at = inciden
   const principals = fresh.slice(0, room);
   const over = fresh.slice(room);
   if (buckets.length === 0 && addresses.length === 0 && fresh.length === 0) return undefined;
+  const identities = new Set(principalsOf(target.incident).map((principal) => identityOf(target.incident, principal)));
+  const newKeys = fresh
+    .filter((principal) => identities.has(identityOf(incident, principal)))
+    .flatMap((principal) => (principal.accessKeyId ? [principal.accessKeyId] : []));
   return {
     buckets,
     addresses,
@@ -86,19 +123,15 @@ export function deltaOf(target: IncidentRecord, incident: Incident, at = inciden
     findingId: incident.findingId,
     at,
     ...(over.length > 0 ? { principalsOver: over } : {}),
+    ...(newKeys.length > 0 ? { newKeys } : {}),
   };
 }
 
-/** The principals of `added` the incident does not hold yet, each once. */
+/** The principals (or new keys) of `added` the incident does not hold yet, each once. */
 function freshPrincipals(incident: Incident, added: readonly Principal[]): Principal[] {
   // A principal already held (or queued twice by signals folding in during one request) is added once.
-  const held = new Set(principalsOf(incident).map((principal) => identityOf(incident, principal)));
-  return added.filter((principal) => {
-    const identity = identityOf(incident, principal);
-    if (identity === undefined || held.has(identity)) return false;
-    held.add(identity);
-    return true;
-  });
+  const held = heldBy(incident);
+  return added.filter((principal) => takeIfNew(held, incident, principal));
 }
 
 /**
@@ -175,13 +208,23 @@ export function recordedWith(record: IncidentRecord, delta: Delta): Incident | u
  * of the incident's buckets.
  */
 export function foldedFor(target: IncidentRecord, incident: Incident, delta: Delta | undefined): string {
-  const added = [...(delta?.principals ?? []), ...(delta?.principalsOver ?? [])];
-  if (incident.principal.type === 'Anonymous' && added.length === 0) {
+  const all = [...(delta?.principals ?? []), ...(delta?.principalsOver ?? [])];
+  const { keys, others: added } = splitKeys(all, delta);
+  if (incident.principal.type === 'Anonymous' && all.length === 0) {
     return `for anonymous access to the same bucket from ${incident.sourceIps.slice(0, 3).join(', ') || 'an unknown address'}`;
   }
-  if (added.length === 0) return 'for the same principal and bucket';
+  const newKey =
+    keys.length > 0 ? `with an access key NEW to this incident: ${keys.map(describePrincipal).join('; ')}` : '';
+  if (added.length === 0) return newKey ? `for a principal it holds, ${newKey}` : 'for the same principal and bucket';
   const shared = incident.buckets.filter((bucket) => target.incident.buckets.includes(bucket));
-  return `for a different principal, NEW to this incident: ${added.map(describePrincipal).join('; ')}, on ${shared.length > 0 ? `bucket(s) ${shared.join(', ')}` : 'one of its buckets'}`;
+  return `for a different principal, NEW to this incident: ${added.map(describePrincipal).join('; ')}, on ${shared.length > 0 ? `bucket(s) ${shared.join(', ')}` : 'one of its buckets'}${newKey ? `; and ${newKey}` : ''}`;
+}
+
+/** The delta's principals that are new keys of principals the incident holds, and the others. */
+function splitKeys(principals: readonly Principal[], delta: Delta | undefined) {
+  const keys = new Set(delta?.newKeys ?? []);
+  const isKey = (principal: Principal) => principal.accessKeyId !== undefined && keys.has(principal.accessKeyId);
+  return { keys: principals.filter(isKey), others: principals.filter((principal) => !isKey(principal)) };
 }
 
 /** What a pending request does not include from the signal (the delta arrived while it was pending). */
@@ -250,7 +293,12 @@ export async function actionsInEffect(record: IncidentRecord, store: IncidentSto
 /** One line for the timeline and the thread: what the delta adds. */
 export function describeDelta(delta: Delta): string {
   const parts: string[] = [];
-  const principals = delta.principals ?? [];
+  const { keys, others: principals } = splitKeys(delta.principals ?? [], delta);
+  if (keys.length > 0) {
+    parts.push(
+      `new access key(s) ${keys.slice(0, 3).map(describePrincipal).join('; ')}${keys.length > 3 ? ` and ${keys.length - 3} more` : ''} (to deactivate)`,
+    );
+  }
   if (principals.length > 0) {
     parts.push(
       `new principal(s) ${principals.slice(0, 3).map(describePrincipal).join('; ')}${principals.length > 3 ? ` and ${principals.length - 3} more` : ''}`,

@@ -49,8 +49,8 @@ export function namesOf(names: readonly string[]): string {
 const bucketsOf = (delta: Readonly<Record<string, unknown>>): string[] =>
   Array.isArray(delta.buckets) ? delta.buckets.filter((bucket): bucket is string => typeof bucket === 'string') : [];
 
-/** Fields of a delta that are never asked for: addresses (the Deny reads them from the incident when applied), and principals the incident has no room for. */
-const NOT_ASKED = new Set(['addresses', 'principalsOver']);
+/** Fields of a delta that are never asked for: principals the incident has no room for. */
+const NOT_ASKED = new Set(['principalsOver']);
 
 /** Whether a delta holds anything to ask for. */
 function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
@@ -58,15 +58,23 @@ function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
 }
 
 /**
- * What a pending request does not take up by itself: the delta without its addresses (the Deny
- * reads them from the incident when it is applied), without buckets already queued, and at most
- * `MAX_QUEUED_BUCKETS` buckets (`clipped` names the rest).
+ * What a pending request does not take up by itself: the delta without buckets already queued, at
+ * most `MAX_QUEUED_BUCKETS` buckets (`clipped` names the rest), and its anonymous callers' new
+ * addresses unless some are queued already. The request's Deny lists only the addresses its
+ * approvers saw; the round asked after it plans from every address the incident knows then, so
+ * one queued mark of addresses stands for all that arrive meanwhile (a flood queues one entry).
  */
 export function toQueue(record: IncidentRecord, adds: Delta): { delta: Delta; clipped: string[] } {
-  const queued = new Set((record.queuedDeltas ?? []).flatMap((entry) => bucketsOf(entry.delta)));
+  const entries = record.queuedDeltas ?? [];
+  const queued = new Set(entries.flatMap((entry) => bucketsOf(entry.delta)));
   const fresh = adds.buckets.filter((bucket) => !queued.has(bucket));
+  const addressesQueued = entries.some((entry) => Array.isArray(entry.delta.addresses) && entry.delta.addresses.length);
   return {
-    delta: { ...adds, addresses: [], buckets: fresh.slice(0, MAX_QUEUED_BUCKETS) },
+    delta: {
+      ...adds,
+      addresses: addressesQueued ? [] : adds.addresses,
+      buckets: fresh.slice(0, MAX_QUEUED_BUCKETS),
+    },
     clipped: fresh.slice(MAX_QUEUED_BUCKETS),
   };
 }
@@ -95,11 +103,13 @@ export async function queueWhilePending(
     ? `; ${clipped.length} more bucket(s) of this signal were not queued (at most ${MAX_QUEUED_BUCKETS} per signal): ${namesOf(clipped)}`
     : '';
   if (!hasContent({ ...delta })) {
-    return args.adds.buckets.length
+    // Buckets already queued, or addresses a queued round will plan from.
+    const what = [...args.adds.buckets, ...args.adds.addresses];
+    return what.length
       ? {
           outcome: 'already-queued',
           record: args.record,
-          text: `Bucket(s) ${namesOf(args.adds.buckets)} are already queued, to be asked right after the pending decision`,
+          text: `${namesOf(what)}: already queued, to be asked right after the pending decision`,
         }
       : undefined;
   }
@@ -156,7 +166,7 @@ export function roundOf(
     const room = Math.max(MAX_INCIDENT_BUCKETS - known.size - buckets.length, 0);
     beyond += Math.max(fresh.length - room, 0);
     buckets.push(...fresh.slice(0, room));
-    // Fields other than buckets and addresses (added by later kinds of delta) ride along, merged.
+    // Fields other than buckets (addresses, principals, later kinds of delta) ride along, merged.
     for (const [field, value] of Object.entries(entry.delta)) {
       if (field === 'buckets' || NOT_ASKED.has(field) || !Array.isArray(value)) continue;
       const into = merged[field] ?? [];
@@ -168,9 +178,9 @@ export function roundOf(
   }
   const [first] = taken;
   const delta = {
+    addresses: [],
     ...merged,
     buckets,
-    addresses: [],
     ...(first ? { findingId: first.findingId, at: first.at, findingIds: taken.map((entry) => entry.findingId) } : {}),
   } as unknown as Delta;
   return { taken, rest: entries.slice(taken.length), delta, invalid, beyond };
@@ -200,12 +210,13 @@ export async function takeQueued(
   if (entries.length === 0 || !store) return notAsked(record, `nothing is queued on incident ${incidentId}`);
   const at = ports.clock.now().toISOString();
   const queuedBuckets = entries.flatMap((entry) => bucketsOf(entry.delta));
+  const held = queuedBuckets.length ? `bucket(s) ${namesOf(queuedBuckets)}` : 'what the timeline says';
   if (record.closure) {
     if (await store.dropQueuedDeltas(incidentId, entries.length, entries[0] as QueuedDelta)) {
       await ports.store.addEvent(incidentId, {
         at,
         kind: 'queue-dropped',
-        text: `Queued delta dropped: the incident was closed (${record.closure.resolution}) before it was asked; it named bucket(s) ${namesOf(queuedBuckets)}`,
+        text: `Queued delta dropped: the incident was closed (${record.closure.resolution}) before it was asked; it named ${held}`,
         data: { findingIds: entries.map((entry) => entry.findingId) },
       });
     }
@@ -218,13 +229,13 @@ export async function takeQueued(
   // the delta: never automatically. A person asks for it, and the timeout policy never decides it.
   const refused = refusedRequest(record);
   if (refused && automatic) {
-    const text = `The request was ${refused}: what arrived while it was pending (${namesOf(queuedBuckets) ? `bucket(s) ${namesOf(queuedBuckets)}` : 'see the timeline'}) stays queued and is not asked automatically, since asking would put the ${refused} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
+    const text = `The request was ${refused}: what arrived while it was pending (${held}) stays queued and is not asked automatically, since asking would put the ${refused} plan again. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for it`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);
   }
   if (deltaRound >= MAX_DELTA_ROUNDS) {
-    const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, bucket(s) ${namesOf(queuedBuckets)}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
+    const text = `${deltaRound} delta rounds were asked in this run, the most one run asks: still queued, ${held}. Start the playbook with {"incidentId":"${incidentId}","queued":true} to ask for them`;
     await ports.store.addEvent(incidentId, { at, kind: 'queue-left', text });
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);

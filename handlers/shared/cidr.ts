@@ -32,6 +32,19 @@ export interface SourceIpBlocks {
    * would deny nothing while the incident said it was contained.
    */
   readonly nonPublic: string[];
+  /**
+   * Addresses of the IANA special-purpose registries that no public caller can have (documentation,
+   * benchmarking, multicast, reserved, "this network"): left out. A request from one never reaches
+   * S3 from the internet, so such an address in a signal is crafted or a placeholder, and a Deny
+   * naming it would deny nothing. Each with the name of its range.
+   */
+  readonly specialPurpose: SpecialAddress[];
+}
+
+/** An address of a special-purpose range, as its one-address (or given) block, and the range's name. */
+export interface SpecialAddress {
+  readonly cidr: string;
+  readonly range: string;
 }
 
 /**
@@ -46,7 +59,10 @@ export function sourceIpBlocks(
   ips: readonly string[],
   options: { threshold?: number; budgetBytes?: number } = {},
 ): SourceIpBlocks {
-  const { blocks, addresses, invalid, nonPublic } = collapse(ips, options.threshold ?? DEFAULT_CIDR_COLLAPSE_THRESHOLD);
+  const { blocks, addresses, invalid, nonPublic, specialPurpose } = collapse(
+    ips,
+    options.threshold ?? DEFAULT_CIDR_COLLAPSE_THRESHOLD,
+  );
   const budget = options.budgetBytes ?? SOURCE_IP_BUDGET_BYTES;
   const ranked = [...blocks].sort((a, b) => b.members - a.members || (a.cidr < b.cidr ? -1 : 1));
   const kept: string[] = [];
@@ -61,7 +77,44 @@ export function sourceIpBlocks(
     used += cost;
     kept.push(block.cidr);
   }
-  return { blocks: kept, addresses, omitted, invalid, nonPublic };
+  return { blocks: kept, addresses, omitted, invalid, nonPublic, specialPurpose };
+}
+
+/**
+ * The addresses of `ips` a Deny listing `blocks` would not cover, as one-address blocks (sorted,
+ * unique): those that would enter a Deny (valid, public, not special-purpose) and lie in none of
+ * the blocks. What an incident learned after its Deny was approved.
+ */
+export function uncoveredAddresses(ips: readonly string[], blocks: readonly string[]): string[] {
+  const parsed = blocks.flatMap((block) => {
+    const [address = '', prefix = ''] = block.split('/');
+    const bits = bitsOf(address);
+    return bits ? [{ ...bits, prefix: Number(prefix) }] : [];
+  });
+  const { blocks: wanted } = collapse(ips, Number.POSITIVE_INFINITY);
+  return wanted
+    .map((block) => block.cidr)
+    .filter((single) => {
+      const [address = ''] = single.split('/');
+      const bits = bitsOf(address);
+      return (
+        bits !== undefined &&
+        !parsed.some(
+          (block) =>
+            block.width === bits.width &&
+            block.prefix <= (bits.width === 8 ? 32 : 128) &&
+            within(bits.parts, block.parts, block.prefix, bits.width),
+        )
+      );
+    });
+}
+
+/** An address as its parts (IPv4 octets, or IPv6 groups) and the width of a part. */
+function bitsOf(address: string): { parts: number[]; width: 8 | 16 } | undefined {
+  const v4 = ipv4(address);
+  if (v4) return { parts: v4, width: 8 };
+  const v6 = ipv6(address);
+  return v6 ? { parts: v6, width: 16 } : undefined;
 }
 
 interface Block {
@@ -75,12 +128,20 @@ function collapse(ips: readonly string[], threshold: number) {
   const given = new Set<string>();
   const invalid: string[] = [];
   const nonPublic = new Set<string>();
+  const special = new Map<string, string>();
+  /** Whether the block is left out (special-purpose or private), and notes it if so. */
+  const leftOut = (cidr: string): boolean => {
+    const range = specialRange(cidr);
+    if (range) special.set(cidr, range);
+    else if (isNonPublic(cidr)) nonPublic.add(cidr);
+    return range !== undefined || nonPublic.has(cidr);
+  };
   for (const raw of ips) {
     const text = raw.trim();
     if (text.includes('/')) {
       const block = parseBlock(text);
-      if (block && isNonPublic(block)) nonPublic.add(block);
-      else if (block) given.add(block);
+      if (block && leftOut(block)) continue;
+      if (block) given.add(block);
       else invalid.push(raw);
       continue;
     }
@@ -89,10 +150,7 @@ function collapse(ips: readonly string[], threshold: number) {
       invalid.push(raw);
       continue;
     }
-    if (isNonPublic(address.single)) {
-      nonPublic.add(address.single);
-      continue;
-    }
+    if (leftOut(address.single)) continue;
     const members = wide.get(address.wide) ?? new Set<string>();
     members.add(address.single);
     wide.set(address.wide, members);
@@ -106,7 +164,8 @@ function collapse(ips: readonly string[], threshold: number) {
     else for (const single of members) if (!blocks.has(single)) blocks.set(single, 1);
   }
   const sorted = [...blocks].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cidr, members]) => ({ cidr, members }));
-  return { blocks: sorted as Block[], addresses, invalid, nonPublic: [...nonPublic].sort() };
+  const specialPurpose = [...special].sort(([a], [b]) => (a < b ? -1 : 1)).map(([cidr, range]) => ({ cidr, range }));
+  return { blocks: sorted as Block[], addresses, invalid, nonPublic: [...nonPublic].sort(), specialPurpose };
 }
 
 /** An address as a one-address block, and the /24 or /64 holding it; undefined if it is none. */
@@ -122,9 +181,9 @@ function parseAddress(text: string): { single: string; wide: string } | undefine
 }
 
 /**
- * IPv4 10/8, 172.16/12, 192.168/16, 100.64/10, 127/8, 169.254/16, 0/8; IPv6 fc00::/7, fe80::/10,
- * `::1` and `::`. `cidr` is a block as `parseAddress`/`parseBlock` write it (a /24 or narrower, a
- * /64 or narrower), so its first address decides.
+ * IPv4 10/8, 172.16/12, 192.168/16, 100.64/10, 127/8, 169.254/16; IPv6 fc00::/7, fe80::/10 and
+ * `::1`. `cidr` is a block as `parseAddress`/`parseBlock` write it (a /24 or narrower, a /64 or
+ * narrower), so its first address decides.
  */
 function isNonPublic(cidr: string): boolean {
   const [address = ''] = cidr.split('/');
@@ -134,7 +193,6 @@ function isNonPublic(cidr: string): boolean {
     return (
       a === 10 ||
       a === 127 ||
-      a === 0 ||
       (a === 172 && b >= 16 && b <= 31) ||
       (a === 192 && b === 168) ||
       (a === 100 && b >= 64 && b <= 127) ||
@@ -144,8 +202,67 @@ function isNonPublic(cidr: string): boolean {
   const v6 = ipv6(address);
   if (!v6) return false;
   const first = v6[0] ?? 0;
-  const unspecifiedOrLoopback = v6.slice(0, 7).every((group) => group === 0) && (v6[7] ?? 0) <= 1;
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || unspecifiedOrLoopback;
+  const loopback = v6.slice(0, 7).every((group) => group === 0) && v6[7] === 1;
+  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || loopback;
+}
+
+/** A range of the special-purpose registries: its first address, prefix length and name. */
+type Range = readonly [start: readonly number[], prefix: number, name: string];
+
+/**
+ * Ranges of the IANA IPv4 and IPv6 Special-Purpose Address Registries (RFC 6890 and its successors)
+ * that are not globally reachable, beside the private, shared, loopback and link-local ones
+ * (`isNonPublic`), and the multicast and deprecated site-local ranges, which are never a caller's
+ * source. IPv4-mapped IPv6 addresses are judged by their IPv4 address before this.
+ */
+const SPECIAL_V4: readonly Range[] = [
+  [[0, 0, 0, 0], 8, '"this network" (RFC 791)'],
+  [[192, 0, 0, 0], 24, 'IETF protocol assignments (RFC 6890)'],
+  [[192, 0, 2, 0], 24, 'documentation TEST-NET-1 (RFC 5737)'],
+  [[192, 88, 99, 0], 24, 'deprecated 6to4 relay anycast (RFC 7526)'],
+  [[198, 18, 0, 0], 15, 'benchmarking (RFC 2544)'],
+  [[198, 51, 100, 0], 24, 'documentation TEST-NET-2 (RFC 5737)'],
+  [[203, 0, 113, 0], 24, 'documentation TEST-NET-3 (RFC 5737)'],
+  [[224, 0, 0, 0], 4, 'multicast (RFC 5771)'],
+  [[255, 255, 255, 255], 32, 'limited broadcast (RFC 919)'],
+  [[240, 0, 0, 0], 4, 'reserved (RFC 1112)'],
+];
+
+const SPECIAL_V6: readonly Range[] = [
+  [[0, 0, 0, 0, 0, 0, 0, 0], 128, 'unspecified address (RFC 4291)'],
+  [[0x64, 0xff9b, 1, 0, 0, 0, 0, 0], 48, 'local-use IPv4/IPv6 translation (RFC 8215)'],
+  [[0x100, 0, 0, 0, 0, 0, 0, 0], 64, 'discard-only (RFC 6666)'],
+  [[0x2001, 2, 0, 0, 0, 0, 0, 0], 48, 'benchmarking (RFC 5180)'],
+  [[0x2001, 0x10, 0, 0, 0, 0, 0, 0], 28, 'deprecated ORCHID (RFC 4843)'],
+  [[0x2001, 0xdb8, 0, 0, 0, 0, 0, 0], 32, 'documentation (RFC 3849)'],
+  [[0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, 'documentation (RFC 9637)'],
+  [[0x5f00, 0, 0, 0, 0, 0, 0, 0], 16, 'SRv6 SIDs (RFC 9602)'],
+  [[0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, 'deprecated site-local (RFC 3879)'],
+  [[0xff00, 0, 0, 0, 0, 0, 0, 0], 8, 'multicast (RFC 4291)'],
+];
+
+/** Whether the first `prefix` bits of two addresses (as `bits`-bit parts) are equal. */
+function within(address: readonly number[], start: readonly number[], prefix: number, bits: number): boolean {
+  for (let index = 0; index < start.length; index += 1) {
+    const take = Math.min(bits, Math.max(0, prefix - index * bits));
+    if (take === 0) return true;
+    const mask = ((1 << bits) - 1) ^ ((1 << (bits - take)) - 1);
+    if (((address[index] ?? 0) & mask) !== ((start[index] ?? 0) & mask)) return false;
+  }
+  return true;
+}
+
+/**
+ * The name of the special-purpose range holding `cidr` (a block as `parseAddress`/`parseBlock`
+ * write it, no wider than any range here, so its first address decides); undefined for any other.
+ */
+export function specialRange(cidr: string): string | undefined {
+  const [address = ''] = cidr.split('/');
+  const v4 = ipv4(address);
+  if (v4) return SPECIAL_V4.find(([start, prefix]) => within(v4, start, prefix, 8))?.[2];
+  const v6 = ipv6(address);
+  if (!v6) return undefined;
+  return SPECIAL_V6.find(([start, prefix]) => within(v6, start, prefix, 16))?.[2];
 }
 
 /** A given block no wider than /24 (IPv4) or /64 (IPv6), host bits cleared; undefined otherwise. */

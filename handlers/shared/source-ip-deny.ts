@@ -1,4 +1,4 @@
-import { type SourceIpBlocks, sourceIpBlocks } from './cidr.js';
+import { uncoveredAddresses } from './cidr.js';
 import { statementSid } from './ids.js';
 import type { Statement } from './policy/document.js';
 import type { IncidentRecord } from './store/types.js';
@@ -24,40 +24,23 @@ export function anonymousSourceIps(record: Pick<IncidentRecord, 'incident' | 'si
   return [...new Set([...(record.incident.anonymousSourceIps ?? []), ...(record.signalSourceIps ?? [])])];
 }
 
-/** The incident's source-address Deny with its `aws:SourceIp` list replaced by `blocks`. */
-export function withSourceIps(statement: Statement, blocks: readonly string[]): Statement {
-  const condition = statement.Condition ?? {};
-  return {
-    ...statement,
-    Condition: { ...condition, IpAddress: { ...(condition.IpAddress ?? {}), 'aws:SourceIp': [...blocks] } },
-  };
-}
-
 /**
- * At apply time: the incident's source-address Deny lists every address known then (the plan
- * listed those known when it was built; the flood's later addresses folded in while the approval
- * was pending). Other statements are returned as they are. `extended` says what changed.
+ * At apply time: the addresses of anonymous callers the incident learned after its source-address
+ * Deny was planned, which the approved statement does not cover. The Deny is written exactly as
+ * approved (never widened at apply time: a later address, or a /24 or /64 its arrival would
+ * collapse into, was not shown to the approvers); these go to a round of their own.
  */
-export function extendSourceIpDeny(
+export function lateSourceIps(
   statements: readonly Statement[],
   incidentId: string,
   record: Pick<IncidentRecord, 'incident' | 'signalSourceIps'> | undefined,
-  threshold: number,
-): { statements: Statement[]; extended?: SourceIpBlocks } {
+): string[] {
   const sid = statementSid(incidentId, DENY_SOURCE_IP);
-  const index = statements.findIndex(
+  const planned = statements.find(
     (statement) => statement.Sid === sid && statement.Condition?.IpAddress?.['aws:SourceIp'] !== undefined,
   );
-  const planned = statements[index];
-  if (!record || !planned) return { statements: [...statements] };
-  const known = sourceIpBlocks(anonymousSourceIps(record), { threshold });
-  const before = new Set(asList(planned.Condition?.IpAddress?.['aws:SourceIp']));
-  if (known.blocks.length === 0 || (known.blocks.length === before.size && known.blocks.every((b) => before.has(b)))) {
-    return { statements: [...statements] };
-  }
-  const next = [...statements];
-  next[index] = withSourceIps(planned, known.blocks);
-  return { statements: next, extended: known };
+  if (!record || !planned) return [];
+  return uncoveredAddresses(anonymousSourceIps(record), asList(planned.Condition?.IpAddress?.['aws:SourceIp']));
 }
 
 function asList(value: unknown): string[] {

@@ -131,13 +131,14 @@ describe('a caller from an account we do not manage', () => {
     const incident: Incident = {
       ...incidentOf('cross-account-caller-event'),
       principal: { type: 'Unknown', rawType: 'AWSAccount', accountId: MEMBER },
+      sourceIps: ['185.220.101.23'],
     };
 
     const { result } = await plan(incident, testSettings({ homeAccountId: HOME, memberAccounts: [MEMBER] }));
 
     const condition = denied(result.items.find((item) => item.action === 'denyBucketAccess'));
     expect(condition?.StringEquals).toBeUndefined();
-    expect(condition?.IpAddress).toEqual({ 'aws:SourceIp': ['198.51.100.23/32'] });
+    expect(condition?.IpAddress).toEqual({ 'aws:SourceIp': ['185.220.101.23/32'] });
   });
 });
 

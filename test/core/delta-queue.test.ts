@@ -37,17 +37,20 @@ const bucketNames = (count: number, prefix = 'b') =>
   Array.from({ length: count }, (_, index) => `${prefix}-${String(index).padStart(3, '0')}`);
 
 describe('what a pending request queues', () => {
-  it('queues the buckets not yet queued, without addresses, at most the per-signal bound', () => {
+  it('queues the buckets not yet queued, at most the per-signal bound, and new addresses once', () => {
     const adds: Delta = {
       buckets: ['already-queued', ...bucketNames(MAX_QUEUED_BUCKETS + 3)],
-      addresses: ['203.0.113.9'],
+      addresses: ['185.220.101.9'],
     };
 
-    const { delta, clipped } = toQueue(record([entry(['already-queued'])]), adds);
+    const first = toQueue(record([entry(['already-queued'])]), adds);
+    const again = toQueue(record([entry(['already-queued'], { addresses: ['45.155.205.23'] })]), adds);
 
-    expect(delta.addresses).toEqual([]);
-    expect(delta.buckets).toEqual(bucketNames(MAX_QUEUED_BUCKETS));
-    expect(clipped).toEqual(bucketNames(MAX_QUEUED_BUCKETS + 3).slice(MAX_QUEUED_BUCKETS));
+    expect(first.delta.addresses).toEqual(['185.220.101.9']);
+    expect(first.delta.buckets).toEqual(bucketNames(MAX_QUEUED_BUCKETS));
+    expect(first.clipped).toEqual(bucketNames(MAX_QUEUED_BUCKETS + 3).slice(MAX_QUEUED_BUCKETS));
+    // A round already queued for addresses plans from every address the incident knows then.
+    expect(again.delta.addresses).toEqual([]);
   });
 });
 

@@ -57,7 +57,7 @@ describe('the bucket Deny of an incident holding several kinds of caller', () =>
 
   it('an identified principal’s own source address is never put in the Deny for anonymous callers', async () => {
     const incident = seedIncident();
-    const anonymousIps = ['192.0.2.99'];
+    const anonymousIps = ['91.240.118.99'];
 
     const statements = await deny({
       ...incident,
@@ -67,24 +67,24 @@ describe('the bucket Deny of an incident holding several kinds of caller', () =>
     });
 
     const bySource = statements.find((statement) => statement.Sid.endsWith('DenySourceIp'));
-    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['192.0.2.99/32'] });
+    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['91.240.118.99/32'] });
   });
 
   it('one signal naming an identified principal and anonymous callers still gets a Deny by address', async () => {
     const incident = seedIncident();
 
     const statements = await deny(
-      asSignal({ ...incident, principals: [incident.principal, addresses], sourceIps: ['192.0.2.99'] }),
+      asSignal({ ...incident, principals: [incident.principal, addresses], sourceIps: ['91.240.118.99'] }),
     );
 
     const bySource = statements.find((statement) => statement.Sid.endsWith('DenySourceIp'));
-    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['192.0.2.99/32'] });
+    expect(bySource?.Condition?.IpAddress).toEqual({ 'aws:SourceIp': ['91.240.118.99/32'] });
   });
 
   it('addresses a signal claims as anonymous callers’ are ignored: only registration sets them', () => {
     const incident = seedIncident();
 
-    const signal = asSignal({ ...incident, anonymousSourceIps: ['203.0.113.0'] });
+    const signal = asSignal({ ...incident, anonymousSourceIps: ['185.220.101.0'] });
 
     expect(signal.anonymousSourceIps).toBeUndefined();
   });

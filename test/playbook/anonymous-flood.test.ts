@@ -35,12 +35,13 @@ function anonymousGet(ip: string, seconds: number, next: () => number): Record<s
 }
 
 describe('an anonymous flood on one bucket', () => {
-  it('addresses of one /64 and a few IPv4 callers while the approval is pending: one incident, one approval, one Deny listing them all collapsed', async () => {
+  it('addresses of one /64 and a few IPv4 callers while the approval is pending: one incident, the Deny written exactly as approved, the later addresses asked in one round of their own', async () => {
     const next = random(14);
-    const v6 = Array.from({ length: 20 }, (_, index) => `2001:db8:4a2b:17::${(index + 1).toString(16)}`);
-    const v4 = ['203.0.113.7', '203.0.113.9', '198.51.100.23', '192.0.2.200'];
+    const v6 = Array.from({ length: 20 }, (_, index) => `2a0b:f4c2:4a2b:17::${(index + 1).toString(16)}`);
+    const v4 = ['185.220.101.7', '185.220.101.9', '45.155.205.23', '91.240.118.200'];
     const ips = [v4[0] as string, ...v6, ...v4.slice(1)];
     let record: IncidentRecord | undefined;
+    let events: { kind: string; text: string; data?: Record<string, unknown> }[] = [];
     const input = variant('compromised-iam-user-key', (s) => {
       s.events = ips.map((ip, index) => anonymousGet(ip, index, next));
       s.approvalDelayMinutes = 10;
@@ -50,6 +51,7 @@ describe('an anonymous flood on one bucket', () => {
       approve: { kind: 'all' },
       inspect: async (store, incidents) => {
         record = await store.getIncident(incidents[0]?.incidentId as string);
+        events = await store.listEvents(incidents[0]?.incidentId as string);
       },
     });
 
@@ -59,29 +61,34 @@ describe('an anonymous flood on one bucket', () => {
     expect(rest.every((incident) => incident.status === 'linked' && incident.incidentId === first?.incidentId)).toBe(
       true,
     );
+    // The first request, then one round for everything that arrived while it was pending (not one per signal).
     const approvals = result.incidents.flatMap((incident) => incident.states).filter((s) => s === 'Request Approval');
-    expect(approvals).toHaveLength(1);
+    expect(approvals).toHaveLength(2);
     expect(record?.signalSourceIps).toHaveLength(23);
+    // The first Deny was written exactly as approved: the one address known then; the result names the rest.
+    const denies = events.filter((event) => event.kind === 'action' && event.data?.action === 'denyBucketAccess');
+    expect(denies.map((event) => event.data?.result)).toEqual(['applied', 'applied']);
+    expect(denies[0]?.text).toMatch(
+      /written exactly as approved; 23 source address\(es\) learned since .* asked in a round of their own/,
+    );
     const policy = result.account.bucketPolicies[BUCKET] as Policy;
     const ours = policy.Statement.filter((statement) => statement.Sid?.startsWith('IR'));
     expect(ours).toHaveLength(1);
-    // The plan named the address known when it was built; the apply added those folded in before the decision.
-    const planned = first?.plan.find((item) => item.action === 'denyBucketAccess') as {
-      statements: Policy['Statement'];
-    };
-    expect(planned.statements[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['203.0.113.7/32']);
-    // The widest block first, then single addresses.
-    expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
-      '2001:db8:4a2b:17::/64',
-      '192.0.2.200/32',
-      '198.51.100.23/32',
-      '203.0.113.7/32',
-      '203.0.113.9/32',
+    // The round's request showed every block of the statement it wrote, the widest block first.
+    const written = ours[0]?.Condition?.IpAddress?.['aws:SourceIp'];
+    expect(written).toEqual([
+      '2a0b:f4c2:4a2b:17::/64',
+      '185.220.101.7/32',
+      '185.220.101.9/32',
+      '45.155.205.23/32',
+      '91.240.118.200/32',
     ]);
-    expect(first?.applied.find((item) => item.action === 'denyBucketAccess')).toMatchObject({
-      result: 'applied',
-      detail: expect.stringMatching(/denies 24 source address\(es\) known at approval in 5 block\(s\)/),
-    });
+    const requests = (first?.slackMessages ?? []).filter((message) =>
+      JSON.stringify(message.blocks ?? []).includes('Approve selected'),
+    );
+    const shown = /all (\d+) blocks exactly as written:\\n([^`]*)```/.exec(JSON.stringify(requests.at(-1)?.blocks));
+    expect(shown?.[1]).toBe(String(written?.length));
+    expect(shown?.[2]?.split(/, |\\n/).filter(Boolean)).toEqual(written);
     expect(JSON.stringify(policy).length).toBeLessThan(20 * 1024);
 
     // Each signal folded in while the approval was pending refreshed the request in place.
@@ -102,9 +109,9 @@ describe('an anonymous flood on one bucket', () => {
 
   it('a new address after containment extends the one Deny in place, with its own approval for just that delta', async () => {
     const next = random(21);
-    const first = anonymousGet('203.0.113.7', 0, next);
-    const later = anonymousGet('198.51.100.23', 30 * 60, next);
-    const during = anonymousGet('192.0.2.200', 31 * 60, next);
+    const first = anonymousGet('185.220.101.7', 0, next);
+    const later = anonymousGet('45.155.205.23', 30 * 60, next);
+    const during = anonymousGet('91.240.118.200', 31 * 60, next);
     const once = variant('compromised-iam-user-key', (s) => {
       s.events = [first];
     });
@@ -131,11 +138,11 @@ describe('an anonymous flood on one bucket', () => {
     expect(ours).toHaveLength(1);
     expect(ours[0]?.Sid).toBe(before.Statement.find((statement) => statement.Sid?.startsWith('IR'))?.Sid);
     expect(ours[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual([
-      '192.0.2.200/32',
-      '198.51.100.23/32',
-      '203.0.113.7/32',
+      '185.220.101.7/32',
+      '45.155.205.23/32',
+      '91.240.118.200/32',
     ]);
     const grown = JSON.stringify(after).length - JSON.stringify(before).length;
-    expect(grown).toBe(',"192.0.2.200/32","198.51.100.23/32"'.length);
+    expect(grown).toBe(',"91.240.118.200/32","45.155.205.23/32"'.length);
   }, 180_000);
 });

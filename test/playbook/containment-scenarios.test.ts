@@ -155,15 +155,24 @@ describe('containment scenarios (issue 4)', () => {
   it('an anonymous caller is denied by source address', async () => {
     const input = variant('compromised-iam-user-key', (s) => {
       oneEvent(s);
-      const detail = (s.events[0] as { detail: { resource: { accessKeyDetails: unknown } } }).detail;
+      const detail = (
+        s.events[0] as {
+          detail: {
+            resource: { accessKeyDetails: unknown };
+            service: { action: { awsApiCallAction: { remoteIpDetails: { ipAddressV4: string } } } };
+          };
+        }
+      ).detail;
       detail.resource.accessKeyDetails = { principalId: 'ANONYMOUS_PRINCIPAL', userType: 'AWSAccount' };
+      // A public address: the scenario's documentation address is one no real caller has.
+      detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4 = '185.220.101.23';
     });
 
     const result = await run(input);
 
     const policy = result.account.bucketPolicies['customer-records'] as Policy;
     expect(result.incidents[0]?.status).toBe('contained');
-    expect(policy.Statement.at(-1)?.Condition).toMatchObject({ IpAddress: { 'aws:SourceIp': ['198.51.100.23/32'] } });
+    expect(policy.Statement.at(-1)?.Condition).toMatchObject({ IpAddress: { 'aws:SourceIp': ['185.220.101.23/32'] } });
   });
 
   it("an IAM user's temporary credentials: a user-level revoke, the long-term keys untouched", async () => {

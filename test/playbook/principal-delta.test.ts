@@ -32,7 +32,7 @@ function finding(
   return withField(event, 'detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4', who.ip);
 }
 
-const BOB = { userName: 'contractor-bob', key: BOB_KEY, principalId: 'AIDA3EXAMPLEBOB00001', ip: '203.0.113.77' };
+const BOB = { userName: 'contractor-bob', key: BOB_KEY, principalId: 'AIDA3EXAMPLEBOB00001', ip: '185.220.101.77' };
 
 /** The seed scenario with a second IAM user of the account, and the given events. */
 function scenario(events: Record<string, unknown>[]) {
@@ -157,7 +157,7 @@ describe('a different principal on the bucket of a contained incident', () => {
     anonymous = withField(
       anonymous,
       'detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4',
-      '192.0.2.99',
+      '91.240.118.99',
     );
     const first = finding('b6c8a1f2e3d44e5f9a0b1c2d3e4f5a6b', 0);
 
@@ -166,7 +166,7 @@ describe('a different principal on the bucket of a contained incident', () => {
     const statements = ours(result.account.bucketPolicies[BUCKET]);
     const bySource = statements.find((statement) => statement.Sid?.endsWith('DenySourceIp'));
     expect(result.incidents.map((incident) => incident.status)).toEqual(['contained', 'linked']);
-    expect(bySource?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['192.0.2.99/32']);
+    expect(bySource?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['91.240.118.99/32']);
     expect(statements.filter((statement) => statement.Sid?.endsWith('DenyPrincipal'))).toHaveLength(1);
   }, 240_000);
 

@@ -180,7 +180,7 @@ describe('the incident Deny after a crafted principal is folded in', () => {
     const result = await plan({
       ...seed,
       principal: { type: 'Anonymous' },
-      sourceIps: ['203.0.113.50', '198.51.100.7'],
+      sourceIps: ['185.220.101.50', '45.155.205.7'],
       principals: [
         { type: 'Anonymous' },
         {
@@ -199,7 +199,7 @@ describe('the incident Deny after a crafted principal is folded in', () => {
     expect(denied(item.statements[0]).every((arn) => arn.endsWith('/contractor-bob'))).toBe(true);
     const addresses = (item.statements[1] as { Condition?: { IpAddress?: Record<string, unknown> } }).Condition
       ?.IpAddress?.['aws:SourceIp'];
-    expect([addresses].flat().sort()).toEqual(['198.51.100.7/32', '203.0.113.50/32']);
+    expect([addresses].flat().sort()).toEqual(['185.220.101.50/32', '45.155.205.7/32']);
     const policy = mergeStatements(original as never, item.statements as never).document;
     expect(await read(`${bob}`, bob, HOME, policy)).toBe('ExplicitlyDenied');
     expect(await read(`arn:aws:sts::${HOME}:assumed-role/analytics-reader/r`, ANALYTICS, HOME, policy)).toBe('Allowed');

@@ -123,6 +123,37 @@ describe('the approval message fits Slack whatever the incident', () => {
     expect(text).toContain('…and 20 more'); // IPs: 10 listed
     expect(text).toContain('…and 31 more changes'); // plan: 20 sections of 51 items
     expect(text).toMatch(/size 900 → 19,900 of 20,480 bytes \(97%\)/);
-    expect(text).toMatch(/…and \d+ more```/); // the 19 KB diff is cut inside its code block
+    // The 19 KB diff goes on in the blocks the message has left: every statement is shown.
+    expect(statements.every((statement) => text.includes(`+ ${statement.Sid}:`))).toBe(true);
+  });
+
+  it('a diff longer than the blocks left is cut inside its code block, saying how much', () => {
+    const statements = Array.from({ length: 400 }, (_, i) => bigStatement(i));
+    const deny: PlanItem = {
+      ...base,
+      id: 'denyBucketAccess:bucket-0',
+      target: 'bucket-0',
+      action: 'denyBucketAccess',
+      bucket: 'bucket-0',
+      summary: 'Deny in bucket-0',
+      statements,
+      sizeBefore: 900,
+      sizeAfter: 190_000,
+      limit: 20_480,
+    };
+
+    const message = approvalMessage({
+      incidentId: '20260223-000000000001',
+      incident: incident(['bucket-0']),
+      plan: { items: [deny], recommendations: [], notPlanned: [] },
+      enrichment: {},
+      nonce: 'n'.repeat(43),
+      deadline: '2026-02-24T04:17:47.000Z',
+      now: '2026-02-23T04:17:47.000Z',
+    });
+
+    expect(slackLimitViolations(message)).toEqual([]);
+    expect(message.blocks?.length).toBe(49);
+    expect(JSON.stringify(message.blocks)).toMatch(/…and \d+ more```/);
   });
 });

@@ -24,10 +24,14 @@ const short = () => randomUUID().slice(0, 8);
 const register = (event: unknown, clock: SimClock) => registerWithRetries(store, event, `exec-${short()}`, clock);
 const userArn = (name: string) => `arn:aws:iam::123456789012:user/${name}`;
 
-/** The seed's GuardDuty finding for IAM user `user` (its own key) on `buckets`. */
+/** The seed's GuardDuty finding for IAM user `user` (its own key, the same in each of its findings) on `buckets`. */
 function finding(user: string, buckets: string[]) {
   let event = bucketFinding(user, buckets[0] as string, `f-${short()}`);
-  event = withField(event, 'detail.resource.accessKeyDetails.accessKeyId', `AKIA${short().toUpperCase()}00000000`);
+  event = withField(
+    event,
+    'detail.resource.accessKeyDetails.accessKeyId',
+    `AKIA${user.slice(-8).toUpperCase()}00000000`,
+  );
   event = withField(
     event,
     'detail.resource.s3BucketDetails',

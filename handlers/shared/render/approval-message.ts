@@ -116,14 +116,10 @@ export function approvalMessage(input: ApprovalView): ChatMessage {
   const { finding, plan } = view;
   const title = truncate(`${finding.severityLabel} · ${oneLine(finding.type)}`, SLACK_LIMITS.headerText);
   const context = `Account ${mrkdwn(view.account)} · ${mrkdwn(view.region)} · first seen ${ago(finding.firstSeen, input.now)} · count ${finding.count} · severity ${finding.severity} · incident ${mrkdwn(view.incidentId)}`;
-  const items = plan.items.slice(0, MAX_PLAN_SECTIONS).map((item) => {
-    const { title: itemTitle, lines } = planItemLines(item);
-    const heading = `*${truncate(itemTitle, 300)}*\n`;
-    // Cut the diff itself (never the closing fence), saying how many lines were left out.
-    const diff = truncate(mrkdwnCode(lines.join('\n')), SLACK_LIMITS.sectionText - heading.length - 6);
-    return section(`${heading}\`\`\`${diff}\`\`\``);
-  });
-  const hidden = plan.items.length - items.length;
+  // The diffs as they fit in one section each, then continued over the blocks the message has left.
+  const shown = plan.items.slice(0, MAX_PLAN_SECTIONS);
+  const compact = shown.flatMap((item) => itemSections(item, { left: 0 }));
+  const hidden = plan.items.length - shown.length;
   const actions = [...new Set(plan.items.map((item) => item.action))].slice(0, SLACK_LIMITS.checkboxOptions);
   const options = actions.map((action) => ({
     text: { type: 'plain_text', text: truncate(ACTION_LABELS[action], SLACK_LIMITS.plainText) },
@@ -139,7 +135,7 @@ export function approvalMessage(input: ApprovalView): ChatMessage {
     section(evidenceText(view, input.dataEventsTable !== false)),
     { type: 'divider' },
     section(`*Plan* (${plan.items.length} change${plan.items.length === 1 ? '' : 's'}; untick what you do not want)`),
-    ...items,
+    ...compact,
     ...(hidden > 0 ? [section(`…and ${hidden} more changes of the same kinds (all listed in the report)`)] : []),
     ...(inPlace.length
       ? [section(`*Already in place* from an earlier run (confirmed without asking)\n${inPlace.join('\n')}`)]
@@ -178,5 +174,36 @@ export function approvalMessage(input: ApprovalView): ChatMessage {
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: `Decide by ${input.deadline}.` }] },
   ];
+  // One block stays free for the signals line (`signals.ts`).
+  const room = { left: Math.max(0, SLACK_LIMITS.blocks - 1 - blocks.length) };
+  const start = blocks.indexOf(compact[0]);
+  if (room.left > 0 && start >= 0)
+    blocks.splice(start, compact.length, ...shown.flatMap((item) => itemSections(item, room)));
   return { text: `${mrkdwn(title)}: approval needed for incident ${mrkdwn(view.incidentId)}`, blocks };
+}
+
+/**
+ * What one plan item changes, as sections: its title and diff, continued in further sections while
+ * `room` has blocks left (so a long address list is shown whole), else cut, never the closing
+ * fence, saying how many lines were left out.
+ */
+function itemSections(item: PlanItem, room: { left: number }): unknown[] {
+  const { title: itemTitle, lines } = planItemLines(item);
+  const sections: unknown[] = [];
+  let rest = lines.map(mrkdwnCode);
+  let heading = `*${truncate(itemTitle, 300)}*\n`;
+  for (;;) {
+    const budget = SLACK_LIMITS.sectionText - heading.length - 6;
+    let fit = 0;
+    for (let used = 0; fit < rest.length && used + (rest[fit]?.length ?? 0) + 1 <= budget; fit += 1) {
+      used += (rest[fit]?.length ?? 0) + 1;
+    }
+    const last = fit >= rest.length || room.left === 0 || fit === 0;
+    const diff = last ? truncate(rest.join('\n'), budget) : rest.slice(0, fit).join('\n');
+    sections.push(section(`${heading}\`\`\`${diff}\`\`\``));
+    if (last) return sections;
+    room.left -= 1;
+    rest = rest.slice(fit);
+    heading = '';
+  }
 }

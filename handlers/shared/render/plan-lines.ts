@@ -33,6 +33,29 @@ export function statementLine(statement: Record<string, unknown>): string {
   return clip(text, STATEMENT_LINE);
 }
 
+/** Characters of one line of an address list: short lines, read at a glance. */
+const ADDRESS_LINE = 100;
+
+/**
+ * Every `aws:SourceIp` block of the statements that list more than the compact diff shows, one
+ * header line each (the Sid, how many) and then the blocks, exactly as they will be written.
+ */
+function addressLines(statements: readonly Record<string, unknown>[]): string[] {
+  return statements.flatMap((statement) => {
+    const condition = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;
+    const blocks = list(condition.IpAddress?.['aws:SourceIp']);
+    if (blocks.length <= 3) return [];
+    const lines: string[] = [];
+    for (const block of blocks) {
+      const last = lines.at(-1);
+      if (last !== undefined && last.length + block.length + 2 <= ADDRESS_LINE)
+        lines[lines.length - 1] = `${last}, ${block}`;
+      else lines.push(block);
+    }
+    return [`aws:SourceIp of ${String(statement.Sid)}, all ${blocks.length} blocks exactly as written:`, ...lines];
+  });
+}
+
 const bytes = (n: number) => n.toLocaleString('en-US');
 
 function sizeLine(item: { sizeBefore: number; sizeAfter: number; limit: number }, unit: string): string {
@@ -79,7 +102,11 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
     case 'denyBucketAccess':
       return {
         title: `Deny in the bucket policy of ${mrkdwn(item.bucket)}`,
-        lines: [sizeLine(item, 'bytes'), ...item.statements.map((s) => statementLine(s))],
+        lines: [
+          sizeLine(item, 'bytes'),
+          ...item.statements.map((s) => statementLine(s)),
+          ...addressLines(item.statements),
+        ],
       };
     case 'restrictVpcEndpoint':
       return {
