@@ -1,5 +1,11 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  type DynamoDBClientConfig,
+} from '@aws-sdk/client-dynamodb';
 import dynalite from 'dynalite';
 
 /**
@@ -8,6 +14,21 @@ import dynalite from 'dynalite';
  * closes the server and its store.
  */
 export async function startDynalite(): Promise<{ endpoint: string; client: DynamoDBClient; stop(): Promise<void> }> {
+  const { server, endpoint } = await listenDynalite();
+  const client = dynaliteClient(endpoint);
+  return {
+    endpoint,
+    client,
+    stop: async () => {
+      client.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+    },
+  };
+}
+
+/** dynalite's server, listening on a random loopback port of this process. */
+export async function listenDynalite(): Promise<{ server: Server; endpoint: string }> {
   const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   // The client reuses idle connections; a server closing one after the default 5 s can meet a
   // request already on its way (ECONNRESET, and the client never retries): keep them open.
@@ -20,24 +41,19 @@ export async function startDynalite(): Promise<{ endpoint: string; client: Dynam
     });
   });
   const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({
+  return { server, endpoint: `http://127.0.0.1:${port}` };
+}
+
+/** A client of the dynalite at `endpoint` that never retries (local credentials; `config` adds to it). */
+export function dynaliteClient(endpoint: string, config: DynamoDBClientConfig = {}): DynamoDBClient {
+  return new DynamoDBClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
+    ...config,
   });
-  return {
-    endpoint,
-    client,
-    stop: async () => {
-      client.destroy();
-      server.closeAllConnections();
-      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
-    },
-  };
 }
-
 /** Creates the incident table as the stack defines it (pk/sk strings, on demand) and waits for it. */
 export async function createIncidentTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(

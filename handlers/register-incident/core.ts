@@ -188,17 +188,23 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
   };
   const claim = await ports.store.claimFinding({ ...claimed, sayFolded: true });
   if (claim.outcome === 'duplicate') {
-    // A redelivery of a finding folded into an incident (which so exists) needs nothing from it.
-    if (claim.folded && incident.count <= claim.previousCount) return alreadyRecorded(incident, claim);
-    const target = await ports.store.getIncident(claim.incidentId);
-    if (target) return linkDuplicate(incident, claim, target, at, ports);
-    // The finding's first registration has not created (or folded) its incident yet: wait for it
-    // (the state machine retries StoreConflict), unless it died long ago, then take its place.
+    // A redelivery of a finding recorded on its incident (which so exists) needs nothing from it.
+    if (claim.recorded && incident.count <= claim.previousCount) return alreadyRecorded(incident, claim);
     const claimedBefore = new Date(now.getTime() - ABANDONED_CLAIM_MS).toISOString();
-    if (!(await ports.store.takeOverFinding({ ...claimed, from: claim.incidentId, claimedBefore }))) {
-      throw new StoreConflict(
-        `finding ${incident.findingId} is still being registered by another execution; try again`,
-      );
+    const abandoned = claim.claimedAt === undefined || claim.claimedAt < claimedBefore;
+    if (claim.registering && !abandoned) throw stillRegistering(incident);
+    const target = await ports.store.getIncident(claim.incidentId);
+    if (target) {
+      // Its own incident, created by a registration that did not get to record it on the claim.
+      if (!claim.recorded)
+        await ports.store.linkFinding({ findingId: incident.findingId, incidentId: target.incidentId });
+      return linkDuplicate(incident, claim, target, at, ports);
+    }
+    // The finding's first registration has not created (or folded) its incident yet: wait for it
+    // (the state machine retries StoreConflict; the count is raised only once the incident is
+    // known, so a higher one is still news then), unless it died long ago, then take its place.
+    if (!abandoned || !(await ports.store.takeOverFinding({ ...claimed, from: claim.incidentId, claimedBefore }))) {
+      throw stillRegistering(incident);
     }
     return open(claimed.incidentId, incident, input, now, ports);
   }
@@ -214,6 +220,7 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
   const incidentId = claim.incidentId;
   const existing = claim.outcome === 'retry' ? await ports.store.getIncident(incidentId) : undefined;
   if (existing) {
+    await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
     return {
       status: 'open',
       incidentId,
@@ -223,6 +230,10 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
     };
   }
   return open(incidentId, incident, input, now, ports);
+}
+
+function stillRegistering(incident: Incident): StoreConflict {
+  return new StoreConflict(`finding ${incident.findingId} is still being registered by another execution; try again`);
 }
 
 /** The finding id is ours: correlate, then fold into an open incident or open this one. */
@@ -253,6 +264,8 @@ async function open(
     findingIds: [incident.findingId],
     previousIncidentId,
   });
+  // Later deliveries of the finding are answered from its claim from now on.
+  await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'registered',
@@ -282,7 +295,7 @@ async function linkDuplicate(
   at: string,
   ports: RegisterPorts,
 ): Promise<Registration> {
-  const { incidentId, previousCount } = claim;
+  const { incidentId } = claim;
   const linked = (reason: string): Registration => ({
     status: 'linked',
     incidentId,
@@ -290,7 +303,11 @@ async function linkDuplicate(
     reason,
     previouslyApplied: [],
   });
-  if (incident.count <= previousCount) return alreadyRecorded(incident, claim);
+  if (incident.count <= claim.previousCount) return alreadyRecorded(incident, claim);
+  // Of two racing raises one wins; the other still says what it saw (its count is news to it).
+  const previousCount =
+    (await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count })) ??
+    claim.previousCount;
   const text = `${incident.findingType} reported again (count ${previousCount} → ${incident.count}); linked, no new approval`;
   await ports.store.addEvent(incidentId, {
     at,

@@ -87,3 +87,62 @@ describe('a redelivery of a finding folded into an incident', () => {
     expect(chat.messages.map((message) => message.threadTs)).toEqual(['1700000000.000100']);
   });
 });
+
+describe('a redelivery of a finding that opened its incident', () => {
+  it('links to that incident and adds nothing, without reading the incident record', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `opened-${principal}`;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 3), 'e-first', clock);
+    const incidentId = first.incidentId as string;
+    const before = await store.listEvents(incidentId);
+    const { store: watched, reads } = counting(store);
+
+    const same = await registerWithRetries(watched, bucketFinding(principal, bucket, findingId, 3), 'e-same', clock);
+    const older = await registerWithRetries(watched, bucketFinding(principal, bucket, findingId, 1), 'e-older', clock);
+
+    expect(first.status).toBe('open');
+    for (const registration of [same, older]) {
+      expect(registration).toMatchObject({ status: 'linked', incidentId });
+      expect(registration.reason).toContain('is already recorded on incident');
+    }
+    expect(reads()).toBe(0);
+    expect(await store.listEvents(incidentId)).toHaveLength(before.length);
+  });
+});
+
+describe('a higher count arriving while the first registration of its finding is still in flight', () => {
+  it('waits for the incident (StoreConflict), then adds its timeline line once retried', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `inflight-${principal}`;
+    // The first delivery's registration has claimed the finding id and not yet created its incident.
+    await store.claimFinding({
+      findingId,
+      incidentId: `20260223-${randomUUID().slice(0, 12)}`,
+      executionName: 'e-first',
+      count: 1,
+      now: clock.now().toISOString(),
+    });
+    const ports = { store, clock, chat: new RecordingChat(), guardduty: { getFindings: async () => [] } };
+    const later = bucketFinding(principal, bucket, findingId, 5);
+
+    const early = await runTask(
+      registerIncident,
+      { event: later, settings: testSettings(), executionName: 'e-later' },
+      ports,
+    ).catch((error: Error) => error);
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 1), 'e-first', clock);
+    const retried = await registerWithRetries(store, later, 'e-later', clock);
+
+    expect((early as Error).name).toBe('StoreConflict');
+    expect(first.status).toBe('open');
+    expect(retried).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+    const updates = (await store.listEvents(first.incidentId as string)).filter(
+      (event) => event.kind === 'finding-updated',
+    );
+    expect(updates.map((event) => event.text)).toEqual([expect.stringContaining('count 1 → 5')]);
+  });
+});

@@ -5,6 +5,7 @@ import type { ClaimResult, CorrelationResult, IncidentStore } from './types.js';
 
 type ClaimMethods =
   | 'claimFinding'
+  | 'raiseFindingCount'
   | 'takeOverFinding'
   | 'linkFinding'
   | 'claimCorrelation'
@@ -23,8 +24,10 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
    * One UpdateItem that only sets what is absent claims a new finding id and returns the claim as
    * it was: a redelivery (or a retry) costs one round trip, not a failed put and a read. Only a
    * higher count than the last one recorded takes a second, conditional, write (`#lastCount <
-   * :count`), so of two racing updates one raises it. A finding folded into another incident
-   * (`linkedTo`) is known to have its incident: with `sayFolded`, a duplicate's answer says so.
+   * :count`), so of two racing updates one raises it; with `sayFolded` that write is the caller's
+   * (`raiseFindingCount`). A finding recorded on its incident (`linkedTo`: folded into another,
+   * or its own once created) is known to have that incident: with `sayFolded`, a duplicate's
+   * answer says so, and says when its first registration is still under way (`registering`).
    */
   async claimFinding(args: {
     findingId: string;
@@ -37,19 +40,21 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     const key = findingKey(args.findingId);
     const claimed = await this.table.update(key, {
       UpdateExpression:
-        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #lastCount = if_not_exists(#lastCount, :count), #createdAt = if_not_exists(#createdAt, :now)',
+        'SET #incidentId = if_not_exists(#incidentId, :incidentId), #executionName = if_not_exists(#executionName, :executionName), #firstCount = if_not_exists(#firstCount, :count), #lastCount = if_not_exists(#lastCount, :count), #createdAt = if_not_exists(#createdAt, :now), #recordsIncident = if_not_exists(#recordsIncident, :true)',
       ExpressionAttributeNames: {
         '#incidentId': 'incidentId',
         '#executionName': 'executionName',
         '#firstCount': 'firstCount',
         '#lastCount': 'lastCount',
         '#createdAt': 'createdAt',
+        '#recordsIncident': 'recordsIncident',
       },
       ExpressionAttributeValues: {
         ':incidentId': args.incidentId,
         ':executionName': args.executionName,
         ':count': args.count,
         ':now': args.now,
+        ':true': true,
       },
       ReturnValues: 'ALL_OLD',
     });
@@ -58,21 +63,38 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     const incidentId = String(existing.incidentId);
     const linkedTo = typeof existing.linkedTo === 'string' ? existing.linkedTo : undefined;
     if (existing.executionName === args.executionName) {
-      return linkedTo ? { outcome: 'retry', incidentId, linkedTo } : { outcome: 'retry', incidentId };
+      // Only another incident is news to a retry: its own, once created, it finds by reading it.
+      return linkedTo && linkedTo !== incidentId
+        ? { outcome: 'retry', incidentId, linkedTo }
+        : { outcome: 'retry', incidentId };
     }
-    const raised =
-      args.count > Number(existing.lastCount)
-        ? await this.table.update(key, {
-            UpdateExpression: 'SET #lastCount = :count',
-            ConditionExpression: '#lastCount < :count',
-            ExpressionAttributeNames: { '#lastCount': 'lastCount' },
-            ExpressionAttributeValues: { ':count': args.count },
-            ReturnValues: 'UPDATED_OLD',
-          })
-        : undefined;
-    const previousCount = Number(raised?.Attributes?.lastCount ?? existing.lastCount);
-    const duplicate = { outcome: 'duplicate', incidentId: linkedTo ?? incidentId, previousCount } as const;
-    return args.sayFolded ? { ...duplicate, folded: linkedTo !== undefined } : duplicate;
+    const lastCount = Number(existing.lastCount);
+    const duplicate = { outcome: 'duplicate', incidentId: linkedTo ?? incidentId } as const;
+    if (args.sayFolded) {
+      return {
+        ...duplicate,
+        previousCount: lastCount,
+        recorded: linkedTo !== undefined,
+        // A claim that was made saying so gets its incident recorded on it (`linkedTo`) once the
+        // finding is; one from before (or stamped since by a later delivery) says nothing.
+        registering: linkedTo === undefined && existing.recordsIncident === true,
+        claimedAt: String(existing.createdAt),
+      };
+    }
+    const raised = args.count > lastCount ? await this.raiseFindingCount(args) : undefined;
+    return { ...duplicate, previousCount: raised ?? lastCount };
+  }
+
+  async raiseFindingCount(args: { findingId: string; count: number }): Promise<number | undefined> {
+    const raised = await this.table.update(findingKey(args.findingId), {
+      UpdateExpression: 'SET #lastCount = :count',
+      ConditionExpression: '#lastCount < :count',
+      ExpressionAttributeNames: { '#lastCount': 'lastCount' },
+      ExpressionAttributeValues: { ':count': args.count },
+      ReturnValues: 'UPDATED_OLD',
+    });
+    const previous = raised?.Attributes?.lastCount;
+    return previous === undefined ? undefined : Number(previous);
   }
 
   async takeOverFinding(args: {
@@ -117,9 +139,12 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
   }
 
   /**
-   * One conditional put (`attribute_not_exists(pk) OR incidentId = :mine OR expiresAt <= :now`,
-   * ISO-8601 UTC strings compare in time order). When it does not hold, the holder is read back;
-   * if the claim vanished in between (its TTL), the put is tried once more.
+   * One UpdateItem that only sets what is absent claims a free key and names the holder of a
+   * taken one in one round trip (its answer is the claim as it was). Only a key the caller holds
+   * already (a retry) or whose holder's window has passed takes a conditional put
+   * (`attribute_not_exists(pk) OR incidentId = :mine OR expiresAt <= :now`, ISO-8601 UTC strings
+   * compare in time order); when that does not hold, the holder is read back; if the claim
+   * vanished in between (its TTL), the put is tried once more.
    */
   async claimCorrelation(args: {
     key: string;
@@ -128,6 +153,33 @@ export class DynamoClaims implements Pick<IncidentStore, ClaimMethods> {
     now: string;
   }): Promise<CorrelationResult> {
     const key = correlationKey(args.key);
+    const ttl = correlationTtl(args.expiresAt);
+    const taken = await this.table.update(key, {
+      UpdateExpression: `SET #incidentId = if_not_exists(#incidentId, :mine), #claimedAt = if_not_exists(#claimedAt, :now), #expiresAt = if_not_exists(#expiresAt, :expiresAt)${ttl === undefined ? '' : ', #ttl = if_not_exists(#ttl, :ttl)'}`,
+      ExpressionAttributeNames: {
+        '#incidentId': 'incidentId',
+        '#claimedAt': 'claimedAt',
+        '#expiresAt': 'expiresAt',
+        ...(ttl === undefined ? {} : { '#ttl': 'ttl' }),
+      },
+      ExpressionAttributeValues: {
+        ':mine': args.incidentId,
+        ':now': args.now,
+        ':expiresAt': args.expiresAt,
+        ...(ttl === undefined ? {} : { ':ttl': ttl }),
+      },
+      ReturnValues: 'ALL_OLD',
+    });
+    const held = taken?.Attributes;
+    if (!held) return { outcome: 'claimed' };
+    if (held.incidentId !== args.incidentId && typeof held.expiresAt === 'string' && held.expiresAt > args.now) {
+      return {
+        outcome: 'held',
+        incidentId: String(held.incidentId),
+        claimedAt: String(held.claimedAt),
+        expiresAt: held.expiresAt,
+      };
+    }
     for (let attempt = 1; ; attempt += 1) {
       const put = await this.table.putIf({
         Item: {

@@ -1,9 +1,9 @@
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCaps } from './dynamodb-caps.js';
-import { call, incidentKey, stripKeys } from './dynamodb-items.js';
+import { incidentKey } from './dynamodb-items.js';
 import { DynamoQueue } from './dynamodb-queue.js';
 import { DynamoIncidentStore } from './dynamodb-store.js';
-import { DynamoTable, type Item } from './dynamodb-table.js';
+import { DynamoTable } from './dynamodb-table.js';
 import type { IncidentRecord, LifecycleStore, NewIncidentCount } from './types.js';
 
 type Args<M extends keyof LifecycleStore> = Parameters<LifecycleStore[M]>;
@@ -17,10 +17,7 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
   private readonly queue: DynamoQueue;
   private readonly table: DynamoTable;
 
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
-  ) {
+  constructor(doc: DynamoDBDocumentClient, tableName: string) {
     super(doc, tableName);
     this.table = new DynamoTable(doc, tableName);
     this.caps = new DynamoCaps(this.table);
@@ -45,27 +42,12 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
 
   /** A filtered Scan of the incident records (`META`): not closed, or closed with the report pending. */
   async listIncidentsToSweep(): Promise<IncidentRecord[]> {
-    const items: IncidentRecord[] = [];
-    let start: Item | undefined;
-    do {
-      const exclusiveStartKey = start;
-      const page = await call('Scan', () =>
-        this.doc.send(
-          new ScanCommand({
-            TableName: this.tableName,
-            FilterExpression:
-              'sk = :meta AND begins_with(pk, :incident) AND (attribute_not_exists(#closure) OR attribute_exists(#pending))',
-            ExpressionAttributeNames: { '#closure': 'closure', '#pending': 'closureReportPending' },
-            ExpressionAttributeValues: { ':meta': 'META', ':incident': 'INCIDENT#' },
-            ConsistentRead: true,
-            ExclusiveStartKey: exclusiveStartKey,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []).map((item) => stripKeys<IncidentRecord>(item)));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    return this.table.scan<IncidentRecord>({
+      FilterExpression:
+        'sk = :meta AND begins_with(pk, :incident) AND (attribute_not_exists(#closure) OR attribute_exists(#pending))',
+      ExpressionAttributeNames: { '#closure': 'closure', '#pending': 'closureReportPending' },
+      ExpressionAttributeValues: { ':meta': 'META', ':incident': 'INCIDENT#' },
+    });
   }
 
   /** Conditional on the flag being there: a second clear (a redelivered stream record, the sweep) changes nothing. */

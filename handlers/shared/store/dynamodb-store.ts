@@ -21,6 +21,7 @@ export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentCl
 /** The claim operations: only the registration function makes claims. */
 type ClaimMethods =
   | 'claimFinding'
+  | 'raiseFindingCount'
   | 'takeOverFinding'
   | 'linkFinding'
   | 'claimCorrelation'
@@ -58,6 +59,10 @@ export class DynamoRecordStore implements IncidentStore {
   }
 
   claimFinding(..._args: Args<'claimFinding'>): ReturnType<IncidentStore['claimFinding']> {
+    return noClaims();
+  }
+
+  raiseFindingCount(..._args: Args<'raiseFindingCount'>): ReturnType<IncidentStore['raiseFindingCount']> {
     return noClaims();
   }
 
@@ -192,6 +197,10 @@ export class DynamoIncidentStore extends DynamoRecordStore implements IncidentSt
 
   override claimFinding(...args: Args<'claimFinding'>) {
     return this.claims.claimFinding(...args);
+  }
+
+  override raiseFindingCount(...args: Args<'raiseFindingCount'>) {
+    return this.claims.raiseFindingCount(...args);
   }
 
   override takeOverFinding(...args: Args<'takeOverFinding'>) {

@@ -199,14 +199,19 @@ export type ClaimResult =
    */
   | { readonly outcome: 'retry'; readonly incidentId: string; readonly linkedTo?: string }
   /**
-   * Seen before by another execution: link to the existing incident. With `sayFolded`, `folded`
-   * says whether the finding was folded into that incident, which then exists (no need to read it).
+   * Seen before by another execution: link to the existing incident. With `sayFolded`, `recorded`
+   * says whether the finding is recorded on that incident (folded into it, or its own once
+   * created), which then exists (no need to read it); `registering` that it is not yet, the claim
+   * being one that is told (so its incident is not created or folded into yet: no need to read
+   * it either); and `claimedAt` when the claim was made.
    */
   | {
       readonly outcome: 'duplicate';
       readonly incidentId: string;
       readonly previousCount: number;
-      readonly folded?: boolean;
+      readonly recorded?: boolean;
+      readonly registering?: boolean;
+      readonly claimedAt?: string;
     };
 
 /** The `CORRELATION#` claim of a principal and bucket (`key`: `<accountId>#<principal key>#<bucket>`). */
@@ -318,9 +323,20 @@ export interface IncidentStore {
     executionName: string;
     count: number;
     now: string;
-    /** A duplicate's answer then says whether the finding was folded into its incident (`folded`). */
+    /**
+     * The registration's form: a duplicate's answer then says whether the finding is recorded on
+     * its incident (`recorded`) and when it was claimed (`claimedAt`), and a higher count is not
+     * raised here: the caller raises it (`raiseFindingCount`) once it knows the finding's incident,
+     * so a delivery that has to wait for that incident finds its count still higher when retried.
+     */
     sayFolded?: boolean;
   }): Promise<ClaimResult>;
+  /**
+   * Raises the last count recorded on a finding's claim to `count`, conditionally (only upwards):
+   * the count it replaced, or undefined when the recorded one is already as high (of two racing
+   * raises, one wins).
+   */
+  raiseFindingCount(args: { findingId: string; count: number }): Promise<number | undefined>;
   /**
    * Takes over the claim of a finding id whose incident was never created (its registration died
    * after claiming): conditional on `from` still holding it and having claimed it before
@@ -335,7 +351,10 @@ export interface IncidentStore {
     now: string;
     claimedBefore: string;
   }): Promise<boolean>;
-  /** Records that a finding was folded into another incident: later deliveries of it link there. */
+  /**
+   * Records the incident a finding is recorded on, once it is: another incident it was folded
+   * into, or its own once created. Later deliveries of it link there without reading the incident.
+   */
   linkFinding(args: { findingId: string; incidentId: string }): Promise<void>;
   /**
    * Claims a principal and bucket for an incident until `expiresAt` (conditional put): succeeds
