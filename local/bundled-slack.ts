@@ -6,10 +6,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { normalizeFinding } from '../handlers/shared/schemas/normalize.js';
-import { createDocumentClient, DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
+import { DynamoIncidentStore } from '../handlers/shared/store/dynamodb-store.js';
 import type { IncidentStore } from '../handlers/shared/store/types.js';
 import { provideLayerLocally } from '../infra/bundling/bundle.js';
-import { createIncidentTable, startDynalite } from './dynalite.js';
+import { createDocumentClient, createIncidentTable, startDynalite } from './dynalite.js';
 import { interactionBody, signedSlackEvent } from './slack-signing.js';
 
 /**

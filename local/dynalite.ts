@@ -6,6 +6,7 @@ import {
   DynamoDBClient,
   type DynamoDBClientConfig,
 } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 
 /**
@@ -76,4 +77,12 @@ export async function createIncidentTable(client: DynamoDBClient, tableName: str
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`table ${tableName} did not become ACTIVE`);
+}
+
+/**
+ * A document client for reading and writing the incident table directly (tests, the local runtime):
+ * undefined attributes are dropped, as the store drops them.
+ */
+export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }

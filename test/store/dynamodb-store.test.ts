@@ -2,12 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import {
-  createDocumentClient,
-  DynamoIncidentStore,
-  DynamoRecordStore,
-} from '../../handlers/shared/store/dynamodb-store.js';
+import { DynamoIncidentStore, DynamoRecordStore } from '../../handlers/shared/store/dynamodb-store.js';
 import type { IncidentRecord, IncidentStore, UndoEntry } from '../../handlers/shared/store/types.js';
+import { createDocumentClient } from '../../local/dynalite.js';
 import { failure } from '../support/errors.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DecisionRejected } from '../../handlers/shared/errors.js';
-import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import { DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
 import type { ApprovalRecord } from '../../handlers/shared/store/types.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { failure } from '../support/errors.js';
 
 const TABLE = 'approval-store-test';

@@ -1,10 +1,10 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StoreConflict } from '../../handlers/shared/errors.js';
-import { createDocumentClient, DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
+import { DynamoIncidentStore } from '../../handlers/shared/store/dynamodb-store.js';
 import { createUndoRequest } from '../../handlers/slack/undo.js';
 import { SimClock } from '../../local/clock.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { failure } from '../support/errors.js';
 
 const TABLE = 'rollback-request-test';

@@ -4,9 +4,8 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
-import { createDocumentClient } from '../../handlers/shared/store/dynamodb-store.js';
 import type { IncidentRecord } from '../../handlers/shared/store/types.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 
 const TABLE = 'table-operations-test';

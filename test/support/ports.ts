@@ -1,9 +1,8 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
-import { createDocumentClient } from '../../handlers/shared/store/dynamodb-store.js';
 import { InMemoryAccount } from '../../local/account.js';
 import { SimClock } from '../../local/clock.js';
-import { createIncidentTable, startDynalite } from '../../local/dynalite.js';
+import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { FaultInjector } from '../../local/faults.js';
 import type { Fault, Scenario } from '../../local/scenario.js';
 

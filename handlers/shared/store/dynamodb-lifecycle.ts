@@ -1,9 +1,8 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCaps } from './dynamodb-caps.js';
 import { incidentKey } from './dynamodb-items.js';
 import { DynamoQueue } from './dynamodb-queue.js';
 import { DynamoIncidentStore } from './dynamodb-store.js';
-import { DynamoTable } from './dynamodb-table.js';
+import { DynamoTable, type TableClient } from './dynamodb-table.js';
 import type { IncidentRecord, LifecycleStore, NewIncidentCount } from './types.js';
 
 type Args<M extends keyof LifecycleStore> = Parameters<LifecycleStore[M]>;
@@ -17,9 +16,9 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
   private readonly queue: DynamoQueue;
   private readonly table: DynamoTable;
 
-  constructor(doc: DynamoDBDocumentClient, tableName: string) {
-    super(doc, tableName);
-    this.table = new DynamoTable(doc, tableName);
+  constructor(client: TableClient, tableName: string) {
+    super(client, tableName);
+    this.table = new DynamoTable(client, tableName);
     this.caps = new DynamoCaps(this.table);
     this.queue = new DynamoQueue(this.table);
   }

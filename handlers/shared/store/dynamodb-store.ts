@@ -1,22 +1,12 @@
-import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoApprovals } from './dynamodb-approvals.js';
 import { DynamoClaims } from './dynamodb-claims.js';
 import { DynamoIncidents } from './dynamodb-incidents.js';
 import { DynamoRollbackRequests } from './dynamodb-rollback.js';
-import { DynamoTable } from './dynamodb-table.js';
+import { DynamoTable, type TableClient } from './dynamodb-table.js';
 import type { IncidentStore } from './types.js';
 
 /** The arguments of one `IncidentStore` method. */
 type Args<M extends keyof IncidentStore> = Parameters<IncidentStore[M]>;
-
-/**
- * A document client for `DynamoIncidentStore`: undefined attributes are dropped, so optional
- * record fields are simply absent from the item.
- */
-export function createDocumentClient(client: DynamoDBClient): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
-}
 
 /** The claim operations: only the registration function makes claims. */
 type ClaimMethods =
@@ -39,7 +29,9 @@ function noClaims(): Promise<never> {
  * The incident store on one DynamoDB table (DESIGN §4, key layout in types.ts). Every write that
  * could race is conditional, so retries, redeliveries and concurrent clicks change nothing twice.
  * Reads are strongly consistent. Unexpected SDK errors surface as the named errors of `mapAwsError`.
- * Expects a client from `createDocumentClient`.
+ * Takes a DynamoDB client, or a document client made from one (`createDocumentClient` in
+ * local/dynalite.ts), which shares its configuration and middleware stack: items are marshalled
+ * by `DynamoTable`, so the Lambdas carry no document client.
  *
  * Each group of items has its own part: the incident's partition (dynamodb-incidents.ts),
  * approvals (dynamodb-approvals.ts) and rollback requests (dynamodb-rollback.ts), all on one
@@ -51,8 +43,8 @@ export class DynamoRecordStore implements IncidentStore {
   private readonly approvals: DynamoApprovals;
   private readonly rollbacks: DynamoRollbackRequests;
 
-  constructor(doc: DynamoDBDocumentClient, tableName: string) {
-    const table = new DynamoTable(doc, tableName);
+  constructor(client: TableClient, tableName: string) {
+    const table = new DynamoTable(client, tableName);
     this.incidents = new DynamoIncidents(table);
     this.approvals = new DynamoApprovals(table);
     this.rollbacks = new DynamoRollbackRequests(table);
@@ -190,9 +182,9 @@ export class DynamoRecordStore implements IncidentStore {
 export class DynamoIncidentStore extends DynamoRecordStore implements IncidentStore {
   private readonly claims: Pick<IncidentStore, ClaimMethods>;
 
-  constructor(doc: DynamoDBDocumentClient, tableName: string) {
-    super(doc, tableName);
-    this.claims = new DynamoClaims(new DynamoTable(doc, tableName));
+  constructor(client: TableClient, tableName: string) {
+    super(client, tableName);
+    this.claims = new DynamoClaims(new DynamoTable(client, tableName));
   }
 
   override claimFinding(...args: Args<'claimFinding'>) {

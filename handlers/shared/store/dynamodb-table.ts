@@ -12,14 +12,15 @@ import {
   UpdateItemCommand,
   type UpdateItemCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import type {
-  DynamoDBDocumentClient,
-  NativeAttributeValue,
-  PutCommandInput,
-  UpdateCommandInput,
-} from '@aws-sdk/lib-dynamodb';
+import type { NativeAttributeValue, PutCommandInput, UpdateCommandInput } from '@aws-sdk/lib-dynamodb';
 import { marshall, unmarshall } from '@aws-sdk/util-dynamodb';
 import { call, guarded, type ItemKey, incidentPk, stripKeys } from './dynamodb-items.js';
+
+/**
+ * What the table sends its operations through: a DynamoDB client's configuration and middleware
+ * stack (a plain client, or a document client made from one, which shares both).
+ */
+export type TableClient = Pick<DynamoDBClient, 'middlewareStack' | 'config'>;
 
 /** One item of the incident table, as the document client reads and writes it. */
 export type Item = Record<string, NativeAttributeValue>;
@@ -56,22 +57,17 @@ type Handler = (command: Operation) => Promise<{ output: object }>;
  * their condition does not hold. Reads are strongly consistent.
  *
  * Items are marshalled here, as the document client does, and each DynamoDB operation goes
- * through the client's configuration and middleware stack (the document client's) with its
+ * through the client's configuration and middleware stack with its
  * middleware resolved once, on its first request, as the SDK's `cacheMiddleware` does: the
  * document client's own commands resolve it again on every request and cannot share it.
  */
 export class DynamoTable {
-  private readonly client: DynamoDBClient;
   private readonly handlers = new Map<unknown, Handler>();
 
   constructor(
-    doc: DynamoDBDocumentClient,
+    private readonly client: TableClient,
     private readonly tableName: string,
-  ) {
-    // The document client is its client's configuration and middleware stack with commands that
-    // marshal; the operations below marshal themselves and need only those.
-    this.client = doc as unknown as DynamoDBClient;
-  }
+  ) {}
 
   /** Sends one operation through the client's stack, resolved once per operation (as `Client.send` does with `cacheMiddleware`). */
   private async send<O extends object>(command: Operation): Promise<O> {
