@@ -304,17 +304,17 @@ async function linkDuplicate(
     previouslyApplied: [],
   });
   if (incident.count <= claim.previousCount) return alreadyRecorded(incident, claim);
-  // Of two racing raises one wins; the other still says what it saw (its count is news to it).
-  const previousCount =
-    (await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count })) ??
-    claim.previousCount;
-  const text = `${incident.findingType} reported again (count ${previousCount} → ${incident.count}); linked, no new approval`;
+  const text = `${incident.findingType} reported again (count ${claim.previousCount} → ${incident.count}); linked, no new approval`;
+  // The line first, the count raised after it: a retry of a registration that failed in between
+  // still finds its count higher and writes the line (never lost; at worst written twice).
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'finding-updated',
     text,
     data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
   });
+  // Of two racing raises one wins; the other still says what it saw (its count is news to it).
+  await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count });
   await tellThread(record, threadNote(record, text), ports);
   return linked(`finding ${incident.findingId} already belongs to incident ${incidentId}`);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import { runTask } from '../../handlers/shared/define-task.js';
+import { AwsThrottling } from '../../handlers/shared/errors.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
@@ -144,5 +145,47 @@ describe('a higher count arriving while the first registration of its finding is
       (event) => event.kind === 'finding-updated',
     );
     expect(updates.map((event) => event.text)).toEqual([expect.stringContaining('count 1 → 5')]);
+  });
+});
+
+describe('a higher count whose timeline line could not be written', () => {
+  it('still adds its line when the registration is retried', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `throttled-${principal}`;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 3), 'e-first', clock);
+    const incidentId = first.incidentId as string;
+    // The store throttles the first timeline line written for the higher count (as DynamoDB may).
+    let throttled = false;
+    const flaky = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property === 'addEvent') {
+          return (id: string, event: Parameters<IncidentStore['addEvent']>[1]) => {
+            if (!throttled && event.kind === 'finding-updated') {
+              throttled = true;
+              throw new AwsThrottling('dynamodb:PutItem failed: ProvisionedThroughputExceededException');
+            }
+            return target.addEvent(id, event);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const ports = { store: flaky, clock, chat: new RecordingChat(), guardduty: { getFindings: async () => [] } };
+    const input = {
+      event: bucketFinding(principal, bucket, findingId, 7),
+      settings: testSettings(),
+      executionName: 'e-7',
+    };
+
+    const failed = await runTask(registerIncident, input, ports).catch((error: Error) => error);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect((failed as Error).name).toBe('AwsThrottling');
+    expect(retried).toMatchObject({ status: 'linked', incidentId });
+    const updates = (await store.listEvents(incidentId)).filter((event) => event.kind === 'finding-updated');
+    expect(updates.map((event) => event.text)).toEqual([expect.stringContaining('count 3 → 7')]);
   });
 });
