@@ -364,14 +364,20 @@ async function foldInto(
     : queued?.text
       ? `${folded}. ${queued.text}${overflowNote(adds)}`
       : `${folded}; no new approval${pending ? notInRequest(adds) : ''}${overflowNote(adds)}`;
-  await ports.store.addEvent(incidentId, {
-    at,
-    kind: 'folded-in',
-    text,
-    data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
-  });
+  // Once this signal's reopen is written, the delta request is this registration's to start: a
+  // retry would find the incident open with the delta recorded and ask for nothing, so a write
+  // failing after the reopen is logged and the request still started.
+  const write = delta ? afterReopen(incidentId) : (run: () => Promise<void>) => run();
+  await write(() =>
+    ports.store.addEvent(incidentId, {
+      at,
+      kind: 'folded-in',
+      text,
+      data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
+    }),
+  );
   await tellThread(record, delta ? text : threadNote(record, text), ports);
-  await ports.store.linkFinding({ findingId: incident.findingId, incidentId });
+  await write(() => ports.store.linkFinding({ findingId: incident.findingId, incidentId }));
   if (delta) return startDelta(record, delta, ports);
   await refreshApproval(record, ports);
   return {
@@ -380,6 +386,20 @@ async function foldInto(
     incident,
     reason: capReason ?? `folded into open incident ${incidentId}: ${who}`,
     previouslyApplied: [],
+  };
+}
+
+/** Runs a write made after a delta's reopen: a failure is logged, not thrown (see `foldInto`). */
+function afterReopen(incidentId: string) {
+  return async (run: () => Promise<void>): Promise<void> => {
+    try {
+      await run();
+    } catch (error) {
+      log.warn('write after the delta reopen failed; the delta request is started anyway', {
+        incidentId,
+        error: (error as Error).name,
+      });
+    }
   };
 }
 
