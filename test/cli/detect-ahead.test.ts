@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,29 @@ describe('reading files ahead', () => {
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toBe(`cannot read ${root}: EISDIR`);
     expect(() => wholeBytesOf(root, 64 * 1024)).toThrow(`cannot read ${root}: EISDIR`);
+  });
+
+  it('reads a pipe to its end, as a read in its turn does', async () => {
+    const root = tempDir();
+    const text = JSON.stringify({ Records: [dataEvent(), copy()] });
+    const source = join(root, 'CloudTrail.json');
+    writeFileSync(source, text);
+    const fifo = join(root, 'piped.json');
+    execFileSync('mkfifo', [fifo]);
+    const feed = () => {
+      const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', source, fifo], { stdio: 'ignore' });
+      return new Promise((resolve) => writer.on('exit', resolve));
+    };
+
+    const fed = feed();
+    const taken = await new FilesAhead([fifo], 64 * 1024, 2).take(0);
+    await fed;
+    const refed = feed();
+    const inTurn = wholeBytesOf(fifo, 64 * 1024);
+    await refed;
+
+    expect(taken?.toString()).toBe(text);
+    expect(inTurn?.toString()).toBe(text);
   });
 
   it('refuses a file taken out of order', async () => {
