@@ -114,10 +114,14 @@ export class FilesAhead {
     this.taken += 1;
     while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
       const file = this.files[this.next] as string;
-      // Settled into a value, never rejected: a file not yet taken must not fail the run early.
+      // Settled into a value, never rejected (whether it fails here or on the thread pool): a file not
+      // yet taken must not fail the run early, nor, when the run stops before it, at all.
       let read: Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
       try {
-        read = wholeBytesAhead(file, this.limit).then((bytes) => ({ bytes }));
+        read = wholeBytesAhead(file, this.limit).then(
+          (bytes) => ({ bytes }),
+          (error: unknown) => ({ error }),
+        );
       } catch (error) {
         read = Promise.resolve({ error });
       }

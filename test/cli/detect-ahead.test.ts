@@ -121,6 +121,28 @@ describe('reading files ahead', () => {
     expect(inTurn?.toString()).toBe(text);
   });
 
+  it('holds a read that fails on the thread pool until its file is taken, even when the run stops before it', async () => {
+    const root = tempDir();
+    const first = join(root, 'a.json');
+    writeFileSync(first, JSON.stringify({ Records: [dataEvent()] }));
+    // Opens, says 0 bytes, and fails with EIO on the first read.
+    const failing = '/proc/self/mem';
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+
+    const ahead = new FilesAhead([first, failing], 64 * 1024, 2);
+    await ahead.take(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.off('unhandledRejection', listener);
+    const refused = await ahead.take(1).catch((error: unknown) => error);
+
+    expect(unhandled).toEqual([]);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(`cannot read ${failing}: EIO`);
+    expect(() => wholeBytesOf(failing, 64 * 1024)).toThrow(`cannot read ${failing}: EIO`);
+  });
+
   it('refuses a file taken out of order', async () => {
     const root = tempDir();
     const file = join(root, 'a.json');
