@@ -10,13 +10,18 @@ import { inflation, unreadable, WHOLE_FILE_BYTES } from './detect-input.js';
 function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefined> {
   let fd: number;
   let size: number;
+  let sized: boolean;
   try {
     fd = openSync(file, 'r');
   } catch (error) {
     throw unreadable(file, error);
   }
   try {
-    size = fstatSync(fd).size;
+    const stats = fstatSync(fd);
+    size = stats.size;
+    // A pipe (`detect <(zcat …)`, /dev/stdin), a device or a file of /proc gives no size: it is read
+    // to its end, as `readFileSync` reads it in its turn (a folder is read by size, to fail as it does).
+    sized = stats.isDirectory() || (stats.isFile() && size > 0);
   } catch (error) {
     closeSync(fd);
     throw unreadable(file, error);
@@ -25,7 +30,7 @@ function wholeBytesAhead(file: string, limit: number): Promise<Buffer | undefine
     closeSync(fd);
     return Promise.resolve(undefined);
   }
-  return readAll(fd, size).then(
+  return (sized ? readAll(fd, size) : readToEnd(fd)).then(
     (raw) => {
       const options = inflation(raw, limit);
       if (options === undefined) return raw;
@@ -59,6 +64,29 @@ function readAll(fd: number, size: number): Promise<Buffer> {
   });
 }
 
+/** All the bytes of an open file that gives no size, read on the thread pool in turn to its end; the file is closed after. */
+function readToEnd(fd: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise((resolve, reject) => {
+    const next = () => {
+      const chunk = Buffer.allocUnsafe(CHUNK_BYTES);
+      read(fd, chunk, 0, CHUNK_BYTES, null, (error, bytes) => {
+        if (error || bytes === 0) closeSync(fd);
+        if (error) reject(error);
+        else if (bytes === 0) resolve(Buffer.concat(chunks));
+        else {
+          chunks.push(chunk.subarray(0, bytes));
+          next();
+        }
+      });
+    };
+    next();
+  });
+}
+
+/** What one read of a file that gives no size asks for. */
+const CHUNK_BYTES = 64 * 1024;
+
 /** Files read (and inflated) ahead of the one being parsed. CloudTrail's own are a few MB each. */
 export const READ_AHEAD = 2;
 
@@ -86,10 +114,14 @@ export class FilesAhead {
     this.taken += 1;
     while (this.next <= Math.min(index + this.ahead, this.files.length - 1)) {
       const file = this.files[this.next] as string;
-      // Settled into a value, never rejected: a file not yet taken must not fail the run early.
+      // Settled into a value, never rejected (whether it fails here or on the thread pool): a file not
+      // yet taken must not fail the run early, nor, when the run stops before it, at all.
       let read: Promise<{ bytes: Buffer | undefined } | { error: unknown }>;
       try {
-        read = wholeBytesAhead(file, this.limit).then((bytes) => ({ bytes }));
+        read = wholeBytesAhead(file, this.limit).then(
+          (bytes) => ({ bytes }),
+          (error: unknown) => ({ error }),
+        );
       } catch (error) {
         read = Promise.resolve({ error });
       }

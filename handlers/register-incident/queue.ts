@@ -292,14 +292,14 @@ export async function takeQueued(
 }
 
 /**
- * How the incident's latest request ended when it was refused: `denied`, or `expired` under
- * auto-deny. A refused request of a later round leaves the status of the containment still in
- * place (`contained`), so the recorded decision says it too. Undefined otherwise.
+ * How the incident's latest request ended when it was refused: `denied`, `expired` under
+ * auto-deny, or `withdrawn` by a close. A refused request of a later round leaves the status of the
+ * containment still in place (`contained`), so the recorded decision says it too. Undefined otherwise.
  */
-export function refusedRequest(record: IncidentRecord): 'denied' | 'expired' | undefined {
+export function refusedRequest(record: IncidentRecord): 'denied' | 'expired' | 'withdrawn' | undefined {
   if (record.status === 'denied' || record.status === 'expired') return record.status;
   const outcome = record.decision?.outcome;
-  return outcome === 'denied' || outcome === 'expired' ? outcome : undefined;
+  return outcome === 'denied' || outcome === 'expired' || outcome === 'withdrawn' ? outcome : undefined;
 }
 
 /** A line in the incident's thread, escaped for Slack. Best effort: the timeline has it either way. */

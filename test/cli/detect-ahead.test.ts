@@ -1,3 +1,4 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -95,6 +96,51 @@ describe('reading files ahead', () => {
     expect(refused).toBeInstanceOf(UsageError);
     expect((refused as Error).message).toBe(`cannot read ${root}: EISDIR`);
     expect(() => wholeBytesOf(root, 64 * 1024)).toThrow(`cannot read ${root}: EISDIR`);
+  });
+
+  it('reads a pipe to its end, as a read in its turn does', async () => {
+    const root = tempDir();
+    const text = JSON.stringify({ Records: [dataEvent(), copy()] });
+    const source = join(root, 'CloudTrail.json');
+    writeFileSync(source, text);
+    const fifo = join(root, 'piped.json');
+    execFileSync('mkfifo', [fifo]);
+    const feed = () => {
+      const writer = spawn('sh', ['-c', 'cat "$0" > "$1"', source, fifo], { stdio: 'ignore' });
+      return new Promise((resolve) => writer.on('exit', resolve));
+    };
+
+    const fed = feed();
+    const taken = await new FilesAhead([fifo], 64 * 1024, 2).take(0);
+    await fed;
+    const refed = feed();
+    const inTurn = wholeBytesOf(fifo, 64 * 1024);
+    await refed;
+
+    expect(taken?.toString()).toBe(text);
+    expect(inTurn?.toString()).toBe(text);
+  });
+
+  it('holds a read that fails on the thread pool until its file is taken, even when the run stops before it', async () => {
+    const root = tempDir();
+    const first = join(root, 'a.json');
+    writeFileSync(first, JSON.stringify({ Records: [dataEvent()] }));
+    // Opens, says 0 bytes, and fails with EIO on the first read.
+    const failing = '/proc/self/mem';
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+
+    const ahead = new FilesAhead([first, failing], 64 * 1024, 2);
+    await ahead.take(0);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    process.off('unhandledRejection', listener);
+    const refused = await ahead.take(1).catch((error: unknown) => error);
+
+    expect(unhandled).toEqual([]);
+    expect(refused).toBeInstanceOf(UsageError);
+    expect((refused as Error).message).toBe(`cannot read ${failing}: EIO`);
+    expect(() => wholeBytesOf(failing, 64 * 1024)).toThrow(`cannot read ${failing}: EIO`);
   });
 
   it('refuses a file taken out of order', async () => {

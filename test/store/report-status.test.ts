@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerIncident } from '../../handlers/register-incident/core.js';
 import { runTask } from '../../handlers/shared/define-task.js';
 import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
@@ -201,5 +202,24 @@ describe('the status after a round, given what earlier rounds left in place', ()
       /^ {2}\[x\] Access key AKIA\.\.\.WXYZ deactivated \(in place from an earlier round; confirming it again failed: /m,
     );
     expect(markdown).toMatch(/^ {2}\[ \] Sessions minted from the leaked key of user\/developer-jane .* - failed/m);
+  });
+
+  it('a re-run after a withdrawn later round is never decided by auto-contain', async () => {
+    const record = await incidentWith({ lastContainmentStatus: 'contained' });
+    await report(record, { decision: withdrawn, applied: [], inPlace: [KEY_ITEM] });
+    const ports = {
+      store,
+      clock: new SimClock(new Date('2026-02-23T06:00:00.000Z')),
+      guardduty: { getFindings: async () => [] },
+      chat: new RecordingChat(),
+    };
+
+    const rerun = await runTask(
+      registerIncident,
+      { event: { incidentId: record.incidentId, rerun: true }, settings: testSettings(), executionName: 'rerun' },
+      ports,
+    );
+
+    expect(rerun).toMatchObject({ status: 'open', rerun: true, previousStatus: 'contained', noAutoContain: true });
   });
 });
