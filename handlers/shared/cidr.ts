@@ -262,8 +262,17 @@ export function specialRange(cidr: string): string | undefined {
   if (v4) return SPECIAL_V4.find(([start, prefix]) => within(v4, start, prefix, 8))?.[2];
   const v6 = ipv6(address);
   if (!v6) return undefined;
-  return SPECIAL_V6.find(([start, prefix]) => within(v6, start, prefix, 16))?.[2];
+  const listed = SPECIAL_V6.find(([start, prefix]) => within(v6, start, prefix, 16))?.[2];
+  if (listed) return listed;
+  // Every globally reachable unicast address is allocated from 2000::/3, but for NAT64's
+  // well-known prefix (RFC 6052); the rest of the space is reserved or unassigned, and the private,
+  // link-local and loopback addresses in it are `isNonPublic`'s.
+  const global = ((v6[0] ?? 0) & 0xe000) === 0x2000 || within(v6, NAT64_WELL_KNOWN, 96, 16);
+  return global || isNonPublic(cidr) ? undefined : 'outside global unicast 2000::/3 (IANA IPv6 Address Space)';
 }
+
+/** NAT64's well-known prefix 64:ff9b::/96 (RFC 6052): outside 2000::/3, globally reachable. */
+const NAT64_WELL_KNOWN = [0x64, 0xff9b, 0, 0, 0, 0, 0, 0] as const;
 
 /** A given block no wider than /24 (IPv4) or /64 (IPv6), host bits cleared; undefined otherwise. */
 function parseBlock(text: string): string | undefined {

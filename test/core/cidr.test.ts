@@ -247,6 +247,23 @@ describe('special-purpose source addresses', () => {
     expect(result.specialPurpose).toHaveLength(special.length);
   });
 
+  it('IPv6 addresses outside the global unicast space are never listed, whatever their number', () => {
+    const outside = [
+      '::1:0:0:5',
+      '::8.8.8.8',
+      '4000::1',
+      'e000::1',
+      ...Array.from({ length: 12 }, (_, i) => `::1:0:0:${i + 10}`),
+    ];
+
+    const result = sourceIpBlocks([...outside, '64:ff9b::808:808', 'fd12:3456::1', '2a0b:f4c2::1'], { threshold: 8 });
+
+    expect(result.blocks).toEqual(['2a0b:f4c2:0:0:0:0:0:1/128', '64:ff9b:0:0:0:0:808:808/128']);
+    expect(result.nonPublic).toEqual(['fd12:3456:0:0:0:0:0:1/128']);
+    expect(result.specialPurpose).toHaveLength(outside.length);
+    for (const { range } of result.specialPurpose) expect(range).toContain('2000::/3');
+  });
+
   it('a flood from a documentation range never collapses into a block of the Deny', () => {
     const ips = Array.from({ length: 50 }, (_, index) => `203.0.113.${index + 1}`);
 
