@@ -18,10 +18,17 @@ export type Scan =
 export function scanPiece(piece: Piece): Scan {
   if ('error' in piece) return { line: piece.line, error: piece.error };
   const records = recordsOf(piece.value);
-  if (records !== undefined) return { line: piece.line, entries: scanRecords(records) };
+  return { line: piece.line, entries: records !== undefined ? scanRecords(records) : generalEntries(piece.value) };
+}
+
+/**
+ * The general path, for any JSON value: every item of `itemsOf` in order, a run of those `mayFire`
+ * refuses counted. A CloudTrail log file's records give the same entries through `scanRecords`.
+ */
+export function generalEntries(value: unknown): Entry[] {
   const entries: Entry[] = [];
   let quiet = 0;
-  for (const item of itemsOf(piece.value)) {
+  for (const item of itemsOf(value)) {
     if (!('error' in item) && !mayFire(item)) {
       quiet += 1;
       continue;
@@ -31,7 +38,7 @@ export function scanPiece(piece: Piece): Scan {
     entries.push(item);
   }
   if (quiet > 0) entries.push(quiet);
-  return { line: piece.line, entries };
+  return entries;
 }
 
 /** The records of a `{"Records":[…]}` document (a CloudTrail log file), else undefined. */

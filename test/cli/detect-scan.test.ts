@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type Entry, scanPiece } from '../../cli/detect-scan.js';
-import { itemsOf, mayFire } from '../../handlers/detect/dispatch.js';
+import { generalEntries, scanPiece } from '../../cli/detect-scan.js';
 import { setPath } from '../corpus/inputs.js';
 import { runs } from '../corpus/support.js';
 import { ATTACKER, anonymous, copy, dataEvent, etl, replication } from '../support/detections.js';
@@ -11,23 +10,6 @@ import { ATTACKER, anonymous, copy, dataEvent, etl, replication } from '../suppo
  * that no rule can fire on. What it gives must be what the general path gives for any input: each
  * item of `itemsOf` in order, where a run of well-formed records `mayFire` refuses is a count.
  */
-
-/** The general path, written out: every item of the value, quiet runs counted. */
-function reference(value: unknown): Entry[] {
-  const entries: Entry[] = [];
-  let quiet = 0;
-  for (const item of itemsOf(value)) {
-    if (!('error' in item) && !mayFire(item)) {
-      quiet += 1;
-      continue;
-    }
-    if (quiet > 0) entries.push(quiet);
-    quiet = 0;
-    entries.push(item);
-  }
-  if (quiet > 0) entries.push(quiet);
-  return entries;
-}
 
 const BASES: Record<string, unknown>[] = [
   copy(),
@@ -83,7 +65,7 @@ describe('scanning a CloudTrail log file', () => {
 
         const scan = scanPiece({ value });
 
-        expect(scan).toEqual({ line: undefined, entries: reference(value) });
+        expect(scan).toEqual({ line: undefined, entries: generalEntries(value) });
       }),
       runs(400),
     );
@@ -94,7 +76,7 @@ describe('scanning a CloudTrail log file', () => {
 
     const scan = scanPiece({ value, line: 3 });
 
-    expect(scan).toEqual({ line: 3, entries: reference(value) });
-    expect(reference(value)).toHaveLength(1);
+    expect(scan).toEqual({ line: 3, entries: generalEntries(value) });
+    expect(generalEntries(value)).toHaveLength(1);
   });
 });
