@@ -166,4 +166,48 @@ describe('a registration retried after its signal reopened a contained incident 
     expect(retried.delta).toBeUndefined();
     expect((await store.getIncident(incidentId))?.status).toBe('contained');
   });
+
+  it('is linked, not asked again, once a queued round has reopened the incident after that request', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T09:00:00.000Z');
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const input = {
+      event: bucketFinding(principal, `new-${short()}`, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    // The delta is asked (by a re-run, say); a signal with another bucket is queued meanwhile.
+    await store.updateIncident(incidentId, { status: 'awaiting_approval', updatedAt: clock.now().toISOString() });
+    clock.advance(5_000);
+    await registerWithRetries(
+      store,
+      bucketFinding(principal, `later-${short()}`, `f-${short()}`),
+      `exec-${short()}`,
+      clock,
+    );
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(5_000);
+    const round = await runTask(
+      registerIncident,
+      {
+        event: { incidentId, queued: true },
+        settings: testSettings(),
+        executionName: `exec-${short()}`,
+        deltaRound: 0,
+      },
+      ports,
+    );
+
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(round).toMatchObject({ status: 'open', incidentId, delta: true });
+    expect((await store.getIncident(incidentId))?.reopenedBy).toBeUndefined();
+    expect(retried).toMatchObject({ status: 'linked', incidentId });
+    expect(retried.delta).toBeUndefined();
+  });
 });
