@@ -209,6 +209,9 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
     return open(claimed.incidentId, incident, input, now, ports);
   }
   if (claim.outcome === 'retry' && claim.linkedTo) {
+    const target = await ports.store.getIncident(claim.linkedTo);
+    const again = target && reopenedBefore(target, incident, input.executionName);
+    if (again) return startDelta(again.record, again.delta, ports);
     return {
       status: 'linked',
       incidentId: claim.linkedTo,
@@ -249,11 +252,11 @@ async function open(
     { keys: correlationKeys(incident), incidentId, now, windowMinutes: input.settings.autoCloseAfterMinutes },
     ports.store,
   );
-  if (correlation.kind === 'fold') return foldInto(correlation.record, incident, at, ports);
+  if (correlation.kind === 'fold') return foldInto(correlation.record, incident, at, input.executionName, ports);
   const previousIncidentId = correlation.previousIncidentId;
   const previous = previousIncidentId ? await previousIncident(previousIncidentId, input.settings, ports) : undefined;
   const capped = await capNewIncident({ incident, incidentId, now, settings: input.settings }, ports.store);
-  if (capped) return foldInto(capped.record, incident, at, ports, capped.reason);
+  if (capped) return foldInto(capped.record, incident, at, input.executionName, ports, capped.reason);
   await ports.store.createIncident({
     incidentId,
     status: 'open',
@@ -335,10 +338,17 @@ async function foldInto(
   target: IncidentRecord,
   incident: Incident,
   at: string,
+  executionName: string,
   ports: RegisterPorts,
   capReason?: string,
 ): Promise<Registration> {
   const { incidentId } = target;
+  // A retry of the registration whose reopen was written (it stopped before linking the finding).
+  const again = reopenedBefore(target, incident, executionName);
+  if (again) {
+    await afterReopen(incidentId)(() => ports.store.linkFinding({ findingId: incident.findingId, incidentId }));
+    return startDelta(again.record, again.delta, ports);
+  }
   const anonymous = incident.principal.type === 'Anonymous';
   const adds = deltaOf(target, incident, at);
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
@@ -347,14 +357,15 @@ async function foldInto(
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
   // conditional reopen wins asks; the other folds into that request like any pending one.
-  let delta = DELTA_AFTER.has(target.status) && asksFor(adds) ? await reopen(target, adds, at, ports) : undefined;
+  const reopening = { at, executionName, ports };
+  let delta = DELTA_AFTER.has(target.status) && asksFor(adds) ? await reopen(target, adds, reopening) : undefined;
   // What arrives while a request is pending and is not in it is queued, asked after the decision
   // (queue.ts); when the phase ended meanwhile, it is asked like after a containment.
   const pending = OPEN_STATUSES.has(target.status) || (DELTA_AFTER.has(target.status) && !delta);
   const queued =
     pending && adds ? await queueWhilePending({ record, adds, findingId: incident.findingId, at }, ports) : undefined;
   if (queued?.outcome === 'not-pending' && asksFor(adds) && DELTA_AFTER.has(queued.record.status)) {
-    delta = await reopen(queued.record, adds, at, ports);
+    delta = await reopen(queued.record, adds, reopening);
   }
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason ? `(${capReason})` : foldedFor(target, incident, adds);
@@ -429,19 +440,47 @@ async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterP
   return registration;
 }
 
-/** Reopens the contained incident for `delta`, conditionally; undefined when another signal did first. */
+/**
+ * Reopens the contained incident for `delta`, conditionally; undefined when another signal did
+ * first. The same write records which execution reopened it, from which status, for which delta
+ * (`reopenedBy`), so a retry of this registration asks for the delta again (`reopenedBefore`).
+ */
 async function reopen(
   target: IncidentRecord,
   delta: Delta,
-  at: string,
-  ports: RegisterPorts,
+  { at, executionName, ports }: { at: string; executionName: string; ports: RegisterPorts },
 ): Promise<Delta | undefined> {
   const incident = recordedWith(target, delta);
   const reopened = await ports.store.reopenForDelta(target.incidentId, [...DELTA_AFTER], {
     updatedAt: at,
     ...(incident ? { incident } : {}),
+    reopenedBy: {
+      executionName,
+      findingId: delta.findingId ?? '',
+      at,
+      previousStatus: target.status,
+      delta: { ...delta },
+    },
   });
   return reopened ? delta : undefined;
+}
+
+/**
+ * The incident as this registration's own delta reopen found it, and that delta, when this is a
+ * retry of it: reopened by this execution for this signal and still `open` (its request not asked
+ * yet: asking, deciding and a queued round all move it on). Undefined otherwise.
+ */
+function reopenedBefore(
+  record: IncidentRecord,
+  incident: Incident,
+  executionName: string,
+): { record: IncidentRecord; delta: Delta } | undefined {
+  const by = record.reopenedBy;
+  if (record.status !== 'open' || by?.executionName !== executionName || by.findingId !== incident.findingId) {
+    return undefined;
+  }
+  if ((record.decision?.decidedAt ?? '') > by.at) return undefined;
+  return { record: { ...record, status: by.previousStatus }, delta: by.delta as unknown as Delta };
 }
 
 function threadNote(record: IncidentRecord, text: string): string {

@@ -7,6 +7,7 @@ import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
 import {
   type CloseOutcome,
+  type DeltaReopen,
   type IncidentRecord,
   type IncidentStatus,
   type IncidentStore,
@@ -121,24 +122,30 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
   async reopenForDelta(
     incidentId: string,
     from: readonly IncidentStatus[],
-    patch: { updatedAt: string; incident?: Incident },
+    patch: { updatedAt: string; incident?: Incident; reopenedBy?: DeltaReopen },
   ): Promise<boolean> {
     const key = incidentKey(incidentId);
     const statuses = Object.fromEntries(from.map((status, index) => [`:from${index}`, status]));
+    const sets = [
+      ...(patch.incident ? [', #incident = :incident'] : []),
+      ...(patch.reopenedBy ? [', #reopenedBy = :reopenedBy'] : []),
+    ].join('');
     const updated = await this.table.update(key, {
-      UpdateExpression: `SET #status = :open, #updatedAt = :at${patch.incident ? ', #incident = :incident' : ''}`,
+      UpdateExpression: `SET #status = :open, #updatedAt = :at${sets}`,
       ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${Object.keys(statuses).join(', ')})`,
       ExpressionAttributeNames: {
         '#status': 'status',
         '#updatedAt': 'updatedAt',
         '#closure': 'closure',
         ...(patch.incident ? { '#incident': 'incident' } : {}),
+        ...(patch.reopenedBy ? { '#reopenedBy': 'reopenedBy' } : {}),
       },
       ExpressionAttributeValues: {
         ':open': 'open',
         ':at': patch.updatedAt,
         ...statuses,
         ...(patch.incident ? { ':incident': patch.incident } : {}),
+        ...(patch.reopenedBy ? { ':reopenedBy': patch.reopenedBy } : {}),
       },
       ReturnValues: 'NONE',
     });

@@ -77,8 +77,8 @@ export class DynamoQueue {
     const rest = args.rest.length > 0;
     const updated = await this.table.update(key, {
       UpdateExpression: rest
-        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #queue = :rest REMOVE #approval'
-        : 'SET #status = :open, #updatedAt = :at, #incident = :incident REMOVE #queue, #approval',
+        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #queue = :rest REMOVE #approval, #reopenedBy'
+        : 'SET #status = :open, #updatedAt = :at, #incident = :incident REMOVE #queue, #approval, #reopenedBy',
       ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND ${SAME_QUEUE} AND NOT (#status IN (${running.list}))`,
       ExpressionAttributeNames: {
         ...SAME_QUEUE_NAMES,
@@ -87,6 +87,7 @@ export class DynamoQueue {
         '#incident': 'incident',
         '#queue': 'queuedDeltas',
         '#approval': 'approval',
+        '#reopenedBy': 'reopenedBy',
         '#closure': 'closure',
       },
       ExpressionAttributeValues: {

@@ -99,6 +99,12 @@ export interface IncidentRecord {
   /** Signals whose additions were not queued because `queuedDeltas` was full. */
   readonly queuedDeltasOmitted?: number;
   /**
+   * The registration whose signal last reopened the incident for a delta (`reopenForDelta`, in the
+   * same write): while the incident is still `open`, a retry of that execution starts the same
+   * delta request again. A queued round's reopen (`takeQueuedDeltas`) removes it.
+   */
+  readonly reopenedBy?: DeltaReopen;
+  /**
    * The closing message the report posted in the thread, as posted: closing the incident rewrites
    * it without its "Close incident" button (`close.ts`).
    */
@@ -143,6 +149,16 @@ export const MAX_QUEUED_DELTAS = 25;
  * registration's delta as it was (its fields are the registration's to read), so a field added
  * to it later rides along unchanged.
  */
+/** Who reopened an incident for a delta, and the delta as asked (`IncidentRecord.reopenedBy`). */
+export interface DeltaReopen {
+  readonly executionName: string;
+  readonly findingId: string;
+  readonly at: string;
+  /** The status the incident was reopened from. */
+  readonly previousStatus: IncidentStatus;
+  readonly delta: Readonly<Record<string, unknown>>;
+}
+
 export interface QueuedDelta {
   readonly at: string;
   readonly findingId: string;
@@ -388,13 +404,14 @@ export interface IncidentStore {
   appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord>;
   /**
    * Reopens a contained incident for a delta (conditional: its status is one of `from` and it is not
-   * closed), setting `status: 'open'` and `patch`. False when another registration reopened it first
-   * (or it was closed): only one delta request runs at a time. Throws IncidentNotFound.
+   * closed), setting `status: 'open'` and `patch` (`reopenedBy` names the registration). False when
+   * another registration reopened it first (or it was closed): only one delta request runs at a time.
+   * Throws IncidentNotFound.
    */
   reopenForDelta(
     incidentId: string,
     from: readonly IncidentStatus[],
-    patch: { updatedAt: string; incident?: Incident },
+    patch: { updatedAt: string; incident?: Incident; reopenedBy?: DeltaReopen },
   ): Promise<boolean>;
   /**
    * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
@@ -514,7 +531,8 @@ export interface LifecycleStore extends IncidentStore {
   /**
    * Takes the queue for a new round (conditional: it still holds exactly `count` entries, the
    * incident is not closed and its status is none of `running`): leaves `rest` queued (what this
-   * round does not ask), removes the decided `approval`, and sets `status: 'open'` and `incident`.
+   * round does not ask), removes the decided `approval` and the last delta's `reopenedBy`, and sets
+   * `status: 'open'` and `incident`.
    * Of two takers exactly one gets true.
    */
   takeQueuedDeltas(

@@ -1,0 +1,213 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerIncident } from '../../handlers/register-incident/core.js';
+import { runTask } from '../../handlers/shared/define-task.js';
+import { AwsThrottling } from '../../handlers/shared/errors.js';
+import type { LifecycleStore } from '../../handlers/shared/store/types.js';
+import { RecordingChat } from '../../local/chat.js';
+import { SimClock } from '../../local/clock.js';
+import { dynaliteStore } from '../support/ports.js';
+import { bucketFinding, registerWithRetries } from '../support/registration.js';
+import { testSettings } from '../support/settings.js';
+
+let store: LifecycleStore;
+let stop: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ store, stop } = await dynaliteStore('delta-reopen-retry-test'));
+});
+afterAll(async () => stop());
+
+const short = () => randomUUID().slice(0, 8);
+
+/** The store, with `method` failing once (after doing its work when `after` is set, as a crash after the write would). */
+function failingOnce(method: 'listActions' | 'reopenForDelta', after = false): LifecycleStore {
+  let failed = false;
+  return new Proxy(store, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function') return value;
+      if (property !== method) return value.bind(target);
+      return async (...args: unknown[]) => {
+        if (failed) return value.apply(target, args);
+        failed = true;
+        if (after) await value.apply(target, args);
+        throw new AwsThrottling(`dynamodb failed: ProvisionedThroughputExceededException (${String(property)})`);
+      };
+    },
+  });
+}
+
+/** A contained incident of one principal on one bucket, and the clock a minute after. */
+async function containedIncident(start: string) {
+  const clock = new SimClock(new Date(start));
+  const principal = `user-${short()}`;
+  const first = await registerWithRetries(
+    store,
+    bucketFinding(principal, `home-${short()}`, `f-${short()}`),
+    `exec-${short()}`,
+    clock,
+  );
+  const incidentId = first.incidentId as string;
+  await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+  clock.advance(60_000);
+  return { clock, principal, incidentId };
+}
+
+describe('a registration retried after its signal reopened a contained incident for a delta', () => {
+  it('comes back with the same delta request when a read after the reopen failed', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T05:00:00.000Z');
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const bucket = `new-${short()}`;
+    const input = {
+      event: bucketFinding(principal, bucket, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+
+    const failure = await runTask(registerIncident, input, ports).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    clock.advance(5_000);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(failure?.name).toBe('AwsThrottling');
+    expect(retried).toMatchObject({
+      status: 'open',
+      incidentId,
+      delta: true,
+      rerun: true,
+      previousStatus: 'contained',
+    });
+    expect(retried.incident?.buckets).toContain(bucket);
+    expect(retried.incident?.delta?.buckets).toEqual([bucket]);
+    expect((await store.getIncident(incidentId))?.status).toBe('open');
+  });
+
+  it('comes back with the delta request when it stopped right after the reopen was written', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T06:00:00.000Z');
+    const ports = {
+      store: failingOnce('reopenForDelta', true),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const bucket = `new-${short()}`;
+    const input = {
+      event: bucketFinding(principal, bucket, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    clock.advance(5_000);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, previousStatus: 'contained' });
+    expect(retried.incident?.delta?.buckets).toEqual([bucket]);
+  });
+
+  it('does not start a second request for another execution whose signal names the same bucket', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T07:00:00.000Z');
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const bucket = `new-${short()}`;
+    const input = {
+      event: bucketFinding(principal, bucket, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+
+    clock.advance(5_000);
+    const other = await runTask(
+      registerIncident,
+      { ...input, event: bucketFinding(principal, bucket, `f-${short()}`), executionName: `exec-${short()}` },
+      ports,
+    );
+    const redelivered = await runTask(registerIncident, { ...input, executionName: `exec-${short()}` }, ports);
+
+    expect(other).toMatchObject({ status: 'linked', incidentId });
+    expect(other.delta).toBeUndefined();
+    expect(redelivered).toMatchObject({ status: 'linked', incidentId });
+    expect(redelivered.delta).toBeUndefined();
+  });
+
+  it('is linked, not asked again, once the delta round has ended', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T08:00:00.000Z');
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const input = {
+      event: bucketFinding(principal, `new-${short()}`, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+
+    clock.advance(5_000);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(retried).toMatchObject({ status: 'linked', incidentId });
+    expect(retried.delta).toBeUndefined();
+    expect((await store.getIncident(incidentId))?.status).toBe('contained');
+  });
+
+  it('is linked, not asked again, once a queued round has reopened the incident after that request', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T09:00:00.000Z');
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const input = {
+      event: bucketFinding(principal, `new-${short()}`, `f-${short()}`),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    // The delta is asked (by a re-run, say); a signal with another bucket is queued meanwhile.
+    await store.updateIncident(incidentId, { status: 'awaiting_approval', updatedAt: clock.now().toISOString() });
+    clock.advance(5_000);
+    await registerWithRetries(
+      store,
+      bucketFinding(principal, `later-${short()}`, `f-${short()}`),
+      `exec-${short()}`,
+      clock,
+    );
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(5_000);
+    const round = await runTask(
+      registerIncident,
+      {
+        event: { incidentId, queued: true },
+        settings: testSettings(),
+        executionName: `exec-${short()}`,
+        deltaRound: 0,
+      },
+      ports,
+    );
+
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(round).toMatchObject({ status: 'open', incidentId, delta: true });
+    expect((await store.getIncident(incidentId))?.reopenedBy).toBeUndefined();
+    expect(retried).toMatchObject({ status: 'linked', incidentId });
+    expect(retried.delta).toBeUndefined();
+  });
+});
