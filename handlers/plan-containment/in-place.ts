@@ -61,8 +61,10 @@ async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, 
         const endpoint = await ports.ec2.describeVpcEndpoint({ ...scope, vpcEndpointId: item.vpcEndpointId });
         return holds(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[]);
       }
-      case 'revokeRoleSessions':
       case 'revokeUserSessions':
+        // A new credential of the user since: its cut-off is to move forward, asked again.
+        return item.renew === undefined;
+      case 'revokeRoleSessions':
       case 'startMacieJob':
         return true;
     }

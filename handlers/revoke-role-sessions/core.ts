@@ -14,6 +14,7 @@ import { type ActionResult, RevokeRoleSessionsItem, RevokeUserSessionsItem } fro
 import type { IncidentStore } from '../shared/store/types.js';
 
 const ATTEMPTS = 3;
+const EPOCH = '1970-01-01T00:00:00Z';
 
 /**
  * Revokes credentials issued before now: the `AWSRevokeOlderSessions` inline Deny on the role (or,
@@ -57,9 +58,15 @@ export const revokeRoleSessions = task({
       .replace(/\.\d{3}Z$/, 'Z');
     const policyLabel = `${name}/${policyName}`;
     const undoKind = principalKind === 'role' ? ('roleInlinePolicy' as const) : ('userInlinePolicy' as const);
-    const holdsOurs = (policy: string | undefined) =>
-      policy !== undefined &&
-      parsePolicy(policy, policyLabel)?.Statement.some((statement) => statement.Sid === item.sid) === true;
+    // A later round's renewal (a new credential of the user) moves a cut-off not later than the
+    // earlier revocation's; a later one is this round's own write, found again on a retry.
+    const renewAfter = item.action === 'revokeUserSessions' && item.renew ? Date.parse(item.renew.after) : undefined;
+    const holdsOurs = (policy: string | undefined) => {
+      if (policy === undefined) return false;
+      const ours = parsePolicy(policy, policyLabel)?.Statement.find((statement) => statement.Sid === item.sid);
+      if (!ours) return false;
+      return renewAfter === undefined || Date.parse(newestTokenCutoff([ours], EPOCH)) > renewAfter;
+    };
     for (let attempt = 1; attempt <= ATTEMPTS; attempt += 1) {
       const prior = await ports.iam.getInlinePolicy(target);
       if (holdsOurs(prior)) {
@@ -70,8 +77,9 @@ export const revokeRoleSessions = task({
       const current = parsePolicy(prior, policyLabel);
       const cutoff = newestTokenCutoff(
         (current?.Statement ?? []).filter((statement) => statement.Sid !== item.sid),
-        now,
+        renewAfter === undefined ? now : laterThan(now, renewAfter),
       );
+      const earlier = current?.Statement.find((statement) => statement.Sid === item.sid);
       const fresh = revokeSessionsPolicy(cutoff);
       for (const statement of fresh.Statement) statement.Sid = item.sid;
       const merged = current
@@ -100,7 +108,8 @@ export const revokeRoleSessions = task({
         { sleep: (milliseconds) => (ports.timer ?? systemTimer).sleep(milliseconds) },
       );
       if (seen === 'lost') continue;
-      const detail = `aws:TokenIssueTime before ${cutoff}`;
+      const moved = earlier ? ` (moved forward from ${newestTokenCutoff([earlier], EPOCH)})` : '';
+      const detail = `aws:TokenIssueTime before ${cutoff}${moved}`;
       return recordAction(
         ports,
         incidentId,
@@ -117,3 +126,9 @@ export const revokeRoleSessions = task({
     );
   },
 });
+
+/** `now`, or the first whole second after `after` when `now` is not later (a renewal's cut-off must pass the earlier one). */
+function laterThan(now: string, after: number): string {
+  if (Date.parse(now) > after) return now;
+  return new Date(Math.floor(after / 1000) * 1000 + 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

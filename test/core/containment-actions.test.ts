@@ -129,6 +129,65 @@ describe('revokeRoleSessions', () => {
     expect(JSON.parse(acct.roleInline.get('etl-pipeline')?.get('AWSRevokeOlderSessions') ?? '{}')).toEqual(adminRevoke);
   });
 
+  it('a renewal for a new credential of the user moves the cut-off forward in place, a retry of it is "already", and rollback removes the statement', async () => {
+    const acct = account(structuredClone(scenario('compromised-iam-user-key')));
+    const { clock } = acct;
+    const id = await newIncident();
+    const ports = { iam: acct.account.iam, store, clock };
+    const userItem = {
+      ...base,
+      id: 'revokeUserSessions:user/developer-jane',
+      action: 'revokeUserSessions',
+      target: 'user/developer-jane',
+      principalKind: 'user',
+      name: 'developer-jane',
+      policyName: 'AWSRevokeOlderSessions',
+      sid: statementSid(id, 'RevokeOlderSessions'),
+      size: 150,
+      limit: 2048,
+    };
+    const statements = () =>
+      JSON.parse(acct.account.userInline.get('developer-jane')?.get('AWSRevokeOlderSessions') ?? '{}').Statement;
+
+    const first = await runTask(revokeRoleSessions, { item: userItem, incidentId: id, settings }, ports);
+    clock.advance(30 * 60_000);
+    const renewItem = { ...userItem, renew: { after: first.at, cutoff: '2026-02-23T04:20:00Z' } };
+    const renewed = await runTask(revokeRoleSessions, { item: renewItem, incidentId: id, settings }, ports);
+    const afterRenewal = statements();
+    clock.advance(60_000);
+    const retried = await runTask(revokeRoleSessions, { item: renewItem, incidentId: id, settings }, ports);
+    const rollback = await runTask(
+      rollbackIncident,
+      { incidentId: id },
+      { s3: acct.account.s3, ec2: acct.account.ec2, iam: acct.account.iam, store, clock },
+    );
+
+    expect([first.result, renewed.result, retried.result]).toEqual(['applied', 'applied', 'already']);
+    expect(renewed.detail).toBe(
+      'aws:TokenIssueTime before 2026-02-23T04:50:00Z (moved forward from 2026-02-23T04:20:00Z)',
+    );
+    expect(afterRenewal).toEqual([
+      {
+        Sid: statementSid(id, 'RevokeOlderSessions'),
+        Effect: 'Deny',
+        Action: ['*'],
+        Resource: ['*'],
+        Condition: { DateLessThan: { 'aws:TokenIssueTime': '2026-02-23T04:50:00Z' } },
+      },
+    ]);
+    expect(acct.account.writes.filter((write) => write.call === 'iam:PutUserPolicy')).toHaveLength(2);
+    // The prior saved is the one before our first change (no policy), not the first round's document.
+    expect(await store.listUndo(id)).toEqual([
+      expect.objectContaining({
+        kind: 'userInlinePolicy',
+        target: 'developer-jane/AWSRevokeOlderSessions',
+        prior: null,
+      }),
+    ]);
+    expect(rollback.steps.find((step) => step.kind === 'userInlinePolicy')?.result).toBe('applied');
+    expect(acct.account.userInline.get('developer-jane')?.has('AWSRevokeOlderSessions') ?? false).toBe(false);
+  });
+
   it('refuses a service-linked role (ActionNotApplicable) and writes nothing', async () => {
     const { account: acct, clock } = world();
     acct.roles.set('etl-pipeline', {

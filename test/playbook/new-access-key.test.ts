@@ -59,7 +59,7 @@ describe('a known principal with an access key the incident does not know', () =
     expect(posted.every((message) => message.thread_ts !== undefined)).toBe(true);
     const [request] = approvalRequests(delta?.slackMessages);
     expect(JSON.stringify(request?.blocks)).toMatch(/New to this incident, not yet contained[^"]*AKIA\.\.\.0002/);
-    // It asks for the key's deactivation only: what is in place is confirmed, the Deny is unchanged.
+    // Of the keys it deactivates the new one only: what is in place is confirmed, the Deny is unchanged.
     const results = Object.fromEntries(
       delta?.applied.map((item) => [`${item.action} ${item.target}`, item.result]) ?? [],
     );
@@ -91,11 +91,42 @@ describe('a known principal with an access key the incident does not know', () =
     expect(requests).toHaveLength(2);
     expect(JSON.stringify(requests[0]?.blocks)).not.toMatch(/New to this incident/);
     expect(JSON.stringify(requests[1]?.blocks)).toMatch(/New to this incident, not yet contained[^"]*AKIA\.\.\.0002/);
+    // The queued round moves the user's session cut-off forward too: the key was created before it.
+    expect(JSON.stringify(requests[1]?.blocks)).toMatch(/Move forward the session cut-off of user developer-jane/);
     expect(result.account.accessKeys).toMatchObject({
       [JANE_KEY]: 'Inactive',
       [SECOND_KEY]: 'Inactive',
       [JANE_CI_KEY]: 'Active',
     });
+  }, 240_000);
+
+  it('moves the user session cut-off forward in place: sessions minted from the new key after the first containment are denied, and rollback removes the statement', async () => {
+    const cutoffs = (policy: unknown) =>
+      (
+        (policy as { Statement?: { Sid?: string; Condition?: Record<string, Record<string, string>> }[] })?.Statement ??
+        []
+      ).map((statement) => ({
+        sid: statement.Sid,
+        cutoff: statement.Condition?.DateLessThan?.['aws:TokenIssueTime'],
+      }));
+    const input = scenario([laterFinding(FIRST, 0), janeWith(SECOND_KEY, WITH_SECOND_KEY, 30)]);
+    const alone = await simulate(scenario([laterFinding(FIRST, 0)]), { approve: { kind: 'all' } });
+    const [firstStatement] = cutoffs(alone.account.userInlinePolicies['developer-jane']?.AWSRevokeOlderSessions);
+
+    const result = await simulate(input, { approve: { kind: 'all' } });
+    const undone = await simulate(input, { approve: { kind: 'all' }, rollback: { reactivateKeys: false } });
+
+    const [, delta] = result.incidents;
+    // The request asks to move the cut-off (not to add a policy); the earlier one is not shown as in place.
+    const request = JSON.stringify(approvalRequests(delta?.slackMessages)[0]?.blocks);
+    expect(request).toMatch(/Move forward the session cut-off of user developer-jane/);
+    expect(request).not.toMatch(/✓ Revoke sessions minted from the key/);
+    expect(delta?.applied.find((item) => item.action === 'revokeUserSessions')?.result).toBe('applied');
+    const statements = cutoffs(result.account.userInlinePolicies['developer-jane']?.AWSRevokeOlderSessions);
+    expect(statements).toHaveLength(1);
+    expect(statements[0]?.sid).toBe(firstStatement?.sid);
+    expect(Date.parse(statements[0]?.cutoff ?? '')).toBeGreaterThan(Date.parse(firstStatement?.cutoff ?? ''));
+    expect(undone.account.userInlinePolicies['developer-jane'] ?? {}).toEqual({});
   }, 240_000);
 
   it('rollback reactivates exactly the keys that were deactivated', async () => {

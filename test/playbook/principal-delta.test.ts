@@ -77,6 +77,8 @@ describe('a different principal on the bucket of a contained incident', () => {
       [`deactivateAccessKey ${JANE_KEY}`]: 'already',
       [`deactivateAccessKey ${BOB_KEY}`]: 'applied',
       'revokeUserSessions user/contractor-bob': 'applied',
+      // Nothing new for the first user: the session revocation stays as it was, confirmed in place.
+      'revokeUserSessions user/developer-jane': 'already',
       [`denyBucketAccess ${BUCKET}`]: 'applied',
     });
     expect(result.account.accessKeys).toMatchObject({ [JANE_KEY]: 'Inactive', [BOB_KEY]: 'Inactive' });

@@ -87,6 +87,15 @@ export function planItemLines(item: PlanItem): { title: string; lines: string[] 
         ],
       };
     case 'revokeUserSessions':
+      if (item.renew) {
+        return {
+          title: `Move forward the session cut-off of user ${mrkdwn(item.name)}`,
+          lines: [
+            `inline policy ${item.policyName}, Sid ${item.sid} (updated in place): aws:TokenIssueTime cut-off ${item.renew.cutoff ?? `set at the earlier containment (${item.renew.after})`} → now`,
+            'sessions minted since the earlier cut-off (from a credential new to this incident) outlive its deactivation; undo removes the statement',
+          ],
+        };
+      }
       return {
         title: `Revoke sessions minted from the key of user ${mrkdwn(item.name)}`,
         lines: [

@@ -103,6 +103,14 @@ export const RevokeUserSessionsItem = Base.extend({
   /** The policy's size as IAM counts it (no whitespace), against the 2,048 characters all of a user's inline policies share. */
   size: z.number().int().min(0),
   limit: z.number().int().positive(),
+  /**
+   * A later round that brings a new credential of a user whose sessions were revoked earlier: our
+   * statement's cut-off moves forward to the time of this apply, in place (same Sid). `after` is
+   * when the earlier revocation was recorded: a statement whose cut-off is not later than that is
+   * moved, a later one (this round's own write, on a retry) is left as it is. `cutoff` is the
+   * earlier cut-off, when known, for people to read.
+   */
+  renew: z.object({ after: z.iso.datetime(), cutoff: z.iso.datetime().optional() }).optional(),
 });
 
 export const StartMacieJobItem = Base.extend({
