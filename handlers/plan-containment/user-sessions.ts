@@ -72,7 +72,8 @@ const EARLIER_CUTOFF = /aws:TokenIssueTime before (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}
 
 /**
  * When this round (a delta) brings a credential of the user that is new to the incident (another
- * access key) and an earlier run revoked the user's sessions: the revocation to plan again, its
+ * access key), or one a round after the earlier revocation brought and did not contain, and an
+ * earlier run revoked the user's sessions: the revocation to plan again, its
  * cut-off moved forward, since sessions minted from the new credential after the earlier cut-off
  * outlive the new key's deactivation. Undefined otherwise: the earlier revocation stays in place.
  */
@@ -94,7 +95,9 @@ function renewal(
       other.type === 'IAMUser' &&
       other.accessKeyId !== undefined &&
       other.addedBy !== undefined &&
-      signals.has(other.addedBy.findingId) &&
+      // Brought by this round, or by a round after the earlier revocation that applied nothing of it
+      // (denied, expired, failed): its key is asked again, so is the cut-off.
+      (signals.has(other.addedBy.findingId) || Date.parse(other.addedBy.at) > Date.parse(after)) &&
       other.userName === principal.userName &&
       (other.accountId ?? incident.accountId) === incident.accountId,
   );

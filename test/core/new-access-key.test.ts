@@ -134,3 +134,93 @@ describe('the plan of a principal holding several keys', () => {
     expect(twoKeys.items).toEqual(oneKey.items);
   });
 });
+
+describe('the session cut-off of a user whose new key a refused round asked about', () => {
+  it('is asked to move forward again in the next round, beside the key asked again', async () => {
+    // Round 1 contained the first key and revoked the user's sessions; round 2 brought a second
+    // key and was denied (nothing of it applied); round 3 brings only a new bucket.
+    const record = contained();
+    const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:45:31.000Z')));
+    const next = incidentOf(
+      withField(laterFinding('e9f1d4c5b6a77b8c2d3e4f5a6b7c8d9e', 60), 'detail.resource.s3BucketDetails', [
+        { name: 'finance-archive', type: 'Destination', arn: 'arn:aws:s3:::finance-archive' },
+      ]),
+    );
+    const delta = deltaOf(grown, next, '2026-02-23T05:20:00.000Z');
+    const incident = widened(grown, delta);
+    const { account: acct } = account(scenario('compromised-iam-user-key'));
+    const revokedAt = '2026-02-23T04:30:00.000Z';
+
+    const plan = await runTask(
+      planContainment,
+      {
+        incidentId: record.incidentId,
+        incident,
+        settings: testSettings({ homeAccountId: '123456789012' }),
+        enrichment: {},
+        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
+        previouslyApplied: [
+          { action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ', result: 'applied', at: revokedAt },
+          {
+            action: 'revokeUserSessions',
+            target: 'user/developer-jane',
+            result: 'applied',
+            detail: 'aws:TokenIssueTime before 2026-02-23T04:30:00Z',
+            at: revokedAt,
+          },
+        ],
+      },
+      { s3: acct.s3, ec2: acct.ec2 },
+    );
+
+    expect(delta?.buckets).toEqual(['finance-archive']);
+    expect(plan.pending.map((item) => item.id)).toContain(`deactivateAccessKey:${SECOND_KEY}`);
+    const sessions = plan.pending.find((item) => item.id === 'revokeUserSessions:user/developer-jane');
+    expect(sessions).toMatchObject({ renew: { after: revokedAt, cutoff: '2026-02-23T04:30:00Z' } });
+    expect(plan.inPlace.map((item) => item.id)).not.toContain('revokeUserSessions:user/developer-jane');
+  });
+
+  it('stays in place in the next round once a round after the key moved it forward', async () => {
+    const record = contained();
+    const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:45:31.000Z')));
+    const next = incidentOf(laterFinding('e9f1d4c5b6a77b8c2d3e4f5a6b7c8d9e', 60, 'finance-archive'));
+    const incident = widened(grown, deltaOf(grown, next, '2026-02-23T05:20:00.000Z'));
+    const { account: acct } = account(scenario('compromised-iam-user-key'));
+    const sessions = (at: string, detail: string) => ({
+      action: 'revokeUserSessions' as const,
+      target: 'user/developer-jane',
+      result: 'applied' as const,
+      detail,
+      at,
+    });
+
+    const plan = await runTask(
+      planContainment,
+      {
+        incidentId: record.incidentId,
+        incident,
+        settings: testSettings({ homeAccountId: '123456789012' }),
+        enrichment: {},
+        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
+        previouslyApplied: [
+          {
+            action: 'deactivateAccessKey',
+            target: 'AKIA3EXAMPLEJNE7WXYZ',
+            result: 'applied',
+            at: '2026-02-23T04:30:00.000Z',
+          },
+          sessions('2026-02-23T04:30:00.000Z', 'aws:TokenIssueTime before 2026-02-23T04:30:00Z'),
+          { action: 'deactivateAccessKey', target: SECOND_KEY, result: 'applied', at: '2026-02-23T04:50:00.000Z' },
+          sessions(
+            '2026-02-23T04:50:00.000Z',
+            'aws:TokenIssueTime before 2026-02-23T04:50:00Z (moved forward from 2026-02-23T04:30:00Z)',
+          ),
+        ],
+      },
+      { s3: acct.s3, ec2: acct.ec2 },
+    );
+
+    expect(plan.inPlace.map((item) => item.id)).toContain('revokeUserSessions:user/developer-jane');
+    expect(plan.items.find((item) => item.id === 'revokeUserSessions:user/developer-jane')).not.toHaveProperty('renew');
+  });
+});
