@@ -72,8 +72,8 @@ const EARLIER_CUTOFF = /aws:TokenIssueTime before (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}
 
 /**
  * When this round (a delta) brings a credential of the user that is new to the incident (another
- * access key), or one a round after the earlier revocation brought and did not contain, and an
- * earlier run revoked the user's sessions: the revocation to plan again, its
+ * access key), or one an earlier round brought and did not deactivate or renew the cut-off for,
+ * and an earlier run revoked the user's sessions: the revocation to plan again, its
  * cut-off moved forward, since sessions minted from the new credential after the earlier cut-off
  * outlive the new key's deactivation. Undefined otherwise: the earlier revocation stays in place.
  */
@@ -90,14 +90,20 @@ function renewal(
   const after = earlier?.at;
   if (!after || !Number.isFinite(Date.parse(after))) return undefined;
   const signals = new Set([delta.findingId, ...(delta.findingIds ?? [])]);
+  const deactivated = new Set(
+    previouslyApplied.filter((result) => result.action === 'deactivateAccessKey').map((result) => result.target),
+  );
   const fresh = (incident.principals ?? [principal]).some(
     (other) =>
       other.type === 'IAMUser' &&
       other.accessKeyId !== undefined &&
       other.addedBy !== undefined &&
-      // Brought by this round, or by a round after the earlier revocation that applied nothing of it
-      // (denied, expired, failed): its key is asked again, so is the cut-off.
-      (signals.has(other.addedBy.findingId) || Date.parse(other.addedBy.at) > Date.parse(after)) &&
+      // Brought by this round, by a round after the earlier revocation that applied nothing of it
+      // (denied, expired, failed), or a key no round deactivated yet (a queued round refused): its
+      // key is asked again, so is the cut-off.
+      (signals.has(other.addedBy.findingId) ||
+        Date.parse(other.addedBy.at) > Date.parse(after) ||
+        !deactivated.has(other.accessKeyId)) &&
       other.userName === principal.userName &&
       (other.accountId ?? incident.accountId) === incident.accountId,
   );

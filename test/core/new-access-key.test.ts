@@ -180,6 +180,43 @@ describe('the session cut-off of a user whose new key a refused round asked abou
     expect(plan.inPlace.map((item) => item.id)).not.toContain('revokeUserSessions:user/developer-jane');
   });
 
+  it('is asked to move forward again when the refused round was a queued one, whose key arrived before the first revocation', async () => {
+    // The second key arrived while the first request was pending (queued), so before round 1's
+    // revocation; the queued round asking it was denied; round 3 brings only a new bucket.
+    const record = contained();
+    const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:25:00.000Z')));
+    const next = incidentOf(laterFinding('e9f1d4c5b6a77b8c2d3e4f5a6b7c8d9e', 60, 'finance-archive'));
+    const incident = widened(grown, deltaOf(grown, next, '2026-02-23T05:20:00.000Z'));
+    const { account: acct } = account(scenario('compromised-iam-user-key'));
+    const revokedAt = '2026-02-23T04:30:00.000Z';
+
+    const plan = await runTask(
+      planContainment,
+      {
+        incidentId: record.incidentId,
+        incident,
+        settings: testSettings({ homeAccountId: '123456789012' }),
+        enrichment: {},
+        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
+        previouslyApplied: [
+          { action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ', result: 'applied', at: revokedAt },
+          {
+            action: 'revokeUserSessions',
+            target: 'user/developer-jane',
+            result: 'applied',
+            detail: 'aws:TokenIssueTime before 2026-02-23T04:30:00Z',
+            at: revokedAt,
+          },
+        ],
+      },
+      { s3: acct.s3, ec2: acct.ec2 },
+    );
+
+    expect(plan.pending.map((item) => item.id)).toContain(`deactivateAccessKey:${SECOND_KEY}`);
+    const sessions = plan.pending.find((item) => item.id === 'revokeUserSessions:user/developer-jane');
+    expect(sessions).toMatchObject({ renew: { after: revokedAt } });
+  });
+
   it('stays in place in the next round once a round after the key moved it forward', async () => {
     const record = contained();
     const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:45:31.000Z')));
