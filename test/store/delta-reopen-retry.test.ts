@@ -54,21 +54,22 @@ async function containedIncident(start: string) {
   return { clock, principal, incidentId };
 }
 
+/** A signal of the principal naming a new bucket, and the ports it registers with (`store` as given). */
+function newBucketSignal(clock: SimClock, principal: string, failing: LifecycleStore) {
+  const bucket = `new-${short()}`;
+  const ports = { store: failing, clock, chat: new RecordingChat(), guardduty: { getFindings: async () => [] } };
+  const input = {
+    event: bucketFinding(principal, bucket, `f-${short()}`),
+    settings: testSettings(),
+    executionName: `exec-${short()}`,
+  };
+  return { bucket, ports, input };
+}
+
 describe('a registration retried after its signal reopened a contained incident for a delta', () => {
   it('comes back with the same delta request when a read after the reopen failed', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T05:00:00.000Z');
-    const ports = {
-      store: failingOnce('listActions'),
-      clock,
-      chat: new RecordingChat(),
-      guardduty: { getFindings: async () => [] },
-    };
-    const bucket = `new-${short()}`;
-    const input = {
-      event: bucketFinding(principal, bucket, `f-${short()}`),
-      settings: testSettings(),
-      executionName: `exec-${short()}`,
-    };
+    const { bucket, ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
 
     const failure = await runTask(registerIncident, input, ports).then(
       () => undefined,
@@ -92,18 +93,7 @@ describe('a registration retried after its signal reopened a contained incident 
 
   it('comes back with the delta request when it stopped right after the reopen was written', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T06:00:00.000Z');
-    const ports = {
-      store: failingOnce('reopenForDelta', true),
-      clock,
-      chat: new RecordingChat(),
-      guardduty: { getFindings: async () => [] },
-    };
-    const bucket = `new-${short()}`;
-    const input = {
-      event: bucketFinding(principal, bucket, `f-${short()}`),
-      settings: testSettings(),
-      executionName: `exec-${short()}`,
-    };
+    const { bucket, ports, input } = newBucketSignal(clock, principal, failingOnce('reopenForDelta', true));
 
     await runTask(registerIncident, input, ports).catch(() => undefined);
     clock.advance(5_000);
@@ -115,18 +105,7 @@ describe('a registration retried after its signal reopened a contained incident 
 
   it('does not start a second request for another execution whose signal names the same bucket', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T07:00:00.000Z');
-    const ports = {
-      store: failingOnce('listActions'),
-      clock,
-      chat: new RecordingChat(),
-      guardduty: { getFindings: async () => [] },
-    };
-    const bucket = `new-${short()}`;
-    const input = {
-      event: bucketFinding(principal, bucket, `f-${short()}`),
-      settings: testSettings(),
-      executionName: `exec-${short()}`,
-    };
+    const { bucket, ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
     await runTask(registerIncident, input, ports).catch(() => undefined);
 
     clock.advance(5_000);
@@ -145,17 +124,7 @@ describe('a registration retried after its signal reopened a contained incident 
 
   it('is linked, not asked again, once the delta round has ended', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T08:00:00.000Z');
-    const ports = {
-      store: failingOnce('listActions'),
-      clock,
-      chat: new RecordingChat(),
-      guardduty: { getFindings: async () => [] },
-    };
-    const input = {
-      event: bucketFinding(principal, `new-${short()}`, `f-${short()}`),
-      settings: testSettings(),
-      executionName: `exec-${short()}`,
-    };
+    const { ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
     await runTask(registerIncident, input, ports).catch(() => undefined);
     await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
 
@@ -169,17 +138,7 @@ describe('a registration retried after its signal reopened a contained incident 
 
   it('is linked, not asked again, once a queued round has reopened the incident after that request', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T09:00:00.000Z');
-    const ports = {
-      store: failingOnce('listActions'),
-      clock,
-      chat: new RecordingChat(),
-      guardduty: { getFindings: async () => [] },
-    };
-    const input = {
-      event: bucketFinding(principal, `new-${short()}`, `f-${short()}`),
-      settings: testSettings(),
-      executionName: `exec-${short()}`,
-    };
+    const { ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
     await runTask(registerIncident, input, ports).catch(() => undefined);
     // The delta is asked (by a re-run, say); a signal with another bucket is queued meanwhile.
     await store.updateIncident(incidentId, { status: 'awaiting_approval', updatedAt: clock.now().toISOString() });
