@@ -10,6 +10,7 @@ import {
 import { runTask } from '../../handlers/shared/define-task.js';
 import { type Incident, MAX_PRINCIPALS, type Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
+import type { ActionResult } from '../../handlers/shared/schemas/plan.js';
 import type { IncidentRecord } from '../../handlers/shared/store/types.js';
 import { planBucketDeny } from '../support/deny-plan.js';
 import { guardDutyEvent, laterFinding, scenario, withField } from '../support/fixtures.js';
@@ -47,6 +48,35 @@ function contained(incident: Incident = incidentOf(guardDutyEvent())): IncidentR
     incident,
     findingIds: [incident.findingId],
   };
+}
+
+/** The first round's results: Jane's first key deactivated and her sessions revoked, both at `at`. */
+const firstRound = (at: string) => [
+  { action: 'deactivateAccessKey' as const, target: 'AKIA3EXAMPLEJNE7WXYZ', result: 'applied' as const, at },
+  {
+    action: 'revokeUserSessions' as const,
+    target: 'user/developer-jane',
+    result: 'applied' as const,
+    detail: `aws:TokenIssueTime before ${at.replace('.000Z', 'Z')}`,
+    at,
+  },
+];
+
+/** Plans the credential actions of a later round of Jane's incident, after `previouslyApplied`. */
+async function planLaterRound(incidentId: string, incident: Incident, previouslyApplied: ActionResult[]) {
+  const { account: acct } = account(scenario('compromised-iam-user-key'));
+  return runTask(
+    planContainment,
+    {
+      incidentId,
+      incident,
+      settings: testSettings({ homeAccountId: '123456789012' }),
+      enrichment: {},
+      contain: ['deactivateAccessKey', 'revokeRoleSessions'],
+      previouslyApplied,
+    },
+    { s3: acct.s3, ec2: acct.ec2 },
+  );
 }
 
 describe('an access key the incident does not know, of a principal it holds', () => {
@@ -148,30 +178,9 @@ describe('the session cut-off of a user whose new key a refused round asked abou
     );
     const delta = deltaOf(grown, next, '2026-02-23T05:20:00.000Z');
     const incident = widened(grown, delta);
-    const { account: acct } = account(scenario('compromised-iam-user-key'));
     const revokedAt = '2026-02-23T04:30:00.000Z';
 
-    const plan = await runTask(
-      planContainment,
-      {
-        incidentId: record.incidentId,
-        incident,
-        settings: testSettings({ homeAccountId: '123456789012' }),
-        enrichment: {},
-        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
-        previouslyApplied: [
-          { action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ', result: 'applied', at: revokedAt },
-          {
-            action: 'revokeUserSessions',
-            target: 'user/developer-jane',
-            result: 'applied',
-            detail: 'aws:TokenIssueTime before 2026-02-23T04:30:00Z',
-            at: revokedAt,
-          },
-        ],
-      },
-      { s3: acct.s3, ec2: acct.ec2 },
-    );
+    const plan = await planLaterRound(record.incidentId, incident, firstRound(revokedAt));
 
     expect(delta?.buckets).toEqual(['finance-archive']);
     expect(plan.pending.map((item) => item.id)).toContain(`deactivateAccessKey:${SECOND_KEY}`);
@@ -187,30 +196,9 @@ describe('the session cut-off of a user whose new key a refused round asked abou
     const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:25:00.000Z')));
     const next = incidentOf(laterFinding('e9f1d4c5b6a77b8c2d3e4f5a6b7c8d9e', 60, 'finance-archive'));
     const incident = widened(grown, deltaOf(grown, next, '2026-02-23T05:20:00.000Z'));
-    const { account: acct } = account(scenario('compromised-iam-user-key'));
     const revokedAt = '2026-02-23T04:30:00.000Z';
 
-    const plan = await runTask(
-      planContainment,
-      {
-        incidentId: record.incidentId,
-        incident,
-        settings: testSettings({ homeAccountId: '123456789012' }),
-        enrichment: {},
-        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
-        previouslyApplied: [
-          { action: 'deactivateAccessKey', target: 'AKIA3EXAMPLEJNE7WXYZ', result: 'applied', at: revokedAt },
-          {
-            action: 'revokeUserSessions',
-            target: 'user/developer-jane',
-            result: 'applied',
-            detail: 'aws:TokenIssueTime before 2026-02-23T04:30:00Z',
-            at: revokedAt,
-          },
-        ],
-      },
-      { s3: acct.s3, ec2: acct.ec2 },
-    );
+    const plan = await planLaterRound(record.incidentId, incident, firstRound(revokedAt));
 
     expect(plan.pending.map((item) => item.id)).toContain(`deactivateAccessKey:${SECOND_KEY}`);
     const sessions = plan.pending.find((item) => item.id === 'revokeUserSessions:user/developer-jane');
@@ -222,40 +210,17 @@ describe('the session cut-off of a user whose new key a refused round asked abou
     const grown = contained(widened(record, deltaOf(record, janeWith(SECOND_KEY), '2026-02-23T04:45:31.000Z')));
     const next = incidentOf(laterFinding('e9f1d4c5b6a77b8c2d3e4f5a6b7c8d9e', 60, 'finance-archive'));
     const incident = widened(grown, deltaOf(grown, next, '2026-02-23T05:20:00.000Z'));
-    const { account: acct } = account(scenario('compromised-iam-user-key'));
-    const sessions = (at: string, detail: string) => ({
-      action: 'revokeUserSessions' as const,
-      target: 'user/developer-jane',
-      result: 'applied' as const,
-      detail,
-      at,
-    });
-
-    const plan = await runTask(
-      planContainment,
+    const plan = await planLaterRound(record.incidentId, incident, [
+      ...firstRound('2026-02-23T04:30:00.000Z'),
+      { action: 'deactivateAccessKey', target: SECOND_KEY, result: 'applied', at: '2026-02-23T04:50:00.000Z' },
       {
-        incidentId: record.incidentId,
-        incident,
-        settings: testSettings({ homeAccountId: '123456789012' }),
-        enrichment: {},
-        contain: ['deactivateAccessKey', 'revokeRoleSessions'],
-        previouslyApplied: [
-          {
-            action: 'deactivateAccessKey',
-            target: 'AKIA3EXAMPLEJNE7WXYZ',
-            result: 'applied',
-            at: '2026-02-23T04:30:00.000Z',
-          },
-          sessions('2026-02-23T04:30:00.000Z', 'aws:TokenIssueTime before 2026-02-23T04:30:00Z'),
-          { action: 'deactivateAccessKey', target: SECOND_KEY, result: 'applied', at: '2026-02-23T04:50:00.000Z' },
-          sessions(
-            '2026-02-23T04:50:00.000Z',
-            'aws:TokenIssueTime before 2026-02-23T04:50:00Z (moved forward from 2026-02-23T04:30:00Z)',
-          ),
-        ],
+        action: 'revokeUserSessions',
+        target: 'user/developer-jane',
+        result: 'applied',
+        detail: 'aws:TokenIssueTime before 2026-02-23T04:50:00Z (moved forward from 2026-02-23T04:30:00Z)',
+        at: '2026-02-23T04:50:00.000Z',
       },
-      { s3: acct.s3, ec2: acct.ec2 },
-    );
+    ]);
 
     expect(plan.inPlace.map((item) => item.id)).toContain('revokeUserSessions:user/developer-jane');
     expect(plan.items.find((item) => item.id === 'revokeUserSessions:user/developer-jane')).not.toHaveProperty('renew');
