@@ -9,6 +9,7 @@ import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { memoryEvidence } from '../support/evidence.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
@@ -23,20 +24,6 @@ beforeAll(async () => {
   ({ store, stop } = await dynaliteStore('closing-stream-test'));
 });
 afterAll(async () => stop());
-
-/** The evidence bucket in memory, counting writes. */
-function memoryEvidence(objects: Map<string, string>): EvidencePort & { puts: string[] } {
-  const puts: string[] = [];
-  return {
-    puts,
-    putObject: async ({ key, body }) => {
-      puts.push(key);
-      objects.set(key, body);
-      return { location: `s3://evidence/${key}` };
-    },
-    getObject: async (key) => objects.get(key),
-  };
-}
 
 /** A contained incident with its report written, closed from Slack (the closing part pending). */
 async function closedFromSlack(withReport = true): Promise<IncidentRecord> {

@@ -13,6 +13,7 @@ import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store
 import { writeReport } from '../../handlers/write-report/core.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { memoryEvidence } from '../support/evidence.js';
 import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { bucketFinding, registerWithRetries } from '../support/registration.js';
@@ -52,17 +53,6 @@ const finding = (principal: string, bucket: string, id: string) =>
     'detail.resource.accessKeyDetails.accessKeyId',
     `AKIA${createHash('sha256').update(principal).digest('hex').slice(0, 16).toUpperCase()}`,
   );
-
-/** The evidence bucket in memory, with `getObject` (closing rewrites the report). */
-function memoryEvidence(objects: Map<string, string>): EvidencePort {
-  return {
-    putObject: async ({ key, body }) => {
-      objects.set(key, body);
-      return { location: `s3://evidence/${key}` };
-    },
-    getObject: async (key) => objects.get(key),
-  };
-}
 
 const register = (event: unknown, executionName: string, clock: SimClock, settings = testSettings()) =>
   registerWithRetries(store, event, executionName, clock, settings);

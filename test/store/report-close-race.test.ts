@@ -11,6 +11,7 @@ import type { IncidentRecord, IncidentStore, LifecycleStore } from '../../handle
 import { writeReport } from '../../handlers/write-report/core.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { memoryEvidence } from '../support/evidence.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -29,17 +30,6 @@ beforeAll(async () => {
   ({ store, stop } = await dynaliteStore('report-close-race-test'));
 });
 afterAll(async () => stop());
-
-/** The evidence bucket in memory. */
-function memoryEvidence(objects: Map<string, string>): EvidencePort {
-  return {
-    putObject: async ({ key, body }) => {
-      objects.set(key, body);
-      return { location: `s3://evidence/${key}` };
-    },
-    getObject: async (key) => objects.get(key),
-  };
-}
 
 /** A contained incident whose first round wrote its report and summary; a later round is being reported. */
 async function containedWithReport(objects: Map<string, string>): Promise<IncidentRecord> {
