@@ -26,6 +26,11 @@ export interface DetectBench {
   /** Reading and gunzipping the same files alone, on one thread, nothing parsed: the most one thread reading .json.gz can reach. */
   readonly gunzipRecordsPerSecond: number;
   /**
+   * `JSON.parse` alone of the same files' text, already read, inflated and decoded (only the parse is
+   * timed): with the inflating above, the floor of what any full parse of the records costs on one thread.
+   */
+  readonly parseOnlyRecordsPerSecond: number;
+  /**
    * The same records written uncompressed (`.json`): `detect` over them, and a bare read + `JSON.parse`
    * that decodes the text as `detect` does (byte for byte when it is ASCII), so the difference is
    * what detecting costs apart from decompressing.
@@ -82,6 +87,18 @@ function gunzipOnly(files: string[]): number {
     bytes += gunzipSync(raw, { chunkSize: raw.readUInt32LE(raw.length - 4) + 1 }).length;
   }
   return bytes;
+}
+
+/** Milliseconds spent in `JSON.parse` alone over the files' text (read, inflated and decoded untimed). */
+function parseOnly(files: string[]): number {
+  let ms = 0;
+  for (const file of files) {
+    const text = textOfBytes(gunzipSync(readFileSync(file)));
+    const start = performance.now();
+    JSON.parse(text);
+    ms += performance.now() - start;
+  }
+  return ms;
 }
 
 /** The baseline for uncompressed files: each read and parsed, its text decoded as `detect` decodes it. */
@@ -153,6 +170,7 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
     const read: { ms: number; cpuMs: number }[] = [];
     const detect: { ms: number; cpuMs: number }[] = [];
     const inflate: { ms: number }[] = [];
+    const parsing: number[] = [];
     const plainReads: { ms: number; cpuMs: number }[] = [];
     const plainDetect: { ms: number; cpuMs: number }[] = [];
     let records = 0;
@@ -165,6 +183,7 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
       detect.push(detected);
       detections = detected.detections;
       inflate.push(measure(() => gunzipOnly(sorted)));
+      parsing.push(parseOnly(sorted));
       const plainBare = measure(() => plainRead(plainFiles));
       if (plainBare.value !== records)
         throw new Error(`the .json files hold ${plainBare.value} records, not ${records}`);
@@ -207,6 +226,7 @@ export async function benchDetect(count = 160_000, runs = 3): Promise<DetectBenc
       wallRatio: detectMs / readMs,
       cpuRatio: median(detect.map((entry) => entry.cpuMs)) / median(read.map((entry) => entry.cpuMs)),
       gunzipRecordsPerSecond: (records / median(inflate.map((entry) => entry.ms))) * 1000,
+      parseOnlyRecordsPerSecond: (records / median(parsing)) * 1000,
       plainDetectRecordsPerSecond: (records / plainDetectMs) * 1000,
       plainReadRecordsPerSecond: (records / plainReadMs) * 1000,
       plainWallRatio: plainDetectMs / plainReadMs,
@@ -252,6 +272,18 @@ export async function detectSection(record: Recorder): Promise<void> {
     '  read + gunzipSync alone of the same files, one thread, nothing parsed',
     'gunzipRecordsPerSecond',
     bench.gunzipRecordsPerSecond,
+    'records/s',
+  );
+  record(
+    '  JSON.parse alone of the same text (read, inflated and decoded untimed), one thread',
+    'parseOnlyRecordsPerSecond',
+    bench.parseOnlyRecordsPerSecond,
+    'records/s',
+  );
+  record(
+    '  read + gunzipSync + JSON.parse alone, one after the other: the most one thread parsing every record can reach',
+    'parseFloorRecordsPerSecond',
+    1 / (1 / bench.gunzipRecordsPerSecond + 1 / bench.parseOnlyRecordsPerSecond),
     'records/s',
   );
   record(
