@@ -33,10 +33,24 @@ async function closedBy(name: string, sts: STSClient): Promise<string> {
   }
   if (!arn)
     throw new Error('could not confirm who is closing (STS GetCallerIdentity returned no ARN): nothing was closed');
-  const caller = arn.length > MAX_BY - 12 ? `${arn.slice(0, MAX_BY - 13)}…` : arn;
+  const caller = shortArn(arn, MAX_BY - 12);
   const room = MAX_BY - caller.length - 7;
   const given = name.length > room ? `${name.slice(0, room - 1)}…` : name;
   return `cli:${given} (${caller})`;
+}
+
+/**
+ * The ARN whole when it fits in `room` characters, else its head and its last segment (the user or
+ * session name) with the middle cut: only an IAM user's path (up to 512 characters) makes a caller
+ * ARN that long, and the name at its end is what says who closed.
+ */
+function shortArn(arn: string, room: number): string {
+  if (arn.length <= room) return arn;
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  const head = arn.slice(0, arn.indexOf('/') + 1);
+  const middle = room - head.length - name.length - 2;
+  if (!head || middle < 0) return `${arn.slice(0, room - 1)}…`;
+  return `${arn.slice(0, head.length + middle)}…/${name}`;
 }
 
 const INCIDENT_ID = /^\d{8}-[0-9a-f]{12}$/;

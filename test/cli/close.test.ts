@@ -70,6 +70,20 @@ describe('responder close', () => {
     expect(by.startsWith('cli:nnn')).toBe(true);
   });
 
+  it('an IAM user ARN longer than the bound keeps its account and user name, its path cut in the middle', async () => {
+    const path = Array.from({ length: 40 }, (_, index) => `team${index}`).join('/');
+    const userArn = `arn:aws:iam::123456789012:user/${path}/alice-oncall`;
+    callerIs(userArn);
+    lambda.on(InvokeCommand).resolves({ StatusCode: 200, Payload: encode({ state: 'closed', message: 'closed' }) });
+
+    await closeCommand([ID, '--resolution', 'benign', '--function', ARN], { user: () => 'alice' });
+
+    const by = sentBy() as string;
+    expect(by.length).toBeLessThanOrEqual(200);
+    expect(by.startsWith('cli:alice (arn:aws:iam::123456789012:user/team0/')).toBe(true);
+    expect(by.endsWith('…/alice-oncall)')).toBe(true);
+  });
+
   it('without a confirmed identity nothing is closed', async () => {
     sts.on(GetCallerIdentityCommand).rejects(Object.assign(new Error('expired'), { name: 'ExpiredToken' }));
 
