@@ -39,7 +39,10 @@ export const planContainment = task({
     if (input.incident.sample)
       draft.items = draft.items.map((item) => ({ ...item, skip: drillReason(input.incident) }));
     const split = await splitInPlace(draft.items, input.previouslyApplied, facts, ports);
-    return { ...draft, ...split, count: split.pending.length };
+    // The whole plan carries what was found gone too, for the report and the status after the round.
+    const lapsed = new Map(split.pending.filter((item) => item.lapsed).map((item) => [item.id, item]));
+    const items = draft.items.map((item) => lapsed.get(item.id) ?? item);
+    return { ...draft, items, ...split, count: split.pending.length };
   },
 });
 

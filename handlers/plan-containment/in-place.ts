@@ -18,7 +18,8 @@ export interface InPlaceSplit {
  * or endpoint policy exactly as we would write it. Revoked sessions and the Macie job are taken
  * from the earlier result (planning has no IAM read; Macie's client token returns the same job).
  * Those items are confirmed (applied again, ending `already`) without asking; everything else,
- * including an item whose effect someone removed by hand, is put to the approvers again.
+ * including an item whose effect someone removed by hand, is put to the approvers again: such an
+ * item, when nothing of ours is left of it, carries `lapsed` saying so.
  */
 export async function splitInPlace(
   items: readonly PlanItem[],
@@ -30,16 +31,30 @@ export async function splitInPlace(
   const inPlace: PlanItem[] = [];
   for (const item of items) {
     const earlier = previouslyApplied.some((result) => result.action === item.action && result.target === item.target);
-    if (earlier && (await stillInEffect(item, facts, ports))) inPlace.push(item);
+    const effect = earlier ? await effectOf(item, facts, ports) : undefined;
+    if (effect === 'held') inPlace.push(item);
+    else if (effect !== undefined && effect !== 'changed') pending.push({ ...item, lapsed: effect.gone });
     else pending.push(item);
   }
   return { pending, inPlace };
 }
 
-async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, ports: PlanPorts): Promise<boolean> {
+/**
+ * What is left of an earlier round's item: `held` (in effect as this plan would write it),
+ * `changed` (something of ours is there, but not as this plan writes it: a Deny this round widens,
+ * or the state cannot be read now), or `gone` with what was found (nothing of ours is left).
+ */
+type Effect = 'held' | 'changed' | { readonly gone: string };
+
+async function effectOf(item: PlanItem, facts: PrincipalFacts | undefined, ports: PlanPorts): Promise<Effect> {
   const scope = { accountId: item.accountId, region: item.region };
-  const holds = (text: string | undefined, target: string, statements: readonly Statement[]) =>
-    text !== undefined && mergeStatements(parsePolicy(text, target), statements).changed.length === 0;
+  const policyEffect = (text: string | undefined, target: string, statements: readonly Statement[], where: string) => {
+    const document = parsePolicy(text, target);
+    if (text !== undefined && mergeStatements(document, statements).changed.length === 0) return 'held';
+    const sids = new Set(statements.map((statement) => statement.Sid));
+    const ours = (document?.Statement ?? []).some((statement) => sids.has(statement.Sid));
+    return ours ? 'changed' : { gone: `applied by an earlier round, no longer in the ${where} policy (removed since)` };
+  };
   try {
     switch (item.action) {
       case 'deactivateAccessKey': {
@@ -48,28 +63,33 @@ async function stillInEffect(item: PlanItem, facts: PrincipalFacts | undefined, 
         const known = [facts?.findingKey, ...(facts?.otherKeys ?? [])].find(
           (key) => key?.accessKeyId === item.accessKeyId,
         );
-        if (known) return known.status === 'Inactive';
-        return item.accessKeyId !== facts?.findingKey?.accessKeyId && facts?.userName !== item.userName;
+        if (known) {
+          return known.status === 'Inactive' ? 'held' : { gone: 'deactivated by an earlier round, active again since' };
+        }
+        return item.accessKeyId !== facts?.findingKey?.accessKeyId && facts?.userName !== item.userName
+          ? 'held'
+          : 'changed';
       }
       case 'denyBucketAccess':
-        return holds(
+        return policyEffect(
           await ports.s3.getBucketPolicy({ ...scope, bucket: item.bucket }),
           item.bucket,
           item.statements as Statement[],
+          'bucket',
         );
       case 'restrictVpcEndpoint': {
         const endpoint = await ports.ec2.describeVpcEndpoint({ ...scope, vpcEndpointId: item.vpcEndpointId });
-        return holds(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[]);
+        return policyEffect(endpoint?.policy, item.vpcEndpointId, item.statements as Statement[], 'endpoint');
       }
       case 'revokeUserSessions':
         // A new credential of the user since: its cut-off is to move forward, asked again.
-        return item.renew === undefined;
+        return item.renew === undefined ? 'held' : 'changed';
       case 'revokeRoleSessions':
       case 'startMacieJob':
-        return true;
+        return 'held';
     }
   } catch {
-    // Unreadable now: ask again rather than assume.
-    return false;
+    // Unreadable now: ask again rather than assume, and claim nothing either way.
+    return 'changed';
   }
 }

@@ -59,8 +59,14 @@ export const writeReport = task({
     const plan = response?.plan ?? record.plan;
     // What earlier rounds contained and this round's plan found still in place: a request of this
     // round refused leaves it in force, and the status with it (records from before
-    // `lastContainmentStatus` claim no more than partial containment).
-    const held = response?.plan.inPlace?.length ? (record.lastContainmentStatus ?? 'partially_contained') : undefined;
+    // `lastContainmentStatus` claim no more than partial containment). When the plan also found an
+    // earlier round's item gone (`lapsed`: removed by hand since), less than that is in force.
+    const lapsed = response?.plan.items.some((item) => item.lapsed !== undefined) ?? false;
+    const held = response?.plan.inPlace?.length
+      ? lapsed
+        ? 'partially_contained'
+        : (record.lastContainmentStatus ?? 'partially_contained')
+      : undefined;
     const status: IncidentStatus = input.failure || !decision ? 'failed' : incidentStatus(decision, applied, held);
 
     if (decision?.via === 'timeout-policy') {

@@ -71,7 +71,7 @@ async function incidentWith(patch: Partial<IncidentRecord>): Promise<IncidentRec
 /** Writes the report of a round whose plan found `inPlace` still in effect. */
 async function report(
   record: IncidentRecord,
-  round: { decision: Decision; applied: ActionResult[]; inPlace: PlanItem[] },
+  round: { decision: Decision; applied: ActionResult[]; inPlace: PlanItem[]; items?: PlanItem[] },
 ) {
   const objects = new Map<string, string>();
   const evidence: EvidencePort = {
@@ -91,7 +91,7 @@ async function report(
         decision: {
           enrichment: {},
           plan: {
-            items: [KEY_ITEM, SESSIONS_ITEM],
+            items: round.items ?? [KEY_ITEM, SESSIONS_ITEM],
             recommendations: [],
             notPlanned: [],
             inPlace: round.inPlace,
@@ -142,6 +142,26 @@ describe('the status after a round, given what earlier rounds left in place', ()
     expect(markdown).toMatch(
       /^Latest request: The latest request was denied \(denied by U024BE7LH: not this bucket\)/m,
     );
+  });
+
+  it('a denied round that asked again for an item removed since is at most partially contained, and says so', async () => {
+    const record = await incidentWith({ lastContainmentStatus: 'contained' });
+    const removed = {
+      ...SESSIONS_ITEM,
+      lapsed: 'applied by an earlier round, no longer in the user policy (removed since)',
+    };
+
+    const { output, stored, markdown } = await report(record, {
+      decision: denied,
+      applied: [],
+      inPlace: [KEY_ITEM],
+      items: [KEY_ITEM, removed],
+    });
+
+    expect(output.status).toBe('partially_contained');
+    expect(stored?.status).toBe('partially_contained');
+    expect(markdown).toMatch(/^Latest request: .*1 item\(s\) an earlier round applied had been removed since/m);
+    expect(markdown).toContain('no longer in the user policy (removed since)');
   });
 
   it('a withdrawn round keeps contained and says the request was withdrawn', async () => {

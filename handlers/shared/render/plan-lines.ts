@@ -69,6 +69,11 @@ function sizeLine(item: { sizeBefore: number; sizeAfter: number; limit: number }
  * and its last use, the Sids added with a compact diff, and the policy size against its limit.
  */
 export function planItemLines(item: PlanItem): { title: string; lines: string[] } {
+  const { title, lines } = actionLines(item);
+  return item.lapsed ? { title, lines: [`⚠ ${item.lapsed}`, ...lines] } : { title, lines };
+}
+
+function actionLines(item: PlanItem): { title: string; lines: string[] } {
   switch (item.action) {
     case 'deactivateAccessKey':
       return {

@@ -405,9 +405,13 @@ function latestRequest(input: ReportInput): Report['latestRequest'] {
     return undefined;
   }
   const words = { denied: 'was denied', expired: 'expired', withdrawn: 'was withdrawn' }[decision.outcome];
+  const lapsed = (input.plan?.items ?? []).filter((item) => item.lapsed !== undefined).length;
+  const kept = lapsed
+    ? `what earlier rounds contained and is still in effect stays in place, but ${lapsed} item(s) an earlier round applied had been removed since and were not put back, so the status is ${status}`
+    : `what earlier rounds contained stays in place, so the status stays ${status}`;
   return {
     outcome: decision.outcome,
-    text: `The latest request ${words} (${notAppliedReason(decision, input.failure)}): nothing of it was applied; what earlier rounds contained stays in place, so the status stays ${status}.`,
+    text: `The latest request ${words} (${notAppliedReason(decision, input.failure)}): nothing of it was applied; ${kept}.`,
   };
 }
 
@@ -445,7 +449,8 @@ function containmentChecklist(input: ReportInput): Report['containment'] {
         reason: `${result.result}${result.error ? `: ${readableReason(result.error)}` : ''}${result.detail ? ` (${readableReason(result.detail)})` : ''}`,
       });
     } else {
-      lines.push({ done: false, text, reason: notAppliedReason(decision, input.failure) });
+      const reason = notAppliedReason(decision, input.failure);
+      lines.push({ done: false, text, reason: item.lapsed ? `${reason}; ${item.lapsed}` : reason });
     }
   }
   for (const entry of input.plan?.notPlanned ?? []) {

@@ -33,6 +33,13 @@ const Base = z.object({
    * placeholders. The Contain state records it `skipped` with this reason and calls nothing.
    */
   skip: z.string().max(500).optional(),
+  /**
+   * Set on an item an earlier round applied whose effect is gone (removed by hand since: our
+   * statement no longer in the policy, the key active again), with what was found. It is asked
+   * again; refusing it leaves less contained than before, so the incident is then at most
+   * `partially_contained`.
+   */
+  lapsed: z.string().max(300).optional(),
 });
 
 /**
