@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { requestApproval } from '../../handlers/request-approval/core.js';
@@ -16,6 +14,7 @@ import { withRequestWindow } from '../../handlers/slack/door.js';
 import { createUndoRequest, rollbackExecutionName } from '../../handlers/slack/undo.js';
 import { SimClock } from '../../local/clock.js';
 import { interactionBody, signedSlackEvent } from '../../local/slack-signing.js';
+import { type FakeSlack, type FakeSlackRequest, startFakeSlack } from '../support/fake-slack.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -36,15 +35,11 @@ const THREAD_TS = '1700000000.000001';
 const GROUPS: Record<string, string[]> = { S0SECOPS01: [GROUP_MEMBER, 'U0OTHER001'], S0EMPTY001: [] };
 const BROKEN_GROUP = 'S0BROKEN01';
 
-interface SlackRequest {
-  readonly method: string;
-  readonly raw: string;
-  readonly fields: Record<string, unknown>;
-}
+type SlackRequest = FakeSlackRequest;
 
 let store: IncidentStore;
 let stopStore: () => Promise<void>;
-let server: Server;
+let slack: FakeSlack;
 let responseUrl: string;
 let slackApiUrl: string;
 const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
@@ -68,62 +63,41 @@ let counter = 0;
 
 beforeAll(async () => {
   ({ store, stop: stopStore } = await dynaliteStore('slack-interactions'));
-  server = createServer((request, reply) => {
-    let raw = '';
-    request.on('data', (chunk) => {
-      raw += chunk;
-    });
-    request.on('end', () => {
-      const answer = (body: unknown) =>
-        reply.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
-      const url = request.url ?? '';
-      if (!url.startsWith('/api/')) {
-        calls.push('respond');
-        slackRequests.push({ method: 'response_url', raw, fields: JSON.parse(raw || '{}') });
-        everySlackRequest.push({ method: 'response_url', raw, fields: {} });
-        answer({ ok: true });
-        return;
+  slack = await startFakeSlack((request) => {
+    const { method, raw, fields } = request;
+    if (method === 'response_url') {
+      calls.push('respond');
+      slackRequests.push(request);
+      everySlackRequest.push({ method, raw, fields: {} });
+      return { ok: true };
+    }
+    calls.push(`slack:${method}`);
+    slackRequests.push(request);
+    everySlackRequest.push(request);
+    switch (method) {
+      case 'auth.test':
+        authTests += 1;
+        return { ok: true, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0000001' };
+      case 'usergroups.users.list': {
+        const users = GROUPS[String(fields.usergroup)];
+        return users ? { ok: true, users } : { ok: false, error: 'missing_scope' };
       }
-      const method = url.slice('/api/'.length).split('?')[0] ?? '';
-      const fields: Record<string, unknown> = Object.fromEntries(new URLSearchParams(raw));
-      calls.push(`slack:${method}`);
-      slackRequests.push({ method, raw, fields });
-      everySlackRequest.push({ method, raw, fields });
-      switch (method) {
-        case 'auth.test':
-          authTests += 1;
-          answer({ ok: true, user_id: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0000001' });
-          return;
-        case 'usergroups.users.list': {
-          const group = String(fields.usergroup);
-          const users = GROUPS[group];
-          answer(users ? { ok: true, users } : { ok: false, error: 'missing_scope' });
-          return;
-        }
-        case 'views.open':
-          answer(
-            fields.trigger_id === 'expired-trigger'
-              ? { ok: false, error: 'expired_trigger_id' }
-              : { ok: true, view: { id: 'V0MODAL001' } },
-          );
-          return;
-        case 'chat.postMessage':
-          answer({ ok: true, channel: fields.channel, ts: '1700000000.100000' });
-          return;
-        default:
-          answer({ ok: true });
-      }
-    });
+      case 'views.open':
+        return fields.trigger_id === 'expired-trigger'
+          ? { ok: false, error: 'expired_trigger_id' }
+          : { ok: true, view: { id: 'V0MODAL001' } };
+      default:
+        // chat.postMessage gets a channel and a ts, anything else {"ok": true}.
+        return undefined;
+    }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  responseUrl = `http://127.0.0.1:${port}/respond`;
-  slackApiUrl = `http://127.0.0.1:${port}/api/`;
+  responseUrl = slack.responseUrl;
+  slackApiUrl = slack.apiUrl;
 });
 
 afterAll(async () => {
   await stopStore();
-  await new Promise((resolve) => server.close(resolve));
+  await slack.stop();
 });
 
 beforeEach(() => {
