@@ -115,6 +115,11 @@ export interface IncidentRecord {
   };
 }
 
+/** An incident the close sweep may have to act on (`LifecycleStore.listIncidentsToSweep`). */
+export interface SweepCandidate {
+  readonly incidentId: string;
+}
+
 /** What closing an incident did (`IncidentStore.closeIncident`). */
 export type CloseOutcome =
   /** The closure is recorded now; `record` is the incident after it. */
@@ -431,11 +436,14 @@ export interface IncidentStore {
   /**
    * Sets the given fields atomically and returns the record as it is after the update (so two
    * writers racing on different fields can tell which of them came second). Throws
-   * IncidentNotFound when the incident does not exist.
+   * IncidentNotFound when the incident does not exist. Not the closing fields: only
+   * `closeIncident` and `clearReportPending` write those, with the sweep index's key.
    */
   updateIncident(
     incidentId: string,
-    patch: Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident },
+    patch: Partial<
+      Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident' | 'closure' | 'closureReportPending'>
+    > & { incident?: Incident },
   ): Promise<IncidentRecord>;
   addEvent(incidentId: string, event: TimelineEvent): Promise<void>;
   listEvents(incidentId: string): Promise<TimelineEvent[]>;
@@ -504,11 +512,15 @@ export interface IncidentStore {
  */
 export interface LifecycleStore extends IncidentStore {
   /**
-   * What the close sweep works on (a scan of the incident records): every incident not closed yet,
-   * and every closed one whose report still lacks its closing part (`closureReportPending`).
+   * What the close sweep works on: every incident not closed yet, and every closed one whose report
+   * still lacks its closing part (`closureReportPending`), read from the sweep index
+   * (`sweep-index.ts`). The index is eventually consistent: the list may lag the table by a moment,
+   * so each incident is read again before anything is done to it. Until the table is marked
+   * migrated, a filtered Scan of the incident records instead, which adds the index's key to the
+   * records written before it (`now` dates the migration's mark).
    */
-  listIncidentsToSweep(): Promise<IncidentRecord[]>;
-  /** Removes `closureReportPending` once the report has its closing part. */
+  listIncidentsToSweep(now: string): Promise<SweepCandidate[]>;
+  /** Removes `closureReportPending` once the report has its closing part, and the incident from the sweep index. */
   clearReportPending(incidentId: string): Promise<void>;
   /**
    * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
