@@ -3,7 +3,7 @@ import { describeError } from './errors.js';
 import { log } from './log.js';
 import type { EvidencePort } from './ports.js';
 import { htmlWithClosure, jsonWithClosure, markdownWithClosure } from './render/closure-report.js';
-import type { LifecycleStore } from './store/types.js';
+import type { SweepStore } from './store/types.js';
 
 /**
  * The report rewriter on the evidence bucket: each of the report's files is read, given its closing
@@ -37,7 +37,7 @@ export function evidenceReportRewriter(evidence: EvidencePort): ReportRewriter {
  */
 export async function sweepStale(
   autoCloseAfterMinutes: number,
-  ports: ClosePorts & { store: LifecycleStore },
+  ports: ClosePorts & { store: SweepStore },
 ): Promise<string[]> {
   const closed: string[] = [];
   for (const { incidentId } of await ports.store.listIncidentsToSweep(ports.clock.now().toISOString())) {

@@ -3,7 +3,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
+import { DynamoSweepStore } from '../../handlers/shared/store/dynamodb-sweep.js';
 import type { IncidentRecord } from '../../handlers/shared/store/types.js';
 import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { guardDutyEvent } from '../support/fixtures.js';
@@ -36,7 +36,7 @@ function record(incidentId: string): IncidentRecord {
 
 describe('the incident table’s operations (marshalled by the store, sent through the document client’s stack)', () => {
   it('store items exactly as the document client reads them, and read back, update, query and scan them', async () => {
-    const store = new DynamoLifecycleStore(doc, TABLE);
+    const store = new DynamoSweepStore(doc, TABLE);
     const incidentId = `table-${randomUUID()}`;
 
     await store.createIncident(record(incidentId));
@@ -57,7 +57,7 @@ describe('the incident table’s operations (marshalled by the store, sent throu
   });
 
   it('resolve each operation’s middleware once, not on every request', async () => {
-    const store = new DynamoLifecycleStore(doc, TABLE);
+    const store = new DynamoSweepStore(doc, TABLE);
     const incidentId = `table-${randomUUID()}`;
     await store.createIncident(record(incidentId));
     const resolved = vi.spyOn(UpdateItemCommand.prototype, 'resolveMiddleware');

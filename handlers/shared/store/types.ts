@@ -115,7 +115,7 @@ export interface IncidentRecord {
   };
 }
 
-/** An incident the close sweep may have to act on (`LifecycleStore.listIncidentsToSweep`). */
+/** An incident the close sweep may have to act on (`SweepStore.listIncidentsToSweep`). */
 export interface SweepCandidate {
   readonly incidentId: string;
 }
@@ -511,15 +511,6 @@ export interface IncidentStore {
  * kept off `IncidentStore` so the other functions' bundles do not carry them.
  */
 export interface LifecycleStore extends IncidentStore {
-  /**
-   * What the close sweep works on: every incident not closed yet, and every closed one whose report
-   * still lacks its closing part (`closureReportPending`), read from the sweep index
-   * (`sweep-index.ts`). The index is eventually consistent: the list may lag the table by a moment,
-   * so each incident is read again before anything is done to it. Until the table is marked
-   * migrated, a filtered Scan of the incident records instead, which adds the index's key to the
-   * records written before it (`now` dates the migration's mark).
-   */
-  listIncidentsToSweep(now: string): Promise<SweepCandidate[]>;
   /** Removes `closureReportPending` once the report has its closing part, and the incident from the sweep index. */
   clearReportPending(incidentId: string): Promise<void>;
   /**
@@ -561,4 +552,20 @@ export interface LifecycleStore extends IncidentStore {
   ): Promise<boolean>;
   /** Removes the queue of a closed incident (conditional: closed, the queue as read). True when removed. */
   dropQueuedDeltas(incidentId: string, count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>): Promise<boolean>;
+}
+
+/**
+ * The lifecycle store with the listing of the close sweep (`DynamoSweepStore`): only the close
+ * function sweeps, so the registration's bundle does not carry it.
+ */
+export interface SweepStore extends LifecycleStore {
+  /**
+   * What the close sweep works on: every incident not closed yet, and every closed one whose report
+   * still lacks its closing part (`closureReportPending`), read from the sweep index
+   * (`sweep-index.ts`). The index is eventually consistent: the list may lag the table by a moment,
+   * so each incident is read again before anything is done to it. Until the table is marked
+   * migrated, a filtered Scan of the incident records instead, which adds the index's key to the
+   * records written before it (`now` dates the migration's mark).
+   */
+  listIncidentsToSweep(now: string): Promise<SweepCandidate[]>;
 }
