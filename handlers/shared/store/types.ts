@@ -23,6 +23,9 @@ export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' }
  * - `ROLLBACK#<nonce>` / `ROLLBACK`      an Undo request (the Slack Undo button's nonce): approvers,
  *                                        expiry, votes, then the rollback execution; used once. A separate
  *                                        key space, so an undo nonce never decides a plan and vice versa
+ * - `MIGRATION#sweep-index` / `MIGRATION` when the incident records written before the sweep index
+ *                                        all carry its key (`sweep-index.ts`)
+ * The incident record carries `sweep` (the sparse sweep index's key) while the close sweep may act on it.
  * Every write that could race is conditional, so a retry, a redelivery or a re-run changes nothing twice.
  */
 export type IncidentStatus =
