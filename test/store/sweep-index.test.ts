@@ -247,6 +247,25 @@ describe('the sweep on a table migrated to the sweep index', () => {
     expect((await rawRecord(table, id))?.sweep).toBe('INCIDENT');
     expect(closed).toEqual([id]);
   });
+  it('puts an incident written before the index back in it when a queued round reopens it', async () => {
+    const { table, store } = await migrated();
+    const id = `queued-${randomUUID().slice(0, 8)}`;
+    const queued = { at: at(30), findingId: `finding-${id}`, delta: { buckets: ['reports-2026'] } };
+    await putEarlierRecord(table, record(id, { queuedDeltas: [queued] }));
+
+    const taken = await store.takeQueuedDeltas(id, {
+      count: 1,
+      first: queued,
+      rest: [],
+      running: ['awaiting_approval', 'containing'],
+      updatedAt: at(31),
+      incident,
+    });
+    const listed = await store.listIncidentsToSweep(at(32));
+
+    expect(taken).toBe(true);
+    expect(listed).toContainEqual({ incidentId: id });
+  });
 });
 
 describe('the sweep and an index that lags the table', () => {
@@ -257,14 +276,17 @@ describe('the sweep and an index that lags the table', () => {
     const closedSince = `closed-${tag}`;
     await store.createIncident(record(signalled));
     await store.createIncident(record(closedSince));
+    // What the index listed, as the records were then (a listing that carried them would be stale).
+    const listed = [
+      ...[await store.getIncident(signalled), await store.getIncident(closedSince)].flatMap((found) =>
+        found ? [found] : [],
+      ),
+      { incidentId: `gone-${tag}` },
+    ];
     await store.appendFindingId(signalled, `finding-${tag}`, at(WEEK));
     await store.closeIncident({ incidentId: closedSince, closure: closure(WEEK) });
     const lagging = Object.create(store) as DynamoSweepStore;
-    lagging.listIncidentsToSweep = async () => [
-      { incidentId: signalled },
-      { incidentId: closedSince },
-      { incidentId: `gone-${tag}` },
-    ];
+    lagging.listIncidentsToSweep = async () => listed;
 
     const closed = await sweep(lagging, new SimClock(new Date(at(WEEK + 1))));
 

@@ -54,7 +54,8 @@ type Handler = (command: Operation) => Promise<{ output: object }>;
  * The incident table the parts of `DynamoIncidentStore` share: one document client and table
  * name, and the few request shapes they send. Failures surface as the named errors of `call`;
  * the conditional requests (`putIfAbsent`, `putIf`, `update`) answer false or undefined when
- * their condition does not hold. Reads are strongly consistent.
+ * their condition does not hold. Reads are strongly consistent, but for the one of an index
+ * (`queryIndex`), which cannot be.
  *
  * Items are marshalled here, as the document client does, and each DynamoDB operation goes
  * through the client's configuration and middleware stack with its

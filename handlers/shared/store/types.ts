@@ -414,6 +414,7 @@ export interface IncidentStore {
    * Reopens a contained incident for a delta (conditional: its status is one of `from` and it is not
    * closed), setting `status: 'open'` and `patch` (`reopenedBy` names the registration). False when
    * another registration reopened it first (or it was closed): only one delta request runs at a time.
+   * The same write puts it in the sweep index (a record written before the index had no key there).
    * Throws IncidentNotFound.
    */
   reopenForDelta(
