@@ -20,7 +20,8 @@ export const SWEEP_VALUE = 'INCIDENT';
  * sweep reads the incident records with a filtered Scan and adds `sweep` where it is missing. The
  * mark is set once scans have found nothing to add for this long, more than a function invocation
  * can last (15 minutes), so a function still running the earlier code during a deployment cannot
- * write an incident without `sweep` after the mark.
+ * write an incident without `sweep` after the mark. A table used by an earlier version after it
+ * was marked needs the mark deleted: the sweep then scans again until it is set anew.
  */
 export const SWEEP_MIGRATION_SETTLE_MINUTES = 30;
 
