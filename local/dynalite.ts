@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
+import { SWEEP_ATTRIBUTE, SWEEP_INDEX } from '../handlers/shared/store/sweep-index.js';
 
 /**
  * Starts dynalite (the DynamoDB API, in memory, in this process, tables ACTIVE at once) on a random
@@ -55,7 +56,10 @@ export function dynaliteClient(endpoint: string, config: DynamoDBClientConfig = 
     ...config,
   });
 }
-/** Creates the incident table as the stack defines it (pk/sk strings, on demand) and waits for it. */
+/**
+ * Creates the incident table as the stack defines it (pk/sk strings, on demand, the sweep index)
+ * and waits for it.
+ */
 export async function createIncidentTable(client: DynamoDBClient, tableName: string): Promise<void> {
   await client.send(
     new CreateTableCommand({
@@ -63,10 +67,18 @@ export async function createIncidentTable(client: DynamoDBClient, tableName: str
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: SWEEP_ATTRIBUTE, AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: SWEEP_INDEX,
+          KeySchema: [{ AttributeName: SWEEP_ATTRIBUTE, KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
       ],
       BillingMode: 'PAY_PER_REQUEST',
     }),

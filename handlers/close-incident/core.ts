@@ -3,7 +3,7 @@ import { sweepStale } from '../shared/close-sweep.js';
 import { parseInput } from '../shared/define-task.js';
 import { describeError } from '../shared/errors.js';
 import { log } from '../shared/log.js';
-import type { LifecycleStore } from '../shared/store/types.js';
+import type { LifecycleStore, SweepStore } from '../shared/store/types.js';
 import { CloseCommand, isCloseCommand } from './schema.js';
 
 export type CloseAnswer =
@@ -25,7 +25,7 @@ export type CloseAnswer =
 export async function runClose(
   input: unknown,
   config: { autoCloseAfterMinutes: number },
-  ports: ClosePorts & { store: LifecycleStore },
+  ports: ClosePorts & { store: SweepStore },
 ): Promise<CloseAnswer> {
   if (isStreamEvent(input)) return writePendingClosingParts(input, ports);
   if (!isCloseCommand(input)) return { closed: await sweepStale(config.autoCloseAfterMinutes, ports) };

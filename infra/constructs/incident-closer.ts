@@ -8,6 +8,7 @@ import { DynamoEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { SWEEP_INDEX } from '../../handlers/shared/store/sweep-index.js';
 import { acknowledgeWildcards } from '../nag.js';
 import { entryOf, type GrantContext, rewriteReports } from '../tasks.js';
 import { TaskFunction } from './task-function.js';
@@ -30,9 +31,10 @@ export interface IncidentCloserProps {
 /**
  * Closing incidents outside Slack: one function that `responder close` invokes for one incident,
  * and that an EventBridge schedule runs hourly to close every incident past
- * `autoCloseAfterMinutes` without a new signal. It reads the incident records (a filtered Scan),
- * records the closure, withdraws a pending approval (SendTaskFailure on the playbooks' state
- * machines only), tells the thread and rewrites the report; nothing else. It also follows the
+ * `autoCloseAfterMinutes` without a new signal. It finds the incidents to sweep in the table's
+ * sweep index (a Query; a filtered Scan until the table is migrated to it), records the closure,
+ * withdraws a pending approval (SendTaskFailure on the playbooks' state machines only), tells the
+ * thread and rewrites the report; nothing else. It also follows the
  * table's stream, filtered to incident records whose report still lacks its closing part, and
  * writes it within seconds of any close.
  */
@@ -55,9 +57,14 @@ export class IncidentCloser extends Construct {
       },
     });
     const statements = [
+      // Scan only until the table is marked migrated to the sweep index (sweep-index.ts).
       new iam.PolicyStatement({
         actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
         resources: [props.table.tableArn],
+      }),
+      new iam.PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${SWEEP_INDEX}`],
       }),
       new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [props.secret.secretArn] }),
       new iam.PolicyStatement({

@@ -322,6 +322,7 @@ function expectedRoles(d: Deployment): Record<string, Entry[]> {
         actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan', 'dynamodb:UpdateItem'],
         resources: ['<IncidentStoreTable.Arn>'],
       },
+      { actions: ['dynamodb:Query'], resources: ['<IncidentStoreTable.Arn>/index/sweep'] },
       {
         actions: ['dynamodb:DescribeStream', 'dynamodb:GetRecords', 'dynamodb:GetShardIterator'],
         resources: ['<IncidentStoreTable.StreamArn>'],

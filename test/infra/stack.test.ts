@@ -115,6 +115,23 @@ describe('the responder stack', () => {
     });
   });
 
+  it('gives the incident table the sweep index: keyed on the sparse sweep attribute, keys only', () => {
+    built.template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: Match.arrayWith([{ AttributeName: 'sweep', AttributeType: 'S' }]),
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'sweep',
+          KeySchema: [{ AttributeName: 'sweep', KeyType: 'HASH' }],
+          Projection: { ProjectionType: 'KEYS_ONLY' },
+        },
+      ],
+    });
+  });
+
   it('writes evidence to a KMS-encrypted, versioned, TLS-only bucket with public access blocked', () => {
     built.template.hasResourceProperties('AWS::S3::Bucket', {
       BucketEncryption: {

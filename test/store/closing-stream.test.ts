@@ -6,14 +6,14 @@ import { evidenceReportRewriter } from '../../handlers/shared/close-sweep.js';
 import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, SweepStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { memoryEvidence } from '../support/evidence.js';
 import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 
-let store: LifecycleStore;
+let store: SweepStore;
 let stop: () => Promise<void>;
 
 const T0 = '2026-02-23T04:20:00.000Z';
@@ -160,7 +160,7 @@ describe('the closing part written from the incident table stream', () => {
     });
     const evidence = memoryEvidence(new Map());
     // The run's report lands (written from a read before the closure) right after the close is recorded.
-    const racing = Object.create(store) as LifecycleStore;
+    const racing = Object.create(store) as SweepStore;
     racing.closeIncident = async (args) => {
       const closed = await store.closeIncident(args);
       await store.updateIncident(args.incidentId, {

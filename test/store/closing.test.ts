@@ -9,7 +9,7 @@ import type { Closure } from '../../handlers/shared/lifecycle.js';
 import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { IncidentRecord, LifecycleStore } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, SweepStore } from '../../handlers/shared/store/types.js';
 import { writeReport } from '../../handlers/write-report/core.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
@@ -19,7 +19,7 @@ import { dynaliteStore } from '../support/ports.js';
 import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
 
-let store: LifecycleStore;
+let store: SweepStore;
 let stop: () => Promise<void>;
 let rawItem: Awaited<ReturnType<typeof dynaliteStore>>['rawItem'];
 
@@ -230,7 +230,7 @@ describe('after a close', () => {
     const bucket = `bucket-${short()}`;
     const first = await register(finding(principal, bucket, `a-${principal}`), `exec-a-${principal}`, clock);
     const firstId = first.incidentId as string;
-    const closing = Object.create(store) as LifecycleStore;
+    const closing = Object.create(store) as SweepStore;
     closing.appendFindingId = async (incidentId, findingId, now) => {
       await closeIncident(
         { incidentId, by: 'U024BE7LH', resolution: 'benign' },

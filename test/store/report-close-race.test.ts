@@ -7,7 +7,7 @@ import { runTask } from '../../handlers/shared/define-task.js';
 import type { ChatPort, EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { IncidentRecord, IncidentStore, LifecycleStore } from '../../handlers/shared/store/types.js';
+import type { IncidentRecord, IncidentStore, SweepStore } from '../../handlers/shared/store/types.js';
 import { writeReport } from '../../handlers/write-report/core.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
@@ -16,7 +16,7 @@ import { guardDutyEvent } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
-let store: LifecycleStore;
+let store: SweepStore;
 let stop: () => Promise<void>;
 
 const T0 = '2026-02-23T04:20:00.000Z';

@@ -3,7 +3,7 @@ import { UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
+import { DynamoSweepStore } from '../../handlers/shared/store/dynamodb-sweep.js';
 import type { IncidentRecord } from '../../handlers/shared/store/types.js';
 import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
 import { guardDutyEvent } from '../support/fixtures.js';
@@ -36,14 +36,14 @@ function record(incidentId: string): IncidentRecord {
 
 describe('the incident table’s operations (marshalled by the store, sent through the document client’s stack)', () => {
   it('store items exactly as the document client reads them, and read back, update, query and scan them', async () => {
-    const store = new DynamoLifecycleStore(doc, TABLE);
+    const store = new DynamoSweepStore(doc, TABLE);
     const incidentId = `table-${randomUUID()}`;
 
     await store.createIncident(record(incidentId));
     await store.addSignalSourceIps(incidentId, ['198.51.100.7', '2001:db8::7']);
     const appended = await store.appendFindingId(incidentId, 'second-finding', '2026-02-23T04:21:00.000Z');
     await store.addEvent(incidentId, { at: '2026-02-23T04:21:00.000Z', kind: 'folded-in', text: 'Folded in' });
-    const swept = await store.listIncidentsToSweep();
+    const swept = await store.listIncidentsToSweep('2026-02-23T04:22:00.000Z');
     const raw = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `INCIDENT#${incidentId}`, sk: 'META' } }));
 
     expect(raw.Item).toMatchObject({ incidentId, executionName: 'exec-table' });
@@ -53,11 +53,11 @@ describe('the incident table’s operations (marshalled by the store, sent throu
     expect(appended.findingIds).toEqual([incident.findingId, 'second-finding']);
     expect((await store.getIncident(incidentId))?.signalSourceIps).toEqual(['198.51.100.7', '2001:db8::7']);
     expect((await store.listEvents(incidentId)).map((event) => event.text)).toEqual(['Folded in']);
-    expect(swept.find((found) => found.incidentId === incidentId)?.incident).toEqual(incident);
+    expect(swept).toContainEqual({ incidentId });
   });
 
   it('resolve each operation’s middleware once, not on every request', async () => {
-    const store = new DynamoLifecycleStore(doc, TABLE);
+    const store = new DynamoSweepStore(doc, TABLE);
     const incidentId = `table-${randomUUID()}`;
     await store.createIncident(record(incidentId));
     const resolved = vi.spyOn(UpdateItemCommand.prototype, 'resolveMiddleware');

@@ -1,5 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { DynamoLifecycleStore } from '../../handlers/shared/store/dynamodb-lifecycle.js';
+import { DynamoSweepStore } from '../../handlers/shared/store/dynamodb-sweep.js';
 import { InMemoryAccount } from '../../local/account.js';
 import { SimClock } from '../../local/clock.js';
 import { createDocumentClient, createIncidentTable, startDynalite } from '../../local/dynalite.js';
@@ -12,7 +12,7 @@ export async function dynaliteStore(table = 'responder-test') {
   await createIncidentTable(dynamo.client, table);
   const doc = createDocumentClient(dynamo.client);
   return {
-    store: new DynamoLifecycleStore(doc, table),
+    store: new DynamoSweepStore(doc, table),
     doc,
     stop: () => dynamo.stop(),
     rawItem: async (pk: string, sk: string) =>

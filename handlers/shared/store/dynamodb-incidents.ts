@@ -5,6 +5,7 @@ import type { Incident } from '../schemas/incident.js';
 import type { ActionResult } from '../schemas/plan.js';
 import { incidentKey, incidentPk, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable, Item } from './dynamodb-table.js';
+import { SWEEP_ATTRIBUTE, SWEEP_VALUE, sweepAttribute } from './sweep-index.js';
 import {
   type CloseOutcome,
   type DeltaReopen,
@@ -17,7 +18,7 @@ import {
   type UndoKind,
 } from './types.js';
 
-type IncidentPatch = Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident };
+type IncidentPatch = Parameters<IncidentStore['updateIncident']>[1];
 
 type IncidentMethods =
   | 'appendFindingId'
@@ -92,22 +93,28 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     if (!counted) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
   }
 
-  /** One conditional update (`attribute_not_exists(closure)`); the status is not touched. */
+  /**
+   * One conditional update (`attribute_not_exists(closure)`); the status is not touched. The same
+   * write keeps the incident in the sweep index while its report is pending, and takes it out otherwise.
+   */
   async closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome> {
     const key = incidentKey(args.incidentId);
     const closure = Object.fromEntries(Object.entries(args.closure).filter(([, value]) => value !== undefined));
     const updated = await this.table.update(key, {
-      UpdateExpression: `SET #closure = :closure, #updatedAt = :at${args.reportPending ? ', #pending = :true' : ''}`,
+      UpdateExpression: args.reportPending
+        ? 'SET #closure = :closure, #updatedAt = :at, #pending = :true, #sweep = :sweep'
+        : 'SET #closure = :closure, #updatedAt = :at REMOVE #sweep',
       ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
       ExpressionAttributeNames: {
         '#closure': 'closure',
         '#updatedAt': 'updatedAt',
+        '#sweep': SWEEP_ATTRIBUTE,
         ...(args.reportPending ? { '#pending': 'closureReportPending' } : {}),
       },
       ExpressionAttributeValues: {
         ':closure': closure,
         ':at': args.closure.at,
-        ...(args.reportPending ? { ':true': true } : {}),
+        ...(args.reportPending ? { ':true': true, ':sweep': SWEEP_VALUE } : {}),
       },
       ReturnValues: 'ALL_NEW',
     });
@@ -131,18 +138,20 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
       ...(patch.reopenedBy ? [', #reopenedBy = :reopenedBy'] : []),
     ].join('');
     const updated = await this.table.update(key, {
-      UpdateExpression: `SET #status = :open, #updatedAt = :at${sets}`,
+      UpdateExpression: `SET #status = :open, #updatedAt = :at, #sweep = :sweep${sets}`,
       ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${Object.keys(statuses).join(', ')})`,
       ExpressionAttributeNames: {
         '#status': 'status',
         '#updatedAt': 'updatedAt',
         '#closure': 'closure',
+        '#sweep': SWEEP_ATTRIBUTE,
         ...(patch.incident ? { '#incident': 'incident' } : {}),
         ...(patch.reopenedBy ? { '#reopenedBy': 'reopenedBy' } : {}),
       },
       ExpressionAttributeValues: {
         ':open': 'open',
         ':at': patch.updatedAt,
+        ':sweep': SWEEP_VALUE,
         ...statuses,
         ...(patch.incident ? { ':incident': patch.incident } : {}),
         ...(patch.reopenedBy ? { ':reopenedBy': patch.reopenedBy } : {}),
@@ -154,8 +163,9 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
     return false;
   }
 
+  /** Written in the sweep index unless the record is already closed with nothing pending. */
   async createIncident(record: IncidentRecord): Promise<void> {
-    await this.table.putIfAbsent({ ...record, ...incidentKey(record.incidentId) });
+    await this.table.putIfAbsent({ ...record, ...incidentKey(record.incidentId), ...sweepAttribute(record) });
   }
 
   async getIncident(incidentId: string): Promise<IncidentRecord | undefined> {

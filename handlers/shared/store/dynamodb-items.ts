@@ -1,5 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { mapAwsError } from '../errors.js';
+import { SWEEP_ATTRIBUTE } from './sweep-index.js';
 
 /** A table key: every item in the incident table is addressed by string `pk` and `sk`. */
 export interface ItemKey {
@@ -41,9 +42,9 @@ export function correlationTtl(expiresAt: string): number | undefined {
   return Number.isFinite(ms) ? Math.floor(ms / 1000) + CORRELATION_RETENTION_SECONDS : undefined;
 }
 
-/** The stored record without the table's own attributes (`pk`, `sk`, `ttl`). */
+/** The stored record without the table's own attributes (`pk`, `sk`, `ttl`, the sweep index's `sweep`). */
 export function stripKeys<T>(item: Record<string, unknown>): T {
-  const { pk: _pk, sk: _sk, ttl: _ttl, ...record } = item;
+  const { pk: _pk, sk: _sk, ttl: _ttl, [SWEEP_ATTRIBUTE]: _sweep, ...record } = item;
   // A string set (`signalSourceIps`) comes back as a Set: records hold plain arrays.
   for (const [field, value] of Object.entries(record)) {
     if (value instanceof Set) record[field] = [...value].sort();

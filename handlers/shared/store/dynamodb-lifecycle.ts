@@ -3,18 +3,20 @@ import { incidentKey } from './dynamodb-items.js';
 import { DynamoQueue } from './dynamodb-queue.js';
 import { DynamoIncidentStore } from './dynamodb-store.js';
 import { DynamoTable, type TableClient } from './dynamodb-table.js';
-import type { IncidentRecord, LifecycleStore, NewIncidentCount } from './types.js';
+import { SWEEP_ATTRIBUTE } from './sweep-index.js';
+import type { LifecycleStore, NewIncidentCount } from './types.js';
 
 type Args<M extends keyof LifecycleStore> = Parameters<LifecycleStore[M]>;
 
 /**
  * The incident store with the lifecycle operations the registration (the per-bucket cap, the queue of deltas) and the
- * close function (the sweep) need. The other functions use `DynamoIncidentStore` and do not carry them.
+ * close function need. The other functions use `DynamoIncidentStore` and do not carry them; the sweep's listing is
+ * in `DynamoSweepStore` (dynamodb-sweep.ts), which only the close function carries.
  */
 export class DynamoLifecycleStore extends DynamoIncidentStore implements LifecycleStore {
   private readonly caps: DynamoCaps;
   private readonly queue: DynamoQueue;
-  private readonly table: DynamoTable;
+  protected readonly table: DynamoTable;
 
   constructor(client: TableClient, tableName: string) {
     super(client, tableName);
@@ -39,22 +41,19 @@ export class DynamoLifecycleStore extends DynamoIncidentStore implements Lifecyc
     return this.caps.countNewIncident(args);
   }
 
-  /** A filtered Scan of the incident records (`META`): not closed, or closed with the report pending. */
-  async listIncidentsToSweep(): Promise<IncidentRecord[]> {
-    return this.table.scan<IncidentRecord>({
-      FilterExpression:
-        'sk = :meta AND begins_with(pk, :incident) AND (attribute_not_exists(#closure) OR attribute_exists(#pending))',
-      ExpressionAttributeNames: { '#closure': 'closure', '#pending': 'closureReportPending' },
-      ExpressionAttributeValues: { ':meta': 'META', ':incident': 'INCIDENT#' },
-    });
-  }
-
-  /** Conditional on the flag being there: a second clear (a redelivered stream record, the sweep) changes nothing. */
+  /**
+   * Conditional on the flag being there on a closed incident: a second clear (a redelivered stream
+   * record, the sweep) changes nothing. The same write takes the incident out of the sweep index.
+   */
   async clearReportPending(incidentId: string): Promise<void> {
     await this.table.update(incidentKey(incidentId), {
-      UpdateExpression: 'REMOVE #pending',
-      ConditionExpression: 'attribute_exists(#pending)',
-      ExpressionAttributeNames: { '#pending': 'closureReportPending' },
+      UpdateExpression: 'REMOVE #pending, #sweep',
+      ConditionExpression: 'attribute_exists(#pending) AND attribute_exists(#closure)',
+      ExpressionAttributeNames: {
+        '#pending': 'closureReportPending',
+        '#sweep': SWEEP_ATTRIBUTE,
+        '#closure': 'closure',
+      },
     });
   }
 }

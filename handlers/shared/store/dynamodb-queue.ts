@@ -2,6 +2,7 @@ import { IncidentNotFound } from '../errors.js';
 import type { Incident } from '../schemas/incident.js';
 import { incidentKey, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable } from './dynamodb-table.js';
+import { SWEEP_ATTRIBUTE, SWEEP_VALUE } from './sweep-index.js';
 import {
   type IncidentRecord,
   type IncidentStatus,
@@ -61,6 +62,7 @@ export class DynamoQueue {
     return { outcome: 'full', record: counted?.Attributes ? stripKeys<IncidentRecord>(counted.Attributes) : record };
   }
 
+  /** The same write puts the reopened incident in the sweep index (a record written before it had no key there). */
   async takeQueuedDeltas(
     incidentId: string,
     args: {
@@ -77,8 +79,8 @@ export class DynamoQueue {
     const rest = args.rest.length > 0;
     const updated = await this.table.update(key, {
       UpdateExpression: rest
-        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #queue = :rest REMOVE #approval, #reopenedBy'
-        : 'SET #status = :open, #updatedAt = :at, #incident = :incident REMOVE #queue, #approval, #reopenedBy',
+        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep, #queue = :rest REMOVE #approval, #reopenedBy'
+        : 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep REMOVE #queue, #approval, #reopenedBy',
       ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND ${SAME_QUEUE} AND NOT (#status IN (${running.list}))`,
       ExpressionAttributeNames: {
         ...SAME_QUEUE_NAMES,
@@ -89,11 +91,13 @@ export class DynamoQueue {
         '#approval': 'approval',
         '#reopenedBy': 'reopenedBy',
         '#closure': 'closure',
+        '#sweep': SWEEP_ATTRIBUTE,
       },
       ExpressionAttributeValues: {
         ':open': 'open',
         ':at': args.updatedAt,
         ':incident': args.incident,
+        ':sweep': SWEEP_VALUE,
         ...sameQueueValues(args.count, args.first),
         ...(rest ? { ':rest': [...args.rest] } : {}),
         ...running.values,

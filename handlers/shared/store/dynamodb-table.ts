@@ -54,7 +54,8 @@ type Handler = (command: Operation) => Promise<{ output: object }>;
  * The incident table the parts of `DynamoIncidentStore` share: one document client and table
  * name, and the few request shapes they send. Failures surface as the named errors of `call`;
  * the conditional requests (`putIfAbsent`, `putIf`, `update`) answer false or undefined when
- * their condition does not hold. Reads are strongly consistent.
+ * their condition does not hold. Reads are strongly consistent, but for the one of an index
+ * (`queryIndex`), which cannot be.
  *
  * Items are marshalled here, as the document client does, and each DynamoDB operation goes
  * through the client's configuration and middleware stack with its
@@ -147,8 +148,8 @@ export class DynamoTable {
   }
 
   /** Every item of one incident's partition whose sort key starts with `prefix`, all pages, keys stripped. */
-  query<T>(incidentId: string, prefix: string): Promise<T[]> {
-    return this.all<T>('Query', (start) =>
+  async query<T>(incidentId: string, prefix: string): Promise<T[]> {
+    const items = await this.all('Query', (start) =>
       this.send<QueryCommandOutput>(
         new QueryCommand({
           TableName: this.tableName,
@@ -159,16 +160,37 @@ export class DynamoTable {
         }),
       ),
     );
+    return items.map((item) => stripKeys<T>(item));
   }
 
-  /** A filtered, strongly consistent Scan of the whole table, all pages, keys stripped. */
-  scan<T>(filter: {
+  /**
+   * Every item of a global secondary index whose partition key `name` is `value`, all pages, as the
+   * index projects them (keys kept). Eventually consistent: an index cannot be read consistently.
+   */
+  queryIndex(index: string, name: string, value: string): Promise<Item[]> {
+    return this.all('Query', (start) =>
+      this.send<QueryCommandOutput>(
+        new QueryCommand({
+          TableName: this.tableName,
+          IndexName: index,
+          KeyConditionExpression: '#key = :value',
+          ExpressionAttributeNames: { '#key': name },
+          ExpressionAttributeValues: marshall({ ':value': value }, MARSHALL),
+          ExclusiveStartKey: start,
+        }),
+      ),
+    );
+  }
+
+  /** A filtered, strongly consistent Scan of the whole table, all pages, keys kept. */
+  scan(filter: {
     FilterExpression: string;
+    ProjectionExpression?: string;
     ExpressionAttributeNames?: Record<string, string>;
     ExpressionAttributeValues?: Item;
-  }): Promise<T[]> {
+  }): Promise<Item[]> {
     const { ExpressionAttributeValues: values, ...rest } = filter;
-    return this.all<T>('Scan', (start) =>
+    return this.all('Scan', (start) =>
       this.send<ScanCommandOutput>(
         new ScanCommand({
           ...rest,
@@ -181,17 +203,17 @@ export class DynamoTable {
     );
   }
 
-  /** The items of every page of a Query or Scan, keys stripped. */
-  private async all<T>(
+  /** The items of every page of a Query or Scan. */
+  private async all(
     operation: string,
     page: (start: Record<string, AttributeValue> | undefined) => Promise<QueryCommandOutput | ScanCommandOutput>,
-  ): Promise<T[]> {
-    const items: T[] = [];
+  ): Promise<Item[]> {
+    const items: Item[] = [];
     let start: Record<string, AttributeValue> | undefined;
     do {
       const from = start;
       const { Items, LastEvaluatedKey } = await call(operation, () => page(from));
-      items.push(...(Items ?? []).map((item) => stripKeys<T>(unmarshall(item))));
+      items.push(...(Items ?? []).map((item) => unmarshall(item)));
       start = LastEvaluatedKey;
     } while (start);
     return items;

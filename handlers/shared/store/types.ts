@@ -23,6 +23,9 @@ export type DataEvidence = { readonly at: string } & (({ readonly status: 'ok' }
  * - `ROLLBACK#<nonce>` / `ROLLBACK`      an Undo request (the Slack Undo button's nonce): approvers,
  *                                        expiry, votes, then the rollback execution; used once. A separate
  *                                        key space, so an undo nonce never decides a plan and vice versa
+ * - `MIGRATION#sweep-index` / `MIGRATION` when the incident records written before the sweep index
+ *                                        all carry its key (`sweep-index.ts`)
+ * The incident record carries `sweep` (the sparse sweep index's key) while the close sweep may act on it.
  * Every write that could race is conditional, so a retry, a redelivery or a re-run changes nothing twice.
  */
 export type IncidentStatus =
@@ -113,6 +116,11 @@ export interface IncidentRecord {
     readonly blocks: unknown[];
     readonly text: string;
   };
+}
+
+/** An incident the close sweep may have to act on (`SweepStore.listIncidentsToSweep`). */
+export interface SweepCandidate {
+  readonly incidentId: string;
 }
 
 /** What closing an incident did (`IncidentStore.closeIncident`). */
@@ -406,6 +414,7 @@ export interface IncidentStore {
    * Reopens a contained incident for a delta (conditional: its status is one of `from` and it is not
    * closed), setting `status: 'open'` and `patch` (`reopenedBy` names the registration). False when
    * another registration reopened it first (or it was closed): only one delta request runs at a time.
+   * The same write puts it in the sweep index (a record written before the index had no key there).
    * Throws IncidentNotFound.
    */
   reopenForDelta(
@@ -431,11 +440,14 @@ export interface IncidentStore {
   /**
    * Sets the given fields atomically and returns the record as it is after the update (so two
    * writers racing on different fields can tell which of them came second). Throws
-   * IncidentNotFound when the incident does not exist.
+   * IncidentNotFound when the incident does not exist. Not the closing fields: only
+   * `closeIncident` and `clearReportPending` write those, with the sweep index's key.
    */
   updateIncident(
     incidentId: string,
-    patch: Partial<Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident'>> & { incident?: Incident },
+    patch: Partial<
+      Omit<IncidentRecord, 'incidentId' | 'createdAt' | 'incident' | 'closure' | 'closureReportPending'>
+    > & { incident?: Incident },
   ): Promise<IncidentRecord>;
   addEvent(incidentId: string, event: TimelineEvent): Promise<void>;
   listEvents(incidentId: string): Promise<TimelineEvent[]>;
@@ -503,12 +515,7 @@ export interface IncidentStore {
  * kept off `IncidentStore` so the other functions' bundles do not carry them.
  */
 export interface LifecycleStore extends IncidentStore {
-  /**
-   * What the close sweep works on (a scan of the incident records): every incident not closed yet,
-   * and every closed one whose report still lacks its closing part (`closureReportPending`).
-   */
-  listIncidentsToSweep(): Promise<IncidentRecord[]>;
-  /** Removes `closureReportPending` once the report has its closing part. */
+  /** Removes `closureReportPending` once the report has its closing part, and the incident from the sweep index. */
   clearReportPending(incidentId: string): Promise<void>;
   /**
    * Counts a new incident for one bucket (`key`: `<accountId>#<bucket>`) in a window of
@@ -549,4 +556,20 @@ export interface LifecycleStore extends IncidentStore {
   ): Promise<boolean>;
   /** Removes the queue of a closed incident (conditional: closed, the queue as read). True when removed. */
   dropQueuedDeltas(incidentId: string, count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>): Promise<boolean>;
+}
+
+/**
+ * The lifecycle store with the listing of the close sweep (`DynamoSweepStore`): only the close
+ * function sweeps, so the registration's bundle does not carry it.
+ */
+export interface SweepStore extends LifecycleStore {
+  /**
+   * What the close sweep works on: every incident not closed yet, and every closed one whose report
+   * still lacks its closing part (`closureReportPending`), read from the sweep index
+   * (`sweep-index.ts`). The index is eventually consistent: the list may lag the table by a moment,
+   * so each incident is read again before anything is done to it. Until the table is marked
+   * migrated, a filtered Scan of the incident records instead, which adds the index's key to the
+   * records written before it (`now` dates the migration's mark).
+   */
+  listIncidentsToSweep(now: string): Promise<SweepCandidate[]>;
 }
