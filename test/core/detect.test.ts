@@ -7,7 +7,7 @@ import { type AlarmStateChange, bulkDownload } from '../../handlers/detect/bulk-
 import { copySourceBucket, crossAccountCopy } from '../../handlers/detect/cross-account-copy.js';
 import type { DetectConfig } from '../../handlers/detect/detection.js';
 import { detect } from '../../handlers/detect/dispatch.js';
-import { externalKmsCopy, kmsKeyAccount } from '../../handlers/detect/external-kms-copy.js';
+import { externalKmsCopy, KMS_KEY_PARAMETER, kmsKeyAccount } from '../../handlers/detect/external-kms-copy.js';
 import { principalFromIdentity } from '../../handlers/detect/identity.js';
 import { InMemoryNewTermsStore, type NewTermsStore } from '../../handlers/detect/new-terms.js';
 import { DynamoNewTermsStore } from '../../handlers/detect/new-terms-dynamodb.js';
@@ -214,6 +214,27 @@ describe('copy encrypted with an external KMS key (ransomware)', () => {
   it('does not fire without a KMS key, or for a refused call', () => {
     expect(externalKmsCopy(copy(), config)).toBeUndefined();
     expect(externalKmsCopy(copy({ kmsKeyId: ATTACKER_KEY, errorCode: 'AccessDenied' }), config)).toBeUndefined();
+  });
+
+  it('cuts a long title on a character boundary, never inside a surrogate pair, and on one line', () => {
+    // An object key is up to 1,024 bytes of UTF-8 the caller chooses; its title is cut at 1,024.
+    const titles = Array.from({ length: 55 }, (_unused, index) => {
+      const record = dataEvent({
+        identity: etl,
+        eventName: 'PutObject',
+        key: `${'a'.repeat(930 + index)}😀\n😀😀😀😀😀😀😀😀😀`,
+      });
+      record.requestParameters = { ...record.requestParameters, [KMS_KEY_PARAMETER]: ATTACKER_KEY };
+      return externalKmsCopy(record, config)?.incident.title ?? '';
+    });
+
+    for (const title of titles) {
+      expect(title.length).toBeGreaterThan(1000);
+      expect(title.length).toBeLessThanOrEqual(1024);
+      // encodeURIComponent refuses a lone surrogate (URIError).
+      expect(() => encodeURIComponent(title)).not.toThrow();
+      expect(title).not.toContain('\n');
+    }
   });
 
   it('reads the account of key and alias ARNs only', () => {
