@@ -197,6 +197,23 @@ describe('copy encrypted with an external KMS key (ransomware)', () => {
     });
   });
 
+  it('never takes a writer the bucket’s default encryption chose the key for as the one who chose it', () => {
+    // The caller named no key: S3 applied the bucket's default, which someone set to another account's key.
+    const record = dataEvent({ identity: etl, eventName: 'PutObject' });
+    record.responseElements = {
+      'x-amz-server-side-encryption': 'aws:kms',
+      [KMS_KEY_PARAMETER]: ATTACKER_KEY,
+    };
+
+    const incident = externalKmsCopy(record, config)?.incident;
+
+    expect(incident?.findingType).toBe('S3ExfilResponder:S3/ExternalKmsCopy');
+    expect(incident?.principal.type).toBe('Unknown');
+    expect(incident?.sourceIps).toEqual([]);
+    expect(incident?.title).toContain('default encryption');
+    expect(incident?.title).toContain('assumed-role/etl-pipeline/i-0f1e2d3c4b5a69788');
+  });
+
   it.each([
     ['an in-place copy with a local key', HOME_KEY],
     ['a bare key id (always local)', '1234abcd-12ab-34cd-56ef-1234567890ab'],
