@@ -297,3 +297,28 @@ describe('an update of a finding (same id, higher count) that names more than it
     expect((await store.getIncident(incidentId))?.status).toBe('contained');
   });
 });
+
+describe('an update of a finding (same id, higher count) is a signal', () => {
+  it('keeps its incident open past autoCloseAfterMinutes from its creation, so a later signal still folds in', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `ongoing-${principal}`;
+    const day = 24 * 60 * 60_000;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 1), 'e-day-0', clock);
+    clock.advance(6 * day);
+    await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 30), 'e-day-6', clock);
+    clock.advance(2 * day);
+
+    const later = await registerWithRetries(
+      store,
+      bucketFinding(principal, bucket, `later-${principal}`, 1),
+      'e-day-8',
+      clock,
+    );
+
+    expect(first.status).toBe('open');
+    expect(later).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+    expect((await store.getIncident(first.incidentId as string))?.closure).toBeUndefined();
+  });
+});
