@@ -90,6 +90,21 @@ function iso(value: string, field: string): string {
   return date.toISOString();
 }
 
+/** The incident schema's bound on `title`, in UTF-16 code units. */
+const MAX_TITLE = 1024;
+
+/**
+ * A title on one line, cut to `MAX_TITLE` code units on a character boundary: it carries an object
+ * key the caller chose (up to 1,024 bytes of any UTF-8), and a cut inside a surrogate pair would
+ * leave text that is not well-formed for the store, Step Functions and Slack.
+ */
+function titleLine(title: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
+  const line = title.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ');
+  const cut = line.slice(0, MAX_TITLE);
+  return /[\ud800-\udbff]$/.test(cut) ? cut.slice(0, -1) : cut;
+}
+
 /**
  * The normalized incident of a detection, validated against the contract. Invalid bucket names and
  * non-IP source addresses (`s3.amazonaws.com` for a service call) are left out; a record that still
@@ -112,7 +127,7 @@ export function toIncident(fields: IncidentFields): Incident {
     firstSeen,
     lastSeen: fields.lastSeen ? iso(fields.lastSeen, 'eventTime') : firstSeen,
     count: fields.count ?? 1,
-    title: fields.title.slice(0, 1024),
+    title: titleLine(fields.title),
   };
   const checked = Incident.safeParse(candidate);
   if (!checked.success) {

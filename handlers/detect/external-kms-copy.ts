@@ -31,10 +31,15 @@ export function kmsKeyAccount(keyId: string | undefined): string | undefined {
   return accountOrUndefined(match?.[1]);
 }
 
-/** The key named in the request, else the one S3 reports having used. */
-function keyOf(record: CloudTrailRecord): string | undefined {
+/**
+ * The key named in the request (`chosen`: the caller chose it), else the one S3 reports having
+ * used: then the bucket's default encryption chose it, not the caller.
+ */
+function keyOf(record: CloudTrailRecord): { key?: string; chosen: boolean } {
+  const requested = parameter(record, KMS_KEY_PARAMETER);
+  if (requested) return { key: requested, chosen: true };
   const fromResponse = record.responseElements?.[KMS_KEY_PARAMETER];
-  return parameter(record, KMS_KEY_PARAMETER) ?? (typeof fromResponse === 'string' ? fromResponse : undefined);
+  return { key: typeof fromResponse === 'string' ? fromResponse : undefined, chosen: false };
 }
 
 /**
@@ -43,12 +48,15 @@ function keyOf(record: CloudTrailRecord): string | undefined {
  * `x-amz-server-side-encryption-aws-kms-key-id` is a key in an account other than the bucket's
  * (its owner in `resources[]`, else the record's account) and not a trusted one. Whoever holds that
  * key decides whether the victim can read the object again. Local keys, bare key ids and aliases
- * (which are always local) do not fire, whether the copy is in place or not.
+ * (which are always local) do not fire, whether the copy is in place or not. When the caller named
+ * no key (S3 applied the bucket's default encryption, which someone set to that key), the writer
+ * did not choose it and may be innocent: the incident names no principal and no address to act on,
+ * and its title names the writer and says to look for who changed the bucket's encryption.
  */
 export function externalKmsCopy(record: CloudTrailRecord, config: DetectConfig): Detection | undefined {
   if (record.eventSource !== 's3.amazonaws.com' || !succeeded(record)) return undefined;
   if (!(KMS_WRITE_EVENTS as readonly string[]).includes(record.eventName)) return undefined;
-  const key = keyOf(record);
+  const { key, chosen } = keyOf(record);
   const keyAccount = kmsKeyAccount(key);
   if (!keyAccount) return undefined;
   const bucket = bucketOrUndefined(parameter(record, 'bucketName'));
@@ -57,6 +65,10 @@ export function externalKmsCopy(record: CloudTrailRecord, config: DetectConfig):
   if (keyAccount === owner || config.trustedAccounts.includes(keyAccount)) return undefined;
   const objectKey = parameter(record, 'key');
   const object = bucket ? `${bucket}${objectKey ? `/${objectKey}` : ''}` : 'an object';
+  const writer = principalFromIdentity(record);
+  const byDefault = chosen
+    ? ''
+    : `; the caller (${writer.arn ?? writer.type}) named no key: the bucket's default encryption chose it, so look for who changed it (PutBucketEncryption)`;
   return {
     rule: 'external-kms-copy',
     incident: toIncident({
@@ -65,11 +77,11 @@ export function externalKmsCopy(record: CloudTrailRecord, config: DetectConfig):
       severity: SEVERITY,
       accountId: owner ?? home,
       region: record.awsRegion,
-      principal: principalFromIdentity(record),
+      principal: chosen ? writer : { type: 'Unknown' },
       buckets: [bucket],
-      sourceIps: [record.sourceIPAddress],
+      sourceIps: chosen ? [record.sourceIPAddress] : [],
       firstSeen: record.eventTime,
-      title: `${TECHNIQUE} Data Encrypted for Impact: ${record.eventName} encrypted ${object} with KMS key ${key} of external account ${keyAccount}`,
+      title: `${TECHNIQUE} Data Encrypted for Impact: ${record.eventName} encrypted ${object} with KMS key ${key} of external account ${keyAccount}${byDefault}`,
     }),
   };
 }

@@ -58,6 +58,17 @@ export function notManaged(accountId: string): string {
   return `the caller is in account ${accountId}, which this deployment does not manage (neither home nor memberAccounts): only its owner can act on its credentials; notify account ${accountId}`;
 }
 
+/**
+ * The protected (IR, break-glass, responder) role that role `name` of `accountId` is, if any. Role
+ * names are unique in an account whatever their IAM path, so the name decides: a finding names the
+ * role without its path (GuardDuty knows none), and when IAM could not be asked the path stays unknown.
+ */
+function protectedRole(settings: PlanContainmentInput['settings'], accountId: string, name: string) {
+  return protectedRoleArns(settings).find(
+    (arn) => arn.split(':')[4] === accountId && arn.split(':').slice(5).join(':').split('/').at(-1) === name,
+  );
+}
+
 const perPrincipal: Record<CredentialAction, Planner> = {
   revokeUserSessions: revokeUserSessionsPlanner,
   async deactivateAccessKey({ incident }, facts, draft) {
@@ -103,7 +114,6 @@ const perPrincipal: Record<CredentialAction, Planner> = {
     } as const;
     if (principal.type === 'AssumedRole' && principal.userName) {
       const role = principal.userName;
-      const roleArn = facts?.resolvedArn ?? principal.sessionIssuer;
       if (facts?.serviceLinked) {
         draft.notPlanned.push({
           action: 'revokeRoleSessions',
@@ -126,11 +136,12 @@ const perPrincipal: Record<CredentialAction, Planner> = {
         );
         return;
       }
-      if (roleArn && protectedRoleArns(settings).includes(roleArn)) {
+      const exempt = protectedRole(settings, incident.accountId, role);
+      if (exempt) {
         draft.notPlanned.push({
           action: 'revokeRoleSessions',
           target: role,
-          reason: `${roleArn} is an exempt (IR, break-glass or responder) role`,
+          reason: `${exempt} is an exempt (IR, break-glass or responder) role`,
         });
         return;
       }

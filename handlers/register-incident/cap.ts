@@ -31,6 +31,8 @@ export async function capNewIncident(
 ): Promise<Capped | undefined> {
   // The registration function gets the lifecycle store (clients/store.ts); a plain store counts nothing.
   if (!('countNewIncident' in store)) return undefined;
+  // A drill is never counted, so it is never the incident a real signal over the cap is linked into.
+  if (args.incident.sample) return undefined;
   // An identity of our own accounts always gets its own incident and its own approval: a flood of
   // throwaway outside principals must never absorb a compromised key or role of ours unasked.
   if (ownIdentity(args.incident, args.settings)) return undefined;

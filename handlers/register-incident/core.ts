@@ -198,7 +198,8 @@ async function register(incident: Incident, input: RegisterIncidentInput, ports:
       // Its own incident, created by a registration that did not get to record it on the claim.
       if (!claim.recorded)
         await ports.store.linkFinding({ findingId: incident.findingId, incidentId: target.incidentId });
-      return linkDuplicate(incident, claim, target, at, ports);
+      const context = { at, executionName: input.executionName, windowMinutes: input.settings.autoCloseAfterMinutes };
+      return linkDuplicate(incident, claim, target, context, ports);
     }
     // The finding's first registration has not created (or folded) its incident yet: wait for it
     // (the state machine retries StoreConflict; the count is raised only once the incident is
@@ -288,14 +289,18 @@ async function open(
 
 /**
  * Another delivery of a finding id already registered. A higher count is new activity: a timeline
- * line and, when the incident has a Slack thread, a message there. A count not higher than the
- * last one recorded is a redelivery or an older update arriving late: nothing is added.
+ * line and, when the incident has a Slack thread, a message there. GuardDuty updates a finding in
+ * place, so the update may name more than its incident holds (an attack sequence grown by a bucket
+ * or an actor, an anonymous caller's new address): that is folded in like another signal's (the
+ * delta asked for, or taken into the pending request), before the count is raised so that a retry
+ * still finds it news. A count not higher than the last one recorded is a redelivery or an older
+ * update arriving late: nothing is added.
  */
 async function linkDuplicate(
   incident: Incident,
   claim: Extract<ClaimResult, { outcome: 'duplicate' }>,
   record: IncidentRecord,
-  at: string,
+  { at, executionName, windowMinutes }: { at: string; executionName: string; windowMinutes: number },
   ports: RegisterPorts,
 ): Promise<Registration> {
   const { incidentId } = claim;
@@ -316,10 +321,29 @@ async function linkDuplicate(
     text,
     data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
   });
+  if (!record.closure) await heardNow(record, at, windowMinutes, ports.store);
+  if (!record.closure && deltaOf(record, incident, at)) {
+    const folded = await foldInto(record, incident, at, executionName, ports);
+    await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count });
+    return folded;
+  }
   // Of two racing raises one wins; the other still says what it saw (its count is news to it).
   await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count });
   await tellThread(record, threadNote(record, text), ports);
   return linked(`finding ${incident.findingId} already belongs to incident ${incidentId}`);
+}
+
+/**
+ * A finding's update is a signal like any other: GuardDuty reports ongoing activity by raising the
+ * count of the same finding. Its incident heard of a signal now, so `autoCloseAfterMinutes` runs
+ * from now (the incident stays open while the activity goes on) and so does its keys' window.
+ */
+async function heardNow(record: IncidentRecord, at: string, windowMinutes: number, store: IncidentStore) {
+  await store.updateIncident(record.incidentId, { lastSignalAt: at });
+  const expiresAt = new Date(Date.parse(at) + windowMinutes * 60_000).toISOString();
+  for (const key of correlationKeys(record.incident)) {
+    await store.extendCorrelation({ key, incidentId: record.incidentId, expiresAt });
+  }
 }
 
 /** A redelivery, or an older update arriving late: linked, nothing added. */

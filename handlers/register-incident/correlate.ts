@@ -80,11 +80,13 @@ export function isBucketWide(key: string): boolean {
  *    whoever it is for (another key, another role, anonymous callers), so a different caller on one
  *    of its buckets folds into it. The first open incident on a bucket holds this key; of two open
  *    incidents on two of the signal's buckets, the one on the first bucket by name wins.
- * Empty when the principal is unknown: such signals are never folded.
+ * Empty when the principal is unknown, and for a GuardDuty sample run as a drill: such signals are
+ * never folded, and a drill holds no key a real signal could fold into (every action of a drill is
+ * skipped, so a real caller taken in would never be contained).
  */
 export function correlationKeys(incident: Incident): string[] {
   const principal = principalKey(incident);
-  if (!principal) return [];
+  if (!principal || incident.sample) return [];
   const named = [...new Set(incident.buckets)].sort();
   const buckets = named.length > 0 ? named : ['*'];
   const wide = principal === 'anonymous' || principal.startsWith('ip:') ? [] : [`${incident.accountId}#${principal}`];

@@ -7,7 +7,7 @@ import { type AlarmStateChange, bulkDownload } from '../../handlers/detect/bulk-
 import { copySourceBucket, crossAccountCopy } from '../../handlers/detect/cross-account-copy.js';
 import type { DetectConfig } from '../../handlers/detect/detection.js';
 import { detect } from '../../handlers/detect/dispatch.js';
-import { externalKmsCopy, kmsKeyAccount } from '../../handlers/detect/external-kms-copy.js';
+import { externalKmsCopy, KMS_KEY_PARAMETER, kmsKeyAccount } from '../../handlers/detect/external-kms-copy.js';
 import { principalFromIdentity } from '../../handlers/detect/identity.js';
 import { InMemoryNewTermsStore, type NewTermsStore } from '../../handlers/detect/new-terms.js';
 import { DynamoNewTermsStore } from '../../handlers/detect/new-terms-dynamodb.js';
@@ -197,6 +197,23 @@ describe('copy encrypted with an external KMS key (ransomware)', () => {
     });
   });
 
+  it('never takes a writer the bucket’s default encryption chose the key for as the one who chose it', () => {
+    // The caller named no key: S3 applied the bucket's default, which someone set to another account's key.
+    const record = dataEvent({ identity: etl, eventName: 'PutObject' });
+    record.responseElements = {
+      'x-amz-server-side-encryption': 'aws:kms',
+      [KMS_KEY_PARAMETER]: ATTACKER_KEY,
+    };
+
+    const incident = externalKmsCopy(record, config)?.incident;
+
+    expect(incident?.findingType).toBe('S3ExfilResponder:S3/ExternalKmsCopy');
+    expect(incident?.principal.type).toBe('Unknown');
+    expect(incident?.sourceIps).toEqual([]);
+    expect(incident?.title).toContain('default encryption');
+    expect(incident?.title).toContain('assumed-role/etl-pipeline/i-0f1e2d3c4b5a69788');
+  });
+
   it.each([
     ['an in-place copy with a local key', HOME_KEY],
     ['a bare key id (always local)', '1234abcd-12ab-34cd-56ef-1234567890ab'],
@@ -214,6 +231,27 @@ describe('copy encrypted with an external KMS key (ransomware)', () => {
   it('does not fire without a KMS key, or for a refused call', () => {
     expect(externalKmsCopy(copy(), config)).toBeUndefined();
     expect(externalKmsCopy(copy({ kmsKeyId: ATTACKER_KEY, errorCode: 'AccessDenied' }), config)).toBeUndefined();
+  });
+
+  it('cuts a long title on a character boundary, never inside a surrogate pair, and on one line', () => {
+    // An object key is up to 1,024 bytes of UTF-8 the caller chooses; its title is cut at 1,024.
+    const titles = Array.from({ length: 55 }, (_unused, index) => {
+      const record = dataEvent({
+        identity: etl,
+        eventName: 'PutObject',
+        key: `${'a'.repeat(930 + index)}😀\n😀😀😀😀😀😀😀😀😀`,
+      });
+      record.requestParameters = { ...record.requestParameters, [KMS_KEY_PARAMETER]: ATTACKER_KEY };
+      return externalKmsCopy(record, config)?.incident.title ?? '';
+    });
+
+    for (const title of titles) {
+      expect(title.length).toBeGreaterThan(1000);
+      expect(title.length).toBeLessThanOrEqual(1024);
+      // encodeURIComponent refuses a lone surrogate (URIError).
+      expect(() => encodeURIComponent(title)).not.toThrow();
+      expect(title).not.toContain('\n');
+    }
   });
 
   it('reads the account of key and alias ARNs only', () => {

@@ -22,6 +22,15 @@ describe('one escaper per target', () => {
     );
   });
 
+  it('mrkdwn leaves no plain-text @here, @channel or @everyone for Slack to parse into a mention', () => {
+    // An STS role session name may be exactly `@channel` ([\w+=,.@-]), and a user agent anything.
+    const escaped = mrkdwn('@channel @HERE (@everyone) session @channel.');
+
+    expect(escaped).not.toMatch(/(^|[^\p{L}\p{N}_])@(here|channel|everyone)/iu);
+    expect(escaped.replaceAll(ZWSP, '')).toBe('@channel @HERE (@everyone) session @channel.');
+    expect(mrkdwn('alice@channel.example.com')).toBe('alice@channel.example.com');
+  });
+
   it('mrkdwnCode cannot close its code block and leaves formatting characters as written', () => {
     expect(mrkdwnCode('```<@U1>``` arn:aws:s3:::b/*')).toBe('ˋˋˋ&lt;@U1&gt;ˋˋˋ arn:aws:s3:::b/*');
   });

@@ -84,6 +84,53 @@ describe('the caller’s account', () => {
   });
 });
 
+describe('optional fields a finding carries as null', () => {
+  const call = 'detail.service.action.awsApiCallAction';
+
+  it('reads a null optional field as absent instead of rejecting the finding', () => {
+    const variants = [
+      withField(fixture('cross-account-caller-event'), `${call}.remoteIpDetails.ipAddressV6`, null),
+      withField(fixture('cross-account-caller-event'), 'detail.service.detectorId', null),
+      withField(fixture('cross-account-caller-event'), 'detail.service.archived', null),
+      withField(fixture('cross-account-caller-event'), 'detail.resource.accessKeyDetails.accessKeyId', null),
+      withField(fixture('cross-account-caller-event'), `${call}.affectedResources`, {
+        'AWS::S3::Bucket': 'customer-records',
+        'AWS::S3::Object': null,
+      }),
+    ];
+
+    const results = variants.map((event) => normalizeFinding(event));
+
+    for (const result of results) {
+      expect(result.status).toBe('accepted');
+      expect(result.incident?.buckets).toEqual(['customer-records']);
+      expect(result.incident?.sourceIps).toEqual(['198.51.100.23']);
+    }
+    expect(results[3]?.incident?.principal).toMatchObject({ type: 'AssumedRole', accountId: CALLER_ACCOUNT });
+    expect(results[3]?.incident?.principal.accessKeyId).toBeUndefined();
+  });
+
+  it('still rejects a finding whose type or account is null or empty, naming the field', () => {
+    const noType = withField(fixture('cross-account-caller-event'), 'detail.type', '');
+    const noAccount = withField(fixture('cross-account-caller-event'), 'detail.accountId', null);
+
+    expect(() => normalizeFinding(noType)).toThrow(/detail\.type/);
+    expect(() => normalizeFinding(noAccount)).toThrow(/detail\.accountId/);
+  });
+
+  it('never builds the principal in the finding’s account when the caller’s account is named but null', () => {
+    const event = withField(fixture('cross-account-caller-event'), `${call}.remoteAccountDetails`, {
+      accountId: null,
+      affiliated: false,
+    });
+
+    const { incident } = normalizeFinding(event);
+
+    expect(incident?.principal.type).toBe('Unknown');
+    expect(JSON.stringify(incident?.principal)).not.toContain(`arn:aws:iam::${HOME}`);
+  });
+});
+
 describe('sample findings', () => {
   const forms: [string, () => unknown][] = [
     ['an EventBridge event', () => fixture('sample-finding-event')],

@@ -13,7 +13,7 @@ import { knownSourceIps } from '../../handlers/shared/source-ip-deny.js';
 import type { IncidentRecord, IncidentStore } from '../../handlers/shared/store/types.js';
 import { SimClock } from '../../local/clock.js';
 import { dataEvent } from '../support/detections.js';
-import { guardDutyEvent } from '../support/fixtures.js';
+import { guardDutyEvent, readJson, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
@@ -311,5 +311,47 @@ describe('registration under concurrency (the state machine retries StoreConflic
 
     expect((early as Error).name).toBe('StoreConflict');
     expect(later.status).toBe('open');
+  });
+});
+
+describe('a GuardDuty sample run as a drill', () => {
+  it('never takes in a real signal on a bucket it names, whose containment would then be skipped as a drill', async () => {
+    const clock = new SimClock(new Date(T0));
+    const settings = testSettings({ acceptSampleFindings: true });
+    const bucket = `drill-${randomUUID().slice(0, 8)}`;
+    const sample = readJson<Record<string, unknown>>('test/fixtures/guardduty/sample-finding-event.json');
+    let drill = withField(sample, 'detail.id', unique('sample'));
+    drill = withField(drill, 'detail.resource.s3BucketDetails.0.name', bucket);
+    const real = bucketFinding(`user-${randomUUID().slice(0, 8)}`, bucket, unique('real'));
+
+    const first = await registerWithRetries(store, drill, unique('e-drill'), clock, settings);
+    const second = await registerWithRetries(store, real, unique('e-real'), clock, settings);
+
+    expect(first.status).toBe('open');
+    expect(first.incident?.sample).toBe(true);
+    expect(second.status).toBe('open');
+    expect(second.incidentId).not.toBe(first.incidentId);
+    expect(second.incident?.sample).toBeUndefined();
+  });
+
+  it('is never counted against the bucket’s cap, so a real signal over the cap is never linked into it', async () => {
+    const clock = new SimClock(new Date(T0));
+    const settings = testSettings({ acceptSampleFindings: true, maxNewIncidentsPerBucket: 1 });
+    const bucket = `drill-${randomUUID().slice(0, 8)}`;
+    const sample = readJson<Record<string, unknown>>('test/fixtures/guardduty/sample-finding-event.json');
+    let drill = withField(sample, 'detail.id', unique('sample'));
+    drill = withField(drill, 'detail.resource.s3BucketDetails.0.name', bucket);
+    // Callers of another account (never ours, so the cap applies to them).
+    const elsewhere = { accountId: '444455556666', affiliated: false };
+    drill = withField(drill, 'detail.service.action.awsApiCallAction.remoteAccountDetails', elsewhere);
+    let outsider = bucketFinding('Admin', bucket, unique('outsider'));
+    outsider = withField(outsider, 'detail.service.action.awsApiCallAction.remoteAccountDetails', elsewhere);
+
+    const first = await registerWithRetries(store, drill, unique('e-drill'), clock, settings);
+    const second = await registerWithRetries(store, outsider, unique('e-outsider'), clock, settings);
+
+    expect(first.incident?.sample).toBe(true);
+    expect(second.status).toBe('open');
+    expect(second.incidentId).not.toBe(first.incidentId);
   });
 });

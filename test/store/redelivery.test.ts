@@ -6,6 +6,7 @@ import { AwsThrottling } from '../../handlers/shared/errors.js';
 import type { IncidentStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { readJson, withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
@@ -187,5 +188,137 @@ describe('a higher count whose timeline line could not be written', () => {
     expect(retried).toMatchObject({ status: 'linked', incidentId });
     const updates = (await store.listEvents(incidentId)).filter((event) => event.kind === 'finding-updated');
     expect(updates.map((event) => event.text)).toEqual([expect.stringContaining('count 3 → 7')]);
+  });
+});
+
+/** The finding types of the deployment's defaults (DESIGN §3). */
+const settings = testSettings({
+  findingTypes: ['Exfiltration:S3/', 'AttackSequence:S3/CompromisedData', 'UnauthorizedAccess:S3/'],
+});
+
+/**
+ * The attack sequence of the fixture (real EventBridge shape), as GuardDuty updates it in place:
+ * the same finding id with a higher count, its story grown by `resources` and `actors`.
+ */
+function attackSequence(id: string, count: number, grown: { bucket?: string } = {}) {
+  let event = readJson<Record<string, unknown>>('test/fixtures/guardduty/attack-sequence-compromised-data-event.json');
+  event = withField(event, 'detail.id', id);
+  event = withField(event, 'detail.service.count', count);
+  if (!grown.bucket) return event;
+  const detail = event.detail as { service: { detection: { sequence: { resources: unknown[] } } } };
+  const resources = detail.service.detection.sequence.resources;
+  return withField(event, 'detail.service.detection.sequence.resources', [
+    ...resources,
+    {
+      uid: `arn:aws:s3:::${grown.bucket}`,
+      name: grown.bucket,
+      accountId: '123456789012',
+      resourceType: 'S3_BUCKET',
+      region: 'us-east-1',
+    },
+  ]);
+}
+
+/** A GuardDuty finding of an unauthenticated caller (`ANONYMOUS_PRINCIPAL`) on `bucket` from `address`. */
+function anonymousFinding(bucket: string, id: string, count: number, address: string) {
+  let event = bucketFinding('unused', bucket, id, count);
+  event = withField(event, 'detail.type', 'UnauthorizedAccess:S3/TorIPCaller');
+  event = withField(event, 'detail.resource.accessKeyDetails', {
+    principalId: 'ANONYMOUS_PRINCIPAL',
+    userType: 'AWSAccount',
+  });
+  return withField(event, 'detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4', address);
+}
+
+describe('an update of a finding (same id, higher count) that names more than its incident holds', () => {
+  it('asks for the new bucket of a contained incident, as a folded-in signal would', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const findingId = `sequence-${randomUUID().slice(0, 8)}`;
+    const bucket = `grown-${randomUUID().slice(0, 8)}`;
+    const first = await registerWithRetries(store, attackSequence(findingId, 1), 'e-seq-1', clock, settings);
+    const incidentId = first.incidentId as string;
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(60_000);
+
+    const updated = await registerWithRetries(
+      store,
+      attackSequence(findingId, 2, { bucket }),
+      'e-seq-2',
+      clock,
+      settings,
+    );
+
+    expect(first.status).toBe('open');
+    expect(updated).toMatchObject({ incidentId, delta: true });
+    expect(updated.incident?.delta?.buckets).toEqual([bucket]);
+    expect((await store.getIncident(incidentId))?.incident.buckets).toContain(bucket);
+  });
+
+  it('takes the new address of an anonymous caller into the pending incident, so its Deny lists it', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const findingId = `tor-${randomUUID().slice(0, 8)}`;
+    const bucket = `tor-${randomUUID().slice(0, 8)}`;
+    const first = await registerWithRetries(
+      store,
+      anonymousFinding(bucket, findingId, 1, '198.51.100.7'),
+      'e-tor-1',
+      clock,
+      settings,
+    );
+    const incidentId = first.incidentId as string;
+
+    const updated = await registerWithRetries(
+      store,
+      anonymousFinding(bucket, findingId, 4, '203.0.113.99'),
+      'e-tor-2',
+      clock,
+      settings,
+    );
+
+    expect(first.status).toBe('open');
+    expect(updated).toMatchObject({ status: 'linked', incidentId });
+    const record = await store.getIncident(incidentId);
+    expect(record?.signalSourceIps).toContain('203.0.113.99');
+  });
+
+  it('adds nothing more than its timeline line when it names nothing new', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const findingId = `same-${randomUUID().slice(0, 8)}`;
+    const first = await registerWithRetries(store, attackSequence(findingId, 1), 'e-same-1', clock, settings);
+    const incidentId = first.incidentId as string;
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    const before = await store.listEvents(incidentId);
+
+    const updated = await registerWithRetries(store, attackSequence(findingId, 2), 'e-same-2', clock, settings);
+
+    expect(updated).toMatchObject({ status: 'linked', incidentId });
+    expect(updated.delta).toBeUndefined();
+    expect(await store.listEvents(incidentId)).toHaveLength(before.length + 1);
+    expect((await store.getIncident(incidentId))?.status).toBe('contained');
+  });
+});
+
+describe('an update of a finding (same id, higher count) is a signal', () => {
+  it('keeps its incident open past autoCloseAfterMinutes from its creation, so a later signal still folds in', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `ongoing-${principal}`;
+    const day = 24 * 60 * 60_000;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 1), 'e-day-0', clock);
+    clock.advance(6 * day);
+    await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 30), 'e-day-6', clock);
+    clock.advance(2 * day);
+
+    const later = await registerWithRetries(
+      store,
+      bucketFinding(principal, bucket, `later-${principal}`, 1),
+      'e-day-8',
+      clock,
+    );
+
+    expect(first.status).toBe('open');
+    expect(later).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+    expect((await store.getIncident(first.incidentId as string))?.closure).toBeUndefined();
   });
 });

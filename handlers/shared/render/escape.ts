@@ -15,19 +15,25 @@ export function oneLine(text: string): string {
 /** A Slack formatting character at the edge of a word (no letter or digit before it, or none after it). */
 const FORMATTING_EDGE = /(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu;
 const ZERO_WIDTH_SPACE = '\u200b';
+/** `@here`, `@channel`, `@everyone` as a word of their own, which Slack may parse into a mention. */
+const BROADCAST_WORD = /(?<![\p{L}\p{N}_])@(?=(?:here|channel|everyone)(?![\p{L}\p{N}_]))/giu;
 
 /**
  * Text for Slack mrkdwn, on one line: `&`, `<` and `>` escaped (so `<!channel>`, `<@U…>` and
  * `<url|label>` stay text), line breaks removed, and zero-width spaces put around a `*`, `_`, `~` or
- * backtick at the edge of a word so data cannot open or close formatting. Characters inside a word
- * (the `_` of `AWSReservedSSO_Admin`) are left as they are, so names still copy exactly.
+ * backtick at the edge of a word so data cannot open or close formatting. A plain `@here`,
+ * `@channel` or `@everyone` (a role session name may be exactly that) gets a zero-width space after
+ * its `@`: text objects are not verbatim, and Slack parses some plain-text mentions in them.
+ * Characters inside a word (the `_` of `AWSReservedSSO_Admin`, the `@` of an e-mail address) are
+ * left as they are, so names still copy exactly.
  */
 export function mrkdwn(text: string): string {
   return oneLine(text)
     .replaceAll('&', '&amp;')
     .replaceAll('<', '&lt;')
     .replaceAll('>', '&gt;')
-    .replace(FORMATTING_EDGE, (mark) => `${ZERO_WIDTH_SPACE}${mark}${ZERO_WIDTH_SPACE}`);
+    .replace(FORMATTING_EDGE, (mark) => `${ZERO_WIDTH_SPACE}${mark}${ZERO_WIDTH_SPACE}`)
+    .replace(BROADCAST_WORD, `@${ZERO_WIDTH_SPACE}`);
 }
 
 /**

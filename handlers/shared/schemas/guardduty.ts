@@ -192,6 +192,24 @@ function camelize(value: unknown, opaque: boolean, depth = 0): unknown {
   return out;
 }
 
+/**
+ * A copy of a finding without its null properties: every field the schema reads is optional unless
+ * the response depends on it (the API reference marks them "Required: No"), so a field sent as
+ * `null` is read as absent instead of rejecting the finding. A required field (id, type, account)
+ * sent so is still rejected, as missing; an empty or malformed identifier still is too. Array items
+ * are kept as they are.
+ */
+export function withoutNullFields(value: unknown, depth = 0): unknown {
+  if (depth > MAX_CAMELIZE_DEPTH) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutNullFields(item, depth + 1));
+  if (typeof value !== 'object' || value === null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, child] of Object.entries(value)) {
+    if (child !== null) out[key] = withoutNullFields(child, depth + 1);
+  }
+  return out;
+}
+
 /** True when the object looks like the API/CLI form: PascalCase `Id` and `Type`. */
 export function isApiFinding(value: Record<string, unknown>): boolean {
   return 'Id' in value && 'Type' in value && !('id' in value);

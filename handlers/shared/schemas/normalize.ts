@@ -7,6 +7,7 @@ import {
   GuardDutyFinding,
   isApiFinding,
   type RemoteIpDetails,
+  withoutNullFields,
 } from './guardduty.js';
 import { Incident, type IpDetail, MAX_PRINCIPALS, type Normalized, type Principal } from './incident.js';
 import { AccessKeyId, firstIssue, IamName, PrincipalId } from './primitives.js';
@@ -81,7 +82,7 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
   // placeholders (`GeneratedFindingAccessKeyId`, bucket `bucketName`) are no identifiers.
   const screening = screenFinding(raw, options.acceptSampleFindings === true);
   if (screening.kind === 'ignored') return { status: 'ignored', reason: screening.reason };
-  const parsed = GuardDutyFinding.safeParse(screening.kind === 'drill' ? screening.finding : raw);
+  const parsed = GuardDutyFinding.safeParse(withoutNullFields(screening.kind === 'drill' ? screening.finding : raw));
   if (!parsed.success) {
     const { path, message } = firstIssue(parsed.error, prefix);
     throw new InvalidFinding(path, message);
@@ -101,11 +102,17 @@ function fromFinding(raw: unknown, prefix: string, options: NormalizeOptions): N
     throw new InvalidFinding(at('service.eventFirstSeen'), 'is required when createdAt and updatedAt are absent');
   }
   // The caller's account: GuardDuty names it in remoteAccountDetails when it is not the finding's.
-  const callerAccount = call?.remoteAccountDetails?.accountId ?? finding.accountId;
+  // Named without an account, the caller is elsewhere but nobody knows where: its names are never
+  // read as an identity of the finding's account (a same-named one there is innocent).
+  const remoteAccount = call?.remoteAccountDetails;
+  const callerAccount = remoteAccount?.accountId ?? finding.accountId;
   const details = finding.resource?.accessKeyDetails;
-  const named = details
-    ? toPrincipal(details, callerAccount, finding.accountId, partition, at('resource.accessKeyDetails'))
-    : ({ type: 'Unknown' } as Principal);
+  const named =
+    details && remoteAccount && !remoteAccount.accountId
+      ? ({ type: 'Unknown', rawType: details.userType?.slice(0, 64) } as Principal)
+      : details
+        ? toPrincipal(details, callerAccount, finding.accountId, partition, at('resource.accessKeyDetails'))
+        : ({ type: 'Unknown' } as Principal);
   const actors = (story?.actors ?? []).map((actor) => actorPrincipal(actor, finding.accountId, partition));
   const everyone = uniquePrincipals([...(named.type === 'Unknown' && actors.length > 0 ? [] : [named]), ...actors]);
   const principals = everyone.slice(0, MAX_PRINCIPALS);
