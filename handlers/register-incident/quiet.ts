@@ -9,8 +9,9 @@ import { actionsInEffect, DELTA_AFTER } from './delta.js';
  * A source address a signal brings that no containment round could act on: one a Deny by address
  * never lists (`range` names why: private, shared, loopback, link-local or special-purpose), or one
  * already inside a block (`block`) of the Deny by address approved and applied on every bucket of
- * the incident. Addresses matter to no other action: the principal and endpoint Denies, key
- * deactivation, session revocation and the Macie job never read them.
+ * the incident. No other containment action reads addresses (the principal and endpoint Denies,
+ * key deactivation, session revocation, the Macie job); the evidence query does, and a later round
+ * or a re-run queries them, since they are recorded on the incident.
  */
 export type QuietAddress =
   | { readonly address: string; readonly range: string }
@@ -22,47 +23,51 @@ export interface QuietSplit {
   readonly quiet: QuietAddress[];
 }
 
-/** The blocks of the incident's Deny by address in place on one of its buckets. */
-interface DenyInPlace {
+/** The blocks of the incident's Deny by address on one of its buckets. */
+interface SourceDeny {
   readonly bucket: string;
   readonly blocks: string[];
 }
 
 /**
- * The Deny by source address in place on each of the incident's buckets, as the latest round
- * approved it and wrote it (the apply step writes exactly the approved statement, or finds it
- * there): undefined when that cannot be told for every bucket, and then nothing counts as covered.
- * It holds only when
- * - the incident is contained or partially contained and its latest request was approved (not
- *   denied, expired or withdrawn);
- * - the approved plan holds the bucket's Deny by address (`…DenySourceIp`);
- * - the bucket's Deny took effect (`applied` or `already`) and was not rolled back since, in that
- *   round: after the decision, or, for a round that only confirmed what was in place (no one was
- *   asked, planning read the statement in the bucket policy), at any time. A result older than the
- *   decision means this round's write was not recorded (it failed): what is in place is unknown.
- * A statement someone removed by hand since is not seen here (registration reads no bucket
- * policy): the next round or a re-run finds it missing and asks for it again.
+ * The Deny by source address the incident's latest request approved on each of its buckets, when
+ * that request was approved and the incident is contained or partially contained (its phase
+ * ended): undefined when any bucket has none, and then nothing counts as covered.
  */
-export function sourceDenyInPlace(
-  record: IncidentRecord,
-  inEffect: readonly ActionResult[],
-): DenyInPlace[] | undefined {
+function approvedSourceDeny(record: IncidentRecord): SourceDeny[] | undefined {
   const { decision } = record;
   if (!DELTA_AFTER.has(record.status) || decision?.outcome !== 'approved') return undefined;
   if (record.incident.buckets.length === 0) return undefined;
-  const confirmedOnly = decision.via === 'none';
   const sid = statementSid(record.incidentId, DENY_SOURCE_IP);
-  const denies: DenyInPlace[] = [];
+  const denies: SourceDeny[] = [];
   for (const bucket of record.incident.buckets) {
     const item = decision.approvedPlan.find((entry) => entry.action === 'denyBucketAccess' && entry.bucket === bucket);
     const statement = item?.action === 'denyBucketAccess' ? item.statements.find((s) => s.Sid === sid) : undefined;
     const blocks = listOf((statement?.Condition as { IpAddress?: Record<string, unknown> } | undefined)?.IpAddress);
-    const result = inEffect.find((entry) => entry.action === 'denyBucketAccess' && entry.target === bucket);
-    if (blocks.length === 0 || !result) return undefined;
-    if (!confirmedOnly && (!decision.decidedAt || (result.at ?? '') < decision.decidedAt)) return undefined;
+    if (blocks.length === 0) return undefined;
     denies.push({ bucket, blocks });
   }
   return denies;
+}
+
+/**
+ * Whether the approved Deny by address of every bucket took effect and is still in place, as far
+ * as the incident's record tells (the apply step writes exactly the approved statement, or finds it
+ * there): its result `applied` or `already`, not rolled back since (`inEffect`), and recorded in
+ * that round: after the decision, or, for a round that only confirmed what was in place (no one was
+ * asked; planning read the statement in the bucket policy), at any time. A result older than the
+ * decision means that round's write was not recorded (it failed): what is in place is unknown. A
+ * statement someone removed by hand since is not seen here (registration reads no bucket policy):
+ * the next round or a re-run finds it missing and asks for it again.
+ */
+function inPlace(record: IncidentRecord, denies: readonly SourceDeny[], inEffect: readonly ActionResult[]): boolean {
+  const { decision } = record;
+  const confirmedOnly = decision?.via === 'none';
+  return denies.every(({ bucket }) => {
+    const result = inEffect.find((entry) => entry.action === 'denyBucketAccess' && entry.target === bucket);
+    if (!result) return false;
+    return confirmedOnly || (decision?.decidedAt !== undefined && (result.at ?? '') >= decision.decidedAt);
+  });
 }
 
 function listOf(condition: Record<string, unknown> | undefined): string[] {
@@ -71,19 +76,20 @@ function listOf(condition: Record<string, unknown> | undefined): string[] {
   return typeof value === 'string' ? [value] : [];
 }
 
-/** Splits addresses by `sourceDenyInPlace`'s answer (pure). */
-export function splitAddresses(addresses: readonly string[], inPlace: readonly DenyInPlace[] | undefined): QuietSplit {
+/** Splits addresses: left out of any Deny, inside `denies` on every bucket, or real (pure). */
+export function splitAddresses(addresses: readonly string[], denies: readonly SourceDeny[] | undefined): QuietSplit {
   const real: string[] = [];
   const quiet: QuietAddress[] = [];
+  const covering = (denies ?? []).map((deny) => coveringBlock(deny.blocks));
   for (const address of addresses) {
     const range = leftOutRange(address);
     if (range) {
       quiet.push({ address, range });
       continue;
     }
-    const covering = (inPlace ?? []).map((deny) => coveringBlock(address, deny.blocks));
-    const [block] = covering;
-    if (inPlace?.length && block && covering.every(Boolean)) quiet.push({ address, block });
+    const blocks = covering.map((cover) => cover(address));
+    const [block] = blocks;
+    if (block && blocks.every(Boolean)) quiet.push({ address, block });
     else real.push(address);
   }
   return { real, quiet };
@@ -91,16 +97,18 @@ export function splitAddresses(addresses: readonly string[], inPlace: readonly D
 
 /**
  * Which of `addresses` (new to the incident) a containment round could act on. The incident's
- * actions are read only when some address is one a Deny would list.
+ * actions and timeline are read only when the approved Deny covers some address: to tell that it
+ * is in place.
  */
 export async function splitQuiet(
   record: IncidentRecord,
   addresses: readonly string[],
   store: IncidentStore,
 ): Promise<QuietSplit> {
-  if (addresses.every((address) => leftOutRange(address) !== undefined)) return splitAddresses(addresses, undefined);
-  if (!DELTA_AFTER.has(record.status)) return splitAddresses(addresses, undefined);
-  return splitAddresses(addresses, sourceDenyInPlace(record, await actionsInEffect(record, store)));
+  const approved = approvedSourceDeny(record);
+  const split = splitAddresses(addresses, approved);
+  if (!approved || split.quiet.every((entry) => 'range' in entry)) return split;
+  return inPlace(record, approved, await actionsInEffect(record, store)) ? split : splitAddresses(addresses, undefined);
 }
 
 /** Addresses a line lists before counting the rest. */

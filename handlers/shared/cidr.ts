@@ -353,23 +353,24 @@ export function leftOutRange(ip: string): string | undefined {
 }
 
 /**
- * The first of `blocks` (as a Deny on `aws:SourceIp` lists them) that holds `ip`; undefined when
- * none does, or when `ip` is one a Deny leaves out (`leftOutRange`).
+ * A test of which of `blocks` (as a Deny on `aws:SourceIp` lists them, parsed once) holds an
+ * address: the first such block, or undefined when none does or the address is one a Deny leaves
+ * out (`leftOutRange`). A block that does not parse holds nothing.
  */
-export function coveringBlock(ip: string, blocks: readonly string[]): string | undefined {
-  if (leftOutRange(ip) !== undefined) return undefined;
-  const bits = bitsOf(parseAddress(ip.trim())?.single.split('/')[0] ?? '');
-  if (!bits) return undefined;
-  const max = bits.width === 8 ? 32 : 128;
-  return blocks.find((block) => {
+export function coveringBlock(blocks: readonly string[]): (ip: string) => string | undefined {
+  const parsed = blocks.flatMap((block) => {
     const [start = '', prefix = '', ...rest] = block.split('/');
-    const range = bitsOf(start);
-    return (
-      rest.length === 0 &&
-      /^\d{1,3}$/.test(prefix) &&
-      Number(prefix) <= max &&
-      range?.width === bits.width &&
-      within(bits.parts, range.parts, Number(prefix), bits.width)
-    );
+    const bits = bitsOf(start);
+    const length = Number(prefix);
+    const valid = bits && rest.length === 0 && /^\d{1,3}$/.test(prefix) && length <= (bits.width === 8 ? 32 : 128);
+    return valid ? [{ block, bits, length }] : [];
   });
+  return (ip) => {
+    if (leftOutRange(ip) !== undefined) return undefined;
+    const bits = bitsOf(parseAddress(ip.trim())?.single.split('/')[0] ?? '');
+    if (!bits) return undefined;
+    return parsed.find(
+      (entry) => entry.bits.width === bits.width && within(bits.parts, entry.bits.parts, entry.length, bits.width),
+    )?.block;
+  };
 }
