@@ -411,8 +411,9 @@ async function foldInto(
 }
 
 /**
- * A signal's delta as a contained incident would ask it: without the addresses no round could act
- * on (`quiet`), which the timeline and the thread name instead.
+ * A signal's delta without the addresses no round could act on (`quiet`, named in the timeline and
+ * the thread instead): those a Deny never lists and, on a contained incident, those its Deny in
+ * place already covers.
  */
 async function askable(
   record: IncidentRecord,
