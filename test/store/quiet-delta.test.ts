@@ -15,7 +15,7 @@ import type { LifecycleStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
 import { anonymous, REGION } from '../support/detections.js';
-import { scenario } from '../support/fixtures.js';
+import { laterFinding, scenario, withField } from '../support/fixtures.js';
 import { account, dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
@@ -212,6 +212,24 @@ describe('a signal folding into a contained incident with only addresses no roun
     expect(lines[0]).toMatch(/192\.0\.2\.44 \(documentation TEST-NET-1 \(RFC 5737\)\)/);
     expect(lines[1]).toMatch(/fd12:3456:789a::1 \(unique local \(RFC 4193\)\)/);
     expect(record?.signalSourceIps).toEqual(expect.arrayContaining(['192.0.2.44', 'fd12:3456:789a::1']));
+  });
+
+  it('a GuardDuty finding naming an anonymous caller at a documentation address asks nothing either', async () => {
+    const incidentId = await openWith(['45.155.205.23']);
+    await containmentRound(incidentId);
+    let finding = laterFinding('5ec0b1d2e3f4a5b6c7d8e9f0a1b2c3d4', 90, BUCKET);
+    finding = withField(finding, 'detail.resource.accessKeyDetails', {
+      principalId: 'ANONYMOUS_PRINCIPAL',
+      userType: 'Anonymous',
+    });
+    finding = withField(finding, 'detail.service.action.awsApiCallAction.remoteIpDetails.ipAddressV4', '203.0.113.5');
+
+    const result = await register(finding);
+
+    expect(result).toMatchObject({ status: 'linked', incidentId });
+    expect((await store.getIncident(incidentId))?.status).toBe('contained');
+    const [line] = (await foldedLines(incidentId)).slice(-1);
+    expect(line).toMatch(/Folded in: GuardDuty .*203\.0\.113\.5 \(documentation TEST-NET-3 \(RFC 5737\)\)/);
   });
 
   it('an address inside the /24 the Deny approved and applied already holds: not asked, and the block is named', async () => {
