@@ -33,6 +33,7 @@ import {
   widened,
 } from './delta.js';
 import { queueWhilePending, refusedRequest, takeQueued } from './queue.js';
+import { type QuietAddress, quietNote, splitQuiet } from './quiet.js';
 import { refreshApproval } from './refresh.js';
 import {
   type RegisterIncidentInput,
@@ -379,26 +380,35 @@ async function foldInto(
   if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
   // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
+  // Addresses the Deny in place leaves out or already covers are recorded, never asked (quiet.ts).
+  // While a request is pending, only the addresses a Deny never lists (the rest is judged when
+  // the queued round is built, against the Deny that request puts in place).
+  let split = await askable(target, adds, ports.store);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
   // conditional reopen wins asks; the other folds into that request like any pending one.
   const reopening = { at, executionName, ports };
-  let delta = DELTA_AFTER.has(target.status) && asksFor(adds) ? await reopen(target, adds, reopening) : undefined;
+  const { asked } = split;
+  let delta = DELTA_AFTER.has(target.status) && asksFor(asked) ? await reopen(target, asked, reopening) : undefined;
   // What arrives while a request is pending and is not in it is queued, asked after the decision
   // (queue.ts); when the phase ended meanwhile, it is asked like after a containment.
   const pending = OPEN_STATUSES.has(target.status) || (DELTA_AFTER.has(target.status) && !delta);
   const queued =
-    pending && adds ? await queueWhilePending({ record, adds, findingId: incident.findingId, at }, ports) : undefined;
-  if (queued?.outcome === 'not-pending' && asksFor(adds) && DELTA_AFTER.has(queued.record.status)) {
-    delta = await reopen(queued.record, adds, reopening);
+    pending && asked
+      ? await queueWhilePending({ record, adds: asked, findingId: incident.findingId, at }, ports)
+      : undefined;
+  if (queued?.outcome === 'not-pending' && asksFor(asked) && DELTA_AFTER.has(queued.record.status)) {
+    split = await askable(queued.record, adds, ports.store);
+    if (asksFor(split.asked)) delta = await reopen(queued.record, split.asked, reopening);
   }
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason ? `(${capReason})` : foldedFor(target, incident, adds);
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
+  const quiet = quietNote(split.quiet);
   const text = delta
-    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only${overflowNote(adds)}`
+    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only${quiet}${overflowNote(adds)}`
     : queued?.text
-      ? `${folded}. ${queued.text}${overflowNote(adds)}`
-      : `${folded}; no new approval${pending ? notInRequest(adds) : ''}${overflowNote(adds)}`;
+      ? `${folded}. ${queued.text}${quiet}${overflowNote(adds)}`
+      : `${folded}; no new approval${pending ? notInRequest(asked) : ''}${quiet}${overflowNote(adds)}`;
   // Once this signal's reopen is written, the delta request is this registration's to start: a
   // retry would find the incident open with the delta recorded and ask for nothing, so a write
   // failing after the reopen is logged and the request still started.
@@ -422,6 +432,21 @@ async function foldInto(
     reason: capReason ?? `folded into open incident ${incidentId}: ${who}`,
     previouslyApplied: [],
   };
+}
+
+/**
+ * A signal's delta without the addresses no round could act on (`quiet`, named in the timeline and
+ * the thread instead): those a Deny never lists and, on a contained incident, those its Deny in
+ * place already covers.
+ */
+async function askable(
+  record: IncidentRecord,
+  adds: Delta | undefined,
+  store: IncidentStore,
+): Promise<{ asked: Delta | undefined; quiet: QuietAddress[] }> {
+  if (!adds || adds.addresses.length === 0) return { asked: adds, quiet: [] };
+  const { real, quiet } = await splitQuiet(record, adds.addresses, store);
+  return { asked: { ...adds, addresses: real }, quiet };
 }
 
 /** Runs a write made after a delta's reopen: a failure is logged, not thrown (see `foldInto`). */

@@ -4,6 +4,7 @@ import type { ChatPort, Clock } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
 import { MAX_PRINCIPALS } from '../shared/schemas/incident.js';
 import { BucketName } from '../shared/schemas/primitives.js';
+import { anonymousSourceIps } from '../shared/source-ip-deny.js';
 import type {
   IncidentRecord,
   IncidentStore,
@@ -13,7 +14,8 @@ import type {
 } from '../shared/store/types.js';
 import { MAX_QUEUED_DELTAS } from '../shared/store/types.js';
 import { OPEN_STATUSES } from './correlate.js';
-import { actionsInEffect, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
+import { actionsInEffect, asksFor, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
+import { type QuietAddress, quietNote, splitQuiet } from './quiet.js';
 import type { Registration } from './schema.js';
 
 /**
@@ -240,7 +242,17 @@ export async function takeQueued(
     await postInThread(record, text, ports.chat);
     return notAsked(record, text);
   }
-  const round = roundOf(record, entries);
+  const queuedRound = roundOf(record, entries);
+  // A round of queued addresses plans from every address the incident knows: those the Deny in
+  // place leaves out or already covers are not asked; a round of nothing else is not asked at all.
+  const split = queuedRound.delta.addresses.length
+    ? await splitQuiet(record, anonymousSourceIps(record), ports.store)
+    : undefined;
+  const round = split ? { ...queuedRound, delta: { ...queuedRound.delta, addresses: split.real } } : queuedRound;
+  if (split && !asksFor(round.delta) && round.rest.length === 0) {
+    const quiet = notShownBefore(split.quiet);
+    return quietRound({ record, entries, quiet, at, automatic, deltaRound, attempt }, store, ports);
+  }
   const incident = widened(record, round.delta);
   const taken = await store.takeQueuedDeltas(incidentId, {
     count: entries.length,
@@ -264,7 +276,8 @@ export async function takeQueued(
   const overPrincipals = crowded.length
     ? `; ${crowded.length} principal(s) are left out, the incident holds ${MAX_PRINCIPALS} at most: ${crowded.map((principal) => principal.arn ?? principal.accessKeyId ?? principal.type).join(', ')}; contain them by hand`
     : '';
-  const text = `After the decision: what arrived while it was pending adds ${describeDelta(round.delta) || 'nothing new'} (${round.taken.length} signal(s)): approval is asked for that delta only${rest}${invalid}${beyond}${overPrincipals}`;
+  const quiet = quietNote(notShownBefore(split?.quiet ?? []));
+  const text = `After the decision: what arrived while it was pending adds ${describeDelta(round.delta) || 'nothing new'} (${round.taken.length} signal(s)): approval is asked for that delta only${rest}${invalid}${beyond}${overPrincipals}${quiet}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'queued-delta',
@@ -289,6 +302,52 @@ export async function takeQueued(
     previouslyApplied: await actionsInEffect(record, ports.store),
     ...(round.delta.principals?.length || refused ? { noAutoContain: true as const } : {}),
   };
+}
+
+/**
+ * The quiet addresses a line names: those left out, and those inside a wider block of the Deny in
+ * place; an address it lists as its own one-address block was shown to the approvers as such.
+ */
+function notShownBefore(quiet: readonly QuietAddress[]): QuietAddress[] {
+  return quiet.filter((entry) => !('block' in entry) || !/\/(?:32|128)$/.test(entry.block));
+}
+
+/**
+ * A queue holding only addresses no round could act on (`quiet.ts`): taken off the incident
+ * (conditionally, like a round), with a timeline line and a thread message naming them, and
+ * nothing asked. The addresses stay recorded on the incident.
+ */
+async function quietRound(
+  args: {
+    record: IncidentRecord;
+    entries: readonly QueuedDelta[];
+    quiet: readonly QuietAddress[];
+    at: string;
+    automatic: boolean;
+    deltaRound: number;
+    attempt: number;
+  },
+  store: QueueStore,
+  ports: TakePorts,
+): Promise<Registration> {
+  const { record, entries, at } = args;
+  const { incidentId } = record;
+  const running = [...OPEN_STATUSES];
+  if (!(await store.dropQueuedDeltas(incidentId, entries.length, entries[0] as QueuedDelta, { running }))) {
+    if (args.attempt < TAKE_ATTEMPTS) {
+      return takeQueued(incidentId, args.deltaRound, ports, args.automatic, args.attempt + 1);
+    }
+    throw new StoreConflict(`the queue of incident ${incidentId} changed while it was being taken; try again`);
+  }
+  const text = `After the decision: what arrived while it was pending (${entries.length} signal(s)) changes nothing containment would put in place: no new approval${quietNote(args.quiet)}`;
+  await ports.store.addEvent(incidentId, {
+    at,
+    kind: 'queue-quiet',
+    text,
+    data: { findingIds: entries.map((entry) => entry.findingId) },
+  });
+  await postInThread(record, text, ports.chat);
+  return notAsked(record, text);
 }
 
 /**

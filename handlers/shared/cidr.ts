@@ -186,24 +186,26 @@ function parseAddress(text: string): { single: string; wide: string } | undefine
  * narrower), so its first address decides.
  */
 function isNonPublic(cidr: string): boolean {
+  return nonPublicRange(cidr) !== undefined;
+}
+
+/** The name of the private, shared, loopback or link-local range holding `cidr` (as `isNonPublic` reads it). */
+function nonPublicRange(cidr: string): string | undefined {
   const [address = ''] = cidr.split('/');
   const v4 = ipv4(address);
   if (v4) {
     const [a = 0, b = 0] = v4;
-    return (
-      a === 10 ||
-      a === 127 ||
-      (a === 172 && b >= 16 && b <= 31) ||
-      (a === 192 && b === 168) ||
-      (a === 100 && b >= 64 && b <= 127) ||
-      (a === 169 && b === 254)
-    );
+    if (a === 10 || (a === 172 && b >= 16 && b <= 31) || (a === 192 && b === 168)) return 'private (RFC 1918)';
+    if (a === 100 && b >= 64 && b <= 127) return 'shared address space (RFC 6598)';
+    if (a === 127) return 'loopback (RFC 1122)';
+    return a === 169 && b === 254 ? 'link-local (RFC 3927)' : undefined;
   }
   const v6 = ipv6(address);
-  if (!v6) return false;
+  if (!v6) return undefined;
   const first = v6[0] ?? 0;
-  const loopback = v6.slice(0, 7).every((group) => group === 0) && v6[7] === 1;
-  return (first & 0xfe00) === 0xfc00 || (first & 0xffc0) === 0xfe80 || loopback;
+  if ((first & 0xfe00) === 0xfc00) return 'unique local (RFC 4193)';
+  if ((first & 0xffc0) === 0xfe80) return 'link-local (RFC 4291)';
+  return v6.slice(0, 7).every((group) => group === 0) && v6[7] === 1 ? 'loopback (RFC 4291)' : undefined;
 }
 
 /** A range of the special-purpose registries: its first address, prefix length and name. */
@@ -335,4 +337,40 @@ function mappedIpv4(groups: readonly number[]): number[] | undefined {
   if (groups.slice(0, 5).some((group) => group !== 0) || groups[5] !== 0xffff) return undefined;
   const [high = 0, low = 0] = groups.slice(6);
   return [high >> 8, high & 0xff, low >> 8, low & 0xff];
+}
+
+/**
+ * Why a Deny on source addresses would leave `ip` out, or undefined when it would list it: the
+ * name of its private, shared, loopback or link-local range (a request through a VPC endpoint
+ * carries no `aws:SourceIp`), of its special-purpose range, or that it is no address a Deny can
+ * name. An IPv4-mapped IPv6 address is judged by its IPv4 address, as AWS sees it.
+ */
+export function leftOutRange(ip: string): string | undefined {
+  const text = ip.trim();
+  const single = text.includes('/') ? parseBlock(text) : parseAddress(text)?.single;
+  if (!single) return 'not an address a Deny can list';
+  return specialRange(single) ?? nonPublicRange(single);
+}
+
+/**
+ * A test of which of `blocks` (as a Deny on `aws:SourceIp` lists them, parsed once) holds an
+ * address: the first such block, or undefined when none does or the address is one a Deny leaves
+ * out (`leftOutRange`). A block that does not parse holds nothing.
+ */
+export function coveringBlock(blocks: readonly string[]): (ip: string) => string | undefined {
+  const parsed = blocks.flatMap((block) => {
+    const [start = '', prefix = '', ...rest] = block.split('/');
+    const bits = bitsOf(start);
+    const length = Number(prefix);
+    const valid = bits && rest.length === 0 && /^\d{1,3}$/.test(prefix) && length <= (bits.width === 8 ? 32 : 128);
+    return valid ? [{ block, bits, length }] : [];
+  });
+  return (ip) => {
+    if (leftOutRange(ip) !== undefined) return undefined;
+    const bits = bitsOf(parseAddress(ip.trim())?.single.split('/')[0] ?? '');
+    if (!bits) return undefined;
+    return parsed.find(
+      (entry) => entry.bits.width === bits.width && within(bits.parts, entry.bits.parts, entry.length, bits.width),
+    )?.block;
+  };
 }

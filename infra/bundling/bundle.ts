@@ -59,9 +59,13 @@ export async function provideLayerLocally(bundleFile: string): Promise<void> {
   );
 }
 
-/** In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`). */
+/**
+ * In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`), and the
+ * endpoint-discovery cache of the DynamoDB client on a `Map` (`lru-cache.ts`).
+ */
 const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(HERE, 'lambda-credentials.ts'),
+  'mnemonist/lru-cache': join(HERE, 'lru-cache.ts'),
 };
 
 const SCHEMA_FILE =

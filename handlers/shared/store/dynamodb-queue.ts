@@ -113,12 +113,21 @@ export class DynamoQueue {
     incidentId: string,
     count: number,
     first: Pick<QueuedDelta, 'findingId' | 'at'>,
+    open?: { readonly running: readonly IncidentStatus[] },
   ): Promise<boolean> {
+    const running = statusValues('running', open?.running ?? []);
+    const state = open
+      ? `attribute_not_exists(#closure) AND NOT (#status IN (${running.list}))`
+      : 'attribute_exists(#closure)';
     const updated = await this.table.update(incidentKey(incidentId), {
       UpdateExpression: 'REMOVE #queue',
-      ConditionExpression: `attribute_exists(pk) AND attribute_exists(#closure) AND ${SAME_QUEUE}`,
-      ExpressionAttributeNames: { ...SAME_QUEUE_NAMES, '#closure': 'closure' },
-      ExpressionAttributeValues: sameQueueValues(count, first),
+      ConditionExpression: `attribute_exists(pk) AND ${state} AND ${SAME_QUEUE}`,
+      ExpressionAttributeNames: {
+        ...SAME_QUEUE_NAMES,
+        '#closure': 'closure',
+        ...(open ? { '#status': 'status' } : {}),
+      },
+      ExpressionAttributeValues: { ...sameQueueValues(count, first), ...(open ? running.values : {}) },
       ReturnValues: 'NONE',
     });
     return updated !== undefined;

@@ -554,8 +554,17 @@ export interface LifecycleStore extends IncidentStore {
       incident: Incident;
     },
   ): Promise<boolean>;
-  /** Removes the queue of a closed incident (conditional: closed, the queue as read). True when removed. */
-  dropQueuedDeltas(incidentId: string, count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>): Promise<boolean>;
+  /**
+   * Removes the queue of a closed incident (conditional: closed, the queue as read), or, with
+   * `open`, of an incident not closed whose phase has ended (its status not one of `running`): a
+   * queue that asks nothing. True when removed.
+   */
+  dropQueuedDeltas(
+    incidentId: string,
+    count: number,
+    first: Pick<QueuedDelta, 'findingId' | 'at'>,
+    open?: { readonly running: readonly IncidentStatus[] },
+  ): Promise<boolean>;
 }
 
 /**

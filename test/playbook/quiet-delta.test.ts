@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { apiCallEvent } from '../../examples/src/detection-records.js';
+import { random, s3DataEvent } from '../../examples/src/records.js';
+import { simulate } from '../../local/simulate.js';
+import { anonymous, REGION } from '../support/detections.js';
+import { variant } from '../support/simulate.js';
+
+const BUCKET = 'customer-records';
+const T0 = Date.parse('2026-02-23T04:15:31Z');
+
+type Policy = { Statement: { Sid?: string; Condition?: { IpAddress?: { 'aws:SourceIp': string[] } } }[] };
+
+/** An anonymous GetObject on the bucket from `ip`, `seconds` after T0, as EventBridge delivers the CloudTrail record. */
+function anonymousGet(ip: string, seconds: number, next: () => number): Record<string, unknown> {
+  const record = s3DataEvent(
+    {
+      identity: anonymous,
+      eventName: 'GetObject',
+      eventTime: new Date(T0 + seconds * 1000).toISOString().replace('.000Z', 'Z'),
+      bucket: BUCKET,
+      key: `exports/customers-${String(seconds).padStart(5, '0')}.csv.gz`,
+      sourceIp: ip,
+      userAgent: '[python-requests/2.31.0]',
+      region: REGION,
+      bytesOut: 52_000,
+    },
+    next,
+  );
+  return apiCallEvent(record, next);
+}
+
+describe('an anonymous flood contained by a /24, then more signals', () => {
+  it('an address inside the /24 and a private one fold in without a round; an address outside it gets one', async () => {
+    const next = random(33);
+    const flood = Array.from({ length: 9 }, (_, n) => anonymousGet(`185.220.101.${10 + n}`, n, next));
+    const inside = anonymousGet('185.220.101.200', 3600, next);
+    const private10 = anonymousGet('10.20.30.40', 5400, next);
+    const outside = anonymousGet('91.240.118.200', 7200, next);
+    const input = variant('compromised-iam-user-key', (s) => {
+      s.events = [...flood, inside, private10, outside];
+    });
+
+    const result = await simulate(input, { approve: { kind: 'all' } });
+
+    const entries = result.incidents;
+    const [quietInside, quietPrivate, asked] = entries.slice(9);
+    expect(entries.map((entry) => entry.status)).toEqual(['contained', ...Array(11).fill('linked')]);
+    for (const quiet of [quietInside, quietPrivate]) {
+      expect(quiet?.states).not.toContain('Plan Containment');
+      expect(quiet?.states).not.toContain('Request Approval');
+    }
+    expect(asked?.states).toContain('Request Approval');
+    const said = (entry: typeof quietInside) => (entry?.slackMessages ?? []).map((message) => message.text).join('\n');
+    expect(said(quietInside)).toMatch(/185\.220\.101\.200 \(in 185\.220\.101\.0\/24\)/);
+    expect(said(quietPrivate)).toMatch(/10\.20\.30\.40 \(private \(RFC 1918\)\)/);
+    const policy = result.account.bucketPolicies[BUCKET] as Policy;
+    const bySource = policy.Statement.filter((statement) => statement.Sid?.endsWith('DenySourceIp'));
+    expect(bySource).toHaveLength(1);
+    expect(bySource[0]?.Condition?.IpAddress?.['aws:SourceIp']).toEqual(['185.220.101.0/24', '91.240.118.200/32']);
+  }, 180_000);
+});
