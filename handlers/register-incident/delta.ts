@@ -24,6 +24,8 @@ export const MAX_INCIDENT_SOURCE_IPS = 1000;
 export interface Delta {
   readonly buckets: string[];
   readonly addresses: string[];
+  /** How many addresses the delta adds, when `addresses` lists only the first of them. */
+  readonly addressCount?: number;
   readonly principals?: Principal[];
   /** The signal that brought the delta, and when it was folded in. */
   readonly findingId?: string;
@@ -307,9 +309,8 @@ export function describeDelta(delta: Delta): string {
   if (delta.buckets.length > 0) parts.push(`bucket(s) ${delta.buckets.join(', ')}`);
   if (delta.addresses.length > 0) {
     const shown = delta.addresses.slice(0, 3).join(', ');
-    parts.push(
-      `source address(es) ${shown}${delta.addresses.length > 3 ? ` and ${delta.addresses.length - 3} more` : ''}`,
-    );
+    const total = Math.max(delta.addressCount ?? 0, delta.addresses.length);
+    parts.push(`source address(es) ${shown}${total > 3 ? ` and ${total - 3} more` : ''}`);
   }
   return parts.join(' and ');
 }

@@ -2,7 +2,7 @@ import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
-import { MAX_PRINCIPALS } from '../shared/schemas/incident.js';
+import { type Incident, MAX_PRINCIPALS } from '../shared/schemas/incident.js';
 import { BucketName } from '../shared/schemas/primitives.js';
 import type {
   IncidentRecord,
@@ -11,7 +11,7 @@ import type {
   QueuedDelta,
   QueueOutcome,
 } from '../shared/store/types.js';
-import { MAX_QUEUED_DELTAS } from '../shared/store/types.js';
+import { MAX_QUEUED_BYTES, MAX_QUEUED_DELTAS } from '../shared/store/types.js';
 import { OPEN_STATUSES } from './correlate.js';
 import { actionsInEffect, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
 import type { Registration } from './schema.js';
@@ -57,22 +57,31 @@ function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
   return Object.entries(delta).some(([field, value]) => !NOT_ASKED.has(field) && Array.isArray(value) && value.length);
 }
 
+/** Addresses one queued delta lists at most: a mark (the round plans from every address the incident keeps). */
+export const MAX_QUEUED_ADDRESSES = 20;
+
 /**
  * What a pending request does not take up by itself: the delta without buckets already queued, at
  * most `MAX_QUEUED_BUCKETS` buckets (`clipped` names the rest), and its anonymous callers' new
  * addresses unless some are queued already. The request's Deny lists only the addresses its
  * approvers saw; the round asked after it plans from every address the incident knows then, so
- * one queued mark of addresses stands for all that arrive meanwhile (a flood queues one entry).
+ * one queued mark of addresses stands for all that arrive meanwhile (a flood queues one entry),
+ * and the mark lists at most `MAX_QUEUED_ADDRESSES` of them with their count. Principals the
+ * incident has no room for are not queued: they are never asked, and the fold's timeline line
+ * names them.
  */
 export function toQueue(record: IncidentRecord, adds: Delta): { delta: Delta; clipped: string[] } {
   const entries = record.queuedDeltas ?? [];
   const queued = new Set(entries.flatMap((entry) => bucketsOf(entry.delta)));
   const fresh = adds.buckets.filter((bucket) => !queued.has(bucket));
   const addressesQueued = entries.some((entry) => Array.isArray(entry.delta.addresses) && entry.delta.addresses.length);
+  const addresses = addressesQueued ? [] : adds.addresses;
+  const { principalsOver: _said, addressCount: _counted, ...kept } = adds;
   return {
     delta: {
-      ...adds,
-      addresses: addressesQueued ? [] : adds.addresses,
+      ...kept,
+      addresses: addresses.slice(0, MAX_QUEUED_ADDRESSES),
+      ...(addresses.length > MAX_QUEUED_ADDRESSES ? { addressCount: addresses.length } : {}),
       buckets: fresh.slice(0, MAX_QUEUED_BUCKETS),
     },
     clipped: fresh.slice(MAX_QUEUED_BUCKETS),
@@ -125,7 +134,7 @@ export async function queueWhilePending(
     case 'full':
       return {
         ...result,
-        text: `It adds ${what}, not in the pending request, and the queue is full (${MAX_QUEUED_DELTAS} signals): not queued, so not asked after the decision (a later signal for them asks; ${(result.record.queuedDeltasOmitted ?? 1).toString()} signal(s) not queued so far)${notQueued}`,
+        text: `It adds ${what}, not in the pending request, and the queue is full (${MAX_QUEUED_DELTAS} signals or ${MAX_QUEUED_BYTES / 1024} KB): not queued, so not asked after the decision (a later signal for them asks; ${(result.record.queuedDeltasOmitted ?? 1).toString()} signal(s) not queued so far)${notQueued}`,
       };
     case 'not-pending':
       return result;
@@ -248,7 +257,7 @@ export async function takeQueued(
     rest: round.rest,
     running: [...OPEN_STATUSES],
     updatedAt: at,
-    incident,
+    incident: storedForm(record, incident),
   });
   if (!taken) {
     // A fold appended meanwhile (read again) or another execution took it (nothing left to ask).
@@ -289,6 +298,17 @@ export async function takeQueued(
     previouslyApplied: await actionsInEffect(record, ports.store),
     ...(round.delta.principals?.length || refused ? { noAutoContain: true as const } : {}),
   };
+}
+
+/**
+ * The widened incident as the record keeps it: with the record's own addresses, not the copies
+ * `widened` takes from `signalSourceIps` (the record still knows every one of them there), so the
+ * record does not hold each folded address twice.
+ */
+function storedForm(record: IncidentRecord, incident: Incident): Incident {
+  const { sourceIps: _copied, anonymousSourceIps: _alsoCopied, ...rest } = incident;
+  const own = record.incident.anonymousSourceIps;
+  return { ...rest, sourceIps: record.incident.sourceIps, ...(own ? { anonymousSourceIps: own } : {}) };
 }
 
 /**
