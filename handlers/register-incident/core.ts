@@ -359,7 +359,7 @@ async function foldInto(
   const anonymous = incident.principal.type === 'Anonymous';
   const adds = deltaOf(target, incident, at);
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
-  const notKept = anonymous ? await ports.store.addSignalSourceIps(incidentId, incident.sourceIps) : 0;
+  const notKept = anonymous ? await ports.store.addSignalSourceIps(incidentId, incident.sourceIps) : [];
   // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
@@ -392,7 +392,12 @@ async function foldInto(
       at,
       kind: 'folded-in',
       text,
-      data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
+      data: {
+        findingId: incident.findingId,
+        findingType: incident.findingType,
+        source: incident.source,
+        ...(notKept.length > 0 ? { addressesNotKept: notKept } : {}),
+      },
     }),
   );
   await tellThread(record, delta ? text : threadNote(record, text), ports);
@@ -408,10 +413,10 @@ async function foldInto(
   };
 }
 
-/** The source addresses of a signal the incident had no room for, said in the timeline. */
-function addressesNotKept(count: number): string {
-  return count > 0
-    ? `. ${count} source address(es) of this signal are not kept: the incident keeps ${MAX_SIGNAL_SOURCE_IPS} at most, so no Deny lists them; block them by hand`
+/** The source addresses of a signal the incident had no room for, said in the timeline (its line's data lists them). */
+function addressesNotKept(addresses: readonly string[]): string {
+  return addresses.length > 0
+    ? `. ${addresses.length} source address(es) of this signal are not kept: the incident keeps ${MAX_SIGNAL_SOURCE_IPS} at most, so no Deny lists them; block them by hand: ${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? " and the others in this line's data" : ''}`
     : '';
 }
 

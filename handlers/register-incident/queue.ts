@@ -306,9 +306,8 @@ export async function takeQueued(
  * record does not hold each folded address twice.
  */
 function storedForm(record: IncidentRecord, incident: Incident): Incident {
-  const { sourceIps: _copied, anonymousSourceIps: _alsoCopied, ...rest } = incident;
-  const own = record.incident.anonymousSourceIps;
-  return { ...rest, sourceIps: record.incident.sourceIps, ...(own ? { anonymousSourceIps: own } : {}) };
+  // An undefined field is not written (the store removes undefined values).
+  return { ...incident, sourceIps: record.incident.sourceIps, anonymousSourceIps: record.incident.anonymousSourceIps };
 }
 
 /**

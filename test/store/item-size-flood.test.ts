@@ -174,7 +174,7 @@ describe('the incident record under a flood of crafted signals', () => {
       n,
       clock,
     );
-    await measure(incidentId);
+    const reopened = await measure(incidentId);
     await askApproval(incidentId, clock);
     await flood(6, 6);
     for (let round = 0; round < 3; round += 1) {
@@ -184,14 +184,24 @@ describe('the incident record under a flood of crafted signals', () => {
       await flood(3, 3);
     }
     const record = await measure(incidentId);
+    const events = await store.listEvents(incidentId);
+    const said = events.map((event) => event.text).join('\n');
+    const notKept = events.flatMap((event) => (event.data?.addressesNotKept as string[] | undefined) ?? []);
+    const kept = new Set<string>(record.signalSourceIps);
 
     // Assert
     expect(reopen.delta).toBe(true);
+    expect(itemSize({ reopenedBy: reopened.reopenedBy })).toBeLessThan(2048);
     expect(Math.max(...sizes)).toBeLessThan(BUDGET);
     expect(record.findingIds).toHaveLength(MAX_FINDING_IDS);
     expect(signalCount(record)).toBe(signals);
-    expect(record.signalSourceIps).toHaveLength(MAX_SIGNAL_SOURCE_IPS);
+    expect(kept.size).toBe(MAX_SIGNAL_SOURCE_IPS);
     expect(record.queuedDeltasOmitted).toBeGreaterThan(0);
+    expect(said).toMatch(/the queue is full/);
+    expect(record.signalSourceIpsOmitted).toBeGreaterThan(0);
+    expect(said).toMatch(/source address\(es\) of this signal are not kept/);
+    expect(notKept).toHaveLength(record.signalSourceIpsOmitted ?? 0);
+    expect(notKept.filter((ip) => kept.has(ip))).toEqual([]);
     expect(record.incident.buckets.length).toBeGreaterThan(980);
     expect(record.incident.principals).toHaveLength(25);
   }, 120_000);

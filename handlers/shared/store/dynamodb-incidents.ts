@@ -46,91 +46,71 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
 
   async appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord> {
     const key = incidentKey(incidentId);
-    const names = {
-      '#findingIds': 'findingIds',
-      '#updatedAt': 'updatedAt',
-      '#lastSignalAt': 'lastSignalAt',
-      '#closure': 'closure',
-    };
-    const updated = await this.table.update(key, {
-      UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now, #lastSignalAt = :now',
-      ConditionExpression:
-        'attribute_exists(pk) AND NOT contains(#findingIds, :findingId) AND attribute_not_exists(#closure) AND size(#findingIds) < :max',
-      ExpressionAttributeNames: names,
-      ExpressionAttributeValues: { ':one': [findingId], ':findingId': findingId, ':now': now, ':max': MAX_FINDING_IDS },
-      ReturnValues: 'ALL_NEW',
-    });
-    if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
+    // Listed while the list has room, else counted (its id is in its timeline line and on its claim).
+    for (const [set, below, one] of [
+      ['SET #findingIds = list_append(#findingIds, :one),', '<', [findingId]],
+      ['ADD #omitted :one SET', '>=', 1],
+    ] as const) {
+      const updated = await this.table.update(key, {
+        UpdateExpression: `${set} #updatedAt = :now, #lastSignalAt = :now`,
+        ConditionExpression: `attribute_exists(pk) AND NOT contains(#findingIds, :findingId) AND attribute_not_exists(#closure) AND size(#findingIds) ${below} :max`,
+        ExpressionAttributeNames: {
+          '#findingIds': 'findingIds',
+          '#updatedAt': 'updatedAt',
+          '#lastSignalAt': 'lastSignalAt',
+          '#closure': 'closure',
+          ...(one === 1 ? { '#omitted': 'findingIdsOmitted' } : {}),
+        },
+        ExpressionAttributeValues: { ':one': one, ':findingId': findingId, ':now': now, ':max': MAX_FINDING_IDS },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
+    }
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
     const record = stripKeys<IncidentRecord>(item);
-    const closed = () =>
-      new StoreConflict(`incident ${incidentId} was closed while a signal was folding into it; try again`);
     if (record.findingIds.includes(findingId)) return record;
     // Closed between the correlation and this fold: the signal is not folded into a closed
     // incident (the registration is retried, finds it closed and opens its own).
-    if (record.closure) throw closed();
-    if (record.findingIds.length < MAX_FINDING_IDS) {
-      throw new StoreConflict(`the finding ids of incident ${incidentId} changed while a signal folded in; try again`);
-    }
-    // The list is full: the signal is counted (its id is in its timeline line and on its claim).
-    const counted = await this.table.update(key, {
-      UpdateExpression: 'ADD #omitted :one SET #updatedAt = :now, #lastSignalAt = :now',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
-      ExpressionAttributeNames: {
-        '#omitted': 'findingIdsOmitted',
-        '#updatedAt': 'updatedAt',
-        '#lastSignalAt': 'lastSignalAt',
-        '#closure': 'closure',
-      },
-      ExpressionAttributeValues: { ':one': 1, ':now': now },
-      ReturnValues: 'ALL_NEW',
-    });
-    if (!counted?.Attributes) throw closed();
-    return stripKeys<IncidentRecord>(counted.Attributes);
+    throw new StoreConflict(
+      `incident ${incidentId} was closed (or changed) while a signal was folding into it; try again`,
+    );
   }
 
-  async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<number> {
-    const unique = [...new Set(ips)];
-    if (unique.length === 0) return 0;
+  async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<string[]> {
     const key = incidentKey(incidentId);
-    const names = { '#ips': 'signalSourceIps', '#omitted': 'signalSourceIpsOmitted' };
-    const fits = unique.length <= MAX_SIGNAL_SOURCE_IPS;
-    const added = !fits
-      ? undefined
-      : await this.table.update(key, {
-          UpdateExpression: 'ADD #ips :ips',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#ips) OR size(#ips) <= :room)',
-          ExpressionAttributeNames: { '#ips': names['#ips'] },
-          ExpressionAttributeValues: { ':ips': new Set(unique), ':room': MAX_SIGNAL_SOURCE_IPS - unique.length },
-          ReturnValues: 'NONE',
-        });
-    if (added) return 0;
-    // Not all of them may fit: as many new ones as there is room for, the rest counted.
-    const item = await this.table.get(key);
-    if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
-    const kept = new Set(stripKeys<IncidentRecord>(item).signalSourceIps ?? []);
-    const fresh = unique.filter((ip) => !kept.has(ip));
-    if (fresh.length === 0) return 0;
-    const taken = fresh.slice(0, Math.max(0, MAX_SIGNAL_SOURCE_IPS - kept.size));
-    const omitted = fresh.length - taken.length;
-    const updated = await this.table.update(key, {
-      UpdateExpression: `ADD ${[...(taken.length > 0 ? ['#ips :ips'] : []), ...(omitted > 0 ? ['#omitted :n'] : [])].join(', ')}`,
-      ConditionExpression: kept.size > 0 ? 'size(#ips) = :size' : 'attribute_exists(pk) AND attribute_not_exists(#ips)',
-      ExpressionAttributeNames: {
-        '#ips': names['#ips'],
-        ...(omitted > 0 ? { '#omitted': names['#omitted'] } : {}),
-      },
-      ExpressionAttributeValues: {
-        ...(taken.length > 0 ? { ':ips': new Set(taken) } : {}),
-        ...(omitted > 0 ? { ':n': omitted } : {}),
-        ...(kept.size > 0 ? { ':size': kept.size } : {}),
-      },
-      ReturnValues: 'NONE',
-    });
-    if (!updated)
-      throw new StoreConflict(`the source addresses of incident ${incidentId} changed meanwhile; try again`);
-    return omitted;
+    let fresh = [...new Set(ips)];
+    let kept: number | undefined;
+    // First all of them while they fit; else as many new ones as there is room for, the rest counted.
+    for (let attempt = 0; attempt < 2 && fresh.length > 0; attempt += 1) {
+      const taken = fresh.slice(0, Math.max(0, MAX_SIGNAL_SOURCE_IPS - (kept ?? 0)));
+      const omitted = fresh.length - taken.length;
+      const added = await this.table.update(key, {
+        UpdateExpression: `ADD ${[...(taken.length ? ['#ips :ips'] : []), ...(omitted ? ['#omitted :n'] : [])].join(', ')}`,
+        ConditionExpression: kept
+          ? 'size(#ips) = :size'
+          : 'attribute_exists(pk) AND (attribute_not_exists(#ips) OR size(#ips) <= :size)',
+        ExpressionAttributeNames: {
+          '#ips': 'signalSourceIps',
+          ...(omitted ? { '#omitted': 'signalSourceIpsOmitted' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ...(taken.length ? { ':ips': new Set(taken) } : {}),
+          ...(omitted ? { ':n': omitted } : {}),
+          ':size': kept ?? MAX_SIGNAL_SOURCE_IPS - taken.length,
+        },
+        ReturnValues: 'NONE',
+      });
+      if (added) return fresh.slice(taken.length);
+      if (kept) break;
+      const item = await this.table.get(key);
+      if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+      const known = new Set(stripKeys<IncidentRecord>(item).signalSourceIps);
+      fresh = fresh.filter((ip) => !known.has(ip));
+      kept = known.size;
+    }
+    if (fresh.length > 0) throw new StoreConflict(`the source addresses of incident ${incidentId} changed; try again`);
+    return [];
   }
 
   /** One conditional update (`attribute_not_exists(closure)`); the status is not touched. */

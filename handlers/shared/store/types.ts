@@ -462,10 +462,10 @@ export interface IncidentStore {
   /**
    * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
    * nothing), never past `MAX_SIGNAL_SOURCE_IPS`: new ones beyond are counted in
-   * `signalSourceIpsOmitted` instead, and their number is returned (0 when all are kept). Throws
+   * `signalSourceIpsOmitted` instead, and returned (none when all are kept). Throws
    * IncidentNotFound, and StoreConflict when a concurrent fold changed the set meanwhile.
    */
-  addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<number>;
+  addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<string[]>;
   /**
    * Closes the incident once (conditional: not closed yet), recording `closure`; its status is left
    * as it is (the last containment status). A second close changes nothing and answers
