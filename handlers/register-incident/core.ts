@@ -416,7 +416,7 @@ async function foldInto(
 /** The source addresses of a signal the incident had no room for, said in the timeline (its line's data lists them). */
 function addressesNotKept(addresses: readonly string[]): string {
   return addresses.length > 0
-    ? `. ${addresses.length} source address(es) of this signal are not kept: the incident keeps ${MAX_SIGNAL_SOURCE_IPS} at most, so no Deny lists them; block them by hand: ${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? " and the others in this line's data" : ''}`
+    ? `. ${addresses.length} source address(es) of this signal are not kept (the incident keeps ${MAX_SIGNAL_SOURCE_IPS}), so no Deny lists them; block them by hand: ${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''}`
     : '';
 }
 

@@ -13,7 +13,14 @@ import type {
 } from '../shared/store/types.js';
 import { MAX_QUEUED_BYTES, MAX_QUEUED_DELTAS } from '../shared/store/types.js';
 import { OPEN_STATUSES } from './correlate.js';
-import { actionsInEffect, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
+import {
+  actionsInEffect,
+  type Delta,
+  describeDelta,
+  MAX_INCIDENT_BUCKETS,
+  principalsBeyond,
+  widened,
+} from './delta.js';
 import type { Registration } from './schema.js';
 
 /**
@@ -26,8 +33,6 @@ export const MAX_DELTA_ROUNDS = 10;
 export const MAX_QUEUED_BUCKETS = 20;
 /** New buckets one round asks for at most: the rest stay queued for the next round. */
 export const MAX_ROUND_BUCKETS = 20;
-/** The incident schema's bound on buckets. */
-const MAX_INCIDENT_BUCKETS = 1000;
 /** Bucket names a thread line lists before counting the rest. */
 const LISTED = 10;
 /** Attempts to take a queue that concurrent folds keep growing (the state machine retries StoreConflict). */
@@ -49,8 +54,8 @@ export function namesOf(names: readonly string[]): string {
 const bucketsOf = (delta: Readonly<Record<string, unknown>>): string[] =>
   Array.isArray(delta.buckets) ? delta.buckets.filter((bucket): bucket is string => typeof bucket === 'string') : [];
 
-/** Fields of a delta that are never asked for: principals the incident has no room for. */
-const NOT_ASKED = new Set(['principalsOver']);
+/** Fields of a delta that are never asked for: principals and buckets the incident has no room for. */
+const NOT_ASKED = new Set(['principalsOver', 'bucketsOver']);
 
 /** Whether a delta holds anything to ask for. */
 function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
@@ -76,7 +81,7 @@ export function toQueue(record: IncidentRecord, adds: Delta): { delta: Delta; cl
   const fresh = adds.buckets.filter((bucket) => !queued.has(bucket));
   const addressesQueued = entries.some((entry) => Array.isArray(entry.delta.addresses) && entry.delta.addresses.length);
   const addresses = addressesQueued ? [] : adds.addresses;
-  const { principalsOver: _said, addressCount: _counted, ...kept } = adds;
+  const { principalsOver: _said, bucketsOver: _alsoSaid, addressCount: _counted, ...kept } = adds;
   return {
     delta: {
       ...kept,
