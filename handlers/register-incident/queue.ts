@@ -2,7 +2,7 @@ import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
-import { type Incident, MAX_PRINCIPALS } from '../shared/schemas/incident.js';
+import { MAX_PRINCIPALS } from '../shared/schemas/incident.js';
 import { BucketName } from '../shared/schemas/primitives.js';
 import type {
   IncidentRecord,
@@ -262,7 +262,7 @@ export async function takeQueued(
     rest: round.rest,
     running: [...OPEN_STATUSES],
     updatedAt: at,
-    incident: storedForm(record, incident),
+    incident,
   });
   if (!taken) {
     // A fold appended meanwhile (read again) or another execution took it (nothing left to ask).
@@ -303,16 +303,6 @@ export async function takeQueued(
     previouslyApplied: await actionsInEffect(record, ports.store),
     ...(round.delta.principals?.length || refused ? { noAutoContain: true as const } : {}),
   };
-}
-
-/**
- * The widened incident as the record keeps it: with the record's own addresses, not the copies
- * `widened` takes from `signalSourceIps` (the record still knows every one of them there), so the
- * record does not hold each folded address twice.
- */
-function storedForm(record: IncidentRecord, incident: Incident): Incident {
-  // An undefined field is not written (the store removes undefined values).
-  return { ...incident, sourceIps: record.incident.sourceIps, anonymousSourceIps: record.incident.anonymousSourceIps };
 }
 
 /**
