@@ -139,15 +139,14 @@ export type NewIncidentCount =
       readonly latestIncidentId: string;
     };
 
-/**
- * The incident record (`META`) must stay below DynamoDB's 400 KB item limit (`MAX_ITEM_BYTES`),
- * whatever a flood of crafted signals brings: everything a signal makes it grow is bounded, so
- * the worst case stays below 350 KB (README "Bounds"; test/store/item-size-flood.test.ts). What
- * does not fit is counted (`…Omitted`) and said in the timeline, never dropped silently.
- */
+// The incident record (`META`) must stay below DynamoDB's 400 KB item limit (`MAX_ITEM_BYTES`),
+// whatever a flood of crafted signals brings: everything a signal makes it grow is bounded below,
+// so the worst case stays below 350 KB (test/store/item-size-flood.test.ts). What does not fit is
+// counted (`…Omitted`) and said in the timeline, never dropped silently.
+
 /**
  * At most this many folded-in source addresses are kept on an incident (at most 46 bytes each:
- * 92 KB), the most a Deny by address can use (a bucket policy holds 20 KB).
+ * 92 KB); the source-address Deny lists at most 8 KB of their blocks anyway.
  */
 export const MAX_SIGNAL_SOURCE_IPS = 2000;
 
@@ -179,7 +178,8 @@ export function signalCount(record: Pick<IncidentRecord, 'findingIds' | 'finding
  * registration needs to ask for the same delta again, and no copy of it. The reopen wrote the
  * delta's buckets and principals into the incident, so a retry reads them back from there: the
  * buckets from `bucketsFrom` on (they were appended), the principals marked as added by
- * `findingId` at `at`. Only its addresses (all kept in `signalSourceIps`) are recorded, at most
+ * `findingId` at `at`. Only its addresses (kept in `signalSourceIps`, or named in the fold's
+ * timeline line when that is full) are recorded, at most
  * `MAX_REOPEN_ADDRESSES` of them with their count, for the request's description.
  * `delta` is the whole delta as records written before this form hold it (read, never written).
  */
