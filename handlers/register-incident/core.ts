@@ -14,7 +14,14 @@ import {
 } from '../shared/schemas/execution-input.js';
 import type { Incident, Normalized } from '../shared/schemas/incident.js';
 import { normalizeFinding } from '../shared/schemas/normalize.js';
-import type { ClaimResult, IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import {
+  type ClaimResult,
+  type DeltaReopen,
+  type IncidentRecord,
+  type IncidentStore,
+  MAX_REOPEN_ADDRESSES,
+  MAX_SIGNAL_SOURCE_IPS,
+} from '../shared/store/types.js';
 import { capNewIncident, previousIncident } from './cap.js';
 import { ABANDONED_CLAIM_MS, correlate, correlationKeys, OPEN_STATUSES } from './correlate.js';
 import {
@@ -377,7 +384,7 @@ async function foldInto(
   const anonymous = incident.principal.type === 'Anonymous';
   const adds = deltaOf(target, incident, at);
   // An anonymous flood is one incident per bucket: its Deny lists the addresses folded in too.
-  if (anonymous) await ports.store.addSignalSourceIps(incidentId, incident.sourceIps);
+  const notKept = anonymous ? await ports.store.addSignalSourceIps(incidentId, incident.sourceIps) : [];
   // Refused (StoreConflict, retried) when the incident was closed since the correlation.
   const record = await ports.store.appendFindingId(incidentId, incident.findingId, at);
   // Addresses the Deny in place leaves out or already covers are recorded, never asked (quiet.ts).
@@ -403,12 +410,12 @@ async function foldInto(
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
   const who = capReason ? `(${capReason})` : foldedFor(target, incident, adds);
   const folded = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) ${who} while it is open`;
-  const quiet = quietNote(split.quiet);
+  const notes = `${quietNote(split.quiet)}${overflowNote(adds)}${addressesNotKept(notKept)}`;
   const text = delta
-    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only${quiet}${overflowNote(adds)}`
+    ? `${folded}; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only${notes}`
     : queued?.text
-      ? `${folded}. ${queued.text}${quiet}${overflowNote(adds)}`
-      : `${folded}; no new approval${pending ? notInRequest(asked) : ''}${quiet}${overflowNote(adds)}`;
+      ? `${folded}. ${queued.text}${notes}`
+      : `${folded}; no new approval${pending ? notInRequest(asked) : ''}${notes}`;
   // Once this signal's reopen is written, the delta request is this registration's to start: a
   // retry would find the incident open with the delta recorded and ask for nothing, so a write
   // failing after the reopen is logged and the request still started.
@@ -418,7 +425,12 @@ async function foldInto(
       at,
       kind: 'folded-in',
       text,
-      data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
+      data: {
+        findingId: incident.findingId,
+        findingType: incident.findingType,
+        source: incident.source,
+        ...(notKept.length > 0 ? { addressesNotKept: notKept } : {}),
+      },
     }),
   );
   await tellThread(record, delta ? text : threadNote(record, text), ports);
@@ -447,6 +459,13 @@ async function askable(
   if (!adds || adds.addresses.length === 0) return { asked: adds, quiet: [] };
   const { real, quiet } = await splitQuiet(record, adds.addresses, store);
   return { asked: { ...adds, addresses: real }, quiet };
+}
+
+/** The source addresses of a signal the incident had no room for, said in the timeline (its line's data lists them). */
+function addressesNotKept(addresses: readonly string[]): string {
+  return addresses.length > 0
+    ? `. ${addresses.length} source address(es) of this signal are not kept (the incident keeps ${MAX_SIGNAL_SOURCE_IPS}), so no Deny lists them; block them by hand: ${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''}`
+    : '';
 }
 
 /** Runs a write made after a delta's reopen: a failure is logged, not thrown (see `foldInto`). */
@@ -491,8 +510,9 @@ async function startDelta(record: IncidentRecord, delta: Delta, ports: RegisterP
 
 /**
  * Reopens the contained incident for `delta`, conditionally; undefined when another signal did
- * first. The same write records which execution reopened it, from which status, for which delta
- * (`reopenedBy`), so a retry of this registration asks for the delta again (`reopenedBefore`).
+ * first. The same write records which execution reopened it, from which status, and where the
+ * delta's buckets start in the incident it writes (`reopenedBy`, no copy of the delta: see
+ * `DeltaReopen`), so a retry of this registration asks for the delta again (`reopenedBefore`).
  */
 async function reopen(
   target: IncidentRecord,
@@ -508,7 +528,11 @@ async function reopen(
       findingId: delta.findingId ?? '',
       at,
       previousStatus: target.status,
-      delta: { ...delta },
+      bucketsFrom: target.incident.buckets.length,
+      ...(delta.addresses.length > 0
+        ? { addresses: delta.addresses.slice(0, MAX_REOPEN_ADDRESSES), addressCount: delta.addresses.length }
+        : {}),
+      ...(delta.newKeys?.length ? { newKeys: delta.newKeys } : {}),
     },
   });
   return reopened ? delta : undefined;
@@ -529,7 +553,24 @@ function reopenedBefore(
     return undefined;
   }
   if ((record.decision?.decidedAt ?? '') > by.at) return undefined;
-  return { record: { ...record, status: by.previousStatus }, delta: by.delta as unknown as Delta };
+  return { record: { ...record, status: by.previousStatus }, delta: reopenedDelta(record, by) };
+}
+
+/** The delta a reopen asked for, read back from the incident it wrote (or, in an older record, its copy). */
+function reopenedDelta(record: IncidentRecord, by: DeltaReopen): Delta {
+  if (by.delta) return by.delta as unknown as Delta;
+  const principals = principalsOf(record.incident).filter(
+    (principal) => principal.addedBy?.findingId === by.findingId && principal.addedBy.at === by.at,
+  );
+  return {
+    buckets: record.incident.buckets.slice(by.bucketsFrom ?? record.incident.buckets.length),
+    addresses: by.addresses ?? [],
+    ...(by.addressCount !== undefined ? { addressCount: by.addressCount } : {}),
+    principals,
+    findingId: by.findingId,
+    at: by.at,
+    ...(by.newKeys?.length ? { newKeys: by.newKeys } : {}),
+  };
 }
 
 function threadNote(record: IncidentRecord, text: string): string {

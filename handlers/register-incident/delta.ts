@@ -15,6 +15,8 @@ export const DELTA_AFTER: ReadonlySet<IncidentStatus> = new Set(['contained', 'p
 
 /** The incident schema's bound on `sourceIps`. */
 export const MAX_INCIDENT_SOURCE_IPS = 1000;
+/** The incident schema's bound on buckets. */
+export const MAX_INCIDENT_BUCKETS = 1000;
 
 /**
  * What a signal adds to an incident: buckets it does not name, (anonymous) addresses it does not
@@ -24,6 +26,8 @@ export const MAX_INCIDENT_SOURCE_IPS = 1000;
 export interface Delta {
   readonly buckets: string[];
   readonly addresses: string[];
+  /** How many addresses the delta adds, when `addresses` lists only the first of them. */
+  readonly addressCount?: number;
   readonly principals?: Principal[];
   /** The signal that brought the delta, and when it was folded in. */
   readonly findingId?: string;
@@ -32,6 +36,8 @@ export interface Delta {
   readonly findingIds?: string[];
   /** New principals the incident has no room for (`MAX_PRINCIPALS`): said in the timeline, not planned. */
   readonly principalsOver?: Principal[];
+  /** New buckets the incident has no room for (`MAX_INCIDENT_BUCKETS`): said in the timeline, not planned. */
+  readonly bucketsOver?: string[];
   /** The access keys among `principals` (and `principalsOver`) that are new keys of a principal the incident holds. */
   readonly newKeys?: string[];
 }
@@ -103,7 +109,9 @@ function newPrincipals(target: Incident, incident: Incident, at: string): Princi
 
 /** The delta a signal brings to the incident it folds into; undefined when it adds nothing. */
 export function deltaOf(target: IncidentRecord, incident: Incident, at = incident.lastSeen): Delta | undefined {
-  const buckets = [...new Set(incident.buckets)].filter((bucket) => !target.incident.buckets.includes(bucket));
+  const named = [...new Set(incident.buckets)].filter((bucket) => !target.incident.buckets.includes(bucket));
+  const buckets = named.slice(0, Math.max(0, MAX_INCIDENT_BUCKETS - target.incident.buckets.length));
+  const bucketsOver = named.slice(buckets.length);
   const known = new Set(knownSourceIps(target));
   const addresses =
     incident.principal.type === 'Anonymous' ? [...new Set(incident.sourceIps)].filter((ip) => !known.has(ip)) : [];
@@ -111,7 +119,7 @@ export function deltaOf(target: IncidentRecord, incident: Incident, at = inciden
   const room = Math.max(0, MAX_PRINCIPALS - principalsOf(target.incident).length);
   const principals = fresh.slice(0, room);
   const over = fresh.slice(room);
-  if (buckets.length === 0 && addresses.length === 0 && fresh.length === 0) return undefined;
+  if (named.length === 0 && addresses.length === 0 && fresh.length === 0) return undefined;
   const identities = new Set(principalsOf(target.incident).map((principal) => identityOf(target.incident, principal)));
   const newKeys = fresh
     .filter((principal) => identities.has(identityOf(incident, principal)))
@@ -123,6 +131,7 @@ export function deltaOf(target: IncidentRecord, incident: Incident, at = inciden
     findingId: incident.findingId,
     at,
     ...(over.length > 0 ? { principalsOver: over } : {}),
+    ...(bucketsOver.length > 0 ? { bucketsOver } : {}),
     ...(newKeys.length > 0 ? { newKeys } : {}),
   };
 }
@@ -239,12 +248,19 @@ export function notInRequest(delta: Delta | undefined): string {
   return `${principals}${buckets}`;
 }
 
-/** The new principals the incident has no room for, said in the timeline. */
+/** The new principals and buckets the incident has no room for, said in the timeline. */
 export function overflowNote(delta: Delta | undefined): string {
   const over = delta?.principalsOver ?? [];
-  return over.length > 0
-    ? `. The incident already holds ${MAX_PRINCIPALS} principals: ${over.map(describePrincipal).join('; ')} cannot be added to it; contain by hand`
-    : '';
+  const buckets = delta?.bucketsOver ?? [];
+  const cannot = (held: string, names: string[]) =>
+    names.length > 0
+      ? `. The incident already ${held}: ${names.join('; ')} cannot be added to it; contain by hand`
+      : '';
+  const more = buckets.length > 10 ? [`${buckets.length - 10} more`] : [];
+  return (
+    cannot(`holds ${MAX_PRINCIPALS} principals`, over.map(describePrincipal)) +
+    cannot(`names ${MAX_INCIDENT_BUCKETS} buckets`, [...buckets.slice(0, 10), ...more])
+  );
 }
 
 /**
@@ -307,9 +323,8 @@ export function describeDelta(delta: Delta): string {
   if (delta.buckets.length > 0) parts.push(`bucket(s) ${delta.buckets.join(', ')}`);
   if (delta.addresses.length > 0) {
     const shown = delta.addresses.slice(0, 3).join(', ');
-    parts.push(
-      `source address(es) ${shown}${delta.addresses.length > 3 ? ` and ${delta.addresses.length - 3} more` : ''}`,
-    );
+    const total = Math.max(delta.addressCount ?? 0, delta.addresses.length);
+    parts.push(`source address(es) ${shown}${total > 3 ? ` and ${total - 3} more` : ''}`);
   }
   return parts.join(' and ');
 }

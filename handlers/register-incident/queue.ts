@@ -12,9 +12,17 @@ import type {
   QueuedDelta,
   QueueOutcome,
 } from '../shared/store/types.js';
-import { MAX_QUEUED_DELTAS } from '../shared/store/types.js';
+import { MAX_QUEUED_BYTES, MAX_QUEUED_DELTAS } from '../shared/store/types.js';
 import { OPEN_STATUSES } from './correlate.js';
-import { actionsInEffect, asksFor, type Delta, describeDelta, principalsBeyond, widened } from './delta.js';
+import {
+  actionsInEffect,
+  asksFor,
+  type Delta,
+  describeDelta,
+  MAX_INCIDENT_BUCKETS,
+  principalsBeyond,
+  widened,
+} from './delta.js';
 import { type QuietAddress, quietNote, splitQuiet } from './quiet.js';
 import type { Registration } from './schema.js';
 
@@ -28,8 +36,6 @@ export const MAX_DELTA_ROUNDS = 10;
 export const MAX_QUEUED_BUCKETS = 20;
 /** New buckets one round asks for at most: the rest stay queued for the next round. */
 export const MAX_ROUND_BUCKETS = 20;
-/** The incident schema's bound on buckets. */
-const MAX_INCIDENT_BUCKETS = 1000;
 /** Bucket names a thread line lists before counting the rest. */
 const LISTED = 10;
 /** Attempts to take a queue that concurrent folds keep growing (the state machine retries StoreConflict). */
@@ -51,30 +57,39 @@ export function namesOf(names: readonly string[]): string {
 const bucketsOf = (delta: Readonly<Record<string, unknown>>): string[] =>
   Array.isArray(delta.buckets) ? delta.buckets.filter((bucket): bucket is string => typeof bucket === 'string') : [];
 
-/** Fields of a delta that are never asked for: principals the incident has no room for. */
-const NOT_ASKED = new Set(['principalsOver']);
+/** Fields of a delta that are never asked for: principals and buckets the incident has no room for. */
+const NOT_ASKED = new Set(['principalsOver', 'bucketsOver']);
 
 /** Whether a delta holds anything to ask for. */
 function hasContent(delta: Readonly<Record<string, unknown>>): boolean {
   return Object.entries(delta).some(([field, value]) => !NOT_ASKED.has(field) && Array.isArray(value) && value.length);
 }
 
+/** Addresses one queued delta lists at most: a mark (the round plans from every address the incident keeps). */
+export const MAX_QUEUED_ADDRESSES = 20;
+
 /**
  * What a pending request does not take up by itself: the delta without buckets already queued, at
  * most `MAX_QUEUED_BUCKETS` buckets (`clipped` names the rest), and its anonymous callers' new
  * addresses unless some are queued already. The request's Deny lists only the addresses its
  * approvers saw; the round asked after it plans from every address the incident knows then, so
- * one queued mark of addresses stands for all that arrive meanwhile (a flood queues one entry).
+ * one queued mark of addresses stands for all that arrive meanwhile (a flood queues one entry),
+ * and the mark lists at most `MAX_QUEUED_ADDRESSES` of them with their count. Principals the
+ * incident has no room for are not queued: they are never asked, and the fold's timeline line
+ * names them.
  */
 export function toQueue(record: IncidentRecord, adds: Delta): { delta: Delta; clipped: string[] } {
   const entries = record.queuedDeltas ?? [];
   const queued = new Set(entries.flatMap((entry) => bucketsOf(entry.delta)));
   const fresh = adds.buckets.filter((bucket) => !queued.has(bucket));
   const addressesQueued = entries.some((entry) => Array.isArray(entry.delta.addresses) && entry.delta.addresses.length);
+  const addresses = addressesQueued ? [] : adds.addresses;
+  const { principalsOver: _said, bucketsOver: _alsoSaid, addressCount: _counted, ...kept } = adds;
   return {
     delta: {
-      ...adds,
-      addresses: addressesQueued ? [] : adds.addresses,
+      ...kept,
+      addresses: addresses.slice(0, MAX_QUEUED_ADDRESSES),
+      ...(addresses.length > MAX_QUEUED_ADDRESSES ? { addressCount: addresses.length } : {}),
       buckets: fresh.slice(0, MAX_QUEUED_BUCKETS),
     },
     clipped: fresh.slice(MAX_QUEUED_BUCKETS),
@@ -127,7 +142,7 @@ export async function queueWhilePending(
     case 'full':
       return {
         ...result,
-        text: `It adds ${what}, not in the pending request, and the queue is full (${MAX_QUEUED_DELTAS} signals): not queued, so not asked after the decision (a later signal for them asks; ${(result.record.queuedDeltasOmitted ?? 1).toString()} signal(s) not queued so far)${notQueued}`,
+        text: `It adds ${what}, not in the pending request, and the queue is full (${MAX_QUEUED_DELTAS} signals or ${MAX_QUEUED_BYTES / 1024} KB): not queued, so not asked after the decision (a later signal for them asks; ${(result.record.queuedDeltasOmitted ?? 1).toString()} signal(s) not queued so far)${notQueued}`,
       };
     case 'not-pending':
       return result;

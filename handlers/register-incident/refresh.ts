@@ -2,7 +2,7 @@ import { lastSignalAt } from '../shared/lifecycle.js';
 import { log } from '../shared/log.js';
 import type { ChatPort } from '../shared/ports.js';
 import { withSignals } from '../shared/render/signals.js';
-import type { IncidentRecord, IncidentStore } from '../shared/store/types.js';
+import { type IncidentRecord, type IncidentStore, signalCount } from '../shared/store/types.js';
 
 /**
  * While the incident's approval request is pending, a signal folding in refreshes the request's
@@ -20,7 +20,7 @@ export async function refreshApproval(
     const approval = await ports.store.getApproval(record.approval.nonce);
     if (approval?.status !== 'pending' || !approval.message) return false;
     const message = withSignals(approval.message, {
-      count: record.findingIds.length,
+      count: signalCount(record),
       lastSeen: lastSignalAt(record),
     });
     await ports.chat.update({ ref: record.slack, message });

@@ -8,7 +8,7 @@ import { approvalMessage } from '../shared/render/approval-message.js';
 import { shareDataEvidence } from '../shared/render/evidence-message.js';
 import { withSignals } from '../shared/render/signals.js';
 import { reminderMessage } from '../shared/render/slack-blocks.js';
-import type { IncidentStore } from '../shared/store/types.js';
+import { type IncidentStore, signalCount } from '../shared/store/types.js';
 import { withdrawnCause } from '../shared/withdraw.js';
 import { RequestApprovalInput } from './schema.js';
 
@@ -66,7 +66,7 @@ export const requestApproval = task({
         dataEventsTable: settings.dataEventsTable !== false,
       }),
       {
-        count: record.findingIds.length,
+        count: signalCount(record),
         lastSeen: lastSignalAt(record),
       },
     );

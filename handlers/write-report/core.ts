@@ -22,6 +22,18 @@ import { buildReport } from '../shared/render/report.js';
 import { WriteReportInput } from './schema.js';
 import { incidentStatus, isContainment } from './status.js';
 
+/** Characters of a failure's cause the incident record keeps (Step Functions allows 32,768; the report has it whole). */
+export const MAX_RECORDED_CAUSE = 4096;
+
+/** A failed run's error as the incident record keeps it: its cause cut to `MAX_RECORDED_CAUSE`, ending with an ellipsis. */
+export function recordedError(failure: { Error: string; Cause?: string }): { error: string; cause: string } {
+  const cause = failure.Cause ?? '';
+  return {
+    error: failure.Error.slice(0, 256),
+    cause: cause.length > MAX_RECORDED_CAUSE ? `${cause.slice(0, MAX_RECORDED_CAUSE - 1)}…` : cause,
+  };
+}
+
 export interface ReportOutput {
   readonly incidentId: string;
   readonly status: IncidentStatus;
@@ -127,7 +139,7 @@ export const writeReport = task({
       report: keys,
       reportedAt: now,
       updatedAt: now,
-      ...(input.failure ? { error: { error: input.failure.Error, cause: input.failure.Cause ?? '' } } : {}),
+      ...(input.failure ? { error: recordedError(input.failure) } : {}),
     });
     // Closed since the read above: the close rewrote the report it found (or found none), and the
     // files just written lack the closing part. They are written again with it; its flag may

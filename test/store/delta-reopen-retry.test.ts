@@ -6,6 +6,7 @@ import { AwsThrottling } from '../../handlers/shared/errors.js';
 import type { LifecycleStore } from '../../handlers/shared/store/types.js';
 import { RecordingChat } from '../../local/chat.js';
 import { SimClock } from '../../local/clock.js';
+import { withField } from '../support/fixtures.js';
 import { dynaliteStore } from '../support/ports.js';
 import { bucketFinding, registerWithRetries } from '../support/registration.js';
 import { testSettings } from '../support/settings.js';
@@ -168,5 +169,73 @@ describe('a registration retried after its signal reopened a contained incident 
     expect((await store.getIncident(incidentId))?.reopenedBy).toBeUndefined();
     expect(retried).toMatchObject({ status: 'linked', incidentId });
     expect(retried.delta).toBeUndefined();
+  });
+});
+
+describe('what the reopen records for a retry', () => {
+  it('names where the delta starts, and a retry reads its buckets and principals back from the incident', async () => {
+    const clock = new SimClock(new Date('2026-03-02T10:00:00.000Z'));
+    const home = `home-${short()}`;
+    const first = await registerWithRetries(
+      store,
+      bucketFinding(`user-${short()}`, home, `f-${short()}`),
+      `exec-${short()}`,
+      clock,
+    );
+    const incidentId = first.incidentId as string;
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(60_000);
+    const intruder = `intruder-${short()}`;
+    let event = bucketFinding(intruder, home, `f-${short()}`);
+    event = withField(event, 'detail.resource.accessKeyDetails.accessKeyId', 'AKIA3EXAMPLEINTRUDER');
+    event = withField(event, 'detail.resource.accessKeyDetails.principalId', 'AIDA3EXAMPLEINTRUDER1');
+    event = withField(event, 'detail.resource.s3BucketDetails.1', { name: `new-${short()}`, type: 'Destination' });
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const input = { event, settings: testSettings(), executionName: `exec-${short()}` };
+
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    const reopened = await store.getIncident(incidentId);
+    clock.advance(5_000);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(reopened?.reopenedBy).not.toHaveProperty('delta');
+    expect(reopened?.reopenedBy?.bucketsFrom).toBe(1);
+    expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, noAutoContain: true });
+    expect(retried.incident?.delta?.buckets).toEqual(reopened?.incident.buckets.slice(1));
+    expect(retried.incident?.delta?.buckets).toHaveLength(1);
+    expect(retried.incident?.principals?.map((principal) => principal.userName)).toContain(intruder);
+  });
+
+  it('a record written with a copy of the delta is still asked again from that copy', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T11:00:00.000Z');
+    const { bucket, ports, input } = newBucketSignal(clock, principal, store);
+    const record = await store.getIncident(incidentId);
+    const at = clock.now().toISOString();
+    const findingId = (input.event.detail as { id: string }).id;
+    await store.updateIncident(incidentId, {
+      status: 'open',
+      updatedAt: at,
+      incident: {
+        ...(record?.incident as NonNullable<typeof record>['incident']),
+        buckets: [...(record?.incident.buckets ?? []), bucket],
+      },
+      reopenedBy: {
+        executionName: input.executionName,
+        findingId,
+        at,
+        previousStatus: 'contained',
+        delta: { buckets: [bucket], addresses: [], principals: [], findingId, at },
+      },
+    });
+
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, previousStatus: 'contained' });
+    expect(retried.incident?.delta?.buckets).toEqual([bucket]);
   });
 });

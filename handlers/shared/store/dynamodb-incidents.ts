@@ -12,6 +12,7 @@ import {
   type IncidentRecord,
   type IncidentStatus,
   type IncidentStore,
+  MAX_FINDING_IDS,
   MAX_SIGNAL_SOURCE_IPS,
   type TimelineEvent,
   type UndoEntry,
@@ -46,51 +47,71 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
 
   async appendFindingId(incidentId: string, findingId: string, now: string): Promise<IncidentRecord> {
     const key = incidentKey(incidentId);
-    const updated = await this.table.update(key, {
-      UpdateExpression: 'SET #findingIds = list_append(#findingIds, :one), #updatedAt = :now, #lastSignalAt = :now',
-      ConditionExpression:
-        'attribute_exists(pk) AND NOT contains(#findingIds, :findingId) AND attribute_not_exists(#closure)',
-      ExpressionAttributeNames: {
-        '#findingIds': 'findingIds',
-        '#updatedAt': 'updatedAt',
-        '#lastSignalAt': 'lastSignalAt',
-        '#closure': 'closure',
-      },
-      ExpressionAttributeValues: { ':one': [findingId], ':findingId': findingId, ':now': now },
-      ReturnValues: 'ALL_NEW',
-    });
-    if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
+    // Listed while the list has room, else counted (its id is in its timeline line and on its claim).
+    for (const [set, below, one] of [
+      ['SET #findingIds = list_append(#findingIds, :one),', '<', [findingId]],
+      ['ADD #omitted :one SET', '>=', 1],
+    ] as const) {
+      const updated = await this.table.update(key, {
+        UpdateExpression: `${set} #updatedAt = :now, #lastSignalAt = :now`,
+        ConditionExpression: `attribute_exists(pk) AND NOT contains(#findingIds, :findingId) AND attribute_not_exists(#closure) AND size(#findingIds) ${below} :max`,
+        ExpressionAttributeNames: {
+          '#findingIds': 'findingIds',
+          '#updatedAt': 'updatedAt',
+          '#lastSignalAt': 'lastSignalAt',
+          '#closure': 'closure',
+          ...(one === 1 ? { '#omitted': 'findingIdsOmitted' } : {}),
+        },
+        ExpressionAttributeValues: { ':one': one, ':findingId': findingId, ':now': now, ':max': MAX_FINDING_IDS },
+        ReturnValues: 'ALL_NEW',
+      });
+      if (updated?.Attributes) return stripKeys<IncidentRecord>(updated.Attributes);
+    }
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
     const record = stripKeys<IncidentRecord>(item);
+    if (record.findingIds.includes(findingId)) return record;
     // Closed between the correlation and this fold: the signal is not folded into a closed
     // incident (the registration is retried, finds it closed and opens its own).
-    if (record.closure && !record.findingIds.includes(findingId)) {
-      throw new StoreConflict(`incident ${incidentId} was closed while a signal was folding into it; try again`);
-    }
-    return record;
+    throw new StoreConflict(
+      `incident ${incidentId} was closed (or changed) while a signal was folding into it; try again`,
+    );
   }
 
-  async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void> {
-    const unique = [...new Set(ips)];
-    if (unique.length === 0) return;
+  async addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<string[]> {
     const key = incidentKey(incidentId);
-    const added = await this.table.update(key, {
-      UpdateExpression: 'ADD #ips :ips',
-      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#ips) OR size(#ips) < :max)',
-      ExpressionAttributeNames: { '#ips': 'signalSourceIps' },
-      ExpressionAttributeValues: { ':ips': new Set(unique), ':max': MAX_SIGNAL_SOURCE_IPS },
-      ReturnValues: 'NONE',
-    });
-    if (added) return;
-    const counted = await this.table.update(key, {
-      UpdateExpression: 'ADD #omitted :n',
-      ConditionExpression: 'attribute_exists(pk)',
-      ExpressionAttributeNames: { '#omitted': 'signalSourceIpsOmitted' },
-      ExpressionAttributeValues: { ':n': unique.length },
-      ReturnValues: 'NONE',
-    });
-    if (!counted) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+    let fresh = [...new Set(ips)];
+    let kept: number | undefined;
+    // First all of them while they fit; else as many new ones as there is room for, the rest counted.
+    for (let attempt = 0; attempt < 2 && fresh.length > 0; attempt += 1) {
+      const taken = fresh.slice(0, Math.max(0, MAX_SIGNAL_SOURCE_IPS - (kept ?? 0)));
+      const omitted = fresh.length - taken.length;
+      const added = await this.table.update(key, {
+        UpdateExpression: `ADD ${[...(taken.length ? ['#ips :ips'] : []), ...(omitted ? ['#omitted :n'] : [])].join(', ')}`,
+        ConditionExpression: kept
+          ? 'size(#ips) = :size'
+          : 'attribute_exists(pk) AND (attribute_not_exists(#ips) OR size(#ips) <= :size)',
+        ExpressionAttributeNames: {
+          '#ips': 'signalSourceIps',
+          ...(omitted ? { '#omitted': 'signalSourceIpsOmitted' } : {}),
+        },
+        ExpressionAttributeValues: {
+          ...(taken.length ? { ':ips': new Set(taken) } : {}),
+          ...(omitted ? { ':n': omitted } : {}),
+          ':size': kept ?? MAX_SIGNAL_SOURCE_IPS - taken.length,
+        },
+        ReturnValues: 'NONE',
+      });
+      if (added) return fresh.slice(taken.length);
+      if (kept) break;
+      const item = await this.table.get(key);
+      if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
+      const known = new Set(stripKeys<IncidentRecord>(item).signalSourceIps);
+      fresh = fresh.filter((ip) => !known.has(ip));
+      kept = known.size;
+    }
+    if (fresh.length > 0) throw new StoreConflict(`the source addresses of incident ${incidentId} changed; try again`);
+    return [];
   }
 
   /**

@@ -2,10 +2,12 @@ import { IncidentNotFound } from '../errors.js';
 import type { Incident } from '../schemas/incident.js';
 import { incidentKey, stripKeys } from './dynamodb-items.js';
 import type { DynamoTable } from './dynamodb-table.js';
+import { valueSize } from './item-size.js';
 import { SWEEP_ATTRIBUTE, SWEEP_VALUE } from './sweep-index.js';
 import {
   type IncidentRecord,
   type IncidentStatus,
+  MAX_QUEUED_BYTES,
   MAX_QUEUED_DELTAS,
   type QueuedDelta,
   type QueueOutcome,
@@ -30,6 +32,9 @@ function statusValues(prefix: string, statuses: readonly IncidentStatus[]) {
 const SAME_QUEUE = 'size(#queue) = :count AND #queue[0].#findingId = :firstFinding AND #queue[0].#at = :firstAt';
 const SAME_QUEUE_NAMES = { '#queue': 'queuedDeltas', '#findingId': 'findingId', '#at': 'at' };
 
+/** What an entry adds to the queue's size: itself, and the list's byte for it. */
+const entryBytes = (entry: QueuedDelta): number => valueSize(entry) + 1;
+
 function sameQueueValues(count: number, first: Pick<QueuedDelta, 'findingId' | 'at'>) {
   return { ':count': count, ':firstFinding': first.findingId, ':firstAt': first.at };
 }
@@ -40,13 +45,32 @@ export class DynamoQueue {
   async queueDelta(incidentId: string, entry: QueuedDelta, pending: readonly IncidentStatus[]): Promise<QueueOutcome> {
     const key = incidentKey(incidentId);
     const statuses = statusValues('pending', pending);
-    const updated = await this.table.update(key, {
-      UpdateExpression: 'SET #queue = list_append(if_not_exists(#queue, :none), :one)',
-      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${statuses.list}) AND (attribute_not_exists(#queue) OR size(#queue) < :max)`,
-      ExpressionAttributeNames: { '#queue': 'queuedDeltas', '#closure': 'closure', '#status': 'status' },
-      ExpressionAttributeValues: { ':none': [], ':one': [entry], ':max': MAX_QUEUED_DELTAS, ...statuses.values },
-      ReturnValues: 'ALL_NEW',
-    });
+    const bytes = entryBytes(entry);
+    // An entry larger than the whole budget never fits: it is counted like one at a full queue.
+    const updated =
+      bytes > MAX_QUEUED_BYTES
+        ? undefined
+        : await this.table.update(key, {
+            UpdateExpression:
+              'SET #queue = list_append(if_not_exists(#queue, :none), :one), #bytes = if_not_exists(#bytes, :zero) + :bytes',
+            ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND #status IN (${statuses.list}) AND (attribute_not_exists(#queue) OR size(#queue) < :max) AND (attribute_not_exists(#bytes) OR #bytes <= :room)`,
+            ExpressionAttributeNames: {
+              '#queue': 'queuedDeltas',
+              '#bytes': 'queuedBytes',
+              '#closure': 'closure',
+              '#status': 'status',
+            },
+            ExpressionAttributeValues: {
+              ':none': [],
+              ':one': [entry],
+              ':zero': 0,
+              ':bytes': bytes,
+              ':room': MAX_QUEUED_BYTES - bytes,
+              ':max': MAX_QUEUED_DELTAS,
+              ...statuses.values,
+            },
+            ReturnValues: 'ALL_NEW',
+          });
     if (updated?.Attributes) return { outcome: 'queued', record: stripKeys<IncidentRecord>(updated.Attributes) };
     const item = await this.table.get(key);
     if (!item) throw new IncidentNotFound(`incident ${incidentId} is not in the store`);
@@ -79,8 +103,8 @@ export class DynamoQueue {
     const rest = args.rest.length > 0;
     const updated = await this.table.update(key, {
       UpdateExpression: rest
-        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep, #queue = :rest REMOVE #approval, #reopenedBy'
-        : 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep REMOVE #queue, #approval, #reopenedBy',
+        ? 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep, #queue = :rest, #bytes = :bytes REMOVE #approval, #reopenedBy'
+        : 'SET #status = :open, #updatedAt = :at, #incident = :incident, #sweep = :sweep REMOVE #queue, #bytes, #approval, #reopenedBy',
       ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure) AND ${SAME_QUEUE} AND NOT (#status IN (${running.list}))`,
       ExpressionAttributeNames: {
         ...SAME_QUEUE_NAMES,
@@ -88,6 +112,7 @@ export class DynamoQueue {
         '#updatedAt': 'updatedAt',
         '#incident': 'incident',
         '#queue': 'queuedDeltas',
+        '#bytes': 'queuedBytes',
         '#approval': 'approval',
         '#reopenedBy': 'reopenedBy',
         '#closure': 'closure',
@@ -99,7 +124,9 @@ export class DynamoQueue {
         ':incident': args.incident,
         ':sweep': SWEEP_VALUE,
         ...sameQueueValues(args.count, args.first),
-        ...(rest ? { ':rest': [...args.rest] } : {}),
+        ...(rest
+          ? { ':rest': [...args.rest], ':bytes': args.rest.reduce((sum, entry) => sum + entryBytes(entry), 0) }
+          : {}),
         ...running.values,
       },
       ReturnValues: 'NONE',
@@ -120,11 +147,12 @@ export class DynamoQueue {
       ? `attribute_not_exists(#closure) AND NOT (#status IN (${running.list}))`
       : 'attribute_exists(#closure)';
     const updated = await this.table.update(incidentKey(incidentId), {
-      UpdateExpression: 'REMOVE #queue',
+      UpdateExpression: 'REMOVE #queue, #bytes',
       ConditionExpression: `attribute_exists(pk) AND ${state} AND ${SAME_QUEUE}`,
       ExpressionAttributeNames: {
         ...SAME_QUEUE_NAMES,
         '#closure': 'closure',
+        '#bytes': 'queuedBytes',
         ...(open ? { '#status': 'status' } : {}),
       },
       ExpressionAttributeValues: { ...sameQueueValues(count, first), ...(open ? running.values : {}) },

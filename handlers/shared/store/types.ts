@@ -47,7 +47,10 @@ export interface IncidentRecord {
   readonly updatedAt: string;
   readonly executionName: string;
   readonly incident: Incident;
+  /** The signals folded into it, the first `MAX_FINDING_IDS` by id (each is in its timeline line too). */
   readonly findingIds: string[];
+  /** Signals folded in once `findingIds` was full: counted, not listed (`signalCount`). */
+  readonly findingIdsOmitted?: number;
   readonly plan?: Plan;
   readonly decision?: Decision;
   readonly slack?: { channel: string; ts: string };
@@ -101,6 +104,8 @@ export interface IncidentRecord {
   readonly queuedDeltas?: QueuedDelta[];
   /** Signals whose additions were not queued because `queuedDeltas` was full. */
   readonly queuedDeltasOmitted?: number;
+  /** What `queuedDeltas` holds, in bytes as DynamoDB counts them (`item-size.ts`): at most `MAX_QUEUED_BYTES`. */
+  readonly queuedBytes?: number;
   /**
    * The registration whose signal last reopened the incident for a delta (`reopenForDelta`, in the
    * same write): while the incident is still `open`, a retry of that execution starts the same
@@ -142,8 +147,19 @@ export type NewIncidentCount =
       readonly latestIncidentId: string;
     };
 
-/** At most this many folded-in source addresses are kept on an incident (about 40 bytes each). */
-export const MAX_SIGNAL_SOURCE_IPS = 5000;
+// The incident record (`META`) must stay below DynamoDB's 400 KB item limit (`MAX_ITEM_BYTES`),
+// whatever a flood of crafted signals brings: everything a signal makes it grow is bounded below,
+// so the worst case stays below 350 KB (test/store/item-size-flood.test.ts). What does not fit is
+// counted (`…Omitted`) and said in the timeline, never dropped silently.
+
+/**
+ * At most this many folded-in source addresses are kept on an incident (at most 46 bytes each:
+ * 92 KB); the source-address Deny lists at most 8 KB of their blocks anyway.
+ */
+export const MAX_SIGNAL_SOURCE_IPS = 2000;
+
+/** At most this many finding ids are listed on an incident (at most 301 bytes each: 15 KB); the rest are counted. */
+export const MAX_FINDING_IDS = 50;
 
 /**
  * At most this many queued deltas are kept on an incident: each is one signal's additions (its
@@ -153,20 +169,50 @@ export const MAX_SIGNAL_SOURCE_IPS = 5000;
 export const MAX_QUEUED_DELTAS = 25;
 
 /**
- * One signal's additions to an incident, queued while a request was pending. `delta` is the
- * registration's delta as it was (its fields are the registration's to read), so a field added
- * to it later rides along unchanged.
+ * The queued deltas together hold at most this many bytes (`queuedBytes`): one delta naming the
+ * most principals (25 ARNs of up to 600 characters) still fits, a flood of them does not grow the
+ * record past its budget. A delta that does not fit is counted in `queuedDeltasOmitted`, like one
+ * arriving at a full queue.
  */
-/** Who reopened an incident for a delta, and the delta as asked (`IncidentRecord.reopenedBy`). */
+export const MAX_QUEUED_BYTES = 32 * 1024;
+
+/** The number of signals an incident holds: those listed and those counted once the list was full. */
+export function signalCount(record: Pick<IncidentRecord, 'findingIds' | 'findingIdsOmitted'>): number {
+  return record.findingIds.length + (record.findingIdsOmitted ?? 0);
+}
+
+/**
+ * Who reopened an incident for a delta (`IncidentRecord.reopenedBy`): what a retry of that
+ * registration needs to ask for the same delta again, and no copy of it. The reopen wrote the
+ * delta's buckets and principals into the incident, so a retry reads them back from there: the
+ * buckets from `bucketsFrom` on (they were appended), the principals marked as added by
+ * `findingId` at `at`. Only its addresses (kept in `signalSourceIps`, or named in the fold's
+ * timeline line when that is full) are recorded, at most
+ * `MAX_REOPEN_ADDRESSES` of them with their count, for the request's description.
+ * `delta` is the whole delta as records written before this form hold it (read, never written).
+ */
 export interface DeltaReopen {
   readonly executionName: string;
   readonly findingId: string;
   readonly at: string;
   /** The status the incident was reopened from. */
   readonly previousStatus: IncidentStatus;
-  readonly delta: Readonly<Record<string, unknown>>;
+  readonly bucketsFrom?: number;
+  readonly addresses?: string[];
+  readonly addressCount?: number;
+  /** The delta's new keys of principals the incident held (to say them as keys, not principals). */
+  readonly newKeys?: string[];
+  readonly delta?: Readonly<Record<string, unknown>>;
 }
 
+/** Addresses a `DeltaReopen` lists at most. */
+export const MAX_REOPEN_ADDRESSES = 20;
+
+/**
+ * One signal's additions to an incident, queued while a request was pending. `delta` is the
+ * registration's delta as it was (its fields are the registration's to read), so a field added
+ * to it later rides along unchanged.
+ */
 export interface QueuedDelta {
   readonly at: string;
   readonly findingId: string;
@@ -424,10 +470,11 @@ export interface IncidentStore {
   ): Promise<boolean>;
   /**
    * Adds source addresses of a folded-in signal to `signalSourceIps` (a set: a repeat adds
-   * nothing). Once it holds `MAX_SIGNAL_SOURCE_IPS`, they are counted in `signalSourceIpsOmitted`
-   * instead. Throws IncidentNotFound.
+   * nothing), never past `MAX_SIGNAL_SOURCE_IPS`: new ones beyond are counted in
+   * `signalSourceIpsOmitted` instead, and returned (none when all are kept). Throws
+   * IncidentNotFound, and StoreConflict when a concurrent fold changed the set meanwhile.
    */
-  addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<void>;
+  addSignalSourceIps(incidentId: string, ips: readonly string[]): Promise<string[]>;
   /**
    * Closes the incident once (conditional: not closed yet), recording `closure`; its status is left
    * as it is (the last containment status). A second close changes nothing and answers
@@ -532,7 +579,8 @@ export interface LifecycleStore extends IncidentStore {
   /**
    * Appends one signal's delta to `queuedDeltas` in one conditional update (concurrent folds never
    * lose each other's), only while the containment phase runs (`status` one of `pending`) and the
-   * incident is not closed, and only below `MAX_QUEUED_DELTAS`. Throws IncidentNotFound.
+   * incident is not closed, and only below `MAX_QUEUED_DELTAS` entries and `MAX_QUEUED_BYTES` (`queuedBytes`,
+   * kept in the same write). Throws IncidentNotFound.
    */
   queueDelta(incidentId: string, entry: QueuedDelta, pending: readonly IncidentStatus[]): Promise<QueueOutcome>;
   /**
