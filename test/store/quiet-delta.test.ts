@@ -314,7 +314,7 @@ describe('a signal with both quiet and real additions', () => {
 
     const reopened = (await store.getIncident(incidentId))?.reopenedBy;
     expect(result).toMatchObject({ status: 'open', delta: true });
-    expect((reopened?.delta as { addresses?: string[] } | undefined)?.addresses).toEqual(['45.155.205.23']);
+    expect(reopened?.addresses).toEqual(['45.155.205.23']);
     expect(result.reason).toMatch(/it adds source address\(es\) 45\.155\.205\.23: approval asked/);
     const [line] = (await foldedLines(incidentId)).slice(-1);
     expect(line).toMatch(
