@@ -60,12 +60,14 @@ export async function provideLayerLocally(bundleFile: string): Promise<void> {
 }
 
 /**
- * In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`), and the
- * endpoint-discovery cache of the DynamoDB client on a `Map` (`lru-cache.ts`).
+ * In every bundle: the Lambda environment's credentials only (`lambda-credentials.ts`), the
+ * endpoint-discovery cache of the DynamoDB client on a `Map` (`lru-cache.ts`), and no event-stream
+ * codec, which no operation of ours uses (`event-streams.ts`).
  */
 const LAMBDA_ALIASES: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': join(HERE, 'lambda-credentials.ts'),
   'mnemonist/lru-cache': join(HERE, 'lru-cache.ts'),
+  '@smithy/core/event-streams': join(HERE, 'event-streams.ts'),
 };
 
 const SCHEMA_FILE =
