@@ -42,7 +42,8 @@ export async function splitInPlace(
 /**
  * What is left of an earlier round's item: `held` (in effect as this plan would write it),
  * `changed` (something of ours is there, but not as this plan writes it: a Deny this round widens,
- * or the state cannot be read now), or `gone` with what was found (nothing of ours is left).
+ * or the state cannot be read now), or `gone` with what was found (nothing of ours is left, or a
+ * statement of ours is no longer a Deny).
  */
 type Effect = 'held' | 'changed' | { readonly gone: string };
 
@@ -50,10 +51,17 @@ async function effectOf(item: PlanItem, facts: PrincipalFacts | undefined, ports
   const scope = { accountId: item.accountId, region: item.region };
   const policyEffect = (text: string | undefined, target: string, statements: readonly Statement[], where: string) => {
     const document = parsePolicy(text, target);
-    if (text !== undefined && mergeStatements(document, statements).changed.length === 0) return 'held';
     const sids = new Set(statements.map((statement) => statement.Sid));
-    const ours = (document?.Statement ?? []).some((statement) => sids.has(statement.Sid));
-    return ours ? 'changed' : { gone: `applied by an earlier round, no longer in the ${where} policy (removed since)` };
+    const ours = (document?.Statement ?? []).filter((statement) => sids.has(statement.Sid));
+    // One of ours turned into anything but a Deny denies nothing (an Allow may grant): not in force.
+    // Checked before the merge, which refuses (SidConflict) any statement of ours in another form.
+    if (ours.some((statement) => statement.Effect !== 'Deny')) {
+      return { gone: `applied by an earlier round, no longer a Deny in the ${where} policy (changed since)` };
+    }
+    if (text !== undefined && mergeStatements(document, statements).changed.length === 0) return 'held';
+    return ours.length > 0
+      ? 'changed'
+      : { gone: `applied by an earlier round, no longer in the ${where} policy (removed since)` };
   };
   try {
     switch (item.action) {

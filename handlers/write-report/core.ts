@@ -73,13 +73,14 @@ export const writeReport = task({
     // round refused leaves it in force, and the status with it (records from before
     // `lastContainmentStatus` claim no more than partial containment). When the plan also found an
     // earlier round's item gone (`lapsed`: removed by hand since), less than that is in force.
-    const lapsed = response?.plan.items.some((item) => item.lapsed !== undefined) ?? false;
+    const lapsed = response?.plan.items.filter((item) => item.lapsed !== undefined) ?? [];
     const held = response?.plan.inPlace?.length
-      ? lapsed
+      ? lapsed.length > 0
         ? 'partially_contained'
         : (record.lastContainmentStatus ?? 'partially_contained')
       : undefined;
-    const status: IncidentStatus = input.failure || !decision ? 'failed' : incidentStatus(decision, applied, held);
+    const status: IncidentStatus =
+      input.failure || !decision ? 'failed' : incidentStatus(decision, applied, held, lapsed);
 
     if (decision?.via === 'timeout-policy') {
       await ports.store.addEvent(incidentId, {

@@ -1,4 +1,4 @@
-import type { ActionResult, Decision } from '../shared/schemas/plan.js';
+import type { ActionResult, Decision, PlanItem } from '../shared/schemas/plan.js';
 import type { IncidentStatus } from '../shared/store/types.js';
 
 /** The statuses that say something is contained: what a later refused request leaves in force. */
@@ -16,11 +16,14 @@ const REFUSED: ReadonlySet<Decision['outcome']> = new Set(['denied', 'expired', 
  * queued round or a re-run of a contained incident): a request of this round that is denied,
  * expires or is withdrawn leaves that containment in force, so the status stays `held` (the report
  * says the request was refused). Without anything in place, a refused request is `denied`/`expired`.
+ * `lapsed` are the plan's items an earlier round applied whose effect was removed since: an
+ * approval that leaves one of them out leaves less in force than before, so at most `partially_contained`.
  */
 export function incidentStatus(
   decision: Decision,
   applied: readonly ActionResult[],
   held?: ContainmentStatus,
+  lapsed: readonly PlanItem[] = [],
 ): IncidentStatus {
   if (held && REFUSED.has(decision.outcome)) return held;
   switch (decision.outcome) {
@@ -40,7 +43,11 @@ export function incidentStatus(
       const unaccounted = decision.approvedPlan.some(
         (item) => !applied.some((result) => result.action === item.action && result.target === item.target),
       );
-      return failed || unaccounted ? 'partially_contained' : 'contained';
+      const leftOut = lapsed.some(
+        (item) =>
+          !decision.approvedPlan.some((chosen) => chosen.action === item.action && chosen.target === item.target),
+      );
+      return failed || unaccounted || leftOut ? 'partially_contained' : 'contained';
     }
   }
 }

@@ -119,4 +119,20 @@ describe('an earlier round’s item whose effect is gone', () => {
     expect(asked).toBeDefined();
     expect(asked?.lapsed).toBeUndefined();
   });
+
+  it('our statement turned into an Allow by hand is asked again and marked as no longer a Deny', async () => {
+    const { acct, incident, applied, deny } = await containedFirstRound();
+    const policy = JSON.parse(acct.bucketPolicies.get(deny.bucket) as string);
+    const ours = new Set(deny.statements.map((statement) => statement.Sid));
+    policy.Statement = policy.Statement.map((statement: { Sid?: string; Effect: string }) =>
+      ours.has(statement.Sid ?? '') ? { ...statement, Effect: 'Allow' } : statement,
+    );
+    acct.bucketPolicies.set(deny.bucket, JSON.stringify(policy));
+
+    const plan = await planRound(acct, incident, applied);
+
+    const asked = plan.pending.find((item) => item.id === deny.id);
+    expect(asked?.lapsed).toMatch(/^applied by an earlier round, no longer a Deny in the bucket policy/);
+    expect(plan.inPlace.map((item) => item.id)).not.toContain(deny.id);
+  });
 });

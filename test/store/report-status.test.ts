@@ -164,6 +164,56 @@ describe('the status after a round, given what earlier rounds left in place', ()
     expect(markdown).toContain('no longer in the user policy (removed since)');
   });
 
+  it('an approved round that leaves out an item removed since is at most partially contained', async () => {
+    const record = await incidentWith({ lastContainmentStatus: 'contained' });
+    const removed = {
+      ...SESSIONS_ITEM,
+      lapsed: 'applied by an earlier round, no longer in the user policy (removed since)',
+    };
+    const approvedKeyOnly: Decision = {
+      outcome: 'approved',
+      via: 'slack',
+      decidedBy: ['U024BE7LH'],
+      approvedPlan: [KEY_ITEM],
+    };
+
+    const { output, stored } = await report(record, {
+      decision: approvedKeyOnly,
+      applied: [{ action: KEY_ITEM.action, target: KEY_ITEM.target, result: 'already', at: T0 }],
+      inPlace: [KEY_ITEM],
+      items: [KEY_ITEM, removed],
+    });
+
+    expect(output.status).toBe('partially_contained');
+    expect(stored?.lastContainmentStatus).toBe('partially_contained');
+  });
+
+  it('an approved round that puts back an item removed since is contained', async () => {
+    const record = await incidentWith({ lastContainmentStatus: 'contained' });
+    const removed = {
+      ...SESSIONS_ITEM,
+      lapsed: 'applied by an earlier round, no longer in the user policy (removed since)',
+    };
+    const approvedAll: Decision = {
+      outcome: 'approved',
+      via: 'slack',
+      decidedBy: ['U024BE7LH'],
+      approvedPlan: [KEY_ITEM, removed],
+    };
+
+    const { output } = await report(record, {
+      decision: approvedAll,
+      applied: [
+        { action: KEY_ITEM.action, target: KEY_ITEM.target, result: 'already', at: T0 },
+        { action: removed.action, target: removed.target, result: 'applied', at: T0 },
+      ],
+      inPlace: [KEY_ITEM],
+      items: [KEY_ITEM, removed],
+    });
+
+    expect(output.status).toBe('contained');
+  });
+
   it('a withdrawn round keeps contained and says the request was withdrawn', async () => {
     const record = await incidentWith({ lastContainmentStatus: 'contained' });
 
