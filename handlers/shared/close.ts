@@ -45,6 +45,12 @@ export interface CloseRequest {
   readonly by: string;
   readonly resolution: Resolution | 'auto';
   readonly note?: string;
+  /**
+   * Closes only while the incident's last signal is still this one (`lastSignalAt`, or null for an
+   * incident that never had one after it opened): an automatic close judged on a record that a
+   * signal reached since is refused (StoreConflict) instead of closing that signal away.
+   */
+  readonly unlessSignalSince?: string | null;
 }
 
 export type CloseResult =
@@ -93,7 +99,12 @@ export async function closeIncident(request: CloseRequest, ports: ClosePorts): P
   // The report is always marked pending with the closing itself: a rewrite here that fails, or a
   // function that stops between the two writes, is caught up by the next sweep (the closing part
   // replaces itself, so a report rewritten twice shows it once).
-  const closed = await ports.store.closeIncident({ incidentId: request.incidentId, closure, reportPending: true });
+  const closed = await ports.store.closeIncident({
+    incidentId: request.incidentId,
+    closure,
+    reportPending: true,
+    ...(request.unlessSignalSince !== undefined ? { lastSignalAt: request.unlessSignalSince } : {}),
+  });
   if (closed.outcome === 'already-closed') return { state: 'already-closed', closure: closed.record.closure };
   const { record } = closed;
   await ports.store.addEvent(record.incidentId, {
@@ -206,6 +217,7 @@ export async function closeIfStale(
       by: 'auto',
       resolution: 'auto',
       note: `no new signal for ${autoCloseAfterMinutes} minutes (since ${lastSignalAt(record)}; due ${new Date(due).toISOString()})`,
+      unlessSignalSince: record.lastSignalAt ?? null,
     },
     ports,
   );

@@ -2,9 +2,10 @@ import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerIncident } from '../../handlers/register-incident/core.js';
 import type { Registration } from '../../handlers/register-incident/schema.js';
-import { closeIncident } from '../../handlers/shared/close.js';
+import { closeIfStale, closeIncident } from '../../handlers/shared/close.js';
 import { evidenceReportRewriter, sweepStale } from '../../handlers/shared/close-sweep.js';
 import { runTask } from '../../handlers/shared/define-task.js';
+import { StoreConflict } from '../../handlers/shared/errors.js';
 import type { Closure } from '../../handlers/shared/lifecycle.js';
 import type { EvidencePort } from '../../handlers/shared/ports.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
@@ -58,6 +59,37 @@ const register = (event: unknown, executionName: string, clock: SimClock, settin
   registerWithRetries(store, event, executionName, clock, settings);
 
 describe('closing an incident', () => {
+  it('an automatic close judged before a signal reached the incident is refused, and the incident stays open', async () => {
+    const incidentId = `20260101-${short()}0004`;
+    await store.createIncident(record(incidentId, { createdAt: at(0) }));
+    const judged = (await store.getIncident(incidentId)) as IncidentRecord;
+    // A signal folds in between the sweep's read and its close.
+    await store.appendFindingId(incidentId, 'c4b2a8f0e6d4c2b0a8f6e4d2c0b8a6f4', at(129));
+    const clock = new SimClock(new Date(at(130)));
+
+    const closing = closeIfStale(judged, 120, { store, chat: new RecordingChat(), clock });
+
+    await expect(closing).rejects.toBeInstanceOf(StoreConflict);
+    expect((await store.getIncident(incidentId))?.closure).toBeUndefined();
+    const closed = await sweepStale(120, { store, chat: new RecordingChat(), clock });
+    expect(closed).not.toContain(incidentId);
+  });
+
+  it('an automatic close of an incident whose last signal is the one it was judged on goes through', async () => {
+    const incidentId = `20260101-${short()}0005`;
+    await store.createIncident(record(incidentId, { createdAt: at(0) }));
+    await store.appendFindingId(incidentId, 'd5c3b9a1f7e5d3c1b9a7f5e3d1c9b7a5', at(5));
+    const judged = (await store.getIncident(incidentId)) as IncidentRecord;
+
+    const result = await closeIfStale(judged, 120, {
+      store,
+      chat: new RecordingChat(),
+      clock: new SimClock(new Date(at(130))),
+    });
+
+    expect(result?.state).toBe('closed');
+  });
+
   it('records the closure once, keeps the containment status, and a second close changes nothing', async () => {
     const id = `20260223-${short()}0000`;
     await store.createIncident(record(id));

@@ -118,24 +118,37 @@ export class DynamoIncidents implements Pick<IncidentStore, IncidentMethods> {
    * One conditional update (`attribute_not_exists(closure)`); the status is not touched. The same
    * write keeps the incident in the sweep index while its report is pending, and takes it out otherwise.
    */
-  async closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome> {
+  async closeIncident(args: {
+    incidentId: string;
+    closure: Closure;
+    reportPending?: boolean;
+    lastSignalAt?: string | null;
+  }): Promise<CloseOutcome> {
     const key = incidentKey(args.incidentId);
     const closure = Object.fromEntries(Object.entries(args.closure).filter(([, value]) => value !== undefined));
     const updated = await this.table.update(key, {
       UpdateExpression: args.reportPending
         ? 'SET #closure = :closure, #updatedAt = :at, #pending = :true, #sweep = :sweep'
         : 'SET #closure = :closure, #updatedAt = :at REMOVE #sweep',
-      ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#closure)',
+      ConditionExpression: `attribute_exists(pk) AND attribute_not_exists(#closure)${
+        args.lastSignalAt === undefined
+          ? ''
+          : args.lastSignalAt === null
+            ? ' AND attribute_not_exists(#last)'
+            : ' AND #last = :last'
+      }`,
       ExpressionAttributeNames: {
         '#closure': 'closure',
         '#updatedAt': 'updatedAt',
         '#sweep': SWEEP_ATTRIBUTE,
         ...(args.reportPending ? { '#pending': 'closureReportPending' } : {}),
+        ...(args.lastSignalAt !== undefined ? { '#last': 'lastSignalAt' } : {}),
       },
       ExpressionAttributeValues: {
         ':closure': closure,
         ':at': args.closure.at,
         ...(args.reportPending ? { ':true': true, ':sweep': SWEEP_VALUE } : {}),
+        ...(typeof args.lastSignalAt === 'string' ? { ':last': args.lastSignalAt } : {}),
       },
       ReturnValues: 'ALL_NEW',
     });

@@ -480,7 +480,13 @@ export interface IncidentStore {
    * as it is (the last containment status). A second close changes nothing and answers
    * 'already-closed' with the first closure. Throws IncidentNotFound.
    */
-  closeIncident(args: { incidentId: string; closure: Closure; reportPending?: boolean }): Promise<CloseOutcome>;
+  closeIncident(args: {
+    incidentId: string;
+    closure: Closure;
+    reportPending?: boolean;
+    /** When given, closes only if the record's `lastSignalAt` is still this (null: absent); else StoreConflict. */
+    lastSignalAt?: string | null;
+  }): Promise<CloseOutcome>;
   /** Creates the incident; a second call for the same id changes nothing. */
   createIncident(record: IncidentRecord): Promise<void>;
   getIncident(incidentId: string): Promise<IncidentRecord | undefined>;
