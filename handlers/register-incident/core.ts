@@ -330,7 +330,8 @@ async function linkDuplicate(
     data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
   });
   if (!record.closure) await heardNow(record, at, windowMinutes, ports.store);
-  if (!record.closure && deltaOf(record, incident, at)) {
+  // A retry of an update whose reopen was written finds its delta on the incident: foldInto asks it.
+  if (!record.closure && (deltaOf(record, incident, at) || reopenedBefore(record, incident, executionName))) {
     const folded = await foldInto(record, incident, at, executionName, ports);
     await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count });
     return folded;
