@@ -362,3 +362,26 @@ describe('addresses queued while a request was pending', () => {
     expect(/adds (.*) \(1 signal/.exec(taken.reason ?? '')?.[1]).toBe('source address(es) 91.240.118.200');
   });
 });
+
+describe('a signal whose new address the incident has no room to keep', () => {
+  it('asks nothing for it (no Deny could list it) and says to block it by hand', async () => {
+    const incidentId = await openWith(['45.155.205.23']);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    // A flood already filled the addresses the incident keeps (2,000): each caller in its own /64.
+    const flood = Array.from({ length: 2000 }, (_, n) => `2a01:4f8:${n.toString(16)}::1`);
+    await store.addSignalSourceIps(incidentId, flood);
+
+    const result = await register(await anonymousGet('185.220.102.7'));
+
+    const record = await store.getIncident(incidentId);
+    expect(record?.signalSourceIps).not.toContain('185.220.102.7');
+    expect(result).toMatchObject({ status: 'linked', incidentId });
+    expect(result.delta).toBeUndefined();
+    expect(record?.status).toBe('contained');
+    expect(record?.reopenedBy).toBeUndefined();
+    const [line] = (await foldedLines(incidentId)).slice(-1);
+    expect(line).toMatch(
+      /not kept \(the incident keeps 2000\), so no Deny lists them; block them by hand: 185\.220\.102\.7/,
+    );
+  });
+});
