@@ -330,7 +330,8 @@ async function linkDuplicate(
     data: { findingId: incident.findingId, count: incident.count, updatedAt: incident.updatedAt },
   });
   if (!record.closure) await heardNow(record, at, windowMinutes, ports.store);
-  if (!record.closure && deltaOf(record, incident, at)) {
+  // A retry of an update whose reopen was written finds its delta on the incident: foldInto asks it.
+  if (!record.closure && (deltaOf(record, incident, at) || reopenedBefore(record, incident, executionName))) {
     const folded = await foldInto(record, incident, at, executionName, ports);
     await ports.store.raiseFindingCount({ findingId: incident.findingId, count: incident.count });
     return folded;
@@ -390,7 +391,7 @@ async function foldInto(
   // Addresses the Deny in place leaves out or already covers are recorded, never asked (quiet.ts).
   // While a request is pending, only the addresses a Deny never lists (the rest is judged when
   // the queued round is built, against the Deny that request puts in place).
-  let split = await askable(target, adds, ports.store);
+  let split = await askable(target, adds, ports.store, notKept);
   // One delta request at a time: of two signals racing on a contained incident, the one whose
   // conditional reopen wins asks; the other folds into that request like any pending one.
   const reopening = { at, executionName, ports };
@@ -404,7 +405,7 @@ async function foldInto(
       ? await queueWhilePending({ record, adds: asked, findingId: incident.findingId, at }, ports)
       : undefined;
   if (queued?.outcome === 'not-pending' && asksFor(asked) && DELTA_AFTER.has(queued.record.status)) {
-    split = await askable(queued.record, adds, ports.store);
+    split = await askable(queued.record, adds, ports.store, notKept);
     if (asksFor(split.asked)) delta = await reopen(queued.record, split.asked, reopening);
   }
   const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
@@ -455,9 +456,12 @@ async function askable(
   record: IncidentRecord,
   adds: Delta | undefined,
   store: IncidentStore,
+  notKept: readonly string[],
 ): Promise<{ asked: Delta | undefined; quiet: QuietAddress[] }> {
   if (!adds || adds.addresses.length === 0) return { asked: adds, quiet: [] };
-  const { real, quiet } = await splitQuiet(record, adds.addresses, store);
+  // An address the incident has no room for is in no Deny: named by `addressesNotKept`, never asked.
+  const kept = adds.addresses.filter((ip) => !notKept.includes(ip));
+  const { real, quiet } = await splitQuiet(record, kept, store);
   return { asked: { ...adds, addresses: real }, quiet };
 }
 

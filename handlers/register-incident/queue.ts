@@ -264,8 +264,11 @@ export async function takeQueued(
     ? await splitQuiet(record, anonymousSourceIps(record), ports.store)
     : undefined;
   const round = split ? { ...queuedRound, delta: { ...queuedRound.delta, addresses: split.real } } : queuedRound;
+  const beyond = round.beyond
+    ? `; ${round.beyond} bucket(s) are left out: the incident names ${MAX_INCIDENT_BUCKETS} at most`
+    : '';
   if (split && !asksFor(round.delta) && round.rest.length === 0) {
-    const quiet = notShownBefore(split.quiet);
+    const quiet = `${quietNote(notShownBefore(split.quiet))}${beyond}`;
     return quietRound({ record, entries, quiet, at, automatic, deltaRound, attempt }, store, ports);
   }
   const incident = widened(record, round.delta);
@@ -284,9 +287,6 @@ export async function takeQueued(
   }
   const rest = round.rest.length ? `; ${round.rest.length} more queued signal(s) are asked in the next round` : '';
   const invalid = round.invalid ? `; ${round.invalid} queued bucket name(s) were not valid and are left out` : '';
-  const beyond = round.beyond
-    ? `; ${round.beyond} bucket(s) are left out: the incident names ${MAX_INCIDENT_BUCKETS} at most`
-    : '';
   const crowded = principalsBeyond(record.incident, round.delta.principals);
   const overPrincipals = crowded.length
     ? `; ${crowded.length} principal(s) are left out, the incident holds ${MAX_PRINCIPALS} at most: ${crowded.map((principal) => principal.arn ?? principal.accessKeyId ?? principal.type).join(', ')}; contain them by hand`
@@ -330,13 +330,14 @@ function notShownBefore(quiet: readonly QuietAddress[]): QuietAddress[] {
 /**
  * A queue holding only addresses no round could act on (`quiet.ts`): taken off the incident
  * (conditionally, like a round), with a timeline line and a thread message naming them, and
- * nothing asked. The addresses stay recorded on the incident.
+ * nothing asked (`quiet`: that line's end, with the queued buckets the incident has no room for).
+ * The addresses stay recorded on the incident.
  */
 async function quietRound(
   args: {
     record: IncidentRecord;
     entries: readonly QueuedDelta[];
-    quiet: readonly QuietAddress[];
+    quiet: string;
     at: string;
     automatic: boolean;
     deltaRound: number;
@@ -354,7 +355,7 @@ async function quietRound(
     }
     throw new StoreConflict(`the queue of incident ${incidentId} changed while it was being taken; try again`);
   }
-  const text = `After the decision: what arrived while it was pending (${entries.length} signal(s)) changes nothing containment would put in place: no new approval${quietNote(args.quiet)}`;
+  const text = `After the decision: what arrived while it was pending (${entries.length} signal(s)) changes nothing containment would put in place: no new approval${args.quiet}`;
   await ports.store.addEvent(incidentId, {
     at,
     kind: 'queue-quiet',

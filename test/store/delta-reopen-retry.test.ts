@@ -239,3 +239,45 @@ describe('what the reopen records for a retry', () => {
     expect(retried.incident?.delta?.buckets).toEqual([bucket]);
   });
 });
+
+describe('a finding update retried after it reopened a contained incident for its delta', () => {
+  it('comes back with the delta request instead of leaving the incident open with nothing asked', async () => {
+    const clock = new SimClock(new Date('2026-03-02T12:00:00.000Z'));
+    const principal = `user-${short()}`;
+    const findingId = `f-${short()}`;
+    const first = await registerWithRetries(
+      store,
+      bucketFinding(principal, `home-${short()}`, findingId, 1),
+      `exec-${short()}`,
+      clock,
+    );
+    const incidentId = first.incidentId as string;
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    clock.advance(60_000);
+    // GuardDuty updates the same finding in place: a higher count, now naming another bucket.
+    const bucket = `new-${short()}`;
+    const ports = {
+      store: failingOnce('listActions'),
+      clock,
+      chat: new RecordingChat(),
+      guardduty: { getFindings: async () => [] },
+    };
+    const input = {
+      event: bucketFinding(principal, bucket, findingId, 5),
+      settings: testSettings(),
+      executionName: `exec-${short()}`,
+    };
+
+    const failure = await runTask(registerIncident, input, ports).then(
+      () => undefined,
+      (error: Error) => error,
+    );
+    clock.advance(5_000);
+    const retried = await runTask(registerIncident, input, ports);
+
+    expect(failure?.name).toBe('AwsThrottling');
+    expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, previousStatus: 'contained' });
+    expect(retried.incident?.delta?.buckets).toEqual([bucket]);
+    expect((await store.getIncident(incidentId))?.status).toBe('open');
+  });
+});

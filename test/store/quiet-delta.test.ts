@@ -362,3 +362,49 @@ describe('addresses queued while a request was pending', () => {
     expect(/adds (.*) \(1 signal/.exec(taken.reason ?? '')?.[1]).toBe('source address(es) 91.240.118.200');
   });
 });
+
+describe('a queued round of quiet addresses and buckets the incident has no room for', () => {
+  it('says how many queued buckets are left out, instead of only that nothing changes', async () => {
+    const incidentId = await openWith(['45.155.205.23']);
+    const record = await store.getIncident(incidentId);
+    if (!record) throw new Error('the incident exists');
+    // The incident already names the schema's 1,000 buckets, and its only caller is a private address.
+    const buckets = [BUCKET, ...Array.from({ length: 999 }, (_, n) => `archive-${String(n).padStart(4, '0')}`)];
+    const incident = { ...record.incident, buckets, sourceIps: ['10.20.30.40'] };
+    const at = clock.now().toISOString();
+    await store.updateIncident(incidentId, { status: 'awaiting_approval', incident, updatedAt: at });
+    // Queued while that request was pending, when the incident still had room for the bucket.
+    const delta = { buckets: ['exfil-staging-eu'], addresses: ['10.20.30.41'] };
+    await store.queueDelta(incidentId, { findingId: 'f-staging', at, delta }, ['awaiting_approval']);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: at });
+
+    const taken = await register({ incidentId, queued: true });
+
+    const line = (await store.listEvents(incidentId)).filter((e) => /queue|queued/.test(e.kind)).at(-1)?.text;
+    expect(taken.reason).toMatch(/1 bucket\(s\) are left out: the incident names 1000 at most/);
+    expect(line).toMatch(/1 bucket\(s\) are left out/);
+  });
+});
+
+describe('a signal whose new address the incident has no room to keep', () => {
+  it('asks nothing for it (no Deny could list it) and says to block it by hand', async () => {
+    const incidentId = await openWith(['45.155.205.23']);
+    await store.updateIncident(incidentId, { status: 'contained', updatedAt: clock.now().toISOString() });
+    // A flood already filled the addresses the incident keeps (2,000): each caller in its own /64.
+    const flood = Array.from({ length: 2000 }, (_, n) => `2a01:4f8:${n.toString(16)}::1`);
+    await store.addSignalSourceIps(incidentId, flood);
+
+    const result = await register(await anonymousGet('185.220.102.7'));
+
+    const record = await store.getIncident(incidentId);
+    expect(record?.signalSourceIps).not.toContain('185.220.102.7');
+    expect(result).toMatchObject({ status: 'linked', incidentId });
+    expect(result.delta).toBeUndefined();
+    expect(record?.status).toBe('contained');
+    expect(record?.reopenedBy).toBeUndefined();
+    const [line] = (await foldedLines(incidentId)).slice(-1);
+    expect(line).toMatch(
+      /not kept \(the incident keeps 2000\), so no Deny lists them; block them by hand: 185\.220\.102\.7/,
+    );
+  });
+});
