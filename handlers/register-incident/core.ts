@@ -2,6 +2,7 @@ import type { ReportRewriter } from '../shared/close.js';
 import { task } from '../shared/define-task.js';
 import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
+import { lastSignalAt } from '../shared/lifecycle.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
@@ -345,9 +346,12 @@ async function linkDuplicate(
 /**
  * A finding's update is a signal like any other: GuardDuty reports ongoing activity by raising the
  * count of the same finding. Its incident heard of a signal now, so `autoCloseAfterMinutes` runs
- * from now (the incident stays open while the activity goes on) and so does its keys' window.
+ * from now (the incident stays open while the activity goes on) and so does its keys' window. A
+ * signal heard within the last hundredth of the window (an hour at most) already did: a burst of
+ * updates moves them once, not once each (the close may come that much sooner, never later).
  */
 async function heardNow(record: IncidentRecord, at: string, windowMinutes: number, store: IncidentStore) {
+  if (Date.parse(at) - Date.parse(lastSignalAt(record)) < Math.min(windowMinutes * 600, 3_600_000)) return;
   await store.updateIncident(record.incidentId, { lastSignalAt: at });
   const expiresAt = new Date(Date.parse(at) + windowMinutes * 60_000).toISOString();
   for (const key of correlationKeys(record.incident)) {

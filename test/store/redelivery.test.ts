@@ -321,4 +321,23 @@ describe('an update of a finding (same id, higher count) is a signal', () => {
     expect(later).toMatchObject({ status: 'linked', incidentId: first.incidentId });
     expect((await store.getIncident(first.incidentId as string))?.closure).toBeUndefined();
   });
+
+  it('moves the last signal time once for updates within a hundredth of the window, and again after', async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `burst-${principal}`;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 1), 'e-b-1', clock);
+    const incidentId = first.incidentId as string;
+    const opened = (await store.getIncident(incidentId))?.lastSignalAt;
+    clock.advance(30_000);
+    await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 2), 'e-b-2', clock);
+    const soon = (await store.getIncident(incidentId))?.lastSignalAt;
+    clock.advance(2 * 60 * 60_000);
+
+    await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 3), 'e-b-3', clock);
+
+    expect(soon).toBe(opened);
+    expect((await store.getIncident(incidentId))?.lastSignalAt).toBe(clock.now().toISOString());
+  });
 });
