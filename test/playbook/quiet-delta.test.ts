@@ -1,33 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { apiCallEvent } from '../../examples/src/detection-records.js';
-import { random, s3DataEvent } from '../../examples/src/records.js';
+import { random } from '../../examples/src/records.js';
 import { simulate } from '../../local/simulate.js';
-import { anonymous, REGION } from '../support/detections.js';
+import { anonymousGet, FLOOD_BUCKET, type FloodPolicy as Policy } from '../support/detections.js';
 import { variant } from '../support/simulate.js';
 
-const BUCKET = 'customer-records';
-const T0 = Date.parse('2026-02-23T04:15:31Z');
-
-type Policy = { Statement: { Sid?: string; Condition?: { IpAddress?: { 'aws:SourceIp': string[] } } }[] };
-
-/** An anonymous GetObject on the bucket from `ip`, `seconds` after T0, as EventBridge delivers the CloudTrail record. */
-function anonymousGet(ip: string, seconds: number, next: () => number): Record<string, unknown> {
-  const record = s3DataEvent(
-    {
-      identity: anonymous,
-      eventName: 'GetObject',
-      eventTime: new Date(T0 + seconds * 1000).toISOString().replace('.000Z', 'Z'),
-      bucket: BUCKET,
-      key: `exports/customers-${String(seconds).padStart(5, '0')}.csv.gz`,
-      sourceIp: ip,
-      userAgent: '[python-requests/2.31.0]',
-      region: REGION,
-      bytesOut: 52_000,
-    },
-    next,
-  );
-  return apiCallEvent(record, next);
-}
+const BUCKET = FLOOD_BUCKET;
 
 describe('an anonymous flood contained by a /24, then more signals', () => {
   it('an address inside the /24 and a private one fold in without a round; an address outside it gets one', async () => {

@@ -1,5 +1,11 @@
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { alarmStateChange, type CopySpec, copyEvent, replicationEvent } from '../../examples/src/detection-records.js';
+import {
+  alarmStateChange,
+  apiCallEvent,
+  type CopySpec,
+  copyEvent,
+  replicationEvent,
+} from '../../examples/src/detection-records.js';
 import { type Identity, random, s3DataEvent } from '../../examples/src/records.js';
 import type { CloudTrailRecord } from '../../handlers/shared/schemas/cloudtrail.js';
 import type { startDynalite } from '../../local/dynalite.js';
@@ -33,6 +39,32 @@ export const anonymous: Identity = { type: 'AWSAccount', account: HOME, principa
 const next = random(8);
 
 /** A cross-account CopyObject by jane from customer-records to the attacker's bucket (overridable). */
+/** The bucket and start of the simulated anonymous floods. */
+export const FLOOD_BUCKET = 'customer-records';
+export const FLOOD_T0 = Date.parse('2026-02-23T04:15:31Z');
+
+/** A bucket policy as the flood tests read it: each statement's Sid and source addresses. */
+export type FloodPolicy = { Statement: { Sid?: string; Condition?: { IpAddress?: { 'aws:SourceIp': string[] } } }[] };
+
+/** An anonymous GetObject on the flood's bucket from `ip`, `seconds` after its start, as EventBridge delivers the CloudTrail record. */
+export function anonymousGet(ip: string, seconds: number, next: () => number): Record<string, unknown> {
+  const record = s3DataEvent(
+    {
+      identity: anonymous,
+      eventName: 'GetObject',
+      eventTime: new Date(FLOOD_T0 + seconds * 1000).toISOString().replace('.000Z', 'Z'),
+      bucket: FLOOD_BUCKET,
+      key: `exports/customers-${String(seconds).padStart(5, '0')}.csv.gz`,
+      sourceIp: ip,
+      userAgent: '[python-requests/2.31.0]',
+      region: REGION,
+      bytesOut: 52_000,
+    },
+    next,
+  );
+  return apiCallEvent(record, next);
+}
+
 export function copy(overrides: Partial<CopySpec> = {}): CloudTrailRecord {
   return copyEvent(
     {
