@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { planContainment } from '../../handlers/plan-containment/core.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { Plan } from '../../handlers/shared/schemas/plan.js';
-import { guardDutyEvent, scenario, withField } from '../support/fixtures.js';
-import { account } from '../support/ports.js';
+import { planFor } from '../support/deny-plan.js';
+import { guardDutyEvent, withField } from '../support/fixtures.js';
 import { testSettings } from '../support/settings.js';
 
 const HOME = '123456789012';
@@ -31,21 +28,8 @@ function sessionOf(roleName: string, accountId?: string): Incident {
 }
 
 /** The plan without any enrichment (the principal's IAM lookup failed or did not run). */
-async function planWithoutFacts(incident: Incident, settings = testSettings()) {
-  const { account: acct } = account(scenario('compromised-iam-user-key'));
-  return (await runTask(
-    planContainment,
-    {
-      incidentId: '20260223-c4e6a8b0d2f4',
-      incident,
-      settings,
-      enrichment: {},
-      contain: ['revokeRoleSessions', 'denyBucketAccess'],
-      previouslyApplied: [],
-    },
-    { s3: acct.s3, ec2: acct.ec2 },
-  )) as Plan;
-}
+const planWithoutFacts = (incident: Incident, settings = testSettings()) =>
+  planFor(incident, ['revokeRoleSessions', 'denyBucketAccess'], settings);
 
 describe('revoking the sessions of a role that is exempt under an IAM path', () => {
   it('is never planned when IAM could not confirm the role, whose finding names it without its path', async () => {

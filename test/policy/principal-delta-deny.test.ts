@@ -1,15 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { planContainment } from '../../handlers/plan-containment/core.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import { mergeStatements } from '../../handlers/shared/policy/merge.js';
 import { assertSafeDeny } from '../../handlers/shared/policy/statements.js';
 import type { Incident, Principal } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { Plan } from '../../handlers/shared/schemas/plan.js';
 import { protectedRoleArns } from '../../handlers/shared/schemas/settings.js';
-import { guardDutyEvent, scenario } from '../support/fixtures.js';
+import { planFor } from '../support/deny-plan.js';
+import { guardDutyEvent } from '../support/fixtures.js';
 import { decide } from '../support/iam.js';
-import { account } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
 const HOME = '123456789012';
@@ -51,21 +49,8 @@ function incidentWith(...added: Principal[]): Incident {
   };
 }
 
-async function plan(incident: Incident): Promise<Plan> {
-  const { account: acct } = account(scenario('compromised-iam-user-key'));
-  return (await runTask(
-    planContainment,
-    {
-      incidentId: '20260223-c4e6a8b0d2f4',
-      incident,
-      settings,
-      enrichment: {},
-      contain: ['deactivateAccessKey', 'revokeRoleSessions', 'denyBucketAccess'],
-      previouslyApplied: [],
-    },
-    { s3: acct.s3, ec2: acct.ec2 },
-  )) as Plan;
-}
+const plan = (incident: Incident): Promise<Plan> =>
+  planFor(incident, ['deactivateAccessKey', 'revokeRoleSessions', 'denyBucketAccess'], settings);
 
 function bucketDeny(result: Plan) {
   const items = result.items.filter((entry) => entry.action === 'denyBucketAccess');
