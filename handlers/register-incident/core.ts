@@ -383,6 +383,7 @@ async function foldInto(
   // A retry of the registration whose reopen was written (it stopped before linking the finding).
   const again = reopenedBefore(target, incident, executionName);
   if (again) {
+    await foldedLineAgain(again.record, again.delta, incident, target.reopenedBy?.at ?? at, ports);
     await afterReopen(incidentId)(() => ports.store.linkFinding({ findingId: incident.findingId, incidentId }));
     return startDelta(again.record, again.delta, ports);
   }
@@ -474,6 +475,36 @@ function addressesNotKept(addresses: readonly string[]): string {
   return addresses.length > 0
     ? `. ${addresses.length} source address(es) of this signal are not kept (the incident keeps ${MAX_SIGNAL_SOURCE_IPS}), so no Deny lists them; block them by hand: ${addresses.slice(0, 3).join(', ')}${addresses.length > 3 ? ', …' : ''}`
     : '';
+}
+
+/**
+ * A retry of the registration whose reopen was written, when the first attempt stopped before its
+ * "Folded in" line: the line (at the reopen's time) and its thread message, once. The notes the
+ * first attempt would have added (addresses not asked, not kept) are not known any more.
+ */
+async function foldedLineAgain(
+  record: IncidentRecord,
+  delta: Delta,
+  incident: Incident,
+  reopenedAt: string,
+  ports: RegisterPorts,
+): Promise<void> {
+  const events = await ports.store.listEvents(record.incidentId);
+  const written = events.some(
+    (event) => event.kind === 'folded-in' && event.at >= reopenedAt && event.data?.findingId === incident.findingId,
+  );
+  if (written) return;
+  const source = incident.source === 'guardduty' ? 'GuardDuty' : 'detection';
+  const text = `Folded in: ${source} ${incident.findingType} (${incident.findingId}) while it is open; it adds ${describeDelta(delta)}, not yet contained: approval is asked for that delta only`;
+  await afterReopen(record.incidentId)(async () => {
+    await ports.store.addEvent(record.incidentId, {
+      at: reopenedAt,
+      kind: 'folded-in',
+      text,
+      data: { findingId: incident.findingId, findingType: incident.findingType, source: incident.source },
+    });
+    await tellThread(record, text, ports);
+  });
 }
 
 /** Runs a write made after a delta's reopen: a failure is logged, not thrown (see `foldInto`). */

@@ -21,6 +21,10 @@ afterAll(async () => stop());
 
 const short = () => randomUUID().slice(0, 8);
 
+/** The incident's folded-in timeline lines. */
+const foldedLines = async (incidentId: string) =>
+  (await store.listEvents(incidentId)).filter((event) => event.kind === 'folded-in').map((event) => event.text);
+
 /** The store, with `method` failing once (after doing its work when `after` is set, as a crash after the write would). */
 function failingOnce(method: 'listActions' | 'reopenForDelta', after = false): LifecycleStore {
   let failed = false;
@@ -102,6 +106,32 @@ describe('a registration retried after its signal reopened a contained incident 
 
     expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, previousStatus: 'contained' });
     expect(retried.incident?.delta?.buckets).toEqual([bucket]);
+  });
+
+  it('writes the signal’s folded-in line once, on the retry, when it stopped right after the reopen', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T06:30:00.000Z');
+    const { bucket, ports, input } = newBucketSignal(clock, principal, failingOnce('reopenForDelta', true));
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    const before = await foldedLines(incidentId);
+    clock.advance(5_000);
+
+    await runTask(registerIncident, input, ports);
+
+    const after = await foldedLines(incidentId);
+    expect(before).toHaveLength(0);
+    expect(after).toHaveLength(1);
+    expect(after[0]).toContain(bucket);
+  });
+
+  it('does not write the folded-in line again when the first attempt wrote it', async () => {
+    const { clock, principal, incidentId } = await containedIncident('2026-03-02T06:45:00.000Z');
+    const { ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
+    await runTask(registerIncident, input, ports).catch(() => undefined);
+    clock.advance(5_000);
+
+    await runTask(registerIncident, input, ports);
+
+    expect(await foldedLines(incidentId)).toHaveLength(1);
   });
 
   it('does not start a second request for another execution whose signal names the same bucket', async () => {
