@@ -275,7 +275,12 @@ async function projectedSize(
 ) {
   try {
     const text = await s3.getBucketPolicy({ ...scope, bucket });
-    const merged = mergeStatements(parsePolicy(text, bucket), statements);
+    // A statement under one of our Sids (an earlier round's Deny, widened now or changed by hand
+    // since) is counted as rewritten in place; whether it may be is the apply's to decide.
+    const sids = new Set(statements.map((statement) => statement.Sid));
+    const merged = mergeStatements(parsePolicy(text, bucket), statements, {
+      owns: (existing) => existing.Sid !== undefined && sids.has(existing.Sid),
+    });
     return { before: text ? byteSize(text) : 0, after: byteSize(serializePolicy(merged.document)) };
   } catch (error) {
     const after = byteSize(serializePolicy(mergeStatements(undefined, statements).document));

@@ -2,7 +2,6 @@ import type { ReportRewriter } from '../shared/close.js';
 import { task } from '../shared/define-task.js';
 import { InvalidExecutionInput, StoreConflict } from '../shared/errors.js';
 import { makeIncidentId } from '../shared/ids.js';
-import { lastSignalAt } from '../shared/lifecycle.js';
 import { log } from '../shared/log.js';
 import type { ChatPort, Clock, GuardDutyPort } from '../shared/ports.js';
 import { mrkdwn } from '../shared/render/escape.js';
@@ -346,13 +345,16 @@ async function linkDuplicate(
 /**
  * A finding's update is a signal like any other: GuardDuty reports ongoing activity by raising the
  * count of the same finding. Its incident heard of a signal now, so `autoCloseAfterMinutes` runs
- * from now (the incident stays open while the activity goes on) and so does its keys' window. A
- * signal heard within the last hundredth of the window (an hour at most) already did: a burst of
- * updates moves them once, not once each (the close may come that much sooner, never later).
+ * from now (the incident stays open while the activity goes on) and so does its keys' window. An
+ * update heard within a hundredth of the window (an hour at most) of the last one that moved every
+ * key (or of the creation) needs nothing more: a burst of updates moves them once, not once each
+ * (the close may come that much sooner, never later). A signal of another finding folded in since
+ * does not count: it moved only its own keys (`correlate.ts`).
  */
 async function heardNow(record: IncidentRecord, at: string, windowMinutes: number, store: IncidentStore) {
-  if (Date.parse(at) - Date.parse(lastSignalAt(record)) < Math.min(windowMinutes * 600, 3_600_000)) return;
-  await store.updateIncident(record.incidentId, { lastSignalAt: at });
+  const renewed = record.keysRenewedAt ?? record.createdAt;
+  if (Date.parse(at) - Date.parse(renewed) < Math.min(windowMinutes * 600, 3_600_000)) return;
+  await store.updateIncident(record.incidentId, { lastSignalAt: at, keysRenewedAt: at });
   const expiresAt = new Date(Date.parse(at) + windowMinutes * 60_000).toISOString();
   for (const key of correlationKeys(record.incident)) {
     await store.extendCorrelation({ key, incidentId: record.incidentId, expiresAt });

@@ -135,4 +135,21 @@ describe('an earlier round’s item whose effect is gone', () => {
     expect(asked?.lapsed).toMatch(/^applied by an earlier round, no longer a Deny in the bucket policy/);
     expect(plan.inPlace.map((item) => item.id)).not.toContain(deny.id);
   });
+
+  it('our statement turned into an Allow by hand is asked again with the sizes of the policy it rewrites', async () => {
+    const { acct, incident, applied, deny } = await containedFirstRound();
+    const policy = JSON.parse(acct.bucketPolicies.get(deny.bucket) as string);
+    const ours = new Set(deny.statements.map((statement) => statement.Sid));
+    policy.Statement = policy.Statement.map((statement: { Sid?: string; Effect: string }) =>
+      ours.has(statement.Sid ?? '') ? { ...statement, Effect: 'Allow' } : statement,
+    );
+    const text = JSON.stringify(policy);
+    acct.bucketPolicies.set(deny.bucket, text);
+
+    const plan = await planRound(acct, incident, applied);
+
+    const asked = plan.pending.find((item) => item.id === deny.id) as PlanItem & { action: 'denyBucketAccess' };
+    expect(asked.sizeBefore).toBe(Buffer.byteLength(text));
+    expect(asked.summary).not.toContain('unreadable');
+  });
 });

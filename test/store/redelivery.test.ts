@@ -340,4 +340,30 @@ describe('an update of a finding (same id, higher count) is a signal', () => {
     expect(soon).toBe(opened);
     expect((await store.getIncident(incidentId))?.lastSignalAt).toBe(clock.now().toISOString());
   });
+
+  it("moves its bucket's window even when another bucket's signal folded in moments before", async () => {
+    const clock = new SimClock(new Date('2026-02-23T04:20:00Z'));
+    const principal = `user-${randomUUID().slice(0, 8)}`;
+    const bucket = `bucket-${randomUUID().slice(0, 8)}`;
+    const findingId = `ongoing-${principal}`;
+    const day = 24 * 60 * 60_000;
+    const first = await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 1), 'e-w-0', clock);
+    clock.advance(6 * day);
+    // The same principal on another bucket folds in through its principal's key alone.
+    const other = `other-${randomUUID().slice(0, 8)}`;
+    await registerWithRetries(store, bucketFinding(principal, other, `other-${principal}`, 1), 'e-w-1', clock);
+    clock.advance(30_000);
+    await registerWithRetries(store, bucketFinding(principal, bucket, findingId, 2), 'e-w-2', clock);
+    clock.advance(day + 60_000);
+
+    // Another caller on the first bucket, past the window of its creation, within that of the update.
+    const stranger = await registerWithRetries(
+      store,
+      bucketFinding(`stranger-${principal}`, bucket, `stranger-${principal}`, 1),
+      'e-w-3',
+      clock,
+    );
+
+    expect(stranger).toMatchObject({ status: 'linked', incidentId: first.incidentId });
+  });
 });

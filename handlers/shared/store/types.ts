@@ -84,6 +84,11 @@ export interface IncidentRecord {
   /** When the latest signal folded into it arrived (its creation when none has). */
   readonly lastSignalAt?: string;
   /**
+   * When a finding's update last moved the window of every correlation key of the incident (its
+   * creation when none has): a signal folding in moves only the keys it names, not the others.
+   */
+  readonly keysRenewedAt?: string;
+  /**
    * The status of the latest report that contained something (`contained` or
    * `partially_contained`): a later request refused while that containment stays in place keeps it.
    */
