@@ -75,8 +75,12 @@ export const policyPlanners: Record<'restrictVpcEndpoint' | 'denyBucketAccess', 
           continue;
         }
         before = endpoint.policy?.length ?? 0;
+        // As for a bucket (`projectedSize`): our statements already there are counted as rewritten in place.
+        const sids = new Set(statements.map((statement) => statement.Sid));
         after = serializePolicy(
-          mergeStatements(parsePolicy(endpoint.policy, vpcEndpointId), statements).document,
+          mergeStatements(parsePolicy(endpoint.policy, vpcEndpointId), statements, {
+            owns: (existing) => existing.Sid !== undefined && sids.has(existing.Sid),
+          }).document,
         ).length;
       } catch (error) {
         note = `current policy unreadable (${(error as Error).name}); apply re-reads it`;

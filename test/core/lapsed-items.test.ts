@@ -153,3 +153,45 @@ describe('an earlier round’s item whose effect is gone', () => {
     expect(asked.summary).not.toContain('unreadable');
   });
 });
+
+describe('an endpoint policy holding our statement in another form', () => {
+  it('is planned with the sizes of the policy it rewrites, not as unreadable', async () => {
+    const { account: acct } = account(scenario('compromised-iam-user-key'));
+    const endpoint = 'vpce-0a1b2c3d4e5f60718';
+    acct.endpointPolicies.set(
+      endpoint,
+      JSON.stringify({ Statement: [{ Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' }] }),
+    );
+    acct.endpointRegions.set(endpoint, 'us-east-1');
+    acct.endpointServices.set(endpoint, 'com.amazonaws.us-east-1.s3');
+    const incident = normalizeFinding(guardDutyEvent()).incident as Incident;
+    const withEndpoint = testSettings({ homeAccountId: '123456789012', vpcEndpointIds: [endpoint] });
+    const plan = () =>
+      runTask(
+        planContainment,
+        {
+          incidentId: INCIDENT_ID,
+          incident,
+          settings: withEndpoint,
+          enrichment: {},
+          contain: ['restrictVpcEndpoint'],
+          previouslyApplied: [],
+        },
+        { s3: acct.s3, ec2: acct.ec2 },
+      );
+    const first = (await plan()).items[0] as PlanItem & { action: 'restrictVpcEndpoint' };
+    const changed = JSON.stringify({
+      Statement: [
+        { Effect: 'Allow', Principal: '*', Action: '*', Resource: '*' },
+        ...first.statements.map((statement) => ({ ...statement, Effect: 'Allow' })),
+      ],
+    });
+    acct.endpointPolicies.set(endpoint, changed);
+
+    const again = (await plan()).items[0] as PlanItem & { action: 'restrictVpcEndpoint' };
+
+    expect(again.summary).not.toContain('unreadable');
+    expect(again.sizeBefore).toBe(changed.length);
+    expect(again.sizeAfter).toBeGreaterThan(0);
+  });
+});
