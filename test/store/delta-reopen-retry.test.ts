@@ -71,17 +71,26 @@ function newBucketSignal(clock: SimClock, principal: string, failing: LifecycleS
   return { bucket, ports, input };
 }
 
+/** The registration run once (it fails, as `ports` make it), then its retry 5 s later. */
+async function failedThenRetried(
+  input: Parameters<typeof registerIncident.run>[0],
+  ports: Parameters<typeof registerIncident.run>[1],
+  clock: SimClock,
+) {
+  const failure = await runTask(registerIncident, input, ports).then(
+    () => undefined,
+    (error: Error) => error,
+  );
+  clock.advance(5_000);
+  return { failure, retried: await runTask(registerIncident, input, ports) };
+}
+
 describe('a registration retried after its signal reopened a contained incident for a delta', () => {
   it('comes back with the same delta request when a read after the reopen failed', async () => {
     const { clock, principal, incidentId } = await containedIncident('2026-03-02T05:00:00.000Z');
     const { bucket, ports, input } = newBucketSignal(clock, principal, failingOnce('listActions'));
 
-    const failure = await runTask(registerIncident, input, ports).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    clock.advance(5_000);
-    const retried = await runTask(registerIncident, input, ports);
+    const { failure, retried } = await failedThenRetried(input, ports, clock);
 
     expect(failure?.name).toBe('AwsThrottling');
     expect(retried).toMatchObject({
@@ -298,12 +307,7 @@ describe('a finding update retried after it reopened a contained incident for it
       executionName: `exec-${short()}`,
     };
 
-    const failure = await runTask(registerIncident, input, ports).then(
-      () => undefined,
-      (error: Error) => error,
-    );
-    clock.advance(5_000);
-    const retried = await runTask(registerIncident, input, ports);
+    const { failure, retried } = await failedThenRetried(input, ports, clock);
 
     expect(failure?.name).toBe('AwsThrottling');
     expect(retried).toMatchObject({ status: 'open', incidentId, delta: true, previousStatus: 'contained' });
