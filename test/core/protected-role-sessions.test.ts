@@ -29,7 +29,7 @@ function sessionOf(roleName: string, accountId?: string): Incident {
 
 /** The plan without any enrichment (the principal's IAM lookup failed or did not run). */
 const planWithoutFacts = (incident: Incident, settings = testSettings()) =>
-  planFor(incident, ['revokeRoleSessions', 'denyBucketAccess'], settings);
+  planFor(incident, ['revokeRoleSessions', 'denyBucketAccess'], { settings });
 
 describe('revoking the sessions of a role that is exempt under an IAM path', () => {
   it('is never planned when IAM could not confirm the role, whose finding names it without its path', async () => {

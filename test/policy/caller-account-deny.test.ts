@@ -1,13 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { planContainment } from '../../handlers/plan-containment/core.js';
-import { runTask } from '../../handlers/shared/define-task.js';
 import { mergeStatements } from '../../handlers/shared/policy/merge.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
-import type { Plan } from '../../handlers/shared/schemas/plan.js';
-import { readJson, scenario } from '../support/fixtures.js';
+import { planFor } from '../support/deny-plan.js';
+import { readJson } from '../support/fixtures.js';
 import { decide } from '../support/iam.js';
-import { account } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
 
 const HOME = '123456789012';
@@ -34,20 +31,7 @@ const original = {
 };
 
 async function containedPolicy(incident: Incident) {
-  const { account: acct } = account(scenario('compromised-iam-user-key'));
-  const settings = testSettings({ homeAccountId: HOME });
-  const plan = (await runTask(
-    planContainment,
-    {
-      incidentId: '20260223-c4e6a8b0d2f4',
-      incident,
-      settings,
-      enrichment: {},
-      contain: ['denyBucketAccess'],
-      previouslyApplied: [],
-    },
-    { s3: acct.s3, ec2: acct.ec2 },
-  )) as Plan;
+  const plan = await planFor(incident, ['denyBucketAccess'], { settings: testSettings({ homeAccountId: HOME }) });
   const item = plan.items.find((entry) => entry.action === 'denyBucketAccess');
   if (item?.action !== 'denyBucketAccess') throw new Error('no bucket Deny planned');
   return mergeStatements(original as never, item.statements as never).document;

@@ -50,7 +50,7 @@ function incidentWith(...added: Principal[]): Incident {
 }
 
 const plan = (incident: Incident): Promise<Plan> =>
-  planFor(incident, ['deactivateAccessKey', 'revokeRoleSessions', 'denyBucketAccess'], settings);
+  planFor(incident, ['deactivateAccessKey', 'revokeRoleSessions', 'denyBucketAccess'], { settings });
 
 function bucketDeny(result: Plan) {
   const items = result.items.filter((entry) => entry.action === 'denyBucketAccess');

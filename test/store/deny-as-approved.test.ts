@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denyBucketAccess } from '../../handlers/deny-bucket-access/core.js';
-import { planContainment } from '../../handlers/plan-containment/core.js';
 import { runTask } from '../../handlers/shared/define-task.js';
 import { approvalMessage } from '../../handlers/shared/render/approval-message.js';
 import type { Incident } from '../../handlers/shared/schemas/incident.js';
 import { normalizeFinding } from '../../handlers/shared/schemas/normalize.js';
 import type { LifecycleStore } from '../../handlers/shared/store/types.js';
+import { planFor } from '../support/deny-plan.js';
 import { readJson, scenario } from '../support/fixtures.js';
 import { account, dynaliteStore } from '../support/ports.js';
 import { testSettings } from '../support/settings.js';
@@ -48,18 +48,7 @@ describe('the Deny by address at apply time', () => {
       findingIds: [incident.findingId],
     });
     const { account: acct, clock } = account(scenario('compromised-iam-user-key'));
-    const plan = await runTask(
-      planContainment,
-      {
-        incidentId: INCIDENT_ID,
-        incident,
-        settings,
-        enrichment: {},
-        contain: ['denyBucketAccess'],
-        previouslyApplied: [],
-      },
-      { s3: acct.s3, ec2: acct.ec2 },
-    );
+    const plan = await planFor(incident, ['denyBucketAccess'], { settings, incidentId: INCIDENT_ID, on: acct });
     const item = plan.items.find((entry) => entry.action === 'denyBucketAccess');
     if (item?.action !== 'denyBucketAccess') throw new Error('the Deny is planned');
     const message = approvalMessage({
@@ -98,18 +87,7 @@ describe('the Deny by address at apply time', () => {
     const ips = Array.from({ length: 300 }, (_, n) => `${81 + Math.floor(n / 250)}.2.${n % 250}.7`);
     const incident = anonymousIncident(ips);
     const { account: acct } = account(scenario('compromised-iam-user-key'));
-    const plan = await runTask(
-      planContainment,
-      {
-        incidentId: INCIDENT_ID,
-        incident,
-        settings,
-        enrichment: {},
-        contain: ['denyBucketAccess'],
-        previouslyApplied: [],
-      },
-      { s3: acct.s3, ec2: acct.ec2 },
-    );
+    const plan = await planFor(incident, ['denyBucketAccess'], { settings, incidentId: INCIDENT_ID, on: acct });
 
     const message = approvalMessage({
       incidentId: INCIDENT_ID,
